@@ -1,0 +1,72 @@
+//! `cinelake`: the one CLI over the whole pipeline. It only wires the stage crates.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use cinelake_lake::telemetry::{self, LogFormat};
+use cinelake_sample::{SampleSpec, write_dir};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cinelake", version, about = "A movie-analytics data lake, on AWS or on one laptop")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Stage 1: check movies.csv and series.csv and put them in the Raw zone.
+    Upload(cinelake_upload::cli::UploadArgs),
+    /// Write sample movies.csv and series.csv in the real format (full scale by default).
+    Sample(SampleArgs),
+}
+
+#[derive(clap::Args)]
+struct SampleArgs {
+    /// Directory to write movies.csv and series.csv into.
+    #[arg(long, default_value = "./data")]
+    out: PathBuf,
+    /// Data rows of movies.csv.
+    #[arg(long, default_value_t = cinelake_sample::FULL_MOVIES_ROWS)]
+    movies_rows: u64,
+    /// Data rows of series.csv.
+    #[arg(long, default_value_t = cinelake_sample::FULL_SERIES_ROWS)]
+    series_rows: u64,
+    /// Seed: the same seed writes the same bytes.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// LF line ends instead of the real files' CRLF.
+    #[arg(long)]
+    lf: bool,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    telemetry::init(LogFormat::detect());
+    match Cli::parse().command {
+        Command::Upload(args) => cinelake_upload::cli::execute(&args).await.map(|_| ()),
+        Command::Sample(args) => sample(&args),
+    }
+}
+
+fn sample(args: &SampleArgs) -> anyhow::Result<()> {
+    let spec = SampleSpec {
+        movies_rows: args.movies_rows,
+        series_rows: args.series_rows,
+        seed: args.seed,
+        crlf: !args.lf,
+    };
+    let files = write_dir(&args.out, &spec)
+        .with_context(|| format!("writing sample data to {}", args.out.display()))?;
+    for f in files {
+        println!(
+            "{}: {} rows, {} titles, {:.1} MB",
+            f.path.display(),
+            f.rows,
+            f.titles,
+            f.bytes as f64 / 1e6
+        );
+    }
+    Ok(())
+}
