@@ -1,0 +1,108 @@
+//! Test support shared by every crate's integration tests.
+//!
+//! The test command (`scripts/test`) starts real servers that speak the AWS wire
+//! protocols on 127.0.0.1 and names them in the environment: SeaweedFS, a real
+//! S3-compatible store, and moto, which also speaks Glue and Athena. Tests that need
+//! them fail loudly when they are missing rather than pass without testing anything.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use aws_sdk_s3::Client;
+use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
+use cinelake_lake::Store;
+use cinelake_lake::store::S3Store;
+
+/// An S3-speaking server started by the test command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum S3Server {
+    SeaweedFs,
+    Moto,
+}
+
+impl S3Server {
+    pub const ALL: [S3Server; 2] = [S3Server::SeaweedFs, S3Server::Moto];
+
+    fn env_var(self) -> &'static str {
+        match self {
+            S3Server::SeaweedFs => "CINELAKE_TEST_SEAWEEDFS",
+            S3Server::Moto => "CINELAKE_TEST_MOTO",
+        }
+    }
+
+    /// The server's endpoint URL.
+    pub fn endpoint(self) -> String {
+        std::env::var(self.env_var()).unwrap_or_else(|_| {
+            panic!(
+                "{} is not set: run the tests with scripts/test, which starts SeaweedFS and \
+                 moto on 127.0.0.1 and exports their endpoints",
+                self.env_var()
+            )
+        })
+    }
+}
+
+/// Static credentials the local servers accept.
+pub const ACCESS_KEY: &str = "cinelake-test";
+pub const SECRET_KEY: &str = "cinelake-test-secret";
+
+/// An S3 client for a local server, configured as the lake's own would be.
+pub fn s3_client(endpoint: &str) -> Client {
+    let config = aws_sdk_s3::config::Builder::new()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .force_path_style(true)
+        .credentials_provider(Credentials::new(ACCESS_KEY, SECRET_KEY, None, None, "test"))
+        .build();
+    Client::from_conf(config)
+}
+
+/// A new, empty bucket on `server`, unique to this call.
+pub async fn fresh_bucket(server: S3Server) -> (Client, String) {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let client = s3_client(&server.endpoint());
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let bucket = format!(
+        "t{}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed),
+        nanos % 1_000_000
+    );
+    client
+        .create_bucket()
+        .bucket(&bucket)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("creating bucket {bucket} on {server:?}: {e:?}"));
+    (client, bucket)
+}
+
+/// A lake in a fresh bucket on `server`.
+pub async fn s3_lake(server: S3Server) -> (Store, Client, String) {
+    let (client, bucket) = fresh_bucket(server).await;
+    let store = Store::S3(S3Store::from_client(client.clone(), &bucket, ""));
+    (store, client, bucket)
+}
+
+/// Environment for a child process (a cinelake binary) to reach `server` as AWS.
+pub fn aws_env(server: S3Server) -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ENDPOINT_URL", server.endpoint()),
+        ("AWS_ACCESS_KEY_ID", ACCESS_KEY.into()),
+        ("AWS_SECRET_ACCESS_KEY", SECRET_KEY.into()),
+        ("AWS_REGION", "us-east-1".into()),
+        ("AWS_EC2_METADATA_DISABLED", "true".into()),
+    ]
+}
+
+/// `../shared/samples`-style real data, when the test command was given it
+/// (`CINELAKE_SAMPLES`). `None` means the caller should say it skipped.
+pub fn samples_dir() -> Option<PathBuf> {
+    std::env::var_os("CINELAKE_SAMPLES")
+        .map(PathBuf::from)
+        .filter(|p| p.is_dir())
+}
