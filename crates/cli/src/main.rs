@@ -8,7 +8,11 @@ use cinelake_sample::{SampleSpec, write_dir};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "cinelake", version, about = "A movie-analytics data lake, on AWS or on one laptop")]
+#[command(
+    name = "cinelake",
+    version,
+    about = "A movie-analytics data lake, on AWS or on one laptop"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -42,12 +46,13 @@ struct SampleArgs {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> std::process::ExitCode {
     telemetry::init(LogFormat::detect());
-    match Cli::parse().command {
+    let result = match Cli::parse().command {
         Command::Upload(args) => cinelake_upload::cli::execute(&args).await.map(|_| ()),
         Command::Sample(args) => sample(&args),
-    }
+    };
+    telemetry::exit_with(result.map_err(Into::into))
 }
 
 fn sample(args: &SampleArgs) -> anyhow::Result<()> {

@@ -39,7 +39,12 @@ impl ProcessingDate {
 
     /// `YYYY/MM/DD`, the Raw zone's date folders.
     pub fn path(self) -> String {
-        format!("{:04}/{:02}/{:02}", self.0.year(), self.0.month(), self.0.day())
+        format!(
+            "{:04}/{:02}/{:02}",
+            self.0.year(),
+            self.0.month(),
+            self.0.day()
+        )
     }
 
     /// `YYYY-MM-DD`, the form of `dt=` partitions.
@@ -72,7 +77,12 @@ pub fn raw_csv_prefix(kind: CsvKind) -> String {
 
 /// `Raw/Local/CSV/Movies/YYYY/MM/DD/movies.csv` (or the series equivalent).
 pub fn raw_csv_key(kind: CsvKind, date: ProcessingDate) -> String {
-    format!("{}{}/{}", raw_csv_prefix(kind), date.path(), kind.file_name())
+    format!(
+        "{}{}/{}",
+        raw_csv_prefix(kind),
+        date.path(),
+        kind.file_name()
+    )
 }
 
 /// The processing date of a key built by [`raw_csv_key`], if it is one.
@@ -148,8 +158,7 @@ fn parse_date_path(date_path: &str) -> Option<ProcessingDate> {
     if parts.next().is_some() || y.len() != 4 || m.len() != 2 || d.len() != 2 {
         return None;
     }
-    NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
-        .map(ProcessingDate)
+    NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?).map(ProcessingDate)
 }
 
 #[cfg(test)]
@@ -176,10 +185,19 @@ mod tests {
     #[test]
     fn raw_csv_keys_parse_back_and_strangers_do_not() {
         let d = date("2025-12-31");
-        assert_eq!(parse_raw_csv_key(CsvKind::Movies, &raw_csv_key(CsvKind::Movies, d)), Some(d));
-        assert_eq!(parse_raw_csv_key(CsvKind::Series, &raw_csv_key(CsvKind::Movies, d)), None);
         assert_eq!(
-            parse_raw_csv_key(CsvKind::Movies, "Raw/Local/CSV/Movies/2025/13/01/movies.csv"),
+            parse_raw_csv_key(CsvKind::Movies, &raw_csv_key(CsvKind::Movies, d)),
+            Some(d)
+        );
+        assert_eq!(
+            parse_raw_csv_key(CsvKind::Series, &raw_csv_key(CsvKind::Movies, d)),
+            None
+        );
+        assert_eq!(
+            parse_raw_csv_key(
+                CsvKind::Movies,
+                "Raw/Local/CSV/Movies/2025/13/01/movies.csv"
+            ),
             None
         );
         assert_eq!(
@@ -194,12 +212,18 @@ mod tests {
         let key = raw_tmdb_json_key(d, "r1", 3);
         assert_eq!(key, "Raw/TMDB/JSON/2026/11/01/r1-00003.json");
         assert_eq!(parse_raw_tmdb_json_key(&key), Some(d));
-        assert_eq!(parse_raw_tmdb_json_key("Raw/TMDB/JSON/2026/11/01/x.txt"), None);
+        assert_eq!(
+            parse_raw_tmdb_json_key("Raw/TMDB/JSON/2026/11/01/x.txt"),
+            None
+        );
         assert_eq!(
             trusted_tmdb_partition(d),
             "Trusted/TMDB/Parquet/Movies/dt=2026-11-01/"
         );
-        assert_eq!(trusted_csv_prefix(CsvKind::Series), "Trusted/Local/Parquet/Series/");
+        assert_eq!(
+            trusted_csv_prefix(CsvKind::Series),
+            "Trusted/Local/Parquet/Series/"
+        );
         assert_eq!(rejected_prefix("movies"), "Trusted/_rejected/movies/");
         assert_eq!(refined_prefix("fact_film"), "Refined/fact_film/");
         assert_eq!(run_manifest_key("upload", "abc"), "_runs/upload/abc.json");

@@ -104,7 +104,12 @@ impl RunRecorder {
     /// Stamps the end and stores the manifest; `error` is the run's failure, if any.
     pub async fn finish(mut self, store: &Store, error: Option<String>) -> Result<RunManifest> {
         self.manifest.finished_at = Some(Utc::now());
-        self.manifest.status = if error.is_some() { "failed" } else { "succeeded" }.into();
+        self.manifest.status = if error.is_some() {
+            "failed"
+        } else {
+            "succeeded"
+        }
+        .into();
         self.manifest.error = error;
         self.manifest
             .timings_ms

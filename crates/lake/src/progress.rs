@@ -44,11 +44,11 @@ impl Progress {
             return;
         };
         state.0 += n;
-        let tenth = if self.total == 0 {
-            10
-        } else {
-            state.0.saturating_mul(10) / self.total
-        };
+        let tenth = state
+            .0
+            .saturating_mul(10)
+            .checked_div(self.total)
+            .unwrap_or(10);
         if tenth > state.1 {
             state.1 = tenth;
             tracing::info!(label = %self.label, done = state.0, total = self.total, "progress");

@@ -72,7 +72,9 @@ impl std::str::FromStr for CsvKind {
         match s.to_ascii_lowercase().as_str() {
             "movies" | "movies.csv" => Ok(CsvKind::Movies),
             "series" | "series.csv" => Ok(CsvKind::Series),
-            other => Err(format!("unknown source file {other:?}: expected movies or series")),
+            other => Err(format!(
+                "unknown source file {other:?}: expected movies or series"
+            )),
         }
     }
 }

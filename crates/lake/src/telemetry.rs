@@ -42,3 +42,54 @@ pub fn init(format: LogFormat) {
             .try_init(),
     };
 }
+
+/// An error and its causes on one line, each cause shown once even when a message
+/// already quotes its source.
+pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut cause = err.source();
+    while let Some(c) = cause {
+        let msg = c.to_string();
+        if !text.contains(&msg) {
+            text.push_str(": ");
+            text.push_str(&msg);
+        }
+        cause = c.source();
+    }
+    text
+}
+
+/// The exit of every cinelake binary: `error: <chain>` on stderr and status 1.
+pub fn exit_with(
+    result: Result<(), Box<dyn std::error::Error + Send + Sync>>,
+) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::debug!(error = ?e, "failed");
+            eprintln!("error: {}", error_chain(e.as_ref()));
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("outer: {0}")]
+    struct Outer(#[source] std::io::Error);
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("wrapper")]
+    struct Wrapper(#[source] std::io::Error);
+
+    #[test]
+    fn causes_appear_once() {
+        let quoted = Outer(std::io::Error::other("disk gone"));
+        assert_eq!(error_chain(&quoted), "outer: disk gone");
+        let wrapped = Wrapper(std::io::Error::other("disk gone"));
+        assert_eq!(error_chain(&wrapped), "wrapper: disk gone");
+    }
+}

@@ -88,7 +88,13 @@ fn write_file(path: &Path, kind: Kind, spec: &SampleSpec) -> Result<FileSummary,
     };
     let (rows, titles) = match kind {
         Kind::Movies => write_rows(&mut out, kind, spec.movies_rows, spec.seed, spec.crlf),
-        Kind::Series => write_rows(&mut out, kind, spec.series_rows, spec.seed ^ 0x5e41e5, spec.crlf),
+        Kind::Series => write_rows(
+            &mut out,
+            kind,
+            spec.series_rows,
+            spec.seed ^ 0x5e41e5,
+            spec.crlf,
+        ),
     }
     .map_err(err)?;
     out.inner.flush().map_err(err)?;
@@ -129,12 +135,21 @@ struct Title {
     votes: u64,
 }
 
-fn write_rows<W: Write>(out: &mut W, kind: Kind, rows: u64, seed: u64, crlf: bool) -> io::Result<(u64, u64)> {
+fn write_rows<W: Write>(
+    out: &mut W,
+    kind: Kind,
+    rows: u64,
+    seed: u64,
+    crlf: bool,
+) -> io::Result<(u64, u64)> {
     let eol: &[u8] = if crlf { b"\r\n" } else { b"\n" };
-    out.write_all(match kind {
-        Kind::Movies => MOVIES_HEADER,
-        Kind::Series => SERIES_HEADER,
-    }.as_bytes())?;
+    out.write_all(
+        match kind {
+            Kind::Movies => MOVIES_HEADER,
+            Kind::Series => SERIES_HEADER,
+        }
+        .as_bytes(),
+    )?;
     out.write_all(eol)?;
     let mut rng = Rng::new(seed);
     // Artists recur across titles: a pool about a third the size of the rows.
@@ -222,7 +237,11 @@ fn push_row(line: &mut String, rng: &mut Rng, kind: Kind, t: &Title, artist: u64
     let birth = if a.chance(0.35) {
         None
     } else {
-        Some(t.year.unwrap_or(1980).saturating_sub(18 + a.below(50) as u32))
+        Some(
+            t.year
+                .unwrap_or(1980)
+                .saturating_sub(18 + a.below(50) as u32),
+        )
     };
     let death = match birth {
         Some(b) if b < 1945 && a.chance(0.8) => Some((b + 40 + a.below(55) as u32).min(2024)),

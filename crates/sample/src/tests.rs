@@ -62,13 +62,17 @@ fn distributions_are_plausible() {
         .map(|l| l.split('|').collect())
         .collect();
     let n = rows.len() as f64;
-    let share = |pred: &dyn Fn(&Vec<&str>) -> bool| rows.iter().filter(|r| pred(r)).count() as f64 / n;
+    let share =
+        |pred: &dyn Fn(&Vec<&str>) -> bool| rows.iter().filter(|r| pred(r)).count() as f64 / n;
     let drama = share(&|r| r[5].split(',').any(|g| g == "Drama"));
     assert!((0.3..0.7).contains(&drama), "drama share {drama}");
     let recent = share(&|r| r[3].parse::<u32>().is_ok_and(|y| y >= 2000));
     assert!((0.4..0.75).contains(&recent), "21st-century share {recent}");
     let null_runtime = share(&|r| r[4] == "\\N");
-    assert!((0.1..0.4).contains(&null_runtime), "null runtime share {null_runtime}");
+    assert!(
+        (0.1..0.4).contains(&null_runtime),
+        "null runtime share {null_runtime}"
+    );
     assert!(share(&|r| r[9] == "\\N") > 0.2, "characters are often null");
     assert!(share(&|r| r[13].contains(',')) > 0.2, "profession lists");
     assert!(share(&|r| r[14].contains(',')) > 0.3, "known-for lists");

@@ -4,9 +4,31 @@
 use crate::rng::Rng;
 
 const ADJECTIVES: &[&str] = &[
-    "Last", "Silent", "Broken", "Hidden", "Golden", "Lost", "Dark", "Wild", "Secret", "Red",
-    "Quiet", "Endless", "Little", "Burning", "Forgotten", "Bitter", "Sweet", "Cold", "Long",
-    "Final", "Distant", "Wandering", "Invisible", "Blue", "Eternal",
+    "Last",
+    "Silent",
+    "Broken",
+    "Hidden",
+    "Golden",
+    "Lost",
+    "Dark",
+    "Wild",
+    "Secret",
+    "Red",
+    "Quiet",
+    "Endless",
+    "Little",
+    "Burning",
+    "Forgotten",
+    "Bitter",
+    "Sweet",
+    "Cold",
+    "Long",
+    "Final",
+    "Distant",
+    "Wandering",
+    "Invisible",
+    "Blue",
+    "Eternal",
 ];
 const NOUNS: &[&str] = &[
     "River", "City", "Night", "Summer", "Mother", "Road", "House", "Heart", "Sea", "Winter",
@@ -14,18 +36,56 @@ const NOUNS: &[&str] = &[
     "Harvest", "Letter", "Station", "Mountain", "Voice", "Season", "Wedding", "Father",
 ];
 const PT_NOUNS: &[&str] = &[
-    "Cidade", "Noite", "Mãe", "Estrada", "Casa", "Coração", "Terra", "Saudade", "Sertão",
-    "Praia", "Viagem", "Família", "Memória", "Fronteira", "Chuva",
+    "Cidade",
+    "Noite",
+    "Mãe",
+    "Estrada",
+    "Casa",
+    "Coração",
+    "Terra",
+    "Saudade",
+    "Sertão",
+    "Praia",
+    "Viagem",
+    "Família",
+    "Memória",
+    "Fronteira",
+    "Chuva",
 ];
 const PT_ADJ: &[&str] = &[
-    "Perdida", "Silenciosa", "Eterna", "Distante", "Escondida", "Amarga", "Bonita", "Vazia",
+    "Perdida",
+    "Silenciosa",
+    "Eterna",
+    "Distante",
+    "Escondida",
+    "Amarga",
+    "Bonita",
+    "Vazia",
 ];
 const ES_NOUNS: &[&str] = &[
-    "Ciudad", "Noche", "Madre", "Camino", "Casa", "Tierra", "Frontera", "Memoria", "Lluvia",
-    "Historia", "Familia", "Pampa", "Cordillera",
+    "Ciudad",
+    "Noche",
+    "Madre",
+    "Camino",
+    "Casa",
+    "Tierra",
+    "Frontera",
+    "Memoria",
+    "Lluvia",
+    "Historia",
+    "Familia",
+    "Pampa",
+    "Cordillera",
 ];
 const ES_ADJ: &[&str] = &[
-    "Perdida", "Silenciosa", "Eterna", "Lejana", "Oculta", "Amarga", "Hermosa", "Vacía",
+    "Perdida",
+    "Silenciosa",
+    "Eterna",
+    "Lejana",
+    "Oculta",
+    "Amarga",
+    "Hermosa",
+    "Vacía",
 ];
 
 /// A film or series title in one of several shapes and languages.
@@ -36,20 +96,47 @@ pub fn title(rng: &mut Rng) -> String {
         3 => format!("A {} {}", rng.pick(PT_NOUNS), rng.pick(PT_ADJ)),
         4 => format!("La {} {}", rng.pick(ES_NOUNS), rng.pick(ES_ADJ)),
         5 => format!("{}'s {}", rng.pick(FIRST_F), rng.pick(NOUNS)),
-        6 => format!("{}, {} and {}", rng.pick(NOUNS), rng.pick(NOUNS), rng.pick(NOUNS)),
+        6 => format!(
+            "{}, {} and {}",
+            rng.pick(NOUNS),
+            rng.pick(NOUNS),
+            rng.pick(NOUNS)
+        ),
         7 => format!("\"{}\" {}", rng.pick(ADJECTIVES), rng.pick(NOUNS)),
         8 => format!("Don't Leave the {}", rng.pick(NOUNS)),
         9 => format!("{} {}", rng.pick(ADJECTIVES), rng.pick(NOUNS)),
         10 => format!("{} {}", rng.pick(PT_NOUNS), 1 + rng.below(3)),
-        _ => format!("{}: {} {}", rng.pick(NOUNS), rng.pick(ADJECTIVES), rng.pick(NOUNS)),
+        _ => format!(
+            "{}: {} {}",
+            rng.pick(NOUNS),
+            rng.pick(ADJECTIVES),
+            rng.pick(NOUNS)
+        ),
     }
 }
 
 /// IMDb genre names; Drama is by far the most common.
 const GENRES: &[&str] = &[
-    "Action", "Adventure", "Animation", "Biography", "Comedy", "Crime", "Documentary",
-    "Family", "Fantasy", "History", "Horror", "Music", "Musical", "Mystery", "Romance",
-    "Sci-Fi", "Sport", "Thriller", "War", "Western",
+    "Action",
+    "Adventure",
+    "Animation",
+    "Biography",
+    "Comedy",
+    "Crime",
+    "Documentary",
+    "Family",
+    "Fantasy",
+    "History",
+    "Horror",
+    "Music",
+    "Musical",
+    "Mystery",
+    "Romance",
+    "Sci-Fi",
+    "Sport",
+    "Thriller",
+    "War",
+    "Western",
 ];
 
 /// One to three genres, comma-separated in alphabetical order as IMDb lists them.
@@ -70,9 +157,28 @@ pub fn genres(rng: &mut Rng, series: bool) -> String {
 }
 
 const FIRST_F: &[&str] = &[
-    "Maria", "Ana", "Lucía", "Camila", "Sofía", "Fernanda", "Julia", "Marie", "Emma", "Grace",
-    "Isabel", "Valentina", "Beatriz", "Mariana", "Claire", "Yuki", "Anna", "Rosa", "Helena",
-    "Carmen", "Laura", "Olivia",
+    "Maria",
+    "Ana",
+    "Lucía",
+    "Camila",
+    "Sofía",
+    "Fernanda",
+    "Julia",
+    "Marie",
+    "Emma",
+    "Grace",
+    "Isabel",
+    "Valentina",
+    "Beatriz",
+    "Mariana",
+    "Claire",
+    "Yuki",
+    "Anna",
+    "Rosa",
+    "Helena",
+    "Carmen",
+    "Laura",
+    "Olivia",
 ];
 const FIRST_M: &[&str] = &[
     "João", "Carlos", "José", "Lucas", "Mateo", "Santiago", "Pedro", "Jean", "John", "Paul",
@@ -80,10 +186,34 @@ const FIRST_M: &[&str] = &[
     "Gabriel", "Miguel", "Fernando",
 ];
 const LAST: &[&str] = &[
-    "Silva", "Santos", "Oliveira", "Souza", "Pereira", "García", "Fernández", "González",
-    "Rodríguez", "López", "Martínez", "Smith", "Johnson", "Dupont", "Moreau", "Rossi",
-    "Tanaka", "Müller", "O'Brien", "D'Amico", "Costa", "Almeida", "Castro", "Vargas", "Rojas",
-    "Herrera", "Morales", "Díaz",
+    "Silva",
+    "Santos",
+    "Oliveira",
+    "Souza",
+    "Pereira",
+    "García",
+    "Fernández",
+    "González",
+    "Rodríguez",
+    "López",
+    "Martínez",
+    "Smith",
+    "Johnson",
+    "Dupont",
+    "Moreau",
+    "Rossi",
+    "Tanaka",
+    "Müller",
+    "O'Brien",
+    "D'Amico",
+    "Costa",
+    "Almeida",
+    "Castro",
+    "Vargas",
+    "Rojas",
+    "Herrera",
+    "Morales",
+    "Díaz",
 ];
 
 pub fn person(rng: &mut Rng, female: bool) -> String {
@@ -96,8 +226,15 @@ pub fn person(rng: &mut Rng, female: bool) -> String {
 }
 
 const OTHER_PROFESSIONS: &[&str] = &[
-    "writer", "director", "producer", "soundtrack", "miscellaneous", "editor",
-    "casting_director", "music_department", "cinematographer",
+    "writer",
+    "director",
+    "producer",
+    "soundtrack",
+    "miscellaneous",
+    "editor",
+    "casting_director",
+    "music_department",
+    "cinematographer",
 ];
 
 /// Starts with actor or actress, as every row of the files does; up to two more.

@@ -62,7 +62,11 @@ pub enum CheckError {
     #[error("{path}: header only, no data rows (pass --allow-empty to upload it anyway)")]
     HeaderOnly { path: PathBuf },
     #[error("{path}: not UTF-8: invalid byte at offset {offset} (line {line})")]
-    NotUtf8 { path: PathBuf, offset: u64, line: u64 },
+    NotUtf8 {
+        path: PathBuf,
+        offset: u64,
+        line: u64,
+    },
     #[error("{path}: starts with a UTF-8 byte-order mark; the {kind} file has none")]
     ByteOrderMark { kind: CsvKind, path: PathBuf },
     #[error("{path}: separated by {found}, not '|': this is not the {kind} file's format")]
@@ -87,11 +91,17 @@ pub enum CheckError {
 }
 
 /// Checks one source file in a single streaming pass.
-pub fn check_file(kind: CsvKind, path: &Path, opts: CheckOptions) -> Result<CheckedFile, CheckError> {
-    let io_err = |op| move |source| CheckError::Io {
-        op,
-        path: path.to_path_buf(),
-        source,
+pub fn check_file(
+    kind: CsvKind,
+    path: &Path,
+    opts: CheckOptions,
+) -> Result<CheckedFile, CheckError> {
+    let io_err = |op| {
+        move |source| CheckError::Io {
+            op,
+            path: path.to_path_buf(),
+            source,
+        }
     };
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
@@ -306,7 +316,12 @@ impl Scan {
         base + chunk[..at].iter().filter(|&&b| b == b'\n').count() as u64
     }
 
-    fn finish(mut self, kind: CsvKind, path: &Path, opts: CheckOptions) -> Result<CheckedFile, CheckError> {
+    fn finish(
+        mut self,
+        kind: CsvKind,
+        path: &Path,
+        opts: CheckOptions,
+    ) -> Result<CheckedFile, CheckError> {
         if !self.utf8_tail.is_empty() {
             return Err(CheckError::NotUtf8 {
                 path: path.to_path_buf(),
@@ -364,10 +379,8 @@ fn utf8_len(first: u8) -> usize {
 /// Explains how a header differs from the expected one, as precisely as it can.
 fn header_error(kind: CsvKind, path: &Path, header: &str) -> CheckError {
     let path = path.to_path_buf();
-    if let Some(rest) = header.strip_prefix('\u{feff}') {
-        if rest == kind.header() {
-            return CheckError::ByteOrderMark { kind, path };
-        }
+    if header.strip_prefix('\u{feff}') == Some(kind.header()) {
+        return CheckError::ByteOrderMark { kind, path };
     }
     if !header.contains('|') {
         for (sep, name) in [(',', "commas"), (';', "semicolons"), ('\t', "tabs")] {
@@ -405,11 +418,7 @@ fn header_error(kind: CsvKind, path: &Path, header: &str) -> CheckError {
             found.len(),
             expected.len()
         ),
-        None => format!(
-            "{} columns found, {} expected",
-            found.len(),
-            expected.len()
-        ),
+        None => format!("{} columns found, {} expected", found.len(), expected.len()),
     };
     CheckError::WrongHeader { kind, path, detail }
 }

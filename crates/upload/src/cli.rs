@@ -76,7 +76,13 @@ pub async fn execute(args: &UploadArgs) -> anyhow::Result<UploadReport> {
         .await
         .with_context(|| format!("opening lake {}", args.lake.lake))?;
     let run_id = new_run_id();
-    let report = crate::run(&store, args.lake.processing_date(), &run_id, &args.options()).await?;
+    let report = crate::run(
+        &store,
+        args.lake.processing_date(),
+        &run_id,
+        &args.options(),
+    )
+    .await?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -94,7 +100,9 @@ fn print_report(report: &UploadReport) {
                 human_bytes(*bytes),
                 *bytes as f64 / 1e6 / f.seconds.max(1e-6)
             ),
-            FileOutcome::AlreadyPresent => "identical object already there: 0 bytes uploaded".into(),
+            FileOutcome::AlreadyPresent => {
+                "identical object already there: 0 bytes uploaded".into()
+            }
             FileOutcome::DryRun => format!("dry run: would upload {}", human_bytes(f.bytes)),
         };
         println!(
@@ -111,7 +119,11 @@ fn print_report(report: &UploadReport) {
             );
         }
     }
-    println!("uploaded {} in all (run {})", human_bytes(report.bytes_uploaded()), report.run_id);
+    println!(
+        "uploaded {} in all (run {})",
+        human_bytes(report.bytes_uploaded()),
+        report.run_id
+    );
 }
 
 fn human_bytes(n: u64) -> String {

@@ -151,13 +151,11 @@ pub async fn run(
             bytes: Some(c.digest.size),
             rows: Some(c.data_rows),
             sha256: Some(c.digest.sha256_hex()),
-            note: Some(
-                match &outcome {
-                    FileOutcome::Uploaded { parts, .. } => format!("uploaded in {parts} part(s)"),
-                    FileOutcome::AlreadyPresent => "already present, identical".into(),
-                    FileOutcome::DryRun => "dry run".into(),
-                },
-            ),
+            note: Some(match &outcome {
+                FileOutcome::Uploaded { parts, .. } => format!("uploaded in {parts} part(s)"),
+                FileOutcome::AlreadyPresent => "already present, identical".into(),
+                FileOutcome::DryRun => "dry run".into(),
+            }),
         });
         if let FileOutcome::Uploaded { bytes, .. } = outcome {
             recorder.count("bytes_uploaded", bytes);

@@ -35,7 +35,11 @@ fn date() -> ProcessingDate {
 
 /// Uploads `movies` and `series` (None = file absent) and returns the refusal text,
 /// asserting that the lake stayed empty.
-async fn refused(movies: Option<&[u8]>, series: Option<&[u8]>, opts: impl Fn(&mut UploadOptions)) -> String {
+async fn refused(
+    movies: Option<&[u8]>,
+    series: Option<&[u8]>,
+    opts: impl Fn(&mut UploadOptions),
+) -> String {
     let src = tempfile::tempdir().unwrap();
     let lake = tempfile::tempdir().unwrap();
     if let Some(m) = movies {
@@ -47,9 +51,14 @@ async fn refused(movies: Option<&[u8]>, series: Option<&[u8]>, opts: impl Fn(&mu
     let store = Store::open(lake.path().to_str().unwrap()).await.unwrap();
     let mut o = options(src.path());
     opts(&mut o);
-    let err = run(&store, date(), "r", &o).await.expect_err("input accepted");
+    let err = run(&store, date(), "r", &o)
+        .await
+        .expect_err("input accepted");
     assert!(matches!(err, UploadError::Refused(_)), "{err}");
-    assert!(store.list("").await.unwrap().is_empty(), "something was written");
+    assert!(
+        store.list("").await.unwrap().is_empty(),
+        "something was written"
+    );
     err.to_string()
 }
 
@@ -88,28 +97,39 @@ async fn header_only_unless_allowed() {
 
 #[tokio::test]
 async fn wrong_header_names_the_column() {
-    let fixed_typo = good_movies()
-        .iter()
-        .copied()
-        .collect::<Vec<u8>>();
-    let text = String::from_utf8(fixed_typo).unwrap().replacen("tituloPincipal", "tituloPrincipal", 1);
+    let text =
+        String::from_utf8(good_movies())
+            .unwrap()
+            .replacen("tituloPincipal", "tituloPrincipal", 1);
     let msg = refused(Some(text.as_bytes()), Some(&good_series()), no_opts).await;
     assert!(msg.contains("movies.csv: wrong header for movies"), "{msg}");
-    assert!(msg.contains("column 2 is \"tituloPrincipal\", expected \"tituloPincipal\""), "{msg}");
+    assert!(
+        msg.contains("column 2 is \"tituloPrincipal\", expected \"tituloPincipal\""),
+        "{msg}"
+    );
 }
 
 #[tokio::test]
 async fn swapped_files_are_named_as_such() {
     let msg = refused(Some(&good_series()), Some(&good_movies()), no_opts).await;
-    assert!(msg.contains("movies.csv: wrong header for movies: this is the series header"), "{msg}");
-    assert!(msg.contains("series.csv: wrong header for series: this is the movies header"), "{msg}");
+    assert!(
+        msg.contains("movies.csv: wrong header for movies: this is the series header"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("series.csv: wrong header for series: this is the movies header"),
+        "{msg}"
+    );
 }
 
 #[tokio::test]
 async fn comma_separated_file() {
     let text = String::from_utf8(good_movies()).unwrap().replace('|', ",");
     let msg = refused(Some(text.as_bytes()), Some(&good_series()), no_opts).await;
-    assert!(msg.contains("movies.csv: separated by commas, not '|'"), "{msg}");
+    assert!(
+        msg.contains("movies.csv: separated by commas, not '|'"),
+        "{msg}"
+    );
 }
 
 #[tokio::test]
@@ -122,7 +142,9 @@ async fn non_utf8_file_names_line_and_offset() {
     bytes.extend_from_slice(b"\r\n");
     let msg = refused(Some(&bytes), Some(&good_series()), no_opts).await;
     assert!(
-        msg.contains(&format!("movies.csv: not UTF-8: invalid byte at offset {offset} (line 3)")),
+        msg.contains(&format!(
+            "movies.csv: not UTF-8: invalid byte at offset {offset} (line 3)"
+        )),
         "{msg}"
     );
 }
@@ -148,13 +170,20 @@ async fn non_utf8_split_across_read_chunks_is_found() {
 
     let src = tempfile::tempdir().unwrap();
     std::fs::write(src.path().join("movies.csv"), &good).unwrap();
-    let checked = cinelake_upload::check_file(CsvKind::Movies, &src.path().join("movies.csv"), CheckOptions::default());
+    let checked = cinelake_upload::check_file(
+        CsvKind::Movies,
+        &src.path().join("movies.csv"),
+        CheckOptions::default(),
+    );
     assert!(checked.is_ok(), "{:?}", checked.err());
 
     let mut bad = good.clone();
     bad[at + 1] = b'x'; // breaks the continuation byte of 'é'
     let msg = refused(Some(&bad), Some(&good_series()), no_opts).await;
-    assert!(msg.contains(&format!("invalid byte at offset {at}")), "{msg}");
+    assert!(
+        msg.contains(&format!("invalid byte at offset {at}")),
+        "{msg}"
+    );
 }
 
 #[tokio::test]
@@ -172,8 +201,13 @@ async fn a_directory_instead_of_a_file() {
     std::fs::write(src.path().join("series.csv"), good_series()).unwrap();
     let lake = tempfile::tempdir().unwrap();
     let store = Store::open(lake.path().to_str().unwrap()).await.unwrap();
-    let err = run(&store, date(), "r", &options(src.path())).await.unwrap_err();
-    assert!(err.to_string().contains("movies.csv: not a regular file"), "{err}");
+    let err = run(&store, date(), "r", &options(src.path()))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("movies.csv: not a regular file"),
+        "{err}"
+    );
     assert!(store.list("").await.unwrap().is_empty());
 }
 
@@ -187,7 +221,13 @@ async fn only_uploads_the_one_file_named() {
     o.only = Some(CsvKind::Movies);
     let report = run(&store, date(), "r", &o).await.unwrap();
     assert_eq!(report.files.len(), 1);
-    let keys: Vec<String> = store.list("Raw/").await.unwrap().into_iter().map(|o| o.key).collect();
+    let keys: Vec<String> = store
+        .list("Raw/")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| o.key)
+        .collect();
     assert_eq!(keys, ["Raw/Local/CSV/Movies/2026/11/28/movies.csv"]);
 }
 
@@ -210,6 +250,9 @@ async fn check_rows_reports_bad_rows_and_still_uploads_unchanged() {
     let lines: Vec<(u64, usize)> = movies.bad_rows.iter().map(|b| (b.line, b.fields)).collect();
     assert_eq!(lines, [(3, 13), (5, 16)]);
     assert!(matches!(movies.outcome, FileOutcome::Uploaded { .. }));
-    let stored = store.get("Raw/Local/CSV/Movies/2026/11/28/movies.csv").await.unwrap();
+    let stored = store
+        .get("Raw/Local/CSV/Movies/2026/11/28/movies.csv")
+        .await
+        .unwrap();
     assert_eq!(stored.as_ref(), text.as_bytes());
 }

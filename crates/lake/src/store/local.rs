@@ -159,7 +159,9 @@ fn copy_verified(
         let mut buf = vec![0u8; 1 << 20];
         let mut total = 0u64;
         loop {
-            let n = input.read(&mut buf).map_err(|e| Error::io("read", source, e))?;
+            let n = input
+                .read(&mut buf)
+                .map_err(|e| Error::io("read", source, e))?;
             if n == 0 {
                 break;
             }
@@ -243,7 +245,10 @@ fn walk(root: &Path, dir: &Path, prefix: &str, out: &mut Vec<ObjectInfo>) -> Res
                 .collect::<Vec<_>>()
                 .join("/");
             if key.starts_with(prefix) {
-                let size = entry.metadata().map_err(|e| Error::io("stat", &path, e))?.len();
+                let size = entry
+                    .metadata()
+                    .map_err(|e| Error::io("stat", &path, e))?
+                    .len();
                 out.push(ObjectInfo {
                     key,
                     size,
@@ -300,6 +305,10 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'sta
     match tokio::task::spawn_blocking(f).await {
         Ok(r) => r,
         Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-        Err(e) => Err(Error::io("run file task", "", io::Error::other(e.to_string()))),
+        Err(e) => Err(Error::io(
+            "run file task",
+            "",
+            io::Error::other(e.to_string()),
+        )),
     }
 }

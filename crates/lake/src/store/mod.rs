@@ -65,7 +65,10 @@ impl Default for PutFileOptions {
 pub enum PutFileOutcome {
     /// An identical object (same size and SHA-256) was already at the key.
     AlreadyPresent,
-    Uploaded { bytes: u64, parts: usize },
+    Uploaded {
+        bytes: u64,
+        parts: usize,
+    },
 }
 
 /// The lake, on disk or on S3.
@@ -212,7 +215,10 @@ fn check_key(key: &str) -> Result<()> {
     if key.contains('\\') || key.contains('\0') {
         return bad("must not contain '\\' or NUL");
     }
-    if key.split('/').any(|seg| seg.is_empty() || seg == "." || seg == "..") {
+    if key
+        .split('/')
+        .any(|seg| seg.is_empty() || seg == "." || seg == "..")
+    {
         return bad("empty, '.' or '..' path segment");
     }
     Ok(())
@@ -232,8 +238,14 @@ mod tests {
 
     #[tokio::test]
     async fn urls_choose_the_backend() {
-        assert!(matches!(Store::open("./lake").await.unwrap(), Store::Local(_)));
-        assert!(matches!(Store::open("file:///tmp/x").await.unwrap(), Store::Local(_)));
+        assert!(matches!(
+            Store::open("./lake").await.unwrap(),
+            Store::Local(_)
+        ));
+        assert!(matches!(
+            Store::open("file:///tmp/x").await.unwrap(),
+            Store::Local(_)
+        ));
         let err = Store::open("s3://").await.unwrap_err();
         assert!(err.to_string().contains("no bucket"), "{err}");
         let err = Store::open("gs://bucket").await.unwrap_err();

@@ -52,7 +52,11 @@ impl S3Store {
             .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
             .response_checksum_validation(ResponseChecksumValidation::WhenRequired)
             .build();
-        Ok(S3Store::from_client(Client::from_conf(config), bucket, prefix))
+        Ok(S3Store::from_client(
+            Client::from_conf(config),
+            bucket,
+            prefix,
+        ))
     }
 
     /// Wraps an existing client (tests, or callers with their own configuration).
@@ -327,7 +331,9 @@ impl S3Store {
             .set_parts(Some(
                 parts
                     .iter()
-                    .map(|(n, etag, _)| CompletedPart::builder().part_number(*n).e_tag(etag).build())
+                    .map(|(n, etag, _)| {
+                        CompletedPart::builder().part_number(*n).e_tag(etag).build()
+                    })
                     .collect(),
             ))
             .build();
