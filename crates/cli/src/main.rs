@@ -1,5 +1,7 @@
 //! `cinelake`: the one CLI over the whole pipeline. It only wires the stage crates.
 
+mod sim;
+
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -22,6 +24,10 @@ struct Cli {
 enum Command {
     /// Stage 1: check movies.csv and series.csv and put them in the Raw zone.
     Upload(cinelake_upload::cli::UploadArgs),
+    /// Stage 2: fetch TMDB details of the films of interest into the Raw zone.
+    Ingest(cinelake_ingest::cli::IngestArgs),
+    /// Run the TMDB simulator (synthetic or replay, with fault injection).
+    TmdbSim(sim::SimArgs),
     /// Write sample movies.csv and series.csv in the real format (full scale by default).
     Sample(SampleArgs),
 }
@@ -50,6 +56,8 @@ async fn main() -> std::process::ExitCode {
     telemetry::init(LogFormat::detect());
     let result = match Cli::parse().command {
         Command::Upload(args) => cinelake_upload::cli::execute(&args).await.map(|_| ()),
+        Command::Ingest(args) => cinelake_ingest::cli::execute(&args).await.map(|_| ()),
+        Command::TmdbSim(args) => sim::run(&args).await,
         Command::Sample(args) => sample(&args),
     };
     telemetry::exit_with(result.map_err(Into::into))

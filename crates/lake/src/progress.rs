@@ -9,20 +9,36 @@ pub struct Progress {
     bar: Option<ProgressBar>,
     label: String,
     total: u64,
+    /// (done, tenths already logged) when there is no bar.
     state: Mutex<(u64, u64)>,
 }
 
 impl Progress {
-    /// A byte counter for `total` bytes, drawn as a bar only when stderr is a terminal.
+    /// A byte counter for `total` bytes.
     pub fn bytes(label: &str, total: u64) -> Self {
+        Self::new(
+            label,
+            total,
+            "{msg:>12} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+        )
+    }
+
+    /// A counter of `total` items.
+    pub fn count(label: &str, total: u64) -> Self {
+        Self::new(
+            label,
+            total,
+            "{msg:>12} [{bar:30}] {pos}/{len} {per_sec} eta {eta}",
+        )
+    }
+
+    fn new(label: &str, total: u64, template: &str) -> Self {
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = ProgressBar::new(total);
             bar.set_style(
-                ProgressStyle::with_template(
-                    "{msg:>12} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
-                )
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
+                ProgressStyle::with_template(template)
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
             );
             bar.set_message(label.to_string());
             bar
@@ -33,6 +49,16 @@ impl Progress {
             total,
             state: Mutex::new((0, 0)),
         }
+    }
+
+    /// Moves to `done` of the total.
+    pub fn set(&self, done: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(done);
+            return;
+        }
+        let current = self.state.lock().map(|s| s.0).unwrap_or(0);
+        self.inc(done.saturating_sub(current));
     }
 
     pub fn inc(&self, n: u64) {

@@ -1,0 +1,432 @@
+//! One ingestion run: select, skip what is settled, fetch the rest concurrently under
+//! one rate limit, and commit every 100 records as a Raw file plus a checkpoint segment.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use cinelake_lake::Store;
+use cinelake_lake::layout::{self, ProcessingDate};
+use cinelake_lake::manifest::{Entry, RunRecorder};
+use cinelake_tmdb::{Lookup, RawRecord, TmdbClient, TmdbError};
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+
+use crate::lease::{Acquired, Lease};
+use crate::select::{Selection, latest_movies_key, select};
+use crate::state::{self, Segment};
+use crate::{IngestError, STAGE};
+
+/// Records per Raw file, as the zone layout promises.
+pub const RECORDS_PER_FILE: usize = 100;
+
+#[derive(Clone)]
+pub struct IngestOptions {
+    pub run_id: String,
+    /// The date Raw files are filed under (the TMDB collection date).
+    pub date: ProcessingDate,
+    /// Read this day's movies.csv instead of the newest.
+    pub source_date: Option<ProcessingDate>,
+    pub selection: Selection,
+    /// Fetch at most this many ids this run.
+    pub max_ids: Option<usize>,
+    /// Stop starting new work at this instant (a Lambda deadline minus a margin).
+    pub stop_at: Option<Instant>,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    pub lease_ttl: chrono::Duration,
+    /// Called with (settled so far, to do) as the run goes, for a progress bar.
+    pub progress: Option<std::sync::Arc<dyn Fn(u64, u64) + Send + Sync>>,
+}
+
+impl std::fmt::Debug for IngestOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IngestOptions")
+            .field("run_id", &self.run_id)
+            .field("date", &self.date)
+            .field("selection", &self.selection)
+            .field("max_ids", &self.max_ids)
+            .finish_non_exhaustive()
+    }
+}
+
+impl IngestOptions {
+    pub fn new(run_id: &str, date: ProcessingDate) -> Self {
+        IngestOptions {
+            run_id: run_id.to_string(),
+            date,
+            source_date: None,
+            selection: Selection::default(),
+            max_ids: None,
+            stop_at: None,
+            concurrency: 16,
+            lease_ttl: chrono::Duration::minutes(2),
+            progress: None,
+        }
+    }
+}
+
+/// Why the run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stop {
+    /// Every selected id is fetched or known missing (or failed this time).
+    Complete,
+    /// The deadline came; the next run continues.
+    Deadline,
+    /// `max_ids` reached.
+    Limit,
+    /// Another run holds the lease; this one did nothing.
+    Busy,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Summary {
+    pub run_id: String,
+    pub stop: Stop,
+    pub selected: u64,
+    pub fetched: u64,
+    pub not_found: u64,
+    /// Ids that failed after every retry this run; they stay pending for the next.
+    pub failed: u64,
+    /// Selected ids neither fetched nor known missing after this run.
+    pub remaining: u64,
+    pub files: u64,
+    pub requests: u64,
+    pub retries: u64,
+    pub duration_ms: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub busy_holder: Option<String>,
+}
+
+enum Outcome {
+    Fetched {
+        imdb: String,
+        tmdb: u64,
+        raw: RawRecord,
+    },
+    NotFound {
+        imdb: String,
+        tmdb: Option<u64>,
+    },
+    Failed {
+        imdb: String,
+        error: TmdbError,
+    },
+}
+
+async fn fetch_one(client: &TmdbClient, imdb: String, known: Option<u64>) -> Outcome {
+    let tmdb = match known {
+        Some(t) => t,
+        None => match client.find_imdb(&imdb).await {
+            Ok(Lookup::Found(t)) => t,
+            Ok(Lookup::NotFound) => return Outcome::NotFound { imdb, tmdb: None },
+            Err(error) => return Outcome::Failed { imdb, error },
+        },
+    };
+    match client.movie(tmdb).await {
+        Ok(Lookup::Found(raw)) => Outcome::Fetched { imdb, tmdb, raw },
+        Ok(Lookup::NotFound) => Outcome::NotFound {
+            imdb,
+            tmdb: Some(tmdb),
+        },
+        Err(error) => Outcome::Failed { imdb, error },
+    }
+}
+
+/// The batch being filled.
+#[derive(Default)]
+struct Batch {
+    records: Vec<RawRecord>,
+    segment: Segment,
+}
+
+impl Batch {
+    fn is_empty(&self) -> bool {
+        self.records.is_empty()
+            && self.segment.not_found.is_empty()
+            && self.segment.id_map.is_empty()
+    }
+}
+
+struct Committer<'a> {
+    store: &'a Store,
+    lease: &'a Lease,
+    renewed: Instant,
+    opts: &'a IngestOptions,
+    seq: u32,
+    files: u64,
+    segment_keys: Vec<String>,
+    recorder: &'a mut RunRecorder,
+}
+
+impl Committer<'_> {
+    /// Renews the lease when a third of its time has passed since the last renewal.
+    async fn keep_lease(&mut self) -> Result<(), IngestError> {
+        let third = self
+            .opts
+            .lease_ttl
+            .to_std()
+            .unwrap_or(Duration::from_secs(60))
+            / 3;
+        if self.renewed.elapsed() >= third {
+            self.lease.renew(self.store).await?;
+            self.renewed = Instant::now();
+        }
+        Ok(())
+    }
+
+    /// Stores the batch's records, then the segment that settles them.
+    async fn commit(
+        &mut self,
+        batch: &mut Batch,
+        state: &mut state::State,
+    ) -> Result<(), IngestError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        self.lease.renew(self.store).await?;
+        self.renewed = Instant::now();
+        self.seq += 1;
+        let mut segment = std::mem::take(&mut batch.segment);
+        let records = std::mem::take(&mut batch.records);
+        if !records.is_empty() {
+            let key = layout::raw_tmdb_json_key(self.opts.date, &self.opts.run_id, self.seq);
+            let mut body =
+                String::with_capacity(records.iter().map(|r| r.get().len() + 1).sum::<usize>() + 2);
+            body.push('[');
+            for (i, r) in records.iter().enumerate() {
+                if i > 0 {
+                    body.push(',');
+                }
+                body.push_str(r.get());
+            }
+            body.push(']');
+            let bytes = body.len() as u64;
+            self.store.put(&key, Bytes::from(body)).await?;
+            self.recorder.output(Entry {
+                key: key.clone(),
+                bytes: Some(bytes),
+                rows: Some(records.len() as u64),
+                sha256: None,
+                note: None,
+            });
+            self.files += 1;
+            segment.raw_key = Some(key);
+        }
+        let seg_key = state::segment_key(&self.opts.run_id, self.seq);
+        state::put_segment(self.store, &seg_key, &segment).await?;
+        state.apply(&segment);
+        self.segment_keys.push(seg_key);
+        Ok(())
+    }
+}
+
+/// Runs one ingestion. `Ok` with [`Stop::Busy`] when another run holds the lease.
+pub async fn ingest(
+    store: &Store,
+    client: &TmdbClient,
+    opts: &IngestOptions,
+) -> Result<Summary, IngestError> {
+    let started = Instant::now();
+    let stats_before = client.stats();
+    let mut summary = Summary {
+        run_id: opts.run_id.clone(),
+        stop: Stop::Complete,
+        selected: 0,
+        fetched: 0,
+        not_found: 0,
+        failed: 0,
+        remaining: 0,
+        files: 0,
+        requests: 0,
+        retries: 0,
+        duration_ms: 0,
+        busy_holder: None,
+    };
+    let lease = match Lease::acquire(store, &opts.run_id, opts.lease_ttl).await? {
+        Acquired::Held(l) => l,
+        Acquired::Busy { holder, expires_at } => {
+            tracing::info!(holder = %holder, %expires_at, "another ingestion holds the lease; exiting without work");
+            summary.stop = Stop::Busy;
+            summary.busy_holder = Some(holder);
+            return Ok(summary);
+        }
+    };
+    let mut recorder = RunRecorder::start(STAGE, &opts.run_id, opts.date, store);
+    let result = work(store, client, opts, &lease, &mut recorder, &mut summary).await;
+    let stats = client.stats();
+    summary.requests = stats.requests - stats_before.requests;
+    summary.retries = stats.retries - stats_before.retries;
+    summary.duration_ms = started.elapsed().as_millis() as u64;
+    for (name, n) in [
+        ("selected", summary.selected),
+        ("fetched", summary.fetched),
+        ("not_found", summary.not_found),
+        ("failed", summary.failed),
+        ("remaining", summary.remaining),
+        ("files", summary.files),
+        ("requests", summary.requests),
+        ("retries", summary.retries),
+    ] {
+        recorder.count(name, n);
+    }
+    let error = result.as_ref().err().map(|e| e.to_string());
+    let manifest = recorder.finish(store, error).await;
+    let released = lease.release(store).await;
+    result?;
+    manifest?;
+    released?;
+    tracing::info!(
+        fetched = summary.fetched,
+        not_found = summary.not_found,
+        failed = summary.failed,
+        remaining = summary.remaining,
+        files = summary.files,
+        requests = summary.requests,
+        retries = summary.retries,
+        duration_ms = summary.duration_ms,
+        stop = ?summary.stop,
+        "ingestion finished"
+    );
+    Ok(summary)
+}
+
+async fn work(
+    store: &Store,
+    client: &TmdbClient,
+    opts: &IngestOptions,
+    lease: &Lease,
+    recorder: &mut RunRecorder,
+    summary: &mut Summary,
+) -> Result<(), IngestError> {
+    let loaded = state::load(store).await?;
+    let mut st = loaded.state;
+    let source_key = latest_movies_key(store, opts.source_date).await?;
+    let source = store.get(&source_key).await?;
+    let selected = select(&source, &opts.selection)?;
+    drop(source);
+    recorder.input(Entry {
+        key: source_key.clone(),
+        bytes: None,
+        rows: Some(selected.rows),
+        sha256: None,
+        note: Some(format!("{} ids selected", selected.ids.len())),
+    });
+    summary.selected = selected.ids.len() as u64;
+    let mut pending: Vec<(String, Option<u64>)> = selected
+        .ids
+        .iter()
+        .filter(|id| !st.settled(id))
+        .map(|id| (id.clone(), st.id_map.get(id).copied()))
+        .collect();
+    let limited = opts.max_ids.is_some_and(|m| pending.len() > m);
+    if let Some(m) = opts.max_ids {
+        pending.truncate(m);
+    }
+    let todo = pending.len() as u64;
+    tracing::info!(source = %source_key, selected = summary.selected, to_fetch = todo, "selected films");
+
+    let mut committer = Committer {
+        store,
+        lease,
+        renewed: Instant::now(),
+        opts,
+        seq: 0,
+        files: 0,
+        segment_keys: loaded.segment_keys,
+        recorder,
+    };
+    let stop_at = opts.stop_at;
+    let deadline_hit = std::sync::atomic::AtomicBool::new(false);
+    let mut results = futures_util::stream::iter(pending)
+        .take_while(|_| {
+            let go = stop_at.is_none_or(|t| Instant::now() < t);
+            if !go {
+                deadline_hit.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+            std::future::ready(go)
+        })
+        .map(|(imdb, known)| fetch_one(client, imdb, known))
+        .buffer_unordered(opts.concurrency.max(1));
+
+    let mut batch = Batch::default();
+    let mut done = 0u64;
+    let mut fatal: Option<TmdbError> = None;
+    // In-flight requests may outlive the soft stop by up to a request's retries; the
+    // hard stop (a little later) abandons them unrecorded, to be fetched next time.
+    let hard_stop = stop_at.map(|t| t + Duration::from_secs(20));
+    loop {
+        let next = match hard_stop {
+            Some(h) => match tokio::time::timeout_at(h.into(), results.next()).await {
+                Ok(n) => n,
+                Err(_) => {
+                    deadline_hit.store(true, std::sync::atomic::Ordering::Relaxed);
+                    break;
+                }
+            },
+            None => results.next().await,
+        };
+        let Some(outcome) = next else { break };
+        done += 1;
+        match outcome {
+            Outcome::Fetched { imdb, tmdb, raw } => {
+                summary.fetched += 1;
+                batch.segment.fetched.insert(imdb, tmdb);
+                batch.records.push(raw);
+            }
+            Outcome::NotFound { imdb, tmdb } => {
+                summary.not_found += 1;
+                if let Some(t) = tmdb {
+                    batch.segment.id_map.insert(imdb.clone(), t);
+                }
+                batch.segment.not_found.insert(imdb);
+            }
+            Outcome::Failed { imdb, error } => {
+                if error.is_fatal() {
+                    fatal = Some(error);
+                    break;
+                }
+                summary.failed += 1;
+                tracing::warn!(imdb_id = %imdb, error = %error, "film not fetched this run; it stays pending");
+            }
+        }
+        if batch.records.len() >= RECORDS_PER_FILE {
+            committer.commit(&mut batch, &mut st).await?;
+        } else {
+            committer.keep_lease().await?;
+        }
+        if let Some(p) = &opts.progress {
+            p(done, todo);
+        }
+    }
+    drop(results);
+    // Whatever was fetched is stored, even when the run stops on an error.
+    committer.commit(&mut batch, &mut st).await?;
+    summary.files = committer.files;
+    summary.remaining = selected.ids.iter().filter(|id| !st.settled(id)).count() as u64;
+    if let Some(e) = fatal {
+        return Err(e.into());
+    }
+    state::compact(store, &st, &committer.segment_keys).await?;
+    summary.stop = if deadline_hit.load(std::sync::atomic::Ordering::Relaxed) {
+        Stop::Deadline
+    } else if limited {
+        Stop::Limit
+    } else {
+        Stop::Complete
+    };
+    Ok(())
+}
+
+/// Ids per Raw file, for tests and checks: every record of every Raw TMDB file.
+pub async fn stored_records(store: &Store) -> Result<BTreeMap<String, Vec<String>>, IngestError> {
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for obj in store.list(&layout::raw_tmdb_json_prefix()).await? {
+        let body = store.get(&obj.key).await?;
+        for imdb in state::records_in(&body, &obj.key)?.into_keys() {
+            out.entry(imdb).or_default().push(obj.key.clone());
+        }
+    }
+    Ok(out)
+}
