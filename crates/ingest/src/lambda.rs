@@ -32,7 +32,8 @@ pub struct Handler {
     pub client: TmdbClient,
     pub selection: Selection,
     pub concurrency: usize,
-    /// Time kept free before the deadline for the last commits and the manifest.
+    /// Time kept free before the deadline for the last commits and the manifest (at
+    /// most a quarter of the invocation's time).
     pub margin: Duration,
     /// How long a lease lasts unless renewed (a killed invocation blocks others this long).
     pub lease_ttl: chrono::Duration,
@@ -78,13 +79,15 @@ impl Handler {
             min_year: event.min_year.or(self.selection.min_year),
             max_year: event.max_year.or(self.selection.max_year),
         };
-        let left = deadline
+        let total = deadline
             .duration_since(SystemTime::now())
-            .unwrap_or(Duration::ZERO)
-            .saturating_sub(self.margin);
+            .unwrap_or(Duration::ZERO);
+        // A short timeout (a local `cargo lambda watch` gives 30 s) keeps a quarter free.
+        let margin = self.margin.min(total / 4);
+        let left = total.saturating_sub(margin);
         opts.stop_at = Some(Instant::now() + left);
         opts.lease_ttl = self.lease_ttl;
-        tracing::info!(run_id = %opts.run_id, seconds_left = left.as_secs(), "invocation");
+        tracing::info!(run_id = %opts.run_id, invocation_secs = total.as_secs(), working_secs = left.as_secs(), "invocation");
         Ok(ingest(&self.store, &self.client, &opts).await?)
     }
 }

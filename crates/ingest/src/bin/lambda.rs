@@ -3,7 +3,7 @@
 //! (`.env.example`); the event may override date, limits and filters.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use cinelake_ingest::cli::{IngestArgs, resolve_credentials};
 use cinelake_ingest::lambda::{Handler, IngestEvent};
@@ -39,7 +39,7 @@ async fn main() -> Result<(), Error> {
     lambda_runtime::run(service_fn(move |event: LambdaEvent<IngestEvent>| {
         let handler = handler.clone();
         async move {
-            let deadline = event.context.deadline();
+            let deadline = invocation_deadline(event.context.deadline);
             handler
                 .handle(event.payload, deadline)
                 .await
@@ -47,4 +47,33 @@ async fn main() -> Result<(), Error> {
         }
     }))
     .await
+}
+
+/// The invocation's deadline. Lambda sends milliseconds since the epoch; the local
+/// emulator of `cargo lambda watch` (1.9) sends the timeout itself (600000), so a value
+/// too small to be a date this century is read as a duration from now.
+fn invocation_deadline(deadline_ms: u64) -> SystemTime {
+    const YEAR_2001_MS: u64 = 978_307_200_000;
+    if deadline_ms < YEAR_2001_MS {
+        SystemTime::now() + Duration::from_millis(deadline_ms)
+    } else {
+        SystemTime::UNIX_EPOCH + Duration::from_millis(deadline_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deadlines_as_dates_or_as_durations() {
+        let real = invocation_deadline(1_795_859_400_000);
+        assert_eq!(
+            real,
+            SystemTime::UNIX_EPOCH + Duration::from_millis(1_795_859_400_000)
+        );
+        let local = invocation_deadline(600_000);
+        let left = local.duration_since(SystemTime::now()).unwrap();
+        assert!(left > Duration::from_secs(590) && left <= Duration::from_secs(600));
+    }
 }
