@@ -26,6 +26,14 @@ enum Command {
     Upload(cinelake_upload::cli::UploadArgs),
     /// Stage 2: fetch TMDB details of the films of interest into the Raw zone.
     Ingest(cinelake_ingest::cli::IngestArgs),
+    /// Stage 3: Raw CSV and TMDB JSON to typed Parquet in the Trusted zone.
+    Trusted(cinelake_trusted::cli::TrustedArgs),
+    /// Stage 4: build the star schema in the Refined zone.
+    Refined(cinelake_refined::cli::RefinedArgs),
+    /// Run SQL on the lake (Polars SQL locally, or Athena).
+    Query(cinelake_query::cli::QueryArgs),
+    /// Create the dashboards' views (sql/views) in the local catalog or in Athena.
+    Views(cinelake_query::cli::ViewsArgs),
     /// Run the TMDB simulator (synthetic or replay, with fault injection).
     TmdbSim(sim::SimArgs),
     /// Write sample movies.csv and series.csv in the real format (full scale by default).
@@ -57,6 +65,10 @@ async fn main() -> std::process::ExitCode {
     let result = match Cli::parse().command {
         Command::Upload(args) => cinelake_upload::cli::execute(&args).await.map(|_| ()),
         Command::Ingest(args) => cinelake_ingest::cli::execute(&args).await.map(|_| ()),
+        Command::Trusted(args) => cinelake_trusted::cli::execute(&args).await.map(|_| ()),
+        Command::Refined(args) => cinelake_refined::cli::execute(&args).await.map(|_| ()),
+        Command::Query(args) => cinelake_query::cli::query(&args).await,
+        Command::Views(args) => cinelake_query::cli::views(&args).await,
         Command::TmdbSim(args) => sim::run(&args).await,
         Command::Sample(args) => sample(&args),
     };

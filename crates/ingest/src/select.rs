@@ -33,28 +33,17 @@ pub async fn latest_movies_key(
     store: &Store,
     date: Option<ProcessingDate>,
 ) -> Result<String, IngestError> {
-    if let Some(d) = date {
-        let key = layout::raw_csv_key(CsvKind::Movies, d);
-        return match store.head(&key).await? {
-            Some(_) => Ok(key),
-            None => Err(IngestError::NoSource {
-                lake: store.url(),
-                detail: format!("{key} does not exist"),
-            }),
-        };
-    }
-    let objects = store.list(&layout::raw_csv_prefix(CsvKind::Movies)).await?;
-    objects
-        .into_iter()
-        .filter_map(|o| layout::parse_raw_csv_key(CsvKind::Movies, &o.key).map(|d| (d, o.key)))
-        .max()
-        .map(|(_, key)| key)
+    cinelake_lake::raw::latest_csv(store, CsvKind::Movies, date)
+        .await?
         .ok_or_else(|| IngestError::NoSource {
             lake: store.url(),
-            detail: format!(
-                "no movies.csv under {}; run the upload stage first",
-                layout::raw_csv_prefix(CsvKind::Movies)
-            ),
+            detail: match date {
+                Some(d) => format!("{} does not exist", layout::raw_csv_key(CsvKind::Movies, d)),
+                None => format!(
+                    "no movies.csv under {}; run the upload stage first",
+                    layout::raw_csv_prefix(CsvKind::Movies)
+                ),
+            },
         })
 }
 

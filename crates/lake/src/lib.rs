@@ -10,6 +10,7 @@ pub mod error;
 pub mod layout;
 pub mod manifest;
 pub mod progress;
+pub mod raw;
 pub mod source;
 pub mod store;
 pub mod telemetry;

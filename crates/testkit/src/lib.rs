@@ -106,3 +106,29 @@ pub fn samples_dir() -> Option<PathBuf> {
         .map(PathBuf::from)
         .filter(|p| p.is_dir())
 }
+
+/// A Glue client for moto.
+pub fn glue_client() -> aws_sdk_glue::Client {
+    let config = aws_sdk_glue::config::Builder::new()
+        .behavior_version(aws_sdk_glue::config::BehaviorVersion::latest())
+        .region(aws_sdk_glue::config::Region::new("us-east-1"))
+        .endpoint_url(S3Server::Moto.endpoint())
+        .credentials_provider(aws_sdk_glue::config::Credentials::new(
+            ACCESS_KEY, SECRET_KEY, None, None, "test",
+        ))
+        .build();
+    aws_sdk_glue::Client::from_conf(config)
+}
+
+/// An Athena client for moto.
+pub fn athena_client() -> aws_sdk_athena::Client {
+    let config = aws_sdk_athena::config::Builder::new()
+        .behavior_version(aws_sdk_athena::config::BehaviorVersion::latest())
+        .region(aws_sdk_athena::config::Region::new("us-east-1"))
+        .endpoint_url(S3Server::Moto.endpoint())
+        .credentials_provider(aws_sdk_athena::config::Credentials::new(
+            ACCESS_KEY, SECRET_KEY, None, None, "test",
+        ))
+        .build();
+    aws_sdk_athena::Client::from_conf(config)
+}

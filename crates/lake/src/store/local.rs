@@ -35,6 +35,11 @@ impl LocalStore {
         self.root.display().to_string()
     }
 
+    /// The root as an absolute path (the directory need not exist yet).
+    pub fn absolute_root(&self) -> PathBuf {
+        std::path::absolute(&self.root).unwrap_or_else(|_| self.root.clone())
+    }
+
     /// The file behind a key (already checked by `Store`).
     pub fn path_of(&self, key: &str) -> PathBuf {
         key.split('/').fold(self.root.clone(), |p, seg| p.join(seg))

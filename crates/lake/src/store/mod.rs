@@ -116,6 +116,21 @@ impl Store {
         }
     }
 
+    /// The URL catalogs and Athena use for a key or key prefix: `s3://bucket/...` on S3,
+    /// `file:///absolute/path/...` on disk.
+    pub fn location(&self, key: &str) -> String {
+        match self {
+            Store::Local(s) => format!("file://{}/{key}", s.absolute_root().display()),
+            Store::S3(s) => format!("s3://{}/{}{key}", s.bucket(), s.prefix()),
+        }
+    }
+
+    /// The key a [`Store::location`] URL names, if it is inside this lake.
+    pub fn key_of_location(&self, location: &str) -> Option<String> {
+        let base = self.location("");
+        location.strip_prefix(&base).map(str::to_string)
+    }
+
     /// Writes an object whole; a reader sees the old bytes or the new, never a mix.
     pub async fn put(&self, key: &str, body: Bytes) -> Result<()> {
         check_key(key)?;

@@ -81,6 +81,11 @@ impl S3Store {
         &self.bucket
     }
 
+    /// The key prefix inside the bucket (empty, or ending in `/`).
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
     pub fn url(&self) -> String {
         format!("s3://{}/{}", self.bucket, self.prefix.trim_end_matches('/'))
             .trim_end_matches('/')

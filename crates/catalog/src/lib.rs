@@ -1,0 +1,124 @@
+//! The catalog: where every Trusted and Refined table is registered, so Athena (through
+//! the Glue Data Catalog) and the local SQL engine (through the local catalog) read the
+//! same tables.
+//!
+//! [`TableDef`] mirrors Glue's `TableInput` field for field; the local catalog stores
+//! exactly the definition Glue would have received, as JSON under `_catalog/` in the lake.
+
+mod glue;
+mod local;
+mod table;
+
+pub use glue::GlueCatalog;
+pub use local::LocalCatalog;
+pub use table::{ColumnDef, PartitionDef, TableDef, parquet_table};
+
+use cinelake_lake::Store;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error(transparent)]
+    Lake(#[from] cinelake_lake::Error),
+    #[error("Glue {op} {target}: {message}")]
+    Glue {
+        op: &'static str,
+        target: String,
+        message: String,
+    },
+    #[error("catalog entry {key} is unreadable: {detail}")]
+    BadEntry { key: String, detail: String },
+    #[error("unknown catalog {0:?}: expected local or glue")]
+    UnknownKind(String),
+}
+
+pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
+
+/// The Glue Data Catalog, or the local stand-in.
+#[derive(Debug, Clone)]
+pub enum Catalog {
+    Local(LocalCatalog),
+    Glue(GlueCatalog),
+}
+
+/// Database names: `<prefix>_trusted` and `<prefix>_refined`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Databases {
+    pub trusted: String,
+    pub refined: String,
+}
+
+impl Databases {
+    pub fn with_prefix(prefix: &str) -> Self {
+        Databases {
+            trusted: format!("{prefix}_trusted"),
+            refined: format!("{prefix}_refined"),
+        }
+    }
+}
+
+impl Catalog {
+    /// `local` keeps definitions in the lake; `glue` uses the AWS Glue Data Catalog
+    /// (any Glue-speaking endpoint through `AWS_ENDPOINT_URL`).
+    pub async fn open(kind: &str, store: &Store) -> Result<Catalog> {
+        match kind {
+            "local" => Ok(Catalog::Local(LocalCatalog::new(store.clone()))),
+            "glue" => Ok(Catalog::Glue(GlueCatalog::connect().await)),
+            other => Err(CatalogError::UnknownKind(other.to_string())),
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Catalog::Local(_) => "local",
+            Catalog::Glue(_) => "glue",
+        }
+    }
+
+    pub async fn ensure_database(&self, db: &str) -> Result<()> {
+        match self {
+            Catalog::Local(_) => Ok(()),
+            Catalog::Glue(g) => g.ensure_database(db).await,
+        }
+    }
+
+    /// Creates the table or replaces its definition.
+    pub async fn put_table(&self, db: &str, def: &TableDef) -> Result<()> {
+        match self {
+            Catalog::Local(l) => l.put_table(db, def).await,
+            Catalog::Glue(g) => g.put_table(db, def).await,
+        }
+    }
+
+    pub async fn get_table(&self, db: &str, name: &str) -> Result<Option<TableDef>> {
+        match self {
+            Catalog::Local(l) => l.get_table(db, name).await,
+            Catalog::Glue(g) => g.get_table(db, name).await,
+        }
+    }
+
+    pub async fn list_tables(&self, db: &str) -> Result<Vec<TableDef>> {
+        let mut tables = match self {
+            Catalog::Local(l) => l.list_tables(db).await?,
+            Catalog::Glue(g) => g.list_tables(db).await?,
+        };
+        tables.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(tables)
+    }
+
+    /// Creates the partition or moves it to a new location.
+    pub async fn put_partition(&self, db: &str, table: &str, p: &PartitionDef) -> Result<()> {
+        match self {
+            Catalog::Local(l) => l.put_partition(db, table, p).await,
+            Catalog::Glue(g) => g.put_partition(db, table, p).await,
+        }
+    }
+
+    pub async fn partitions(&self, db: &str, table: &str) -> Result<Vec<PartitionDef>> {
+        let mut parts = match self {
+            Catalog::Local(l) => l.partitions(db, table).await?,
+            Catalog::Glue(g) => g.partitions(db, table).await?,
+        };
+        parts.sort_by(|a, b| a.values.cmp(&b.values));
+        Ok(parts)
+    }
+}

@@ -1,0 +1,220 @@
+//! Tables as versions: each write goes under its own prefix, then the catalog is
+//! switched to it, so a reader sees the old table or the new one, never a mix or an
+//! empty table; a crash before the switch leaves the previous version in place.
+
+use cinelake_catalog::{Catalog, ColumnDef, PartitionDef, TableDef, parquet_table};
+use cinelake_lake::Store;
+use polars::prelude::*;
+
+use crate::parquet::{read_parquet, write_parquet};
+use crate::types::columns_of;
+use crate::{FramesError, PolarsContext, Result};
+
+/// Versions kept per table or partition: the current one and the one before, for
+/// readers that started before the switch.
+const KEEP_VERSIONS: usize = 2;
+const FILE: &str = "part-00000.parquet";
+
+/// Where a table lives and how it is described.
+#[derive(Debug, Clone)]
+pub struct TableSpec {
+    pub db: String,
+    pub name: String,
+    pub description: String,
+    /// The table's key prefix, ending in `/` (e.g. `Refined/fact_film/`).
+    pub prefix: String,
+}
+
+/// What a publish wrote.
+#[derive(Debug, Clone)]
+pub struct Published {
+    pub table: String,
+    pub key: String,
+    pub location: String,
+    pub rows: u64,
+    pub bytes: u64,
+}
+
+/// Writes `df` as a new version of an unpartitioned table and registers it.
+pub async fn publish(
+    store: &Store,
+    catalog: &Catalog,
+    spec: &TableSpec,
+    run_id: &str,
+    df: &mut DataFrame,
+) -> Result<Published> {
+    let dir = format!("{}{run_id}/", spec.prefix);
+    let written = write_version(store, &dir, df).await?;
+    let def = parquet_table(
+        &spec.name,
+        &spec.description,
+        columns_of(df.schema())?,
+        &store.location(&dir),
+        vec![],
+    );
+    catalog.ensure_database(&spec.db).await?;
+    catalog.put_table(&spec.db, &def).await?;
+    prune(store, &spec.prefix).await?;
+    Ok(Published {
+        table: format!("{}.{}", spec.db, spec.name),
+        ..written
+    })
+}
+
+/// Writes `df` as a new version of one partition (`<key>=<value>`) and registers it.
+pub async fn publish_partition(
+    store: &Store,
+    catalog: &Catalog,
+    spec: &TableSpec,
+    partition: (&str, &str),
+    run_id: &str,
+    df: &mut DataFrame,
+) -> Result<Published> {
+    let (pkey, pvalue) = partition;
+    let part_prefix = format!("{}{pkey}={pvalue}/", spec.prefix);
+    let dir = format!("{part_prefix}{run_id}/");
+    let written = write_version(store, &dir, df).await?;
+    let def = parquet_table(
+        &spec.name,
+        &spec.description,
+        columns_of(df.schema())?,
+        &store.location(&spec.prefix),
+        vec![ColumnDef::new(pkey, "string")],
+    );
+    catalog.ensure_database(&spec.db).await?;
+    catalog.put_table(&spec.db, &def).await?;
+    catalog
+        .put_partition(
+            &spec.db,
+            &spec.name,
+            &PartitionDef {
+                values: vec![pvalue.to_string()],
+                location: store.location(&dir),
+            },
+        )
+        .await?;
+    prune(store, &part_prefix).await?;
+    Ok(Published {
+        table: format!("{}.{}", spec.db, spec.name),
+        ..written
+    })
+}
+
+async fn write_version(store: &Store, dir: &str, df: &mut DataFrame) -> Result<Published> {
+    let bytes = blocking(|| write_parquet(df))?;
+    let key = format!("{dir}{FILE}");
+    let size = bytes.len() as u64;
+    store.put(&key, bytes).await?;
+    Ok(Published {
+        table: String::new(),
+        key,
+        location: store.location(dir),
+        rows: df.height() as u64,
+        bytes: size,
+    })
+}
+
+/// Deletes all but the newest [`KEEP_VERSIONS`] version folders directly under `prefix`.
+async fn prune(store: &Store, prefix: &str) -> Result<()> {
+    let mut versions: Vec<String> = store
+        .list(prefix)
+        .await?
+        .into_iter()
+        .filter_map(|o| {
+            let rest = o.key.strip_prefix(prefix)?;
+            let (version, file) = rest.split_once('/')?;
+            (file == FILE && !version.contains('=')).then(|| version.to_string())
+        })
+        .collect();
+    versions.sort();
+    versions.dedup();
+    let old = versions.len().saturating_sub(KEEP_VERSIONS);
+    for v in &versions[..old] {
+        store.delete(&format!("{prefix}{v}/{FILE}")).await?;
+    }
+    Ok(())
+}
+
+/// Every row of a catalog table, partition columns included (as strings).
+pub async fn read_table(
+    store: &Store,
+    catalog: &Catalog,
+    db: &str,
+    name: &str,
+) -> Result<DataFrame> {
+    let def = catalog
+        .get_table(db, name)
+        .await?
+        .ok_or_else(|| FramesError::NoTable(format!("{db}.{name}")))?;
+    if def.partition_keys.is_empty() {
+        return read_location(store, &def.storage_descriptor.location)
+            .await
+            .map(|d| d.unwrap_or_else(|| empty_frame(&def)));
+    }
+    let mut out: Option<DataFrame> = None;
+    for p in catalog.partitions(db, name).await? {
+        let Some(mut df) = read_location(store, &p.location).await? else {
+            continue;
+        };
+        for (key, value) in def.partition_keys.iter().zip(&p.values) {
+            let column = Column::new(key.name.as_str().into(), vec![value.as_str(); df.height()]);
+            df.with_column(column)
+                .context(|| format!("adding partition column {}", key.name))?;
+        }
+        out = Some(match out {
+            None => df,
+            Some(mut acc) => {
+                acc.vstack_mut(&df)
+                    .context(|| format!("stacking partitions of {db}.{name}"))?;
+                acc
+            }
+        });
+    }
+    Ok(out.unwrap_or_else(|| empty_frame(&def)))
+}
+
+/// A frame with no columns, for a registered table with no files (never written by us).
+fn empty_frame(_def: &TableDef) -> DataFrame {
+    DataFrame::empty()
+}
+
+async fn read_location(store: &Store, location: &str) -> Result<Option<DataFrame>> {
+    let prefix = store
+        .key_of_location(location)
+        .ok_or_else(|| FramesError::ForeignLocation {
+            location: location.to_string(),
+            lake: store.url(),
+        })?;
+    let mut out: Option<DataFrame> = None;
+    for obj in store.list(&prefix).await? {
+        if !obj.key.ends_with(".parquet") || obj.key[prefix.len()..].contains('/') {
+            continue;
+        }
+        let bytes = store.get(&obj.key).await?;
+        let df = blocking(|| read_parquet(&bytes, &obj.key))?;
+        out = Some(match out {
+            None => df,
+            Some(mut acc) => {
+                acc.vstack_mut(&df)
+                    .context(|| format!("stacking {}", obj.key))?;
+                acc
+            }
+        });
+    }
+    Ok(out)
+}
+
+/// Runs Polars work off the async reactor: Polars blocks on its own thread pool, which
+/// a current-thread runtime cannot allow.
+fn blocking<T: Send>(f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => std::thread::scope(|s| {
+            s.spawn(f)
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p))
+        }),
+    }
+}

@@ -1,0 +1,163 @@
+//! Athena: the views created there, and queries run there, through aws-sdk-athena.
+
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_config::meta::region::RegionProviderChain;
+use aws_sdk_athena::Client;
+use aws_sdk_athena::error::DisplayErrorContext;
+use aws_sdk_athena::types::{QueryExecutionContext, QueryExecutionState, ResultConfiguration};
+
+use crate::QueryError;
+use crate::views::{VIEWS, select_of};
+
+#[derive(Debug, Clone)]
+pub struct AthenaConfig {
+    pub workgroup: String,
+    /// `s3://bucket/prefix/` for results, unless the workgroup enforces its own.
+    pub output_location: Option<String>,
+    pub database: String,
+}
+
+pub struct Athena {
+    client: Client,
+    config: AthenaConfig,
+}
+
+/// A finished query: column names and rows of text (Athena returns text).
+pub struct ResultRows {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Option<String>>>,
+}
+
+impl Athena {
+    pub async fn connect(config: AthenaConfig) -> Self {
+        let region = RegionProviderChain::default_provider().or_else("us-east-1");
+        let shared = aws_config::defaults(BehaviorVersion::latest())
+            .region(region)
+            .load()
+            .await;
+        Athena {
+            client: Client::new(&shared),
+            config,
+        }
+    }
+
+    pub fn from_client(client: Client, config: AthenaConfig) -> Self {
+        Athena { client, config }
+    }
+
+    /// Runs one statement to completion; its execution id.
+    pub async fn run(&self, sql: &str) -> Result<String, QueryError> {
+        let err = |op, e: String| QueryError::Athena { op, message: e };
+        let mut start = self
+            .client
+            .start_query_execution()
+            .query_string(sql)
+            .work_group(&self.config.workgroup)
+            .query_execution_context(
+                QueryExecutionContext::builder()
+                    .catalog("AwsDataCatalog")
+                    .database(&self.config.database)
+                    .build(),
+            );
+        if let Some(out) = &self.config.output_location {
+            start = start
+                .result_configuration(ResultConfiguration::builder().output_location(out).build());
+        }
+        let id = start
+            .send()
+            .await
+            .map_err(|e| err("StartQueryExecution", DisplayErrorContext(&e).to_string()))?
+            .query_execution_id()
+            .unwrap_or_default()
+            .to_string();
+        let mut wait = Duration::from_millis(200);
+        for _ in 0..600 {
+            let out = self
+                .client
+                .get_query_execution()
+                .query_execution_id(&id)
+                .send()
+                .await
+                .map_err(|e| err("GetQueryExecution", DisplayErrorContext(&e).to_string()))?;
+            let status = out.query_execution().and_then(|q| q.status());
+            match status.and_then(|s| s.state()) {
+                Some(QueryExecutionState::Succeeded) => return Ok(id),
+                Some(QueryExecutionState::Failed) | Some(QueryExecutionState::Cancelled) => {
+                    let why = status
+                        .and_then(|s| s.state_change_reason())
+                        .unwrap_or("no reason given");
+                    return Err(err("query", format!("{id} failed: {why}")));
+                }
+                _ => {
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(Duration::from_secs(2));
+                }
+            }
+        }
+        Err(err("query", format!("{id} did not finish in time")))
+    }
+
+    /// `CREATE OR REPLACE VIEW` for every view, in order.
+    pub async fn create_views(&self) -> Result<Vec<String>, QueryError> {
+        let mut done = Vec::new();
+        for (name, sql) in VIEWS {
+            self.run(&format!(
+                "CREATE OR REPLACE VIEW {name} AS\n{}",
+                select_of(sql)
+            ))
+            .await?;
+            done.push(name.to_string());
+        }
+        Ok(done)
+    }
+
+    /// Runs a query and fetches its rows.
+    pub async fn query(&self, sql: &str) -> Result<ResultRows, QueryError> {
+        let id = self.run(sql).await?;
+        let mut pages = self
+            .client
+            .get_query_results()
+            .query_execution_id(&id)
+            .into_paginator()
+            .send();
+        let mut columns = Vec::new();
+        let mut rows = Vec::new();
+        let mut first = true;
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| QueryError::Athena {
+                op: "GetQueryResults",
+                message: DisplayErrorContext(&e).to_string(),
+            })?;
+            let Some(rs) = page.result_set() else {
+                continue;
+            };
+            if columns.is_empty() {
+                columns = rs
+                    .result_set_metadata()
+                    .map(|m| {
+                        m.column_info()
+                            .iter()
+                            .map(|c| c.name().to_string())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+            }
+            for (i, row) in rs.rows().iter().enumerate() {
+                // The first row of the first page repeats the column names.
+                if first && i == 0 {
+                    continue;
+                }
+                rows.push(
+                    row.data()
+                        .iter()
+                        .map(|d| d.var_char_value().map(str::to_string))
+                        .collect(),
+                );
+            }
+            first = false;
+        }
+        Ok(ResultRows { columns, rows })
+    }
+}

@@ -1,0 +1,162 @@
+//! `cinelake query` and `cinelake views`.
+
+use anyhow::Context;
+use cinelake_catalog::TableDef;
+use cinelake_lake::Store;
+use cinelake_trusted::cli::CatalogArgs;
+use polars::prelude::*;
+
+use crate::athena::{Athena, AthenaConfig};
+use crate::engine::Engine;
+use crate::views::{VIEWS, select_of};
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct AthenaArgs {
+    /// Athena workgroup.
+    #[arg(long, env = "CINELAKE_ATHENA_WORKGROUP", default_value = "primary")]
+    pub workgroup: String,
+    /// Where Athena writes results (s3://bucket/prefix/), unless the workgroup sets it.
+    #[arg(long, env = "CINELAKE_ATHENA_OUTPUT")]
+    pub athena_output: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EngineKind {
+    /// Polars SQL over the catalog's tables, on this machine.
+    Local,
+    /// Amazon Athena over the Glue catalog.
+    Athena,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct QueryArgs {
+    /// One SQL statement, e.g. "SELECT * FROM v_top_profits".
+    pub sql: String,
+    #[arg(long, env = "CINELAKE_LAKE", default_value = "./lake")]
+    pub lake: String,
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
+    #[command(flatten)]
+    pub athena: AthenaArgs,
+    #[arg(long, value_enum, default_value = "local")]
+    pub engine: EngineKind,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ViewsArgs {
+    #[arg(long, env = "CINELAKE_LAKE", default_value = "./lake")]
+    pub lake: String,
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
+    #[command(flatten)]
+    pub athena: AthenaArgs,
+    #[arg(long, value_enum, default_value = "local")]
+    pub engine: EngineKind,
+}
+
+fn athena(args: &AthenaArgs, database: String) -> AthenaConfig {
+    AthenaConfig {
+        workgroup: args.workgroup.clone(),
+        output_location: args.athena_output.clone(),
+        database,
+    }
+}
+
+pub async fn query(args: &QueryArgs) -> anyhow::Result<()> {
+    let dbs = args.catalog.databases();
+    let mut df = match args.engine {
+        EngineKind::Local => {
+            let store = Store::open(&args.lake)
+                .await
+                .with_context(|| format!("opening lake {}", args.lake))?;
+            let catalog = args.catalog.open(&store).await?;
+            let mut engine = Engine::load(&store, &catalog, &dbs).await?;
+            engine.query(&args.sql)?
+        }
+        EngineKind::Athena => {
+            let a = Athena::connect(athena(&args.athena, dbs.refined.clone())).await;
+            let rows = a.query(&args.sql).await?;
+            let columns: Vec<Column> = rows
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(i, name)| {
+                    Column::new(
+                        name.as_str().into(),
+                        rows.rows
+                            .iter()
+                            .map(|r| r.get(i).cloned().flatten())
+                            .collect::<Vec<Option<String>>>(),
+                    )
+                })
+                .collect();
+            DataFrame::new_infer_height(columns)?
+        }
+    };
+    print(&mut df, args.format)
+}
+
+fn print(df: &mut DataFrame, format: Format) -> anyhow::Result<()> {
+    let stdout = std::io::stdout();
+    match format {
+        Format::Table => {
+            // Safe: the variables only shape this process's printing.
+            unsafe {
+                std::env::set_var("POLARS_FMT_MAX_ROWS", "50");
+                std::env::set_var("POLARS_FMT_STR_LEN", "60");
+            }
+            println!("{df}");
+        }
+        Format::Csv => CsvWriter::new(stdout.lock()).finish(df)?,
+        Format::Json => JsonWriter::new(stdout.lock())
+            .with_json_format(JsonFormat::Json)
+            .finish(df)?,
+    }
+    Ok(())
+}
+
+pub async fn views(args: &ViewsArgs) -> anyhow::Result<()> {
+    let dbs = args.catalog.databases();
+    match args.engine {
+        EngineKind::Athena => {
+            let a = Athena::connect(athena(&args.athena, dbs.refined.clone())).await;
+            for name in a.create_views().await? {
+                println!("created view {}.{name} in Athena", dbs.refined);
+            }
+        }
+        EngineKind::Local => {
+            let store = Store::open(&args.lake)
+                .await
+                .with_context(|| format!("opening lake {}", args.lake))?;
+            let catalog = args.catalog.open(&store).await?;
+            // Loading defines every view over the real tables: a view that does not run fails here.
+            let mut engine = Engine::load(&store, &catalog, &dbs).await?;
+            for (name, sql) in VIEWS {
+                let rows = engine.query(&format!("SELECT COUNT(*) AS n FROM {name}"))?;
+                let n = rows
+                    .column("n")
+                    .ok()
+                    .and_then(|c| c.get(0).ok())
+                    .map(|v| v.to_string())
+                    .unwrap_or_default();
+                catalog
+                    .put_table(
+                        &dbs.refined,
+                        &TableDef::view(name, "cinelake view (sql/views)", &select_of(sql)),
+                    )
+                    .await?;
+                println!("view {}.{name}: {n} rows", dbs.refined);
+            }
+        }
+    }
+    Ok(())
+}

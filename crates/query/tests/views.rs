@@ -1,0 +1,156 @@
+//! Each view of sql/views on the local engine, against a small schema whose answers are
+//! known by hand.
+
+use cinelake_query::engine::Engine;
+use polars::prelude::*;
+
+fn engine() -> Engine {
+    let fact = df!(
+        "film_id" => ["tt1", "tt2", "tt3", "tt4"],
+        "release_year" => [2010i32, 2012, 2015, 1999],
+        "imdb_rating" => [8.0f64, 7.0, 9.0, 6.0],
+        "imdb_votes" => [5000i64, 2000, 500, 3000],
+        "tmdb_rating" => [Some(7.5f64), None, Some(8.0), Some(6.5)],
+        "tmdb_votes" => [100i64, 0, 50, 900],
+        "popularity" => [10.0f64, 5.0, 20.0, 1.0],
+        "budget" => [Some(1_000_000i64), Some(20_000_000), None, Some(60_000_000)],
+        "revenue" => [Some(5_000_000i64), Some(10_000_000), None, Some(100_000_000)],
+        "profit" => [Some(4_000_000i64), Some(-10_000_000), None, Some(40_000_000)],
+    )
+    .unwrap();
+    let film = df!(
+        "film_id" => ["tt1", "tt2", "tt3", "tt4"],
+        "title" => ["Alpha", "Beta", "Gamma", "Delta"],
+    )
+    .unwrap();
+    let bridge = df!(
+        "film_id" => ["tt1", "tt2", "tt2", "tt3", "tt4"],
+        "country_code" => ["BR", "AR", "BR", "US", "US"],
+    )
+    .unwrap();
+    let country = df!(
+        "country_code" => ["AR", "BR", "US"],
+        "country_name" => ["Argentina", "Brazil", "United States of America"],
+        "continent" => ["South America", "South America", "North America"],
+        "is_south_america" => [true, true, false],
+    )
+    .unwrap();
+    Engine::from_frames(vec![
+        ("fact_film".into(), fact),
+        ("dim_film".into(), film),
+        ("bridge_film_country".into(), bridge),
+        ("dim_country".into(), country),
+    ])
+    .unwrap()
+}
+
+fn strs(df: &DataFrame, c: &str) -> Vec<String> {
+    df.column(c)
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn best_films_apply_the_minimum_votes_rule() {
+    let df = engine()
+        .query("SELECT * FROM v_best_films ORDER BY imdb_rating DESC")
+        .unwrap();
+    assert_eq!(strs(&df, "title"), ["Alpha", "Beta", "Delta"]);
+}
+
+#[test]
+fn country_share_of_the_best() {
+    let df = engine()
+        .query("SELECT * FROM v_country_share_best ORDER BY country_code")
+        .unwrap();
+    assert_eq!(strs(&df, "country_code"), ["AR", "BR", "US"]);
+    let shares: Vec<f64> = df
+        .column("share")
+        .unwrap()
+        .f64()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
+    assert!((shares[0] - 1.0 / 3.0).abs() < 1e-9);
+    assert!((shares[1] - 2.0 / 3.0).abs() < 1e-9);
+    let best: Vec<i64> = df
+        .column("best_films")
+        .unwrap()
+        .cast(&DataType::Int64)
+        .unwrap()
+        .i64()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
+    assert_eq!(best, [1, 2, 1]);
+}
+
+#[test]
+fn trends_from_2000_by_year_and_country() {
+    let df = engine()
+        .query("SELECT release_year, country_code, releases, imdb_votes FROM v_trends_year_country ORDER BY release_year, country_code")
+        .unwrap();
+    assert_eq!(strs(&df, "country_code"), ["BR", "AR", "BR", "US"]);
+    let years: Vec<i32> = df
+        .column("release_year")
+        .unwrap()
+        .i32()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
+    assert_eq!(years, [2010, 2012, 2012, 2015]);
+    let votes: Vec<i64> = df
+        .column("imdb_votes")
+        .unwrap()
+        .i64()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
+    assert_eq!(votes, [5000, 2000, 2000, 500]);
+}
+
+#[test]
+fn budget_against_revenue_only_where_both_are_known() {
+    let df = engine()
+        .query("SELECT title, country_code FROM v_budget_revenue ORDER BY title, country_code")
+        .unwrap();
+    assert_eq!(strs(&df, "title"), ["Alpha", "Beta", "Beta", "Delta"]);
+}
+
+#[test]
+fn top_profits_in_order() {
+    let df = engine().query("SELECT * FROM v_top_profits").unwrap();
+    assert_eq!(strs(&df, "title"), ["Delta", "Alpha", "Beta"]);
+}
+
+#[test]
+fn investment_bands() {
+    let df = engine()
+        .query("SELECT * FROM v_investment_rating ORDER BY band_order")
+        .unwrap();
+    assert_eq!(
+        strs(&df, "budget_band"),
+        ["1M to 10M", "10M to 50M", "50M and more"]
+    );
+    let avg: Vec<f64> = df
+        .column("avg_imdb_rating")
+        .unwrap()
+        .f64()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
+    assert_eq!(avg, [8.0, 7.0, 6.0]);
+}
+
+#[test]
+fn a_broken_query_names_itself() {
+    let err = engine()
+        .query("SELECT nope FROM v_best_films")
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("SELECT nope"), "{err}");
+}

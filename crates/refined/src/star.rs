@@ -1,0 +1,385 @@
+//! The star schema, built from the Trusted frames in memory.
+//!
+//! Grain of the fact: one row per film with TMDB details (the films of interest that
+//! ingestion fetched), from the latest TMDB collection of each film, joined to the CSV on
+//! the IMDb id. Dimensions: film, date (release), country, genre, language, artist;
+//! bridges where a film has many.
+
+use std::collections::{BTreeMap, HashSet};
+
+use cinelake_frames::PolarsContext;
+use polars::prelude::*;
+
+use crate::RefinedError;
+use crate::geo;
+
+pub type Tables = BTreeMap<&'static str, DataFrame>;
+
+fn explode_struct(lf: LazyFrame, list: &str) -> LazyFrame {
+    lf.explode(
+        cols([list]),
+        ExplodeOptions {
+            empty_as_null: true,
+            keep_nulls: false,
+        },
+    )
+    .filter(col(list).is_not_null())
+    .unnest(cols([list]), None)
+}
+
+fn collect(lf: LazyFrame, what: &str) -> Result<DataFrame, RefinedError> {
+    Ok(lf.collect().context(|| format!("building {what}"))?)
+}
+
+/// Builds every table of the schema from Trusted `movies` and `tmdb_movies` (with `dt`).
+pub fn build(movies: DataFrame, tmdb: DataFrame) -> Result<Tables, RefinedError> {
+    let latest = tmdb
+        .lazy()
+        .filter(col("imdb_id").is_not_null())
+        .sort(
+            ["dt"],
+            SortMultipleOptions::default()
+                .with_order_descending(true)
+                .with_maintain_order(true),
+        )
+        .unique_stable(Some(cols(["imdb_id"])), UniqueKeepStrategy::First)
+        .with_column(col("imdb_id").alias("film_id"));
+    let latest = collect(latest, "latest TMDB collection")?;
+
+    let titles = movies
+        .clone()
+        .lazy()
+        .unique_stable(Some(cols(["title_id"])), UniqueKeepStrategy::First)
+        .select([
+            col("title_id").alias("film_id"),
+            col("primary_title").alias("imdb_title"),
+            col("release_year").alias("imdb_release_year"),
+            col("runtime_minutes").alias("imdb_runtime_minutes"),
+            col("average_rating").alias("imdb_rating"),
+            col("num_votes").alias("imdb_votes"),
+        ]);
+    let films = latest.clone().lazy().join(
+        titles,
+        [col("film_id")],
+        [col("film_id")],
+        JoinArgs::new(JoinType::Left),
+    );
+    let films = collect(films, "films")?;
+
+    let positive = |c: &str| {
+        when(col(c).gt(lit(0)))
+            .then(col(c))
+            .otherwise(lit(NULL).cast(DataType::Int64))
+    };
+    let date_key = (col("release_date").dt().year() * lit(10000)
+        + col("release_date").dt().month().cast(DataType::Int32) * lit(100)
+        + col("release_date").dt().day().cast(DataType::Int32))
+    .cast(DataType::Int32);
+    let release_year = when(col("imdb_release_year").is_not_null())
+        .then(col("imdb_release_year"))
+        .otherwise(col("release_date").dt().year())
+        .cast(DataType::Int32);
+
+    let dim_film = collect(
+        films.clone().lazy().select([
+            col("film_id"),
+            col("tmdb_id"),
+            col("title"),
+            col("original_title"),
+            col("imdb_title"),
+            col("original_language").alias("original_language_code"),
+            col("release_date"),
+            release_year.clone().alias("release_year"),
+            col("status"),
+            col("collection_name"),
+        ]),
+        "dim_film",
+    )?;
+
+    let fact_film = collect(
+        films.clone().lazy().select([
+            col("film_id"),
+            date_key.alias("release_date_key"),
+            release_year.alias("release_year"),
+            col("imdb_rating"),
+            col("imdb_votes"),
+            when(col("vote_count").gt(lit(0)))
+                .then(col("vote_average"))
+                .otherwise(lit(NULL).cast(DataType::Float64))
+                .alias("tmdb_rating"),
+            col("vote_count").alias("tmdb_votes"),
+            col("popularity"),
+            positive("budget").alias("budget"),
+            positive("revenue").alias("revenue"),
+            (positive("revenue") - positive("budget")).alias("profit"),
+            when(col("runtime_minutes").gt(lit(0)))
+                .then(col("runtime_minutes"))
+                .otherwise(col("imdb_runtime_minutes"))
+                .alias("runtime_minutes"),
+            col("dt")
+                .str()
+                .to_date(StrptimeOptions {
+                    format: Some("%Y-%m-%d".into()),
+                    strict: false,
+                    ..Default::default()
+                })
+                .alias("collected_on"),
+        ]),
+        "fact_film",
+    )?;
+
+    let dim_date = collect(
+        dim_film
+            .clone()
+            .lazy()
+            .filter(col("release_date").is_not_null())
+            .select([col("release_date").alias("date")])
+            .unique_stable(None, UniqueKeepStrategy::First)
+            .sort(["date"], SortMultipleOptions::default())
+            .select([
+                (col("date").dt().year() * lit(10000)
+                    + col("date").dt().month().cast(DataType::Int32) * lit(100)
+                    + col("date").dt().day().cast(DataType::Int32))
+                .cast(DataType::Int32)
+                .alias("date_key"),
+                col("date"),
+                col("date").dt().year().cast(DataType::Int32).alias("year"),
+                col("date")
+                    .dt()
+                    .quarter()
+                    .cast(DataType::Int32)
+                    .alias("quarter"),
+                col("date")
+                    .dt()
+                    .month()
+                    .cast(DataType::Int32)
+                    .alias("month"),
+                ((col("date").dt().year() / lit(10)).floor() * lit(10))
+                    .cast(DataType::Int32)
+                    .alias("decade"),
+                col("date")
+                    .dt()
+                    .year()
+                    .gt_eq(lit(2001))
+                    .alias("is_21st_century"),
+            ]),
+        "dim_date",
+    )?;
+
+    let base = latest.clone().lazy();
+    let bridge_film_country = collect(
+        explode_struct(
+            base.clone()
+                .select([col("film_id"), col("production_countries")]),
+            "production_countries",
+        )
+        .select([col("film_id"), col("iso_3166_1").alias("country_code")])
+        .unique_stable(None, UniqueKeepStrategy::First),
+        "bridge_film_country",
+    )?;
+    let countries = collect(
+        explode_struct(
+            base.clone().select([col("production_countries")]),
+            "production_countries",
+        )
+        .select([
+            col("iso_3166_1").alias("country_code"),
+            col("name").alias("country_name"),
+        ])
+        .unique_stable(Some(cols(["country_code"])), UniqueKeepStrategy::First)
+        .sort(["country_code"], SortMultipleOptions::default()),
+        "countries",
+    )?;
+    let codes: Vec<String> = countries
+        .column("country_code")
+        .and_then(|c| c.str().cloned())
+        .context(|| "country codes".into())?
+        .iter()
+        .map(|c| c.unwrap_or_default().to_string())
+        .collect();
+    let mut dim_country = countries;
+    let continents: Vec<&str> = codes.iter().map(|c| geo::continent(c)).collect();
+    let south: Vec<bool> = codes
+        .iter()
+        .map(|c| geo::SOUTH_AMERICA.contains(&c.as_str()))
+        .collect();
+    dim_country
+        .with_column(Column::new("continent".into(), continents))
+        .and_then(|d| d.with_column(Column::new("is_south_america".into(), south)))
+        .context(|| "continents".into())?;
+
+    let bridge_film_genre = collect(
+        explode_struct(
+            base.clone().select([col("film_id"), col("genres")]),
+            "genres",
+        )
+        .select([col("film_id"), col("id").alias("genre_id")])
+        .unique_stable(None, UniqueKeepStrategy::First),
+        "bridge_film_genre",
+    )?;
+    let dim_genre = collect(
+        explode_struct(base.clone().select([col("genres")]), "genres")
+            .select([col("id").alias("genre_id"), col("name").alias("genre_name")])
+            .unique_stable(Some(cols(["genre_id"])), UniqueKeepStrategy::First)
+            .sort(["genre_id"], SortMultipleOptions::default()),
+        "dim_genre",
+    )?;
+    let bridge_film_language = collect(
+        explode_struct(
+            base.clone()
+                .select([col("film_id"), col("spoken_languages")]),
+            "spoken_languages",
+        )
+        .select([col("film_id"), col("iso_639_1").alias("language_code")])
+        .unique_stable(None, UniqueKeepStrategy::First),
+        "bridge_film_language",
+    )?;
+    let dim_language = collect(
+        explode_struct(base.select([col("spoken_languages")]), "spoken_languages")
+            .select([
+                col("iso_639_1").alias("language_code"),
+                col("english_name"),
+                col("name").alias("native_name"),
+            ])
+            .unique_stable(Some(cols(["language_code"])), UniqueKeepStrategy::First)
+            .sort(["language_code"], SortMultipleOptions::default()),
+        "dim_language",
+    )?;
+
+    // Artists: the CSV has no artist id, so an artist is a (name, birth year) pair, keyed
+    // by its rank in that order (the schema is rebuilt whole on every run).
+    let film_ids = dim_film
+        .column("film_id")
+        .context(|| "film ids".into())?
+        .as_materialized_series()
+        .clone();
+    let cast = movies
+        .lazy()
+        .filter(col("title_id").is_in(lit(film_ids).implode(false), false))
+        .filter(col("artist_name").is_not_null());
+    let dim_artist = collect(
+        cast.clone()
+            .group_by([col("artist_name"), col("birth_year")])
+            .agg([col("death_year").first(), col("professions").first()])
+            .sort(
+                ["artist_name", "birth_year"],
+                SortMultipleOptions::default().with_nulls_last(true),
+            )
+            .with_row_index("artist_key", None)
+            .with_column(col("artist_key").cast(DataType::Int64)),
+        "dim_artist",
+    )?;
+    let bridge_film_artist = collect(
+        cast.join(
+            dim_artist.clone().lazy().select([
+                col("artist_key"),
+                col("artist_name"),
+                col("birth_year"),
+            ]),
+            [col("artist_name"), col("birth_year")],
+            [col("artist_name"), col("birth_year")],
+            JoinArgs {
+                nulls_equal: true,
+                ..JoinArgs::new(JoinType::Inner)
+            },
+        )
+        .select([
+            col("title_id").alias("film_id"),
+            col("artist_key"),
+            col("artist_category"),
+            col("character_name"),
+        ]),
+        "bridge_film_artist",
+    )?;
+
+    let mut t = Tables::new();
+    t.insert("dim_film", dim_film);
+    t.insert("fact_film", fact_film);
+    t.insert("dim_date", dim_date);
+    t.insert("dim_country", dim_country);
+    t.insert("bridge_film_country", bridge_film_country);
+    t.insert("dim_genre", dim_genre);
+    t.insert("bridge_film_genre", bridge_film_genre);
+    t.insert("dim_language", dim_language);
+    t.insert("bridge_film_language", bridge_film_language);
+    t.insert("dim_artist", dim_artist);
+    t.insert("bridge_film_artist", bridge_film_artist);
+    check(&t)?;
+    Ok(t)
+}
+
+fn keys(t: &Tables, table: &str, column: &str) -> Result<Vec<Option<String>>, RefinedError> {
+    let c = t
+        .get(table)
+        .ok_or_else(|| RefinedError::Check(format!("{table} missing")))?
+        .column(column)
+        .and_then(|c| c.cast(&DataType::String))
+        .context(|| format!("{table}.{column}"))?;
+    let s = c.str().context(|| format!("{table}.{column}"))?.clone();
+    Ok(s.iter().map(|v| v.map(str::to_string)).collect())
+}
+
+/// The grain is unique and every key points at a row of its dimension.
+pub fn check(t: &Tables) -> Result<(), RefinedError> {
+    for (table, key) in [
+        ("fact_film", "film_id"),
+        ("dim_film", "film_id"),
+        ("dim_date", "date_key"),
+        ("dim_country", "country_code"),
+        ("dim_genre", "genre_id"),
+        ("dim_language", "language_code"),
+        ("dim_artist", "artist_key"),
+    ] {
+        let values = keys(t, table, key)?;
+        let mut seen = HashSet::new();
+        for v in &values {
+            let Some(v) = v else {
+                return Err(RefinedError::Check(format!("{table}.{key} has a null")));
+            };
+            if !seen.insert(v.clone()) {
+                return Err(RefinedError::Check(format!(
+                    "{table}.{key} {v} is not unique"
+                )));
+            }
+        }
+    }
+    for (table, column, dim, key) in [
+        ("fact_film", "film_id", "dim_film", "film_id"),
+        ("fact_film", "release_date_key", "dim_date", "date_key"),
+        ("bridge_film_country", "film_id", "dim_film", "film_id"),
+        (
+            "bridge_film_country",
+            "country_code",
+            "dim_country",
+            "country_code",
+        ),
+        ("bridge_film_genre", "film_id", "dim_film", "film_id"),
+        ("bridge_film_genre", "genre_id", "dim_genre", "genre_id"),
+        ("bridge_film_language", "film_id", "dim_film", "film_id"),
+        (
+            "bridge_film_language",
+            "language_code",
+            "dim_language",
+            "language_code",
+        ),
+        ("bridge_film_artist", "film_id", "dim_film", "film_id"),
+        (
+            "bridge_film_artist",
+            "artist_key",
+            "dim_artist",
+            "artist_key",
+        ),
+    ] {
+        let known: HashSet<String> = keys(t, dim, key)?.into_iter().flatten().collect();
+        if let Some(orphan) = keys(t, table, column)?
+            .into_iter()
+            .flatten()
+            .find(|v| !known.contains(v))
+        {
+            return Err(RefinedError::Check(format!(
+                "{table}.{column} {orphan} is not in {dim}.{key}"
+            )));
+        }
+    }
+    Ok(())
+}

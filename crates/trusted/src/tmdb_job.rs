@@ -1,0 +1,313 @@
+//! Raw TMDB JSON to typed Parquet, one partition per collection date.
+//!
+//! Each `Raw/TMDB/JSON/YYYY/MM/DD/` folder becomes `dt=YYYY-MM-DD`, one row per TMDB id
+//! (the last record wins when a folder holds one twice). A file that is not a JSON array
+//! and a record without a numeric id are quarantined; empty strings become nulls.
+
+use std::collections::BTreeMap;
+use std::io::Cursor;
+use std::sync::Arc;
+
+use cinelake_catalog::Catalog;
+use cinelake_frames::PolarsContext;
+use cinelake_frames::table::{TableSpec, publish_partition};
+use cinelake_lake::Store;
+use cinelake_lake::layout::{self, ProcessingDate};
+use polars::prelude::*;
+use serde_json::value::RawValue;
+
+use crate::csv_job::check_share;
+use crate::rejects::{Rejected, store_rejects};
+use crate::{JobOptions, TableReport, TrustedError};
+
+pub const TABLE: &str = "tmdb_movies";
+
+fn s(name: &str) -> Field {
+    Field::new(name.into(), DataType::String)
+}
+fn i64f(name: &str) -> Field {
+    Field::new(name.into(), DataType::Int64)
+}
+fn list_of(name: &str, fields: Vec<Field>) -> Field {
+    Field::new(
+        name.into(),
+        DataType::List(Box::new(DataType::Struct(fields))),
+    )
+}
+
+/// The fields of a TMDB movie-details record that Trusted keeps.
+fn record_schema() -> Schema {
+    Schema::from_iter([
+        i64f("id"),
+        s("imdb_id"),
+        s("title"),
+        s("original_title"),
+        s("original_language"),
+        s("overview"),
+        s("tagline"),
+        s("status"),
+        s("homepage"),
+        s("release_date"),
+        i64f("runtime"),
+        i64f("budget"),
+        i64f("revenue"),
+        Field::new("popularity".into(), DataType::Float64),
+        Field::new("vote_average".into(), DataType::Float64),
+        i64f("vote_count"),
+        Field::new("adult".into(), DataType::Boolean),
+        Field::new("video".into(), DataType::Boolean),
+        s("poster_path"),
+        s("backdrop_path"),
+        Field::new(
+            "belongs_to_collection".into(),
+            DataType::Struct(vec![i64f("id"), s("name")]),
+        ),
+        list_of("genres", vec![i64f("id"), s("name")]),
+        list_of(
+            "production_companies",
+            vec![i64f("id"), s("name"), s("origin_country"), s("logo_path")],
+        ),
+        list_of("production_countries", vec![s("iso_3166_1"), s("name")]),
+        list_of(
+            "spoken_languages",
+            vec![s("iso_639_1"), s("english_name"), s("name")],
+        ),
+    ])
+}
+
+fn text(name: &str) -> Expr {
+    when(col(name).eq(lit("")))
+        .then(lit(NULL).cast(DataType::String))
+        .otherwise(col(name))
+        .alias(name)
+}
+
+/// Typed Trusted columns from the raw record columns.
+fn shape(df: DataFrame, what: &str) -> Result<DataFrame, TrustedError> {
+    Ok(df
+        .lazy()
+        .unique_stable(Some(cols(["id"])), UniqueKeepStrategy::Last)
+        .select([
+            col("id").alias("tmdb_id"),
+            text("imdb_id"),
+            text("title"),
+            text("original_title"),
+            text("original_language"),
+            text("overview"),
+            text("tagline"),
+            text("status"),
+            text("homepage"),
+            text("release_date")
+                .str()
+                .to_date(StrptimeOptions {
+                    format: Some("%Y-%m-%d".into()),
+                    strict: false,
+                    ..Default::default()
+                })
+                .alias("release_date"),
+            col("runtime")
+                .cast(DataType::Int32)
+                .alias("runtime_minutes"),
+            col("budget"),
+            col("revenue"),
+            col("popularity"),
+            col("vote_average"),
+            col("vote_count"),
+            col("adult"),
+            col("video"),
+            text("poster_path"),
+            text("backdrop_path"),
+            col("belongs_to_collection")
+                .struct_()
+                .field_by_name("id")
+                .alias("collection_id"),
+            col("belongs_to_collection")
+                .struct_()
+                .field_by_name("name")
+                .alias("collection_name"),
+            col("genres"),
+            col("production_companies"),
+            col("production_countries"),
+            col("spoken_languages"),
+            col("source_file"),
+        ])
+        .collect()
+        .context(|| format!("typing TMDB records of {what}"))?)
+}
+
+/// One collection date's records: the good ones as JSON lines, the rest refused.
+struct Gathered {
+    lines: Vec<u8>,
+    sources: Vec<String>,
+    records_in: u64,
+    rejected: Vec<Rejected>,
+}
+
+async fn gather(store: &Store, keys: &[String]) -> Result<Gathered, TrustedError> {
+    let mut g = Gathered {
+        lines: Vec::new(),
+        sources: Vec::new(),
+        records_in: 0,
+        rejected: Vec::new(),
+    };
+    #[derive(serde::Deserialize)]
+    struct Id {
+        id: Option<serde_json::Value>,
+    }
+    for key in keys {
+        let body = store.get(key).await?;
+        let records: Vec<Box<RawValue>> = match serde_json::from_slice(&body) {
+            Ok(r) => r,
+            Err(e) => {
+                g.records_in += 1;
+                g.rejected.push(Rejected {
+                    source: key.clone(),
+                    line: None,
+                    position: None,
+                    reason: format!("not a JSON array of records: {e}"),
+                    raw: None,
+                });
+                continue;
+            }
+        };
+        for (i, r) in records.iter().enumerate() {
+            g.records_in += 1;
+            let id = serde_json::from_str::<Id>(r.get()).ok().and_then(|x| x.id);
+            if id.as_ref().and_then(|v| v.as_i64()).is_some_and(|v| v > 0) {
+                // A raw newline in JSON can only be whitespace (inside strings it is
+                // escaped), so a pretty-printed record becomes one JSON line like this.
+                g.lines.extend(
+                    r.get()
+                        .bytes()
+                        .map(|b| if b == b'\n' || b == b'\r' { b' ' } else { b }),
+                );
+                g.lines.push(b'\n');
+                g.sources.push(key.clone());
+            } else {
+                g.rejected.push(Rejected {
+                    source: key.clone(),
+                    line: None,
+                    position: Some(i as u64),
+                    reason: match id {
+                        None => "record without id (not an object, or no id field)".into(),
+                        Some(v) => format!("record id {v} is not a positive integer"),
+                    },
+                    raw: None,
+                });
+            }
+        }
+    }
+    Ok(g)
+}
+
+/// Every Raw TMDB folder, by collection date.
+pub async fn raw_folders(
+    store: &Store,
+) -> Result<BTreeMap<ProcessingDate, Vec<String>>, TrustedError> {
+    let mut by_date: BTreeMap<ProcessingDate, Vec<String>> = BTreeMap::new();
+    for obj in store.list(&layout::raw_tmdb_json_prefix()).await? {
+        if let Some(d) = layout::parse_raw_tmdb_json_key(&obj.key) {
+            by_date.entry(d).or_default().push(obj.key);
+        }
+    }
+    Ok(by_date)
+}
+
+/// Runs the job over every collection date.
+pub async fn run(
+    store: &Store,
+    catalog: &Catalog,
+    opts: &JobOptions,
+) -> Result<Vec<TableReport>, TrustedError> {
+    let folders = raw_folders(store).await?;
+    if folders.is_empty() {
+        return Err(TrustedError::NoSource {
+            what: "TMDB records".into(),
+            lake: store.url(),
+            hint: format!(
+                "nothing under {}; run tmdb-ingest first",
+                layout::raw_tmdb_json_prefix()
+            ),
+        });
+    }
+    let mut reports = Vec::new();
+    for (date, keys) in folders {
+        reports.push(run_date(store, catalog, opts, date, &keys).await?);
+    }
+    Ok(reports)
+}
+
+async fn run_date(
+    store: &Store,
+    catalog: &Catalog,
+    opts: &JobOptions,
+    date: ProcessingDate,
+    keys: &[String],
+) -> Result<TableReport, TrustedError> {
+    let g = gather(store, keys).await?;
+    let what = layout::raw_tmdb_json_dir(date);
+    let sources = g.sources;
+    let lines = g.lines;
+    let what_for_task = what.clone();
+    let mut df = tokio::task::spawn_blocking(move || -> Result<DataFrame, TrustedError> {
+        let df = if lines.is_empty() {
+            DataFrame::empty_with_schema(&record_schema())
+        } else {
+            JsonReader::new(Cursor::new(lines))
+                .with_json_format(JsonFormat::JsonLines)
+                .with_schema(Arc::new(record_schema()))
+                .finish()
+                .context(|| format!("reading TMDB records of {what_for_task}"))?
+        };
+        let mut df = df;
+        df.with_column(Column::new("source_file".into(), sources))
+            .context(|| "adding source_file".into())?;
+        shape(df, &what_for_task)
+    })
+    .await
+    .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
+    let rows_out = df.height() as u64;
+    let rejected = g.rejected.len() as u64;
+    let duplicates = g.records_in.saturating_sub(rejected + rows_out);
+    let table = format!("{TABLE} dt={}", date.iso());
+    let rejects_key = store_rejects(
+        store,
+        TABLE,
+        &format!("{}-dt={}", opts.run_id, date.iso()),
+        &g.rejected,
+    )
+    .await?;
+    check_share(
+        &table,
+        rejected,
+        g.records_in,
+        opts,
+        &rejects_key,
+        &g.rejected,
+    )?;
+    let spec = TableSpec {
+        db: opts.databases.trusted.clone(),
+        name: TABLE.into(),
+        description: "TMDB movie details (pt-BR), one row per TMDB id per collection date".into(),
+        prefix: layout::trusted_tmdb_prefix(),
+    };
+    let published = publish_partition(
+        store,
+        catalog,
+        &spec,
+        ("dt", &date.iso()),
+        &opts.run_id,
+        &mut df,
+    )
+    .await?;
+    tracing::info!(table = %table, records = g.records_in, rows_out, rejected, duplicates, "trusted TMDB partition written");
+    Ok(TableReport {
+        table: format!("{} dt={}", published.table, date.iso()),
+        source: keys.to_vec(),
+        rows_in: g.records_in,
+        rows_out,
+        rejected,
+        location: published.location,
+        rejects_key,
+    })
+}

@@ -1,0 +1,338 @@
+//! The TMDB job: one partition per collection date, typed, quarantining what it cannot
+//! read; and the whole Trusted stage registered in Glue (moto) over S3 (SeaweedFS).
+
+use cinelake_catalog::{Catalog, Databases, GlueCatalog};
+use cinelake_frames::table::read_table;
+use cinelake_lake::Store;
+use cinelake_lake::layout::{self, ProcessingDate};
+use cinelake_lake::source::{CsvKind, MOVIES_HEADER};
+use cinelake_testkit::{S3Server, glue_client, s3_lake};
+use cinelake_trusted::{JobOptions, csv_job, tmdb_job};
+use polars::prelude::*;
+
+fn opts(run: &str, prefix: &str) -> JobOptions {
+    JobOptions {
+        run_id: run.into(),
+        databases: Databases::with_prefix(prefix),
+        max_rejected_share: 0.5,
+    }
+}
+
+async fn lake() -> (tempfile::TempDir, Store, Catalog) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().to_str().unwrap()).await.unwrap();
+    let catalog = Catalog::open("local", &store).await.unwrap();
+    (dir, store, catalog)
+}
+
+fn day(s: &str) -> ProcessingDate {
+    s.parse().unwrap()
+}
+
+const A: &str = r#"{"adult":false,"backdrop_path":"","belongs_to_collection":{"id":9,"name":"Saga","poster_path":null,"backdrop_path":null},"budget":1000000,"genres":[{"id":18,"name":"Drama"},{"id":35,"name":"Comédia"}],"homepage":"","id":11,"imdb_id":"tt0000011","original_language":"pt","original_title":"Um","overview":"","popularity":3.5,"poster_path":null,"production_companies":[{"id":1,"logo_path":null,"name":"Filmes","origin_country":"BR"}],"production_countries":[{"iso_3166_1":"BR","name":"Brazil"},{"iso_3166_1":"AR","name":"Argentina"}],"release_date":"2010-05-01","revenue":3000000,"runtime":100,"spoken_languages":[{"english_name":"Portuguese","iso_639_1":"pt","name":"Português"}],"status":"Released","tagline":"","title":"Um","video":false,"vote_average":7,"vote_count":10}"#;
+const B: &str = r#"{"adult":false,"backdrop_path":null,"belongs_to_collection":null,"budget":0,"genres":[],"homepage":"","id":12,"imdb_id":"tt0000012","original_language":"es","original_title":"Dos","overview":"x","popularity":1.25,"poster_path":null,"production_companies":[],"production_countries":[],"release_date":"","revenue":0,"runtime":0,"spoken_languages":[],"status":"Released","tagline":"","title":"Dos","video":false,"vote_average":0.0,"vote_count":0}"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn partitions_by_collection_date_typed_and_deduplicated() {
+    let (_d, store, catalog) = lake().await;
+    let b2 = B.replace("\"title\":\"Dos\"", "\"title\":\"Dos (again)\"");
+    store
+        .put(
+            &layout::raw_tmdb_json_key(day("2026-10-01"), "r", 1),
+            format!("[{A},{B}]").into(),
+        )
+        .await
+        .unwrap();
+    store
+        .put(
+            &layout::raw_tmdb_json_key(day("2026-11-01"), "r", 1),
+            format!("[{B}]").into(),
+        )
+        .await
+        .unwrap();
+    store
+        .put(
+            &layout::raw_tmdb_json_key(day("2026-11-01"), "r", 2),
+            format!("[{b2}]").into(),
+        )
+        .await
+        .unwrap();
+    let reports = tmdb_job::run(&store, &catalog, &opts("t1", "cinelake"))
+        .await
+        .unwrap();
+    assert_eq!(reports.len(), 2);
+    assert_eq!(
+        (reports[1].rows_in, reports[1].rows_out, reports[1].rejected),
+        (2, 1, 0),
+        "one row per id per dt"
+    );
+    let parts = catalog
+        .partitions("cinelake_trusted", "tmdb_movies")
+        .await
+        .unwrap();
+    let values: Vec<&str> = parts.iter().map(|p| p.values[0].as_str()).collect();
+    assert_eq!(values, ["2026-10-01", "2026-11-01"]);
+    assert!(
+        parts[0]
+            .location
+            .ends_with("Trusted/TMDB/Parquet/Movies/dt=2026-10-01/t1/"),
+        "{}",
+        parts[0].location
+    );
+
+    let df = read_table(&store, &catalog, "cinelake_trusted", "tmdb_movies")
+        .await
+        .unwrap();
+    assert_eq!(df.height(), 3);
+    let df = df.sort(["dt", "tmdb_id"], Default::default()).unwrap();
+    let s = |c: &str, i: usize| {
+        df.column(c)
+            .unwrap()
+            .str()
+            .unwrap()
+            .get(i)
+            .map(str::to_string)
+    };
+    assert_eq!(
+        s("title", 2).as_deref(),
+        Some("Dos (again)"),
+        "the last record of a dt wins"
+    );
+    assert_eq!(s("homepage", 0), None, "empty string is null");
+    assert_eq!(s("collection_name", 0).as_deref(), Some("Saga"));
+    assert_eq!(df.column("release_date").unwrap().dtype(), &DataType::Date);
+    assert!(
+        df.column("release_date").unwrap().get(1).unwrap().is_null(),
+        "empty date is null"
+    );
+    assert_eq!(
+        df.column("vote_average").unwrap().f64().unwrap().get(0),
+        Some(7.0)
+    );
+    assert_eq!(
+        df.column("runtime_minutes").unwrap().i32().unwrap().get(0),
+        Some(100)
+    );
+    let countries = df
+        .column("production_countries")
+        .unwrap()
+        .list()
+        .unwrap()
+        .get_as_series(0)
+        .unwrap();
+    assert_eq!(countries.len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn broken_files_and_records_without_id_are_quarantined() {
+    let (_d, store, catalog) = lake().await;
+    let d = day("2026-11-01");
+    store
+        .put(
+            &layout::raw_tmdb_json_key(d, "r", 1),
+            format!("[{A},{{\"title\":\"no id\"}},{B}]").into(),
+        )
+        .await
+        .unwrap();
+    store
+        .put(
+            &layout::raw_tmdb_json_key(d, "r", 2),
+            "[{\"id\": 1, \"title\": \"cut".into(),
+        )
+        .await
+        .unwrap();
+    let reports = tmdb_job::run(&store, &catalog, &opts("t1", "cinelake"))
+        .await
+        .unwrap();
+    let r = &reports[0];
+    assert_eq!((r.rows_in, r.rows_out, r.rejected), (4, 2, 2));
+    let rejects = String::from_utf8(
+        store
+            .get(r.rejects_key.as_deref().unwrap())
+            .await
+            .unwrap()
+            .to_vec(),
+    )
+    .unwrap();
+    let rows: Vec<serde_json::Value> = rejects
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows[0]["source"], "Raw/TMDB/JSON/2026/11/01/r-00001.json");
+    assert_eq!(rows[0]["position"], 1);
+    assert!(rows[0]["reason"].as_str().unwrap().contains("without id"));
+    assert_eq!(rows[1]["source"], "Raw/TMDB/JSON/2026/11/01/r-00002.json");
+    assert!(
+        rows[1]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("not a JSON array"),
+        "{}",
+        rows[1]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_empty_raw_folder_is_a_clear_error() {
+    let (_d, store, catalog) = lake().await;
+    let err = tmdb_job::run(&store, &catalog, &opts("t", "cinelake"))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("run tmdb-ingest first"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_real_tmdb_samples() {
+    let Some(samples) = cinelake_testkit::samples_dir() else {
+        eprintln!("skipped: CINELAKE_SAMPLES is not set");
+        return;
+    };
+    let (_d, store, catalog) = lake().await;
+    let mut records = 0;
+    for entry in std::fs::read_dir(samples.join("tmdb")).unwrap() {
+        let path = entry.unwrap().path();
+        let body = std::fs::read(&path).unwrap();
+        records += serde_json::from_slice::<Vec<serde_json::Value>>(&body)
+            .unwrap()
+            .len() as u64;
+        let name = path.file_stem().unwrap().to_string_lossy().to_string();
+        store
+            .put(
+                &format!("Raw/TMDB/JSON/2025/05/01/{name}.json"),
+                body.into(),
+            )
+            .await
+            .unwrap();
+    }
+    let reports = tmdb_job::run(&store, &catalog, &opts("t1", "cinelake"))
+        .await
+        .unwrap();
+    assert_eq!(reports[0].rows_in, records);
+    assert_eq!(reports[0].rejected, 0);
+    let df = read_table(&store, &catalog, "cinelake_trusted", "tmdb_movies")
+        .await
+        .unwrap();
+    let one = df
+        .clone()
+        .lazy()
+        .filter(col("tmdb_id").eq(lit(467254i64)))
+        .collect()
+        .unwrap();
+    assert_eq!(one.height(), 1);
+    let s = |c: &str| {
+        one.column(c)
+            .unwrap()
+            .str()
+            .unwrap()
+            .get(0)
+            .map(str::to_string)
+    };
+    assert_eq!(s("imdb_id").as_deref(), Some("tt0100275"));
+    assert_eq!(s("title").as_deref(), Some("La telenovela errante"));
+    assert_eq!(s("original_language").as_deref(), Some("es"));
+    assert_eq!(s("homepage"), None);
+    assert_eq!(
+        one.column("release_date")
+            .unwrap()
+            .get(0)
+            .unwrap()
+            .to_string(),
+        "2017-08-10"
+    );
+    assert_eq!(
+        one.column("vote_average").unwrap().f64().unwrap().get(0),
+        Some(6.6)
+    );
+    assert_eq!(
+        one.column("vote_count").unwrap().i64().unwrap().get(0),
+        Some(12)
+    );
+    assert_eq!(
+        one.column("runtime_minutes").unwrap().i32().unwrap().get(0),
+        Some(80)
+    );
+    let countries = one
+        .column("production_countries")
+        .unwrap()
+        .list()
+        .unwrap()
+        .get_as_series(0)
+        .unwrap();
+    let codes = countries
+        .struct_()
+        .unwrap()
+        .field_by_name("iso_3166_1")
+        .unwrap();
+    assert_eq!(codes.str().unwrap().get(0), Some("CL"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn trusted_on_s3_registered_in_glue() {
+    let (store, _, bucket) = s3_lake(S3Server::SeaweedFs).await;
+    let catalog = Catalog::Glue(GlueCatalog::from_client(glue_client()));
+    let prefix = format!("t{}", bucket.replace('-', "_"));
+    store
+        .put(&layout::raw_csv_key(CsvKind::Movies, day("2026-11-01")), format!("{MOVIES_HEADER}\ntt0000011|Um|Um|2010|100|Drama|7.1|1500|actor|\\N|Ana Silva|1970|\\N|actor|tt0000011\n").into())
+        .await
+        .unwrap();
+    store
+        .put(
+            &layout::raw_tmdb_json_key(day("2026-11-01"), "r", 1),
+            format!("[{A}]").into(),
+        )
+        .await
+        .unwrap();
+    let o = opts("g1", &prefix);
+    csv_job::run(&store, &catalog, CsvKind::Movies, None, &o)
+        .await
+        .unwrap();
+    tmdb_job::run(&store, &catalog, &o).await.unwrap();
+    // A second run moves the tables to new versions, registered in place.
+    let o2 = opts("g2", &prefix);
+    csv_job::run(&store, &catalog, CsvKind::Movies, None, &o2)
+        .await
+        .unwrap();
+    tmdb_job::run(&store, &catalog, &o2).await.unwrap();
+
+    let db = format!("{prefix}_trusted");
+    let movies = catalog.get_table(&db, "movies").await.unwrap().unwrap();
+    assert_eq!(movies.table_type, "EXTERNAL_TABLE");
+    assert_eq!(
+        movies.storage_descriptor.location,
+        format!("s3://{bucket}/Trusted/Local/Parquet/Movies/g2/")
+    );
+    assert_eq!(
+        movies.storage_descriptor.serde_info.serialization_library,
+        "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
+    );
+    assert_eq!(movies.storage_descriptor.columns[3].name, "release_year");
+    assert_eq!(movies.storage_descriptor.columns[3].r#type, "int");
+    let tmdb = catalog
+        .get_table(&db, "tmdb_movies")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(tmdb.partition_keys[0].name, "dt");
+    assert_eq!(
+        tmdb.storage_descriptor.location,
+        format!("s3://{bucket}/Trusted/TMDB/Parquet/Movies/")
+    );
+    let genres = tmdb
+        .storage_descriptor
+        .columns
+        .iter()
+        .find(|c| c.name == "genres")
+        .unwrap();
+    assert_eq!(genres.r#type, "array<struct<id:bigint,name:string>>");
+    let parts = catalog.partitions(&db, "tmdb_movies").await.unwrap();
+    assert_eq!(parts.len(), 1);
+    assert_eq!(parts[0].values, ["2026-11-01"]);
+    assert_eq!(
+        parts[0].location,
+        format!("s3://{bucket}/Trusted/TMDB/Parquet/Movies/dt=2026-11-01/g2/")
+    );
+    let df = read_table(&store, &catalog, &db, "tmdb_movies")
+        .await
+        .unwrap();
+    assert_eq!(df.height(), 1, "one copy of every row after two runs");
+}
