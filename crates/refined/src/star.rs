@@ -292,6 +292,19 @@ pub fn build(movies: DataFrame, tmdb: DataFrame) -> Result<Tables, RefinedError>
         "bridge_film_artist",
     )?;
 
+    // Rows in key order, so a rerun over the same data writes the same files.
+    let sorted = |df: DataFrame, by: &[&str]| -> Result<DataFrame, RefinedError> {
+        collect(
+            df.lazy().sort(by.iter().map(|c| c.to_string()).collect::<Vec<_>>(), SortMultipleOptions::default().with_maintain_order(true)),
+            "sorted table",
+        )
+    };
+    let dim_film = sorted(dim_film, &["film_id"])?;
+    let fact_film = sorted(fact_film, &["film_id"])?;
+    let bridge_film_country = sorted(bridge_film_country, &["film_id", "country_code"])?;
+    let bridge_film_genre = sorted(bridge_film_genre, &["film_id", "genre_id"])?;
+    let bridge_film_language = sorted(bridge_film_language, &["film_id", "language_code"])?;
+    let bridge_film_artist = sorted(bridge_film_artist, &["film_id", "artist_key", "artist_category", "character_name"])?;
     let mut t = Tables::new();
     t.insert("dim_film", dim_film);
     t.insert("fact_film", fact_film);
