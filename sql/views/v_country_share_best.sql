@@ -1,7 +1,9 @@
 -- Each production country's share of the best films (a film with two countries counts
--- for both, so shares can sum past 1).
+-- for both, so shares can sum past 1). The total joins on a constant key rather than
+-- a CROSS JOIN: Polars SQL miscounts COUNT(*) over a cross join with an aggregate.
 WITH per_country AS (
     SELECT
+        1 AS one,
         c.country_code,
         c.country_name,
         c.continent,
@@ -13,7 +15,7 @@ WITH per_country AS (
     GROUP BY c.country_code, c.country_name, c.continent, c.is_south_america
 ),
 total AS (
-    SELECT COUNT(*) AS all_best FROM v_best_films
+    SELECT 1 AS one, COUNT(*) AS all_best FROM v_best_films
 )
 SELECT
     p.country_code,
@@ -23,4 +25,4 @@ SELECT
     p.best_films,
     CAST(p.best_films AS DOUBLE) / CAST(t.all_best AS DOUBLE) AS share
 FROM per_country p
-CROSS JOIN total t
+JOIN total t ON t.one = p.one

@@ -87,6 +87,8 @@ fn country_share_of_the_best() {
         .into_no_null_iter()
         .collect();
     assert_eq!(best, [1, 2, 1]);
+    let n = engine().query("SELECT COUNT(*) AS n FROM v_country_share_best").unwrap();
+    assert_eq!(n.column("n").unwrap().get(0).unwrap().extract::<u64>(), Some(3), "one row per country");
 }
 
 #[test]
@@ -153,4 +155,20 @@ fn a_broken_query_names_itself() {
         .err()
         .unwrap();
     assert!(err.to_string().contains("SELECT nope"), "{err}");
+}
+
+#[tokio::test]
+async fn views_are_created_in_athena_through_its_api() {
+    use cinelake_query::athena::{Athena, AthenaConfig};
+    let athena = Athena::from_client(
+        cinelake_testkit::athena_client(),
+        AthenaConfig {
+            workgroup: "primary".into(),
+            output_location: Some("s3://results/athena/".into()),
+            database: "cinelake_refined".into(),
+        },
+    );
+    let created = athena.create_views().await.unwrap();
+    let expected: Vec<&str> = cinelake_query::views::VIEWS.iter().map(|(n, _)| *n).collect();
+    assert_eq!(created, expected);
 }

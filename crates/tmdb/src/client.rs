@@ -271,7 +271,13 @@ impl TmdbClient {
                 "transport error"
             };
             Attempt::Retry {
-                reason: format!("{kind}: {}", crate::error_chain(&e.without_url())),
+                reason: {
+                    let e = e.without_url();
+                    let causes = std::iter::successors(std::error::Error::source(&e), |c| c.source());
+                    std::iter::once(e.to_string())
+                        .chain(causes.map(ToString::to_string))
+                        .fold(kind.to_string(), |acc, m| if acc.contains(&m) { acc } else { format!("{acc}: {m}") })
+                },
                 after: None,
             }
         };

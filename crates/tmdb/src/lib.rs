@@ -15,17 +15,3 @@ pub use client::{ClientConfig, ClientStats, Lookup, RawRecord, TmdbClient};
 pub use credentials::{Credentials, Secret};
 pub use error::TmdbError;
 
-/// An error and its sources on one line.
-pub(crate) fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut cause = err.source();
-    while let Some(c) = cause {
-        let msg = c.to_string();
-        if !text.contains(&msg) {
-            text.push_str(": ");
-            text.push_str(&msg);
-        }
-        cause = c.source();
-    }
-    text
-}

@@ -98,7 +98,7 @@ fn prescan(bytes: &[u8], kind: CsvKind, key: &str) -> Result<Prescan, TrustedErr
 
 /// Reads, types and splits one source file; the rows to publish and the rejected ones.
 fn transform(
-    bytes: Vec<u8>,
+    bytes: bytes::Bytes,
     kind: CsvKind,
     key: &str,
 ) -> Result<(DataFrame, Vec<Rejected>, u64), TrustedError> {
@@ -109,7 +109,7 @@ fn transform(
             .map(|c| Field::new(c.source.into(), DataType::String)),
     );
     let (buffer, has_header, lines) = match scan.kept {
-        Some((buf, lines)) => (buf, false, Some(lines)),
+        Some((buf, lines)) => (bytes::Bytes::from(buf), false, Some(lines)),
         None => (bytes, true, None),
     };
     let options = CsvReadOptions::default()
@@ -263,7 +263,7 @@ pub async fn run(
                 layout::raw_csv_prefix(kind)
             ),
         })?;
-    let bytes = store.get(&key).await?.to_vec();
+    let bytes = store.get(&key).await?;
     let key_for_task = key.clone();
     let (mut good, rejected, rows_in) =
         tokio::task::spawn_blocking(move || transform(bytes, kind, &key_for_task))
