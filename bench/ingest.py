@@ -39,7 +39,7 @@ def main():
     work = Path(tempfile.mkdtemp(prefix="cinelake-bench-ingest-"))
     # Enough rows that well over N films are 21st-century dramas.
     subprocess.run([cinelake, "sample", "--out", str(work / "data"), "--movies-rows",
-                    str(args.ids * 12), "--series-rows", "10"], check=True, stdout=subprocess.DEVNULL)
+                    str(args.ids * 25), "--series-rows", "10"], check=True, stdout=subprocess.DEVNULL)
     env = dict(os.environ, RUST_LOG="warn", TMDB_API_KEY="bench-key")
     subprocess.run([cinelake, "upload", "--only", "movies", "--source-dir", str(work / "data"),
                     "--lake", str(work / "lake")], check=True, env=env, stdout=subprocess.DEVNULL)
@@ -74,6 +74,8 @@ def main():
     print("|---|---|---|---|---|---|---|---|")
     print(f"| {s['fetched']:,} | {s['not_found']:,} | {s['failed']} | {s['requests']:,} | {s['retries']:,} "
           f"| {seconds:.1f} s | {rate:.1f} | {rate / args.cap:.0%} |")
+    if s["fetched"] + s["not_found"] + s["failed"] != args.ids:
+        sys.exit(f"the sample held fewer than {args.ids} films of interest")
     if rate < 0.9 * args.cap:
         sys.exit(f"below 90% of the cap ({rate:.1f} < {0.9 * args.cap:.1f})")
 

@@ -87,8 +87,14 @@ fn country_share_of_the_best() {
         .into_no_null_iter()
         .collect();
     assert_eq!(best, [1, 2, 1]);
-    let n = engine().query("SELECT COUNT(*) AS n FROM v_country_share_best").unwrap();
-    assert_eq!(n.column("n").unwrap().get(0).unwrap().extract::<u64>(), Some(3), "one row per country");
+    let n = engine()
+        .query("SELECT COUNT(*) AS n FROM v_country_share_best")
+        .unwrap();
+    assert_eq!(
+        n.column("n").unwrap().get(0).unwrap().extract::<u64>(),
+        Some(3),
+        "one row per country"
+    );
 }
 
 #[test]
@@ -169,6 +175,9 @@ async fn views_are_created_in_athena_through_its_api() {
         },
     );
     let created = athena.create_views().await.unwrap();
-    let expected: Vec<&str> = cinelake_query::views::VIEWS.iter().map(|(n, _)| *n).collect();
+    let expected: Vec<&str> = cinelake_query::views::VIEWS
+        .iter()
+        .map(|(n, _)| *n)
+        .collect();
     assert_eq!(created, expected);
 }

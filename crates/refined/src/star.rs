@@ -295,7 +295,10 @@ pub fn build(movies: DataFrame, tmdb: DataFrame) -> Result<Tables, RefinedError>
     // Rows in key order, so a rerun over the same data writes the same files.
     let sorted = |df: DataFrame, by: &[&str]| -> Result<DataFrame, RefinedError> {
         collect(
-            df.lazy().sort(by.iter().map(|c| c.to_string()).collect::<Vec<_>>(), SortMultipleOptions::default().with_maintain_order(true)),
+            df.lazy().sort(
+                by.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
+                SortMultipleOptions::default().with_maintain_order(true),
+            ),
             "sorted table",
         )
     };
@@ -304,7 +307,10 @@ pub fn build(movies: DataFrame, tmdb: DataFrame) -> Result<Tables, RefinedError>
     let bridge_film_country = sorted(bridge_film_country, &["film_id", "country_code"])?;
     let bridge_film_genre = sorted(bridge_film_genre, &["film_id", "genre_id"])?;
     let bridge_film_language = sorted(bridge_film_language, &["film_id", "language_code"])?;
-    let bridge_film_artist = sorted(bridge_film_artist, &["film_id", "artist_key", "artist_category", "character_name"])?;
+    let bridge_film_artist = sorted(
+        bridge_film_artist,
+        &["film_id", "artist_key", "artist_category", "character_name"],
+    )?;
     let mut t = Tables::new();
     t.insert("dim_film", dim_film);
     t.insert("fact_film", fact_film);

@@ -273,10 +273,17 @@ impl TmdbClient {
             Attempt::Retry {
                 reason: {
                     let e = e.without_url();
-                    let causes = std::iter::successors(std::error::Error::source(&e), |c| c.source());
+                    let causes =
+                        std::iter::successors(std::error::Error::source(&e), |c| c.source());
                     std::iter::once(e.to_string())
                         .chain(causes.map(ToString::to_string))
-                        .fold(kind.to_string(), |acc, m| if acc.contains(&m) { acc } else { format!("{acc}: {m}") })
+                        .fold(kind.to_string(), |acc, m| {
+                            if acc.contains(&m) {
+                                acc
+                            } else {
+                                format!("{acc}: {m}")
+                            }
+                        })
                 },
                 after: None,
             }

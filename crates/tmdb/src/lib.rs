@@ -14,4 +14,3 @@ pub mod sim;
 pub use client::{ClientConfig, ClientStats, Lookup, RawRecord, TmdbClient};
 pub use credentials::{Credentials, Secret};
 pub use error::TmdbError;
-

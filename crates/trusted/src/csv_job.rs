@@ -167,48 +167,61 @@ fn transform(
             (_, Some(dt)) => {
                 let parsed = col(c.source).cast(dt.clone());
                 reasons.push(
-                    when(col(c.source).is_not_null().and(parsed.clone().is_null()))
-                        .then(concat_str(
-                            [
-                                lit(format!("{}: \"", c.source)),
-                                col(c.source),
-                                lit(format!("\" is not {}", kind_name(c.kind))),
-                            ],
-                            "",
-                            true,
-                        ))
-                        .otherwise(lit(NULL).cast(DataType::String)),
+                    when(
+                        col(c.source)
+                            .is_not_null()
+                            .and(col(c.source).neq(lit("")))
+                            .and(parsed.clone().is_null()),
+                    )
+                    .then(concat_str(
+                        [
+                            lit(format!("{}: \"", c.source)),
+                            col(c.source),
+                            lit(format!("\" is not {}", kind_name(c.kind))),
+                        ],
+                        "",
+                        true,
+                    ))
+                    .otherwise(lit(NULL).cast(DataType::String)),
                 );
                 typed.push(parsed.alias(c.target));
+                // "" casts to null too: empty fields are nulls.
             }
             (Kind::List, _) => typed.push(col(c.source).str().split(lit(",")).alias(c.target)),
             _ => typed.push(col(c.source).alias(c.target)),
         }
     }
-    let lf = df
+    // The reasons are computed once; the raw text only for the (few) rejected rows.
+    let mut checked = df
         .lazy()
-        .with_column(raw)
+        .with_column(concat_str(reasons, "; ", true).alias("_reason"))
+        .collect()
+        .context(|| format!("checking {key}"))?;
+    let bad_mask: BooleanChunked = checked
+        .column("_reason")
+        .and_then(|c| c.str().cloned())
+        .context(|| "reading reasons".into())?
+        .iter()
+        .map(|r| Some(r.is_some_and(|r| !r.is_empty())))
+        .collect();
+    let bad = checked
+        .filter(&bad_mask)
+        .context(|| "selecting rejected rows".into())?
+        .lazy()
+        .select([col("_line"), col("_reason"), raw])
+        .collect()
+        .context(|| format!("typing {key}"))?;
+    if bad.height() > 0 {
+        checked = checked
+            .filter(&!&bad_mask)
+            .context(|| "selecting good rows".into())?;
+    }
+    let good = checked
+        .lazy()
         .with_columns(blank_to_null)
-        .with_column(concat_str(reasons, "; ", true).alias("_reason"));
-    let is_bad = col("_reason")
-        .is_not_null()
-        .and(col("_reason").neq(lit("")));
-    let bad = lf
-        .clone()
-        .filter(is_bad.clone())
-        .select([col("_line"), col("_reason"), col("_raw")])
+        .select(typed)
         .collect()
         .context(|| format!("typing {key}"))?;
-    let mut targets = typed;
-    targets.push(col("_line"));
-    let good = lf
-        .filter(is_bad.not())
-        .select(targets)
-        .collect()
-        .context(|| format!("typing {key}"))?;
-    let good = good
-        .drop("_line")
-        .context(|| "dropping line numbers".into())?;
 
     let mut rejected = scan.rejected;
     let lines = bad
