@@ -18,6 +18,10 @@ fn variables_read(source: &str) -> Vec<String> {
     let mut names = Vec::new();
     for marker in ["env = \"", "var(\"", "var_os(\""] {
         for (i, _) in source.match_indices(marker) {
+            // `set_var` writes a variable for the process itself; it is not configuration.
+            if source[..i].ends_with("set_") {
+                continue;
+            }
             let rest = &source[i + marker.len()..];
             if let Some(end) = rest.find('"') {
                 let name = &rest[..end];
