@@ -11,19 +11,13 @@ minus retried failures. The figure to beat is 90% of the cap.
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import tmdb_sim  # noqa: E402
 
 
 def main():
@@ -40,30 +34,14 @@ def main():
     # Enough rows that well over N films are 21st-century dramas.
     subprocess.run([cinelake, "sample", "--out", str(work / "data"), "--movies-rows",
                     str(args.ids * 25), "--series-rows", "10"], check=True, stdout=subprocess.DEVNULL)
-    env = dict(os.environ, RUST_LOG="warn", TMDB_API_KEY="bench-key")
+    env = dict(os.environ, RUST_LOG="warn", TMDB_API_KEY="bench")
     subprocess.run([cinelake, "upload", "--only", "movies", "--source-dir", str(work / "data"),
                     "--lake", str(work / "lake")], check=True, env=env, stdout=subprocess.DEVNULL)
-    port = free_port()
-    sim = subprocess.Popen([cinelake, "tmdb-sim", "--listen", f"127.0.0.1:{port}", "--key", "bench-key",
-                            "--rate-limit", str(args.cap), "--latency-ms", str(args.latency_ms),
-                            "--error-share", str(args.error_share)],
-                           env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
-            except urllib.error.HTTPError:
-                break
-            except OSError:
-                time.sleep(0.1)
-        start = time.perf_counter()
-        out = subprocess.run([cinelake, "ingest", "--lake", str(work / "lake"), "--tmdb-url",
-                              f"http://127.0.0.1:{port}", "--rps", str(args.cap), "--max-ids",
-                              str(args.ids), "--json"], check=True, env=env, capture_output=True)
-        wall = time.perf_counter() - start
-    finally:
-        sim.terminate()
-        sim.wait()
+    with tmdb_sim(cinelake, env, "--rate-limit", str(args.cap), "--latency-ms", str(args.latency_ms),
+                  "--error-share", str(args.error_share)) as url:
+        out = subprocess.run([cinelake, "ingest", "--lake", str(work / "lake"), "--tmdb-url", url, "--rps",
+                              str(args.cap), "--max-ids", str(args.ids), "--json"], check=True, env=env,
+                             capture_output=True)
     s = json.loads(out.stdout)
     seconds = s["duration_ms"] / 1000
     useful = s["requests"] - s["retries"] - s["failed"]

@@ -8,27 +8,14 @@ Prints wall time and peak memory (max RSS of the process) for each. Not a test.
 """
 import argparse
 import os
-import resource
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
-
-def run(cmd, env):
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    out, err = proc.stdout.read().decode(), proc.stderr.read().decode()
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"{' '.join(cmd[:2])} failed:\n{out}\n{err}")
-    return wall, usage.ru_maxrss / 1024, out
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import run_child as run, tmdb_sim  # noqa: E402
 
 
 DUCKDB = r'''
@@ -94,25 +81,9 @@ def main():
                     "--series-rows", str(args.series_rows)], check=True, stdout=subprocess.DEVNULL)
     subprocess.run([cinelake, "upload", "--source-dir", str(work / "data"), "--lake", str(lake)],
                    check=True, env=env, stdout=subprocess.DEVNULL)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    sim = subprocess.Popen([cinelake, "tmdb-sim", "--listen", f"127.0.0.1:{port}", "--key", "bench"],
-                           env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
-            except urllib.error.HTTPError:
-                break
-            except OSError:
-                time.sleep(0.1)
-        wall, _, _ = run([cinelake, "ingest", "--lake", str(lake), "--tmdb-url", f"http://127.0.0.1:{port}",
-                          "--rps", "0", "--concurrency", "64"], env)
+    with tmdb_sim(cinelake, env) as url:
+        wall, _, _ = run([cinelake, "ingest", "--lake", str(lake), "--tmdb-url", url, "--rps", "0", "--concurrency", "64"], env)
         print(f"(setup: TMDB records for every selected film fetched from the simulator in {wall:.0f} s)")
-    finally:
-        sim.terminate()
-        sim.wait()
     results = []
     wall, rss, _ = run([cinelake, "trusted", "--lake", str(lake)], env)
     results.append(("cinelake trusted", wall, rss))

@@ -22,21 +22,11 @@ from boto3.s3.transfer import TransferConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "bench"))
 import servers  # noqa: E402
+from common import run_child  # noqa: E402
 
 KEY, SECRET = "bench", "bench-secret"
-
-
-def run_child(cmd, env):
-    """Runs a command, returning (seconds, max RSS in MB)."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    out, err = proc.stdout.read().decode(), proc.stderr.read().decode()
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"{cmd[0]} failed:\n{out}\n{err}")
-    return elapsed, usage.ru_maxrss / 1024, out
 
 
 def main():

@@ -35,10 +35,9 @@ pub enum Format {
     Json,
 }
 
+/// Where SQL runs: the lake and catalog for the local engine, or Athena.
 #[derive(Debug, Clone, clap::Args)]
-pub struct QueryArgs {
-    /// One SQL statement, e.g. "SELECT * FROM v_top_profits".
-    pub sql: String,
+pub struct SqlTarget {
     #[arg(long, env = "CINELAKE_LAKE", default_value = "./lake")]
     pub lake: String,
     #[command(flatten)]
@@ -47,20 +46,22 @@ pub struct QueryArgs {
     pub athena: AthenaArgs,
     #[arg(long, value_enum, default_value = "local")]
     pub engine: EngineKind,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct QueryArgs {
+    /// One SQL statement, e.g. "SELECT * FROM v_top_profits".
+    pub sql: String,
+    #[command(flatten)]
+    pub target: SqlTarget,
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
 }
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct ViewsArgs {
-    #[arg(long, env = "CINELAKE_LAKE", default_value = "./lake")]
-    pub lake: String,
     #[command(flatten)]
-    pub catalog: CatalogArgs,
-    #[command(flatten)]
-    pub athena: AthenaArgs,
-    #[arg(long, value_enum, default_value = "local")]
-    pub engine: EngineKind,
+    pub target: SqlTarget,
 }
 
 fn athena(args: &AthenaArgs, database: String) -> AthenaConfig {
@@ -72,18 +73,19 @@ fn athena(args: &AthenaArgs, database: String) -> AthenaConfig {
 }
 
 pub async fn query(args: &QueryArgs) -> anyhow::Result<()> {
-    let dbs = args.catalog.databases();
-    let mut df = match args.engine {
+    let target = &args.target;
+    let dbs = target.catalog.databases();
+    let mut df = match target.engine {
         EngineKind::Local => {
-            let store = Store::open(&args.lake)
+            let store = Store::open(&target.lake)
                 .await
-                .with_context(|| format!("opening lake {}", args.lake))?;
-            let catalog = args.catalog.open(&store).await?;
+                .with_context(|| format!("opening lake {}", target.lake))?;
+            let catalog = target.catalog.open(&store).await?;
             let mut engine = Engine::load(&store, &catalog, &dbs).await?;
             engine.query(&args.sql)?
         }
         EngineKind::Athena => {
-            let a = Athena::connect(athena(&args.athena, dbs.refined.clone())).await;
+            let a = Athena::connect(athena(&target.athena, dbs.refined.clone())).await;
             let rows = a.query(&args.sql).await?;
             let columns: Vec<Column> = rows
                 .columns
@@ -125,19 +127,20 @@ fn print(df: &mut DataFrame, format: Format) -> anyhow::Result<()> {
 }
 
 pub async fn views(args: &ViewsArgs) -> anyhow::Result<()> {
-    let dbs = args.catalog.databases();
-    match args.engine {
+    let target = &args.target;
+    let dbs = target.catalog.databases();
+    match target.engine {
         EngineKind::Athena => {
-            let a = Athena::connect(athena(&args.athena, dbs.refined.clone())).await;
+            let a = Athena::connect(athena(&target.athena, dbs.refined.clone())).await;
             for name in a.create_views().await? {
                 println!("created view {}.{name} in Athena", dbs.refined);
             }
         }
         EngineKind::Local => {
-            let store = Store::open(&args.lake)
+            let store = Store::open(&target.lake)
                 .await
-                .with_context(|| format!("opening lake {}", args.lake))?;
-            let catalog = args.catalog.open(&store).await?;
+                .with_context(|| format!("opening lake {}", target.lake))?;
+            let catalog = target.catalog.open(&store).await?;
             // Loading defines every view over the real tables: a view that does not run fails here.
             let mut engine = Engine::load(&store, &catalog, &dbs).await?;
             for (name, sql) in VIEWS {
