@@ -48,10 +48,10 @@ fn arrow_type(column: &str, dtype: &DataType) -> Result<ArrowDataType> {
     })
 }
 
-/// A frame as Parquet bytes (zstd), typed as [`crate::types`] says.
-pub fn write_parquet(df: &mut DataFrame) -> Result<Bytes> {
+/// A Parquet writer over `w` for frames of `schema`: zstd, and the plain-type Arrow hint.
+pub fn writer<W: std::io::Write>(w: W, schema: &Schema) -> Result<ParquetWriter<W>> {
     let hint = ArrowSchema::from_iter(
-        df.schema()
+        schema
             .iter()
             .map(|(name, dtype)| {
                 Ok(ArrowField::new(
@@ -63,13 +63,18 @@ pub fn write_parquet(df: &mut DataFrame) -> Result<Bytes> {
             .collect::<Result<Vec<_>>>()?,
     );
     let kv = polars_parquet::write::schema_to_metadata_key(&hint);
-    let mut buf = Vec::new();
-    ParquetWriter::new(&mut buf)
+    Ok(ParquetWriter::new(w)
         .with_compression(ParquetCompression::Zstd(None))
         .with_key_value_metadata(Some(KeyValueMetadata::from_static(vec![(
             kv.key.clone(),
             kv.value.clone().unwrap_or_default(),
-        )])))
+        )]))))
+}
+
+/// A frame as Parquet bytes, typed as [`crate::types`] says.
+pub fn write_parquet(df: &mut DataFrame) -> Result<Bytes> {
+    let mut buf = Vec::new();
+    writer(&mut buf, &df.schema().clone())?
         .finish(df)
         .context(|| "writing Parquet".to_string())?;
     Ok(Bytes::from(buf))

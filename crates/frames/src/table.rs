@@ -43,12 +43,35 @@ pub async fn publish(
     run_id: &str,
     df: &mut DataFrame,
 ) -> Result<Published> {
+    let bytes = blocking(|| write_parquet(df))?;
+    publish_parquet(
+        store,
+        catalog,
+        spec,
+        run_id,
+        bytes,
+        &df.schema().clone(),
+        df.height() as u64,
+    )
+    .await
+}
+
+/// Publishes a table already written as Parquet (rows of `schema`) as a new version.
+pub async fn publish_parquet(
+    store: &Store,
+    catalog: &Catalog,
+    spec: &TableSpec,
+    run_id: &str,
+    bytes: bytes::Bytes,
+    schema: &Schema,
+    rows: u64,
+) -> Result<Published> {
     let dir = format!("{}{run_id}/", spec.prefix);
-    let written = write_version(store, &dir, df).await?;
+    let written = write_version(store, &dir, bytes, rows).await?;
     let def = parquet_table(
         &spec.name,
         &spec.description,
-        columns_of(df.schema())?,
+        columns_of(schema)?,
         &store.location(&dir),
         vec![],
     );
@@ -73,7 +96,8 @@ pub async fn publish_partition(
     let (pkey, pvalue) = partition;
     let part_prefix = format!("{}{pkey}={pvalue}/", spec.prefix);
     let dir = format!("{part_prefix}{run_id}/");
-    let written = write_version(store, &dir, df).await?;
+    let bytes = blocking(|| write_parquet(df))?;
+    let written = write_version(store, &dir, bytes, df.height() as u64).await?;
     let def = parquet_table(
         &spec.name,
         &spec.description,
@@ -100,8 +124,12 @@ pub async fn publish_partition(
     })
 }
 
-async fn write_version(store: &Store, dir: &str, df: &mut DataFrame) -> Result<Published> {
-    let bytes = blocking(|| write_parquet(df))?;
+async fn write_version(
+    store: &Store,
+    dir: &str,
+    bytes: bytes::Bytes,
+    rows: u64,
+) -> Result<Published> {
     let key = format!("{dir}{FILE}");
     let size = bytes.len() as u64;
     store.put(&key, bytes).await?;
@@ -109,7 +137,7 @@ async fn write_version(store: &Store, dir: &str, df: &mut DataFrame) -> Result<P
         table: String::new(),
         key,
         location: store.location(dir),
-        rows: df.height() as u64,
+        rows,
         bytes: size,
     })
 }

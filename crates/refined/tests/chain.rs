@@ -57,6 +57,7 @@ async fn chain(
         run_id: format!("{run}-tr"),
         databases: dbs.clone(),
         max_rejected_share: 0.0,
+        chunk_rows: cinelake_trusted::csv_job::CHUNK_ROWS,
     };
     for kind in CsvKind::ALL {
         let r = csv_job::run(store, catalog, kind, None, &opts)

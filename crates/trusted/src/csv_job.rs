@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use cinelake_catalog::Catalog;
 use cinelake_frames::PolarsContext;
-use cinelake_frames::table::{TableSpec, publish};
+use cinelake_frames::table::{TableSpec, publish_parquet};
 use cinelake_lake::Store;
 use cinelake_lake::layout;
 use cinelake_lake::source::{CsvKind, NULL as SOURCE_NULL};
@@ -28,12 +28,15 @@ pub fn table_name(kind: CsvKind) -> &'static str {
     }
 }
 
-/// Rows that passed the first pass, and those that did not.
+/// Rows typed at a time: bounds memory to a slice of the file, whatever its size.
+pub const CHUNK_ROWS: usize = 200_000;
+
+/// What the first pass found: the good lines (as byte ranges of the file, with their
+/// line numbers) and the refused ones.
 struct Prescan {
     data_rows: u64,
     rejected: Vec<Rejected>,
-    /// When rows were rejected: the remaining rows (no header) and their line numbers.
-    kept: Option<(Vec<u8>, Vec<i64>)>,
+    good: Vec<(i64, usize, usize)>,
 }
 
 fn prescan(bytes: &[u8], kind: CsvKind, key: &str) -> Result<Prescan, TrustedError> {
@@ -51,16 +54,18 @@ fn prescan(bytes: &[u8], kind: CsvKind, key: &str) -> Result<Prescan, TrustedErr
         });
     }
     let expected = kind.column_count();
-    let body = bytes.get(header_end + 1..).unwrap_or(&[]);
-    let mut lines: Vec<&[u8]> = body.split(|&b| b == b'\n').collect();
-    if body.is_empty() || body.ends_with(b"\n") {
-        lines.pop(); // the final line end does not start a row
-    }
-    let data_rows = lines.len() as u64;
     let mut rejected = Vec::new();
-    let mut bad = vec![false; lines.len()];
-    for (i, raw) in lines.iter().enumerate() {
-        let line = raw.strip_suffix(b"\r").unwrap_or(raw);
+    let mut good = Vec::new();
+    let mut start = header_end + 1;
+    let mut line_no = 1i64;
+    while start < bytes.len() {
+        let end = bytes[start..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |i| start + i);
+        line_no += 1;
+        let line = &bytes[start..end];
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
         let reason = match std::str::from_utf8(line) {
             Err(e) => Some(format!("not UTF-8 at byte {}", e.valid_up_to())),
             Ok(_) => {
@@ -68,73 +73,32 @@ fn prescan(bytes: &[u8], kind: CsvKind, key: &str) -> Result<Prescan, TrustedErr
                 (fields != expected).then(|| format!("{fields} fields, expected {expected}"))
             }
         };
-        if let Some(reason) = reason {
-            rejected.push(Rejected {
+        match reason {
+            Some(reason) => rejected.push(Rejected {
                 source: key.to_string(),
-                line: Some(i as u64 + 2),
+                line: Some(line_no as u64),
                 position: None,
                 reason,
                 raw: Some(String::from_utf8_lossy(line).into_owned()),
-            });
-            bad[i] = true;
+            }),
+            None => good.push((line_no, start, start + line.len())),
         }
+        start = end + 1;
     }
-    let kept = (!rejected.is_empty()).then(|| {
-        let mut buf = Vec::with_capacity(body.len());
-        let mut numbers = Vec::with_capacity(lines.len());
-        for (i, raw) in lines.iter().enumerate().filter(|(i, _)| !bad[*i]) {
-            buf.extend_from_slice(raw);
-            buf.push(b'\n');
-            numbers.push(i as i64 + 2);
-        }
-        (buf, numbers)
-    });
     Ok(Prescan {
-        data_rows,
+        data_rows: (line_no - 1) as u64,
         rejected,
-        kept,
+        good,
     })
 }
 
-/// Reads, types and splits one source file; the rows to publish and the rejected ones.
-fn transform(
-    bytes: bytes::Bytes,
+/// One chunk of good lines, typed: the rows to publish, and the rows refused for a value.
+fn type_chunk(
+    df: DataFrame,
     kind: CsvKind,
     key: &str,
-) -> Result<(DataFrame, Vec<Rejected>, u64), TrustedError> {
-    let scan = prescan(&bytes, kind, key)?;
+) -> Result<(DataFrame, DataFrame), TrustedError> {
     let cols = columns(kind);
-    let schema = Schema::from_iter(
-        cols.iter()
-            .map(|c| Field::new(c.source.into(), DataType::String)),
-    );
-    let (buffer, has_header, lines) = match scan.kept {
-        Some((buf, lines)) => (bytes::Bytes::from(buf), false, Some(lines)),
-        None => (bytes, true, None),
-    };
-    let options = CsvReadOptions::default()
-        .with_has_header(has_header)
-        .with_schema(Some(Arc::new(schema)))
-        .map_parse_options(|p| {
-            p.with_separator(b'|')
-                .with_quote_char(None)
-                .with_missing_is_null(false)
-                .with_null_values(Some(NullValues::AllColumnsSingle(SOURCE_NULL.into())))
-        });
-    let mut df = options
-        .into_reader_with_file_handle(Cursor::new(buffer))
-        .finish()
-        .context(|| format!("reading {key}"))?;
-    let line_col = match lines {
-        Some(l) => Column::new("_line".into(), l),
-        None => Column::new(
-            "_line".into(),
-            (0..df.height() as i64).map(|i| i + 2).collect::<Vec<_>>(),
-        ),
-    };
-    df.with_column(line_col)
-        .context(|| "numbering lines".into())?;
-
     // The row as it came (nulls written back as \N), kept for rejected rows only.
     let raw = concat_str(
         cols.iter()
@@ -184,14 +148,13 @@ fn transform(
                     ))
                     .otherwise(lit(NULL).cast(DataType::String)),
                 );
-                typed.push(parsed.alias(c.target));
                 // "" casts to null too: empty fields are nulls.
+                typed.push(parsed.alias(c.target));
             }
             (Kind::List, _) => typed.push(col(c.source).str().split(lit(",")).alias(c.target)),
             _ => typed.push(col(c.source).alias(c.target)),
         }
     }
-    // The reasons are computed once; the raw text only for the (few) rejected rows.
     let mut checked = df
         .lazy()
         .with_column(concat_str(reasons, "; ", true).alias("_reason"))
@@ -222,31 +185,114 @@ fn transform(
         .select(typed)
         .collect()
         .context(|| format!("typing {key}"))?;
+    Ok((good, bad))
+}
 
+/// What one source file became.
+struct Transformed {
+    parquet: bytes::Bytes,
+    schema: Schema,
+    rows_in: u64,
+    rows_out: u64,
+    rejected: Vec<Rejected>,
+}
+
+/// Reads, types and writes one source file a chunk at a time.
+fn transform(
+    bytes: bytes::Bytes,
+    kind: CsvKind,
+    key: &str,
+    chunk_rows: usize,
+) -> Result<Transformed, TrustedError> {
+    let scan = prescan(&bytes, kind, key)?;
+    let text_schema = Arc::new(Schema::from_iter(
+        columns(kind)
+            .iter()
+            .map(|c| Field::new(c.source.into(), DataType::String)),
+    ));
     let mut rejected = scan.rejected;
-    let lines = bad
-        .column("_line")
-        .and_then(|c| c.i64().cloned())
-        .context(|| "reading rejects".into())?;
-    let reasons = bad
-        .column("_reason")
-        .and_then(|c| c.str().cloned())
-        .context(|| "reading rejects".into())?;
-    let raws = bad
-        .column("_raw")
-        .and_then(|c| c.str().cloned())
-        .context(|| "reading rejects".into())?;
-    for ((line, reason), raw) in lines.iter().zip(reasons.iter()).zip(raws.iter()) {
-        rejected.push(Rejected {
-            source: key.to_string(),
-            line: line.map(|l| l as u64),
-            position: None,
-            reason: reason.unwrap_or_default().to_string(),
-            raw: raw.map(str::to_string),
-        });
+    let mut out = Vec::new();
+    let mut writer = None;
+    let mut schema = None;
+    let mut rows_out = 0u64;
+    let empty = [(0i64, 0usize, 0usize); 0];
+    let chunks: Vec<&[(i64, usize, usize)]> = if scan.good.is_empty() {
+        vec![&empty[..]]
+    } else {
+        scan.good.chunks(chunk_rows.max(1)).collect()
+    };
+    for chunk in chunks {
+        let mut buf = Vec::with_capacity(chunk.iter().map(|(_, s, e)| e - s + 1).sum());
+        for (_, s, e) in chunk {
+            buf.extend_from_slice(&bytes[*s..*e]);
+            buf.push(b'\n');
+        }
+        let mut df = if buf.is_empty() {
+            DataFrame::empty_with_schema(&text_schema)
+        } else {
+            CsvReadOptions::default()
+                .with_has_header(false)
+                .with_schema(Some(text_schema.clone()))
+                .map_parse_options(|p| {
+                    p.with_separator(b'|')
+                        .with_quote_char(None)
+                        .with_missing_is_null(false)
+                        .with_null_values(Some(NullValues::AllColumnsSingle(SOURCE_NULL.into())))
+                })
+                .into_reader_with_file_handle(Cursor::new(buf))
+                .finish()
+                .context(|| format!("reading {key}"))?
+        };
+        let lines: Vec<i64> = chunk.iter().map(|(l, _, _)| *l).collect();
+        df.with_column(Column::new("_line".into(), lines))
+            .context(|| "numbering lines".into())?;
+        let (good, bad) = type_chunk(df, kind, key)?;
+        let lines = bad
+            .column("_line")
+            .and_then(|c| c.i64().cloned())
+            .context(|| "reading rejects".into())?;
+        let reasons = bad
+            .column("_reason")
+            .and_then(|c| c.str().cloned())
+            .context(|| "reading rejects".into())?;
+        let raws = bad
+            .column("_raw")
+            .and_then(|c| c.str().cloned())
+            .context(|| "reading rejects".into())?;
+        for ((line, reason), raw) in lines.iter().zip(reasons.iter()).zip(raws.iter()) {
+            rejected.push(Rejected {
+                source: key.to_string(),
+                line: line.map(|l| l as u64),
+                position: None,
+                reason: reason.unwrap_or_default().to_string(),
+                raw: raw.map(str::to_string),
+            });
+        }
+        if writer.is_none() {
+            let s = good.schema().as_ref().clone();
+            writer = Some(
+                cinelake_frames::parquet::writer(&mut out, &s)?
+                    .batched(&s)
+                    .context(|| "starting Parquet".into())?,
+            );
+            schema = Some(s);
+        }
+        if let Some(w) = writer.as_mut() {
+            w.write_batch(&good).context(|| "writing Parquet".into())?;
+        }
+        rows_out += good.height() as u64;
+    }
+    if let Some(w) = writer {
+        w.finish().context(|| "finishing Parquet".into())?;
     }
     rejected.sort_by_key(|r| r.line);
-    Ok((good, rejected, scan.data_rows))
+    Ok(Transformed {
+        parquet: bytes::Bytes::from(out),
+        schema: schema.unwrap_or_default(),
+        rows_in: scan.data_rows,
+        rows_out,
+        rejected,
+    })
 }
 
 fn kind_name(kind: Kind) -> &'static str {
@@ -278,11 +324,11 @@ pub async fn run(
         })?;
     let bytes = store.get(&key).await?;
     let key_for_task = key.clone();
-    let (mut good, rejected, rows_in) =
-        tokio::task::spawn_blocking(move || transform(bytes, kind, &key_for_task))
-            .await
-            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
-    let rows_out = good.height() as u64;
+    let chunk_rows = opts.chunk_rows;
+    let t = tokio::task::spawn_blocking(move || transform(bytes, kind, &key_for_task, chunk_rows))
+        .await
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
+    let (rows_in, rows_out, rejected) = (t.rows_in, t.rows_out, t.rejected);
     let n_rejected = rejected.len() as u64;
     if rows_in != rows_out + n_rejected {
         return Err(TrustedError::CountMismatch {
@@ -300,7 +346,16 @@ pub async fn run(
         description: format!("{}: one row per title and artist, typed", kind.file_name()),
         prefix: layout::trusted_csv_prefix(kind),
     };
-    let published = publish(store, catalog, &spec, &opts.run_id, &mut good).await?;
+    let published = publish_parquet(
+        store,
+        catalog,
+        &spec,
+        &opts.run_id,
+        t.parquet,
+        &t.schema,
+        rows_out,
+    )
+    .await?;
     tracing::info!(table, rows_in, rows_out, rejected = n_rejected, location = %published.location, "trusted table written");
     Ok(TableReport {
         table: published.table,

@@ -66,6 +66,8 @@ pub struct JobOptions {
     pub databases: Databases,
     /// Largest share of rejected rows (0 to 1) a table may have and still be published.
     pub max_rejected_share: f64,
+    /// CSV rows typed at a time ([`csv_job::CHUNK_ROWS`] unless testing the seams).
+    pub chunk_rows: usize,
 }
 
 /// What one table's job did.

@@ -20,6 +20,7 @@ fn opts(run: &str) -> JobOptions {
         run_id: run.into(),
         databases: Databases::with_prefix("cinelake"),
         max_rejected_share: 0.01,
+        chunk_rows: cinelake_trusted::csv_job::CHUNK_ROWS,
     }
 }
 

@@ -15,6 +15,7 @@ fn opts(run: &str, prefix: &str) -> JobOptions {
         run_id: run.into(),
         databases: Databases::with_prefix(prefix),
         max_rejected_share: 0.5,
+        chunk_rows: cinelake_trusted::csv_job::CHUNK_ROWS,
     }
 }
 
