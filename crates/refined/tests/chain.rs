@@ -58,6 +58,7 @@ async fn chain(
         databases: dbs.clone(),
         max_rejected_share: 0.0,
         chunk_rows: cinelake_trusted::csv_job::CHUNK_ROWS,
+        json_chunk_records: cinelake_trusted::tmdb_job::JSON_CHUNK_RECORDS,
     };
     for kind in CsvKind::ALL {
         let r = csv_job::run(store, catalog, kind, None, &opts)

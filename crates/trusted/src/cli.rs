@@ -67,6 +67,7 @@ pub async fn execute(args: &TrustedArgs) -> anyhow::Result<Vec<TableReport>> {
         databases: args.catalog.databases(),
         max_rejected_share: args.max_rejected_percent / 100.0,
         chunk_rows: csv_job::CHUNK_ROWS,
+        json_chunk_records: tmdb_job::JSON_CHUNK_RECORDS,
     };
     let wanted = |job: &str| args.only.is_empty() || args.only.iter().any(|o| o == job);
     let mut recorder = RunRecorder::start(STAGE, &run_id, args.lake.processing_date(), &store);

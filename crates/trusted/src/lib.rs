@@ -68,6 +68,8 @@ pub struct JobOptions {
     pub max_rejected_share: f64,
     /// CSV rows typed at a time ([`csv_job::CHUNK_ROWS`] unless testing the seams).
     pub chunk_rows: usize,
+    /// TMDB records parsed at a time ([`tmdb_job::JSON_CHUNK_RECORDS`] unless testing).
+    pub json_chunk_records: usize,
 }
 
 /// What one table's job did.

@@ -22,6 +22,9 @@ use crate::{JobOptions, TableReport, TrustedError};
 
 pub const TABLE: &str = "tmdb_movies";
 
+/// TMDB records parsed at a time.
+pub const JSON_CHUNK_RECORDS: usize = 4_000;
+
 fn s(name: &str) -> Field {
     Field::new(name.into(), DataType::String)
 }
@@ -249,16 +252,37 @@ async fn run_date(
     let sources = g.sources;
     let lines = g.lines;
     let what_for_task = what.clone();
+    let chunk_records = opts.json_chunk_records.max(1);
     let mut df = tokio::task::spawn_blocking(move || -> Result<DataFrame, TrustedError> {
-        let df = if lines.is_empty() {
-            DataFrame::empty_with_schema(&record_schema())
-        } else {
-            JsonReader::new(Cursor::new(lines))
+        // JSON is parsed a few thousand records at a time: the parser's working memory
+        // grows with its input, the typed rows far less.
+        let schema = Arc::new(record_schema());
+        let mut df = DataFrame::empty_with_schema(&schema);
+        let mut rest: &[u8] = &lines;
+        while !rest.is_empty() {
+            let mut end = 0;
+            for _ in 0..chunk_records {
+                match rest[end..].iter().position(|&b| b == b'\n') {
+                    Some(i) => end += i + 1,
+                    None => {
+                        end = rest.len();
+                        break;
+                    }
+                }
+                if end >= rest.len() {
+                    break;
+                }
+            }
+            let part = JsonReader::new(Cursor::new(&rest[..end]))
                 .with_json_format(JsonFormat::JsonLines)
-                .with_schema(Arc::new(record_schema()))
+                .with_schema(schema.clone())
                 .finish()
-                .context(|| format!("reading TMDB records of {what_for_task}"))?
-        };
+                .context(|| format!("reading TMDB records of {what_for_task}"))?;
+            df.vstack_mut(&part)
+                .context(|| "stacking TMDB records".into())?;
+            rest = &rest[end..];
+        }
+        drop(lines);
         let mut df = df;
         df.with_column(Column::new("source_file".into(), sources))
             .context(|| "adding source_file".into())?;

@@ -21,6 +21,7 @@ fn opts(run: &str) -> JobOptions {
         databases: Databases::with_prefix("cinelake"),
         max_rejected_share: 0.01,
         chunk_rows: cinelake_trusted::csv_job::CHUNK_ROWS,
+        json_chunk_records: cinelake_trusted::tmdb_job::JSON_CHUNK_RECORDS,
     }
 }
 

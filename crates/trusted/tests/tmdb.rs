@@ -16,6 +16,7 @@ fn opts(run: &str, prefix: &str) -> JobOptions {
         databases: Databases::with_prefix(prefix),
         max_rejected_share: 0.5,
         chunk_rows: cinelake_trusted::csv_job::CHUNK_ROWS,
+        json_chunk_records: cinelake_trusted::tmdb_job::JSON_CHUNK_RECORDS,
     }
 }
 
