@@ -86,6 +86,8 @@ impl Handler {
         let margin = self.margin.min(total / 4);
         let left = total.saturating_sub(margin);
         opts.stop_at = Some(Instant::now() + left);
+        // In-flight requests get half the margin; the other half is for the last commit.
+        opts.hard_stop = Some(Instant::now() + left + margin / 2);
         opts.lease_ttl = self.lease_ttl;
         tracing::info!(run_id = %opts.run_id, invocation_secs = total.as_secs(), working_secs = left.as_secs(), "invocation");
         Ok(ingest(&self.store, &self.client, &opts).await?)

@@ -32,6 +32,8 @@ pub struct IngestOptions {
     pub max_ids: Option<usize>,
     /// Stop starting new work at this instant (a Lambda deadline minus a margin).
     pub stop_at: Option<Instant>,
+    /// Abandon requests still in flight at this instant (default: 20 s after `stop_at`).
+    pub hard_stop: Option<Instant>,
     /// Requests in flight at once.
     pub concurrency: usize,
     pub lease_ttl: chrono::Duration,
@@ -59,6 +61,7 @@ impl IngestOptions {
             selection: Selection::default(),
             max_ids: None,
             stop_at: None,
+            hard_stop: None,
             concurrency: 16,
             lease_ttl: chrono::Duration::minutes(2),
             progress: None,
@@ -355,7 +358,9 @@ async fn work(
     let mut fatal: Option<TmdbError> = None;
     // In-flight requests may outlive the soft stop by up to a request's retries; the
     // hard stop (a little later) abandons them unrecorded, to be fetched next time.
-    let hard_stop = stop_at.map(|t| t + Duration::from_secs(20));
+    let hard_stop = opts
+        .hard_stop
+        .or(stop_at.map(|t| t + Duration::from_secs(20)));
     loop {
         let next = match hard_stop {
             Some(h) => match tokio::time::timeout_at(h.into(), results.next()).await {
