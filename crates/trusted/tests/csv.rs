@@ -32,6 +32,13 @@ async fn lake() -> (tempfile::TempDir, Store, Catalog) {
     (dir, store, catalog)
 }
 
+/// A Trusted table as the catalog points at it now.
+async fn trusted(store: &Store, catalog: &Catalog, table: &str) -> DataFrame {
+    read_table(store, catalog, "cinelake_trusted", table)
+        .await
+        .unwrap()
+}
+
 async fn put_csv(store: &Store, kind: CsvKind, text: &str) {
     store
         .put(&layout::raw_csv_key(kind, date()), text.to_string().into())
@@ -58,9 +65,7 @@ async fn rows_are_typed_nulls_and_lists_and_quotes_kept() {
         (report.rows_in, report.rows_out, report.rejected),
         (2, 2, 0)
     );
-    let df = read_table(&store, &catalog, "cinelake_trusted", "movies")
-        .await
-        .unwrap();
+    let df = trusted(&store, &catalog, "movies").await;
     let schema = df.schema();
     assert_eq!(schema.get("release_year"), Some(&DataType::Int32));
     assert_eq!(schema.get("average_rating"), Some(&DataType::Float64));
@@ -173,9 +178,7 @@ async fn too_many_bad_rows_keep_the_previous_table() {
     csv_job::run(&store, &catalog, CsvKind::Movies, None, &opts("r1"))
         .await
         .unwrap();
-    let before = read_table(&store, &catalog, "cinelake_trusted", "movies")
-        .await
-        .unwrap();
+    let before = trusted(&store, &catalog, "movies").await;
     let def_before = catalog
         .get_table("cinelake_trusted", "movies")
         .await
@@ -201,12 +204,7 @@ async fn too_many_bad_rows_keep_the_previous_table() {
             .unwrap(),
         def_before
     );
-    assert_eq!(
-        read_table(&store, &catalog, "cinelake_trusted", "movies")
-            .await
-            .unwrap(),
-        before
-    );
+    assert_eq!(trusted(&store, &catalog, "movies").await, before);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -216,9 +214,7 @@ async fn a_crashed_write_leaves_the_table_readable_and_a_rerun_matches_a_clean_r
     csv_job::run(&store, &catalog, CsvKind::Series, None, &opts("r1"))
         .await
         .unwrap();
-    let clean = read_table(&store, &catalog, "cinelake_trusted", "series")
-        .await
-        .unwrap();
+    let clean = trusted(&store, &catalog, "series").await;
     // A run killed mid-write leaves a partial file in its own version folder.
     store
         .put(
@@ -227,28 +223,16 @@ async fn a_crashed_write_leaves_the_table_readable_and_a_rerun_matches_a_clean_r
         )
         .await
         .unwrap();
-    assert_eq!(
-        read_table(&store, &catalog, "cinelake_trusted", "series")
-            .await
-            .unwrap(),
-        clean
-    );
+    assert_eq!(trusted(&store, &catalog, "series").await, clean);
     csv_job::run(&store, &catalog, CsvKind::Series, None, &opts("r3"))
         .await
         .unwrap();
-    assert_eq!(
-        read_table(&store, &catalog, "cinelake_trusted", "series")
-            .await
-            .unwrap(),
-        clean
-    );
+    assert_eq!(trusted(&store, &catalog, "series").await, clean);
     csv_job::run(&store, &catalog, CsvKind::Series, None, &opts("r4"))
         .await
         .unwrap();
     assert_eq!(
-        read_table(&store, &catalog, "cinelake_trusted", "series")
-            .await
-            .unwrap(),
+        trusted(&store, &catalog, "series").await,
         clean,
         "exactly one copy of every row"
     );
@@ -342,9 +326,7 @@ async fn the_real_sample_rows() {
             .unwrap();
         assert_eq!((r.rows_in, r.rows_out, r.rejected), (100, 100, 0), "{kind}");
     }
-    let df = read_table(&store, &catalog, "cinelake_trusted", "movies")
-        .await
-        .unwrap();
+    let df = trusted(&store, &catalog, "movies").await;
     let first = df.head(Some(1));
     assert_eq!(
         first.column("title_id").unwrap().str().unwrap().get(0),
@@ -388,9 +370,7 @@ async fn the_real_sample_rows() {
         first.column("death_year").unwrap().i32().unwrap().get(0),
         Some(1951)
     );
-    let series = read_table(&store, &catalog, "cinelake_trusted", "series")
-        .await
-        .unwrap();
+    let series = trusted(&store, &catalog, "series").await;
     assert_eq!(
         series.column("end_year").unwrap().i32().unwrap().get(0),
         Some(1934)
