@@ -1,5 +1,9 @@
 //! `cinelake`: the one CLI over the whole pipeline. It only wires the stage crates.
 
+mod demo;
+mod envfile;
+mod pipeline;
+mod run;
 mod sim;
 
 use std::path::PathBuf;
@@ -22,6 +26,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// The whole pipeline on this machine: sample data, TMDB simulator, every stage,
+    /// the views and the dashboard, on a directory lake.
+    Demo(demo::DemoArgs),
+    /// Every stage in order with the configuration in .env (e.g. S3, Glue and Athena).
+    Run(run::RunArgs),
     /// Stage 1: check movies.csv and series.csv and put them in the Raw zone.
     Upload(cinelake_upload::cli::UploadArgs),
     /// Stage 2: fetch TMDB details of the films of interest into the Raw zone.
@@ -34,6 +43,8 @@ enum Command {
     Query(cinelake_query::cli::QueryArgs),
     /// Create the dashboards' views (sql/views) in the local catalog or in Athena.
     Views(cinelake_query::cli::ViewsArgs),
+    /// Write the dashboard: one self-contained HTML file with three sheets.
+    Dashboard(cinelake_query::cli::DashboardArgs),
     /// Run the TMDB simulator (synthetic or replay, with fault injection).
     TmdbSim(sim::SimArgs),
     /// Write sample movies.csv and series.csv in the real format (full scale by default).
@@ -59,20 +70,56 @@ struct SampleArgs {
     lf: bool,
 }
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    // The configuration file goes into the environment before any thread exists.
+    let env_file = match &cli.command {
+        Command::Run(args) => envfile_for(args),
+        _ => Ok(()),
+    };
     telemetry::init(LogFormat::detect());
-    let result = match Cli::parse().command {
+    if let Err(e) = env_file {
+        return telemetry::exit_with(Err(e.into()));
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return telemetry::exit_with(Err(e.into())),
+    };
+    let result = runtime.block_on(execute(cli.command));
+    telemetry::exit_with(result.map_err(Into::into))
+}
+
+fn envfile_for(args: &run::RunArgs) -> anyhow::Result<()> {
+    match envfile::load(&args.env_file) {
+        Ok(_) => Ok(()),
+        // No .env is fine when the variables come from the environment itself.
+        Err(envfile::EnvFileError::Read { source, .. })
+            if source.kind() == std::io::ErrorKind::NotFound
+                && args.env_file == std::path::Path::new(".env") =>
+        {
+            Ok(())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn execute(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Demo(args) => demo::run(&args).await,
+        Command::Run(args) => run::run(&args).await,
+        Command::Dashboard(args) => cinelake_query::cli::dashboard(&args).await.map(|_| ()),
         Command::Upload(args) => cinelake_upload::cli::execute(&args).await.map(|_| ()),
         Command::Ingest(args) => cinelake_ingest::cli::execute(&args).await.map(|_| ()),
         Command::Trusted(args) => cinelake_trusted::cli::execute(&args).await.map(|_| ()),
         Command::Refined(args) => cinelake_refined::cli::execute(&args).await.map(|_| ()),
         Command::Query(args) => cinelake_query::cli::query(&args).await,
-        Command::Views(args) => cinelake_query::cli::views(&args).await,
+        Command::Views(args) => cinelake_query::cli::views(&args).await.map(|_| ()),
         Command::TmdbSim(args) => sim::run(&args).await,
         Command::Sample(args) => sample(&args),
-    };
-    telemetry::exit_with(result.map_err(Into::into))
+    }
 }
 
 fn sample(args: &SampleArgs) -> anyhow::Result<()> {

@@ -143,10 +143,15 @@ pub async fn resolve_credentials() -> anyhow::Result<Credentials> {
 
 /// Runs the stage from the command line and prints its summary.
 pub async fn execute(args: &IngestArgs) -> anyhow::Result<Summary> {
+    execute_with(args, resolve_credentials().await?).await
+}
+
+/// [`execute`] with credentials given (the demo passes its simulator's key).
+pub async fn execute_with(args: &IngestArgs, credentials: Credentials) -> anyhow::Result<Summary> {
     let store = Store::open(&args.lake.lake)
         .await
         .with_context(|| format!("opening lake {}", args.lake.lake))?;
-    let client = args.tmdb.client(resolve_credentials().await?)?;
+    let client = args.tmdb.client(credentials)?;
     let mut opts = IngestOptions::new(&new_run_id(), args.lake.processing_date());
     opts.source_date = args.source_date;
     opts.selection = args.selection();

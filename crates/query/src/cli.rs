@@ -64,6 +64,70 @@ pub struct ViewsArgs {
     pub target: SqlTarget,
 }
 
+#[derive(Debug, Clone, clap::Args)]
+pub struct DashboardArgs {
+    #[arg(long, env = "CINELAKE_LAKE", default_value = "./lake")]
+    pub lake: String,
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
+    /// The HTML file to write (one self-contained file; open it in any browser).
+    #[arg(long, default_value = "dashboard.html")]
+    pub out: std::path::PathBuf,
+}
+
+/// What `cinelake dashboard` wrote.
+#[derive(Debug, Clone)]
+pub struct DashboardReport {
+    pub path: std::path::PathBuf,
+    pub bytes: usize,
+    /// Rows of each view, in the order of `sql/views`.
+    pub view_rows: Vec<(String, usize)>,
+}
+
+/// Runs every view on the local engine (over any lake and catalog, S3 and Glue too)
+/// and writes the dashboard page.
+pub async fn dashboard(args: &DashboardArgs) -> anyhow::Result<DashboardReport> {
+    let store = Store::open(&args.lake)
+        .await
+        .with_context(|| format!("opening lake {}", args.lake))?;
+    let catalog = args.catalog.open(&store).await?;
+    let mut engine = Engine::load(&store, &catalog, &args.catalog.databases()).await?;
+    if !engine.tables.iter().any(|t| t == "fact_film") {
+        anyhow::bail!(
+            "lake {} has no refined tables in catalog database {}: run `cinelake refined` first",
+            args.lake,
+            args.catalog.databases().refined
+        );
+    }
+    let views = crate::dashboard::views_data(&mut engine)?;
+    let page = crate::dashboard::render(
+        &views,
+        &crate::dashboard::Provenance {
+            lake: args.lake.clone(),
+            generated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        },
+    )?;
+    if let Some(dir) = args.out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    std::fs::write(&args.out, &page).with_context(|| format!("writing {}", args.out.display()))?;
+    let report = DashboardReport {
+        path: args.out.clone(),
+        bytes: page.len(),
+        view_rows: views
+            .iter()
+            .map(|(n, df)| (n.clone(), df.height()))
+            .collect(),
+    };
+    println!(
+        "dashboard: {} ({:.1} MB, {} views)",
+        report.path.display(),
+        report.bytes as f64 / 1e6,
+        report.view_rows.len()
+    );
+    Ok(report)
+}
+
 fn athena(args: &AthenaArgs, database: String) -> AthenaConfig {
     AthenaConfig {
         workgroup: args.workgroup.clone(),
@@ -118,7 +182,9 @@ fn print(df: &mut DataFrame, format: Format) -> anyhow::Result<()> {
             }
             println!("{df}");
         }
-        Format::Csv => CsvWriter::new(stdout.lock()).finish(df)?,
+        Format::Csv => {
+            CsvWriter::new(stdout.lock()).finish(&mut crate::json::flatten_nested(df)?)?
+        }
         Format::Json => JsonWriter::new(stdout.lock())
             .with_json_format(JsonFormat::Json)
             .finish(df)?,
@@ -126,14 +192,17 @@ fn print(df: &mut DataFrame, format: Format) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn views(args: &ViewsArgs) -> anyhow::Result<()> {
+/// Creates the views; returns their names.
+pub async fn views(args: &ViewsArgs) -> anyhow::Result<Vec<String>> {
     let target = &args.target;
     let dbs = target.catalog.databases();
+    let mut created = Vec::new();
     match target.engine {
         EngineKind::Athena => {
             let a = Athena::connect(athena(&target.athena, dbs.refined.clone())).await;
             for name in a.create_views().await? {
                 println!("created view {}.{name} in Athena", dbs.refined);
+                created.push(name);
             }
         }
         EngineKind::Local => {
@@ -158,8 +227,9 @@ pub async fn views(args: &ViewsArgs) -> anyhow::Result<()> {
                     )
                     .await?;
                 println!("view {}.{name}: {n} rows", dbs.refined);
+                created.push(name.to_string());
             }
         }
     }
-    Ok(())
+    Ok(created)
 }

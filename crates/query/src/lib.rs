@@ -6,7 +6,9 @@
 
 pub mod athena;
 pub mod cli;
+pub mod dashboard;
 pub mod engine;
+pub mod json;
 pub mod views;
 
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,179 @@
+//! `cinelake demo`: the whole pipeline on this machine. Sample data in the real format,
+//! the TMDB simulator on a free local port, then upload, ingest, trusted, refined, the
+//! views and the dashboard, on a directory lake with the local catalog.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use cinelake_jobs::env_args;
+use cinelake_sample::{SampleSpec, write_dir};
+use cinelake_tmdb::sim::{self, SimConfig};
+use cinelake_tmdb::{Credentials, Secret};
+
+use crate::pipeline::{self, Steps};
+
+/// The simulator's key: the demo's own, never a real one.
+const DEMO_KEY: &str = "cinelake-demo-key";
+
+#[derive(clap::Args)]
+pub struct DemoArgs {
+    /// Where the sample data, the lake and the dashboard go (reused by a rerun).
+    #[arg(long, env = "CINELAKE_DEMO_DIR", default_value = "demo")]
+    pub dir: PathBuf,
+    /// The real sizes: 1,045,161 movie rows and 468,783 series rows.
+    #[arg(long)]
+    pub full: bool,
+    /// Movie rows at the default scale.
+    #[arg(long, default_value_t = 100_000, conflicts_with = "full")]
+    pub movies_rows: u64,
+    /// Series rows at the default scale.
+    #[arg(long, default_value_t = 40_000, conflicts_with = "full")]
+    pub series_rows: u64,
+    /// Seed of the sample data and the simulator (the same seed, the same data).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+pub async fn run(args: &DemoArgs) -> anyhow::Result<()> {
+    let data = args.dir.join("data");
+    let lake = args.dir.join("lake");
+    let lake = lake.to_string_lossy().to_string();
+    let dashboard = args.dir.join("dashboard.html");
+    let spec = if args.full {
+        SampleSpec {
+            movies_rows: cinelake_sample::FULL_MOVIES_ROWS,
+            series_rows: cinelake_sample::FULL_SERIES_ROWS,
+            seed: args.seed,
+            crlf: true,
+        }
+    } else {
+        SampleSpec {
+            movies_rows: args.movies_rows,
+            series_rows: args.series_rows,
+            seed: args.seed,
+            crlf: true,
+        }
+    };
+    let mut steps = Steps::new();
+
+    steps
+        .step(
+            "sample data",
+            async {
+                let files = write_dir(&data, &spec)
+                    .with_context(|| format!("writing sample data to {}", data.display()))?;
+                for f in &files {
+                    println!(
+                        "{}: {} rows, {:.1} MB",
+                        f.path.display(),
+                        f.rows,
+                        f.bytes as f64 / 1e6
+                    );
+                }
+                Ok(files)
+            },
+            |files| {
+                files
+                    .iter()
+                    .map(|f| format!("{} {} rows", f.path.display(), f.rows))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+        )
+        .await?;
+
+    let mut config = SimConfig::synthetic(DEMO_KEY);
+    if let sim::Source::Synthetic { seed, .. } = &mut config.source {
+        *seed = args.seed;
+    }
+    let simulator = sim::start(config, ([127, 0, 0, 1], 0).into())
+        .await
+        .context("starting the TMDB simulator")?;
+    let tmdb_url = simulator.base_url();
+    println!("\nTMDB simulator listening on {tmdb_url}");
+
+    let local = |extra: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = ["--lake", &lake, "--catalog", "local"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    };
+    let data_dir = data.to_string_lossy().to_string();
+    let upload = env_args(&["--lake", &lake, "--source-dir", &data_dir].map(String::from))?;
+    let ingest = env_args(
+        &[
+            "--lake",
+            &lake,
+            "--tmdb-url",
+            &tmdb_url,
+            "--rps",
+            "1000",
+            "--concurrency",
+            "32",
+        ]
+        .map(String::from),
+    )?;
+    let trusted = env_args(&local(&[]))?;
+    let refined = env_args(&local(&[]))?;
+    let views = env_args(&local(&["--engine", "local"]))?;
+    let out = dashboard.to_string_lossy().to_string();
+    let board = env_args(&local(&["--out", &out]))?;
+
+    let result = async {
+        steps
+            .step(
+                "1 upload",
+                cinelake_upload::cli::execute(&upload),
+                pipeline::describe_upload,
+            )
+            .await?;
+        let key = Credentials::ApiKey(Secret::new(DEMO_KEY));
+        steps
+            .step(
+                "2 tmdb-ingest",
+                cinelake_ingest::cli::execute_with(&ingest, key),
+                pipeline::describe_ingest,
+            )
+            .await?;
+        steps
+            .step("3 trusted", cinelake_trusted::cli::execute(&trusted), |r| {
+                pipeline::describe_trusted(r)
+            })
+            .await?;
+        steps
+            .step("4 refined", cinelake_refined::cli::execute(&refined), |r| {
+                pipeline::describe_refined(r)
+            })
+            .await?;
+        steps
+            .step("views", cinelake_query::cli::views(&views), |v| {
+                pipeline::describe_views(v)
+            })
+            .await?;
+        steps
+            .step(
+                "dashboard",
+                cinelake_query::cli::dashboard(&board),
+                pipeline::describe_dashboard,
+            )
+            .await?;
+        anyhow::Ok(())
+    }
+    .await;
+    simulator.stop().await;
+    result?;
+
+    steps.print_summary();
+    println!("\nOpen the dashboard: {}", absolute(&dashboard).display());
+    println!("The lake is {lake}; run manifests are under {lake}/_runs/.");
+    println!(
+        "Ask it anything: cinelake query --lake {lake} \"SELECT title, imdb_rating FROM v_best_films ORDER BY imdb_rating DESC LIMIT 10\""
+    );
+    Ok(())
+}
+
+fn absolute(p: &std::path::Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}

@@ -1,0 +1,121 @@
+//! The local dashboard: every view's rows, embedded as JSON in one self-contained HTML
+//! file (`dashboards/local/dashboard.html`), which draws the three sheets as SVG and
+//! applies the filters in the browser. No server and no network are needed to open it.
+
+use polars::prelude::*;
+use serde_json::{Map, Value, json};
+
+use crate::QueryError;
+use crate::engine::Engine;
+use crate::json::any_json;
+use crate::views::VIEWS;
+
+/// The page; its data goes where this placeholder stands.
+pub const TEMPLATE: &str = include_str!("../../../dashboards/local/dashboard.html");
+pub const PLACEHOLDER: &str = "/*CINELAKE_DATA*/null";
+
+/// What the page says about where its data came from.
+#[derive(Debug, Clone)]
+pub struct Provenance {
+    pub lake: String,
+    pub generated_at: String,
+}
+
+/// Each view's result, as `{"columns": [...], "rows": [[...], ...]}`.
+pub fn views_data(engine: &mut Engine) -> Result<Vec<(String, DataFrame)>, QueryError> {
+    VIEWS
+        .iter()
+        .map(|(name, _)| {
+            Ok((
+                name.to_string(),
+                engine.query(&format!("SELECT * FROM {name}"))?,
+            ))
+        })
+        .collect()
+}
+
+/// The filled-in page.
+pub fn render(
+    views: &[(String, DataFrame)],
+    provenance: &Provenance,
+) -> Result<String, QueryError> {
+    let mut by_name = Map::new();
+    for (name, df) in views {
+        by_name.insert(name.clone(), frame_json(df)?);
+    }
+    let data = json!({
+        "title": "cinelake",
+        "generated_at": provenance.generated_at,
+        "lake": provenance.lake,
+        "views": by_name,
+    });
+    Ok(fill(TEMPLATE, &data.to_string()))
+}
+
+/// Puts the JSON in the page so that no string inside it can end the script element:
+/// `<` appears in JSON only inside strings, where `\u003c` means the same.
+fn fill(template: &str, json: &str) -> String {
+    let safe = json.replace('<', "\\u003c");
+    template.replacen(PLACEHOLDER, &safe, 1)
+}
+
+fn frame_json(df: &DataFrame) -> Result<Value, QueryError> {
+    let columns: Vec<Value> = df
+        .get_column_names()
+        .iter()
+        .map(|c| Value::from(c.as_str()))
+        .collect();
+    let mut rows: Vec<Vec<Value>> = (0..df.height())
+        .map(|_| Vec::with_capacity(df.width()))
+        .collect();
+    for col in df.columns() {
+        let series = col.as_materialized_series();
+        for (row, value) in rows.iter_mut().zip(series.iter()) {
+            row.push(any_json(value));
+        }
+    }
+    Ok(json!({"columns": columns, "rows": rows}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_template_has_exactly_one_placeholder() {
+        assert_eq!(TEMPLATE.matches(PLACEHOLDER).count(), 1);
+    }
+
+    #[test]
+    fn data_cannot_close_the_script_element() {
+        let page = fill(
+            "<script>const D = /*CINELAKE_DATA*/null;</script>",
+            r#"{"t":"</script><script>alert(1)</script><!--"}"#,
+        );
+        assert_eq!(page.matches("</script>").count(), 1, "{page}");
+        assert!(!page.contains("<!--"));
+        // The escapes are still the same JSON string.
+        let json = page
+            .trim_start_matches("<script>const D = ")
+            .trim_end_matches(";</script>");
+        let v: Value = serde_json::from_str(json).unwrap();
+        assert_eq!(v["t"], "</script><script>alert(1)</script><!--");
+    }
+
+    #[test]
+    fn frames_become_columns_and_rows_with_nulls() {
+        let df = df!(
+            "film_id" => ["tt1", "tt2"],
+            "votes" => [Some(10i64), None],
+            "rating" => [Some(7.5f64), Some(f64::NAN)],
+            "south" => [true, false],
+        )
+        .unwrap();
+        let v = frame_json(&df).unwrap();
+        assert_eq!(v["columns"], json!(["film_id", "votes", "rating", "south"]));
+        assert_eq!(
+            v["rows"],
+            json!([["tt1", 10, 7.5, true], ["tt2", null, null, false]])
+        );
+    }
+}
