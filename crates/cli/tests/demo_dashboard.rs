@@ -1,0 +1,121 @@
+//! `cinelake demo`, as the README's first command runs it (at a small scale), and its
+//! dashboard in headless Chromium: it loads without console errors, every chart has
+//! marks, the filters change what is shown, and a screenshot of each sheet is saved.
+//! The browser is driven by `dashboards/test/browser.mjs` (Node with playwright-core
+//! and the system Chromium, both installed by `scripts/test`).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const CINELAKE: &str = env!("CARGO_BIN_EXE_cinelake");
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn browser_check(page: &Path, shots: &Path) -> Output {
+    let script = repo().join("dashboards/test/browser.mjs");
+    assert!(
+        repo()
+            .join("dashboards/test/node_modules/playwright-core")
+            .is_dir(),
+        "playwright-core is not installed: run the tests with scripts/test (npm ci in dashboards/test)"
+    );
+    Command::new("node")
+        .arg(&script)
+        .arg(page)
+        .arg(shots)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "running node {}: {e} (scripts/test installs Node's packages)",
+                script.display()
+            )
+        })
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "stdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn the_demo_makes_a_dashboard_that_works_in_a_browser() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo");
+    let out = Command::new(CINELAKE)
+        .args(["demo", "--dir", demo.to_str().unwrap()])
+        .args(["--movies-rows", "30000", "--series-rows", "10000"])
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "cinelake demo failed\n{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for stage in [
+        "sample data",
+        "1 upload",
+        "2 tmdb-ingest",
+        "3 trusted",
+        "4 refined",
+        "views",
+        "dashboard",
+    ] {
+        assert!(
+            stdout.contains(&format!("== {stage}")),
+            "no stage {stage}:\n{stdout}"
+        );
+    }
+    let page = demo.join("dashboard.html");
+    assert!(
+        stdout.contains(&format!(
+            "Open the dashboard: {}",
+            std::path::absolute(&page).unwrap().display()
+        )),
+        "{stdout}"
+    );
+
+    // The screenshots stay after the test, for people to look at.
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("dashboard-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let out = browser_check(&page, &shots);
+    assert!(
+        out.status.success(),
+        "the browser check failed\n{}",
+        text(&out)
+    );
+    for sheet in ["popularity", "trends", "financial"] {
+        let png = std::fs::read(shots.join(format!("{sheet}.png"))).unwrap();
+        assert!(
+            png.starts_with(b"\x89PNG") && png.len() > 10_000,
+            "{sheet}.png"
+        );
+    }
+    println!("screenshots in {}", shots.display());
+
+    // The check can fail: a page whose script throws is refused, naming the error.
+    let html = std::fs::read_to_string(&page).unwrap();
+    let broken = dir.path().join("broken.html");
+    std::fs::write(
+        &broken,
+        html.replacen(
+            "<body>",
+            "<body><script>throw new Error('cinelake-broken-page')</script>",
+            1,
+        ),
+    )
+    .unwrap();
+    let out = browser_check(&broken, &dir.path().join("broken-shots"));
+    assert!(
+        !out.status.success(),
+        "a throwing page passed\n{}",
+        text(&out)
+    );
+    assert!(
+        text(&out).contains("cinelake-broken-page"),
+        "{}",
+        text(&out)
+    );
+}

@@ -1,0 +1,357 @@
+// Headless-browser test of a filled-in local dashboard (the output of `cinelake dashboard`,
+// or of make-fixture.py while developing).
+//
+//   cd dashboards/test && npm ci        # once: playwright-core, no browser download
+//   node dashboards/test/browser.mjs <dashboard.html> <screenshot-dir>
+//
+// Uses the system Chromium (CHROMIUM, default /usr/bin/chromium) with an empty temporary
+// profile. Checks: no console errors, page errors or non-file requests; every chart of
+// every sheet drawn with marks; KPIs that look like money; the filters change what is
+// shown (and a filter that matches nothing says so); with the default filters the page
+// agrees with the SQL views embedded in the file. Saves popularity.png, trends.png and
+// financial.png (full page, 1366x900 viewport). Exit status 0 on success, 1 on a
+// failure (with a message saying what), 2 on bad usage.
+
+import { chromium } from 'playwright-core';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const SHEETS = {
+  popularity: ['best-films', 'most-voted', 'country-share'],
+  trends: ['trend-votes', 'trend-rating', 'trend-releases'],
+  financial: ['budget-revenue', 'top-profits', 'investment-rating'],
+};
+const ALL_CHARTS = Object.values(SHEETS).flat();
+const KPIS = ['total-budget', 'total-revenue', 'total-profit'];
+const MONEY = /^-?\$\d+(\.\d+)?[KMBT]?$/;
+const NO_MATCH = /no films match/i;
+const TIMEOUT = 15000;
+
+class Failure extends Error {}
+function fail(msg) { throw new Failure(msg); }
+function check(cond, msg) { if (!cond) fail(msg); }
+function same(a, b) { return JSON.stringify(a) === JSON.stringify(b); }
+
+const [htmlArg, shotArg] = process.argv.slice(2);
+if (!htmlArg || !shotArg) {
+  console.error('usage: node browser.mjs <dashboard.html> <screenshot-dir>');
+  process.exit(2);
+}
+const htmlPath = path.resolve(htmlArg);
+if (!existsSync(htmlPath) || !statSync(htmlPath).isFile()) {
+  console.error(`browser test: no such file: ${htmlPath}`);
+  process.exit(2);
+}
+const shotDir = path.resolve(shotArg);
+mkdirSync(shotDir, { recursive: true });
+const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
+if (!existsSync(executablePath)) {
+  console.error(`browser test: no Chromium at ${executablePath} (set CHROMIUM, or apt-get install chromium)`);
+  process.exit(2);
+}
+const fileUrl = pathToFileURL(htmlPath).href;
+
+const consoleErrors = [];
+const pageErrors = [];
+const foreignRequests = [];
+let step = 'launch';
+
+function assertClean() {
+  const lines = [
+    ...pageErrors.map((e) => `page error: ${e}`),
+    ...consoleErrors.map((e) => `console error: ${e}`),
+    ...foreignRequests.map((u) => `request to a non-file URL: ${u}`),
+  ];
+  if (lines.length) fail(`${lines.length} problem(s) in the page:\n  ${lines.join('\n  ')}`);
+}
+
+// Runs an action that changes the filters and waits for the page to render again.
+async function rerender(page, action) {
+  const before = await page.evaluate(() => document.body.dataset.renderCount || '');
+  await action();
+  try {
+    await page.waitForFunction((b) => (document.body.dataset.renderCount || '') !== b, before, { timeout: TIMEOUT });
+  } catch {
+    assertClean();
+    fail(`the page did not render again after the filter changed (render count stayed ${before || 'unset'})`);
+  }
+  assertClean();
+}
+
+async function chartInfo(page, name) {
+  return page.evaluate((n) => {
+    const all = document.querySelectorAll(`svg[data-chart="${n}"]`);
+    if (all.length !== 1) return { count: all.length };
+    const svg = all[0];
+    const marks = [...svg.querySelectorAll('.mark')];
+    return {
+      count: 1,
+      marks: marks.length,
+      dots: svg.querySelectorAll('circle.mark').length,
+      empty: svg.hasAttribute('data-empty'),
+      text: [...svg.querySelectorAll('text')].map((t) => t.textContent).join(' ').replace(/\s+/g, ' ').trim().slice(0, 200),
+      keys: marks.map((m) => m.getAttribute('data-key')),
+      labels: marks.map((m) => m.getAttribute('data-label')),
+      values: marks.map((m) => Number(m.getAttribute('data-value'))),
+      votes: marks.map((m) => Number(m.getAttribute('data-votes'))),
+      sa: marks.map((m) => m.getAttribute('data-sa')),
+      titles: marks.map((m) => m.getAttribute('data-title')),
+      total: Number(svg.getAttribute('data-total')),
+    };
+  }, name);
+}
+
+async function kpis(page) {
+  return page.evaluate((names) => Object.fromEntries(names.map((n) => {
+    const e = document.querySelector(`[data-kpi="${n}"]`);
+    return [n, e ? e.textContent.trim() : null];
+  })), KPIS);
+}
+
+async function showSheet(page, sheet) {
+  await page.click(`button[data-sheet="${sheet}"]`);
+  await page.waitForSelector(`section[data-sheet-panel="${sheet}"]`, { state: 'visible', timeout: TIMEOUT })
+    .catch(() => fail(`sheet ${sheet}: its section did not become visible after clicking its button`));
+  for (const other of Object.keys(SHEETS)) {
+    const visible = await page.isVisible(`section[data-sheet-panel="${other}"]`);
+    check(visible === (other === sheet), `sheet ${sheet}: section ${other} is ${visible ? 'visible' : 'hidden'}`);
+  }
+  check(new URL(page.url()).hash === `#${sheet}`, `sheet ${sheet}: URL hash is "${new URL(page.url()).hash}"`);
+}
+
+// The view's rows as objects.
+function rowsOf(data, name) {
+  const v = data && data.views && data.views[name];
+  if (!v || !Array.isArray(v.columns) || !Array.isArray(v.rows)) fail(`the embedded data has no view ${name}`);
+  return v.rows.map((r) => Object.fromEntries(v.columns.map((c, i) => [c, r[i]])));
+}
+
+async function run() {
+  const profile = mkdtempSync(path.join(tmpdir(), 'cinelake-chromium-'));
+  let context;
+  try {
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1366, height: 900 },
+    });
+    context.on('request', (req) => {
+      if (!req.url().startsWith('file:')) foreignRequests.push(req.url());
+    });
+    await context.route((url) => url.protocol !== 'file:', (route) => route.abort());
+    const page = context.pages()[0] || await context.newPage();
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') consoleErrors.push(`${msg.text()} (${step})`);
+    });
+    page.on('pageerror', (err) => pageErrors.push(`${err.message} (${step})`));
+
+    // ---------------------------------------------------------------- load
+    step = 'load';
+    await page.goto(fileUrl, { waitUntil: 'load', timeout: TIMEOUT });
+    try {
+      await page.waitForSelector('body[data-ready="1"]', { state: 'attached', timeout: TIMEOUT });
+    } catch {
+      assertClean();
+      fail('the page never set document.body.dataset.ready = "1" (first render not done)');
+    }
+    assertClean();
+    const data = await page.evaluate(() => (typeof CINELAKE === 'undefined' ? null : CINELAKE));
+    check(data && typeof data === 'object', 'the page holds no embedded data (CINELAKE is null: an unfilled template?)');
+    check(data.views && typeof data.views === 'object', 'the embedded data has no "views" object');
+    for (const name of ALL_CHARTS) {
+      const info = await chartInfo(page, name);
+      check(info.count === 1, `expected exactly one svg[data-chart="${name}"], found ${info.count}`);
+    }
+    check(await page.isVisible('section[data-sheet-panel="popularity"]'), 'popularity is not the default sheet');
+
+    // ---------------------------------------------------------------- 2, 5: sheets, defaults
+    const summary = [];
+    for (const [sheet, charts] of Object.entries(SHEETS)) {
+      step = `sheet ${sheet}`;
+      await showSheet(page, sheet);
+      const counts = [];
+      for (const name of charts) {
+        check(await page.isVisible(`svg[data-chart="${name}"]`), `${sheet}: chart ${name} is not visible`);
+        const info = await chartInfo(page, name);
+        check(info.marks > 0, `${sheet}: chart ${name} has no marks (it shows: "${info.text}")`);
+        check(!info.empty, `${sheet}: chart ${name} is marked empty under the default filters`);
+        counts.push(`${name} ${info.marks}`);
+      }
+      if (sheet === 'financial') {
+        const k = await kpis(page);
+        for (const n of KPIS) {
+          check(k[n] !== null, `financial: no [data-kpi="${n}"]`);
+          check(MONEY.test(k[n]), `financial: KPI ${n} does not look like money: "${k[n]}"`);
+          check(await page.isVisible(`[data-kpi="${n}"]`), `financial: KPI ${n} is not visible`);
+        }
+        counts.push(`KPIs ${KPIS.map((n) => k[n]).join(' / ')}`);
+      }
+      await page.screenshot({ path: path.join(shotDir, `${sheet}.png`), fullPage: true });
+      const total = counts.reduce((s, c) => s + (Number(c.split(' ').pop()) || 0), 0);
+      summary.push(`${sheet}: ${charts.length} charts, ${total} marks (${counts.join(', ')}) -> ${sheet}.png`);
+      assertClean();
+    }
+
+    // ---------------------------------------------------------------- 4: default filters equal the views
+    step = 'default filters against the views';
+    const topViews = rowsOf(data, 'v_top_profits');
+    check(topViews.length > 0, 'v_top_profits is empty');
+    const tp = await chartInfo(page, 'top-profits');
+    const want = topViews.map((r) => r.title);
+    check(same(tp.titles, want),
+      `top-10 profits differ from v_top_profits:\n  page: ${JSON.stringify(tp.titles)}\n  view: ${JSON.stringify(want)}`);
+
+    const bestView = rowsOf(data, 'v_best_films')
+      .filter((r) => r.imdb_rating !== null && r.imdb_votes !== null)
+      .sort((a, b) => (b.imdb_rating - a.imdb_rating) || (b.imdb_votes - a.imdb_votes)
+        || (a.film_id < b.film_id ? -1 : a.film_id > b.film_id ? 1 : 0));
+    const best = await chartInfo(page, 'best-films');
+    check(best.total === bestView.length, `best list has ${best.total} films, v_best_films ${bestView.length}`);
+    const bestWant = bestView.slice(0, best.marks).map((r) => r.film_id);
+    check(same(best.keys, bestWant),
+      `best films differ from v_best_films:\n  page: ${JSON.stringify(best.keys)}\n  view: ${JSON.stringify(bestWant)}`);
+
+    const shareView = new Map(rowsOf(data, 'v_country_share_best').map((r) => [r.country_code, r.share]));
+    const share = await chartInfo(page, 'country-share');
+    check(share.marks === Math.min(shareView.size, 25),
+      `country-share shows ${share.marks} countries, v_country_share_best has ${shareView.size}`);
+    share.keys.forEach((code, i) => {
+      check(shareView.has(code), `country-share shows ${code}, which v_country_share_best lacks`);
+      check(Math.abs(shareView.get(code) - share.values[i]) < 1e-9,
+        `country ${code}: share ${share.values[i]} on the page, ${shareView.get(code)} in the view`);
+    });
+
+    const bandView = rowsOf(data, 'v_investment_rating').sort((a, b) => a.band_order - b.band_order);
+    const inv = await chartInfo(page, 'investment-rating');
+    const invWant = bandView.flatMap((r) => [r.avg_imdb_rating, r.avg_tmdb_rating]).filter((v) => v !== null);
+    check(same(inv.values.map((v) => v.toFixed(9)), invWant.map((v) => v.toFixed(9))),
+      `investment-rating differs from v_investment_rating: page ${JSON.stringify(inv.values)}, view ${JSON.stringify(invWant)}`);
+    summary.push(`defaults equal the views: top-profits ${tp.marks}, best-films ${best.marks} of ${best.total}, ` +
+      `country-share ${share.marks}, investment-rating ${bandView.length} bands`);
+
+    // ---------------------------------------------------------------- 3: filters
+    step = 'filter: South America';
+    await showSheet(page, 'popularity');
+    const kpiAll = await kpis(page);
+    await rerender(page, () => page.selectOption('#f-country', 'SA'));
+    const bestSa = await chartInfo(page, 'best-films');
+    check(!same(bestSa.keys, best.keys) || !same(bestSa.labels, best.labels),
+      'selecting South America did not change the best-films chart');
+    check(bestSa.empty || bestSa.sa.every((s) => s === '1'),
+      'with South America selected, best-films shows a film without a South American country');
+    const kpiSa = await kpis(page);
+    check(!same(kpiSa, kpiAll), `selecting South America did not change the KPIs (${JSON.stringify(kpiSa)})`);
+    await rerender(page, () => page.selectOption('#f-country', 'ALL'));
+    summary.push(`filter South America: best-films ${best.marks} -> ${bestSa.marks} marks, ` +
+      `total profit ${kpiAll['total-profit']} -> ${kpiSa['total-profit']}`);
+
+    step = 'filter: min votes';
+    const raised = Math.max(...best.votes) + 1;
+    await rerender(page, () => page.fill('#f-min-votes', String(raised)));
+    const bestRaised = await chartInfo(page, 'best-films');
+    check(bestRaised.total < best.total,
+      `raising min votes to ${raised} did not shrink the best list (${best.total} -> ${bestRaised.total})`);
+    check(!same(bestRaised.keys, best.keys), `raising min votes to ${raised} did not change the best-films chart`);
+    await rerender(page, () => page.fill('#f-min-votes', '1000'));
+    summary.push(`filter min votes ${raised}: best list ${best.total} -> ${bestRaised.total} films`);
+
+    step = 'filter: year range';
+    await showSheet(page, 'trends');
+    const years = await page.$$eval('#f-year-from option', (os) => os.map((o) => o.value));
+    check(years.length > 1, `the year filter offers ${years.length} year(s)`);
+    const before = {};
+    for (const n of SHEETS.trends) before[n] = (await chartInfo(page, n)).dots;
+    const trendYears = [...new Set(rowsOf(data, 'v_trends_year_country').map((r) => r.release_year))].sort((a, b) => a - b);
+    check(trendYears.length > 1, `v_trends_year_country covers ${trendYears.length} year(s)`);
+    const cut = String(trendYears[Math.floor(trendYears.length / 2)]);
+    await rerender(page, () => page.selectOption('#f-year-from', cut));
+    for (const n of SHEETS.trends) {
+      const after = await chartInfo(page, n);
+      check(after.dots > 0 && after.dots < before[n],
+        `year range from ${cut}: ${n} points went ${before[n]} -> ${after.dots} (expected fewer, not none)`);
+    }
+    const after = await chartInfo(page, 'trend-releases');
+    summary.push(`filter years from ${cut}: trend-releases points ${before['trend-releases']} -> ${after.dots}`);
+    await rerender(page, () => page.click('#f-reset'));
+
+    step = 'filter: nothing matches';
+    // A country and a year in which it released nothing, from the embedded v_film_country.
+    const byCountry = new Map();
+    for (const r of rowsOf(data, 'v_film_country')) {
+      if (!byCountry.has(r.country_code)) byCountry.set(r.country_code, new Set());
+      byCountry.get(r.country_code).add(r.release_year);
+    }
+    const countryOptions = await page.$$eval('#f-country option', (os) => os.map((o) => o.value));
+    let choice = null;
+    for (const [code, ys] of byCountry) {
+      if (!countryOptions.includes(code)) continue;
+      const y = years.find((v) => !ys.has(Number(v)));
+      if (y !== undefined) { choice = { code, year: y }; break; }
+    }
+    if (choice) {
+      await rerender(page, () => page.selectOption('#f-country', choice.code));
+      await rerender(page, () => page.selectOption('#f-year-from', choice.year));
+      await rerender(page, () => page.selectOption('#f-year-to', choice.year));
+      for (const [sheet, charts] of Object.entries(SHEETS)) {
+        await showSheet(page, sheet);
+        for (const name of charts) {
+          check(await page.isVisible(`svg[data-chart="${name}"]`), `no match: chart ${name} is not visible`);
+          const info = await chartInfo(page, name);
+          check(info.marks === 0, `no match (${choice.code}, ${choice.year}): ${name} still has ${info.marks} marks`);
+          check(NO_MATCH.test(info.text), `no match (${choice.code}, ${choice.year}): ${name} shows "${info.text}"`);
+        }
+      }
+      summary.push(`filter ${choice.code} in ${choice.year} (no films): all ${ALL_CHARTS.length} charts say "no films match"`);
+    } else {
+      await rerender(page, () => page.fill('#f-min-votes', '1000000000000'));
+      for (const name of ['best-films', 'country-share']) {
+        const info = await chartInfo(page, name);
+        check(info.marks === 0 && NO_MATCH.test(info.text), `min votes 1e12: ${name} shows "${info.text}"`);
+      }
+      summary.push('filter min votes 1e12 (no films): the best list says "no films match"');
+    }
+
+    step = 'reset';
+    await rerender(page, () => page.click('#f-reset'));
+    const tpAgain = await chartInfo(page, 'top-profits');
+    check(same(tpAgain.titles, want), 'after Reset, top-10 profits no longer equal v_top_profits');
+
+    step = 'hash navigation';
+    await page.goto(`${fileUrl}#financial`, { waitUntil: 'load', timeout: TIMEOUT });
+    await page.reload({ waitUntil: 'load', timeout: TIMEOUT });
+    await page.waitForSelector('body[data-ready="1"]', { state: 'attached', timeout: TIMEOUT });
+    check(await page.isVisible('section[data-sheet-panel="financial"]'), 'opening the file at #financial does not show Financial');
+    check(!(await page.isVisible('section[data-sheet-panel="popularity"]')), 'opening at #financial also shows Popularity');
+    assertClean();
+
+    for (const line of summary) console.log(line);
+    console.log(`browser test passed: ${htmlPath}`);
+  } finally {
+    if (context) await context.close().catch(() => {});
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+try {
+  await run();
+} catch (err) {
+  const msg = err instanceof Failure ? err.message : (err && err.stack) || String(err);
+  console.error(`browser test FAILED (${step}): ${msg}`);
+  const extra = [...pageErrors.map((e) => `page error: ${e}`), ...consoleErrors.map((e) => `console error: ${e}`)];
+  if (extra.length && !(err instanceof Failure && /problem\(s\) in the page/.test(err.message))) {
+    console.error(`  also seen:\n  ${extra.join('\n  ')}`);
+  }
+  process.exit(1);
+}

@@ -1,0 +1,180 @@
+"""cfn-lint rules of this project, loaded by scripts/lint-infra with --append-rules.
+
+cfn-lint checks a state machine's definition against the ASL schema but not its graph;
+it accepts an IAM statement that allows everything; and in a template with the SAM
+transform it checks no IAM action names at all (W3037 steps aside). These rules close
+those gaps.
+"""
+
+import fnmatch
+
+from cfnlint.data import AdditionalSpecs
+from cfnlint.helpers import load_resource
+from cfnlint.rules import CloudFormationLintRule, RuleMatch
+
+TERMINAL_TYPES = {"Succeed", "Fail"}
+
+
+def _statements(node, path):
+    """Every IAM policy statement (a dict with Effect and Action or NotAction) under node."""
+    if isinstance(node, dict):
+        if node.get("Effect") in ("Allow", "Deny") and ("Action" in node or "NotAction" in node):
+            yield node, path
+        for key, value in node.items():
+            yield from _statements(value, path + [key])
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _statements(value, path + [i])
+
+
+def _names(value):
+    """A string or a list of strings, as IAM allows; anything else (an intrinsic) is []."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
+class StateMachineGraph(CloudFormationLintRule):
+    """Every transition of a state machine names a state and every state is reachable."""
+
+    id = "E9101"
+    shortdesc = "State machine transitions name existing states"
+    description = (
+        "In an AWS::StepFunctions::StateMachine Definition, StartAt, Next, Default and "
+        "Catch targets must name states of the same States block, a state that is neither "
+        "terminal nor a Choice needs Next or End, and every state is reachable from StartAt"
+    )
+    source_url = "https://states-language.net/spec.html"
+    tags = ["resources", "stepfunctions", "cinelake"]
+
+    def match(self, cfn):
+        matches = []
+        for name, resource in cfn.get_resources(["AWS::StepFunctions::StateMachine"]).items():
+            definition = resource.get("Properties", {}).get("Definition")
+            if isinstance(definition, dict):
+                base = ["Resources", name, "Properties", "Definition"]
+                matches.extend(self._check(definition, base))
+        return matches
+
+    def _check(self, machine, path):
+        matches = []
+        states = machine.get("States")
+        if not isinstance(states, dict) or not states:
+            return [RuleMatch(path, "Definition has no States")]
+        edges = {}
+
+        def target(state_path, value, what):
+            if not isinstance(value, str) or value not in states:
+                matches.append(
+                    RuleMatch(state_path, f"{what} {value!r} is not a state of this machine")
+                )
+                return None
+            return value
+
+        start = target(path + ["StartAt"], machine.get("StartAt"), "StartAt")
+        for state_name, state in states.items():
+            if not isinstance(state, dict):
+                continue
+            state_path = path + ["States", state_name]
+            out = []
+            kind = state.get("Type")
+            if "Next" in state:
+                out.append(target(state_path + ["Next"], state["Next"], "Next"))
+            elif kind not in TERMINAL_TYPES and kind != "Choice" and state.get("End") is not True:
+                matches.append(RuleMatch(state_path, f"state {state_name} has neither Next nor End"))
+            if kind == "Choice":
+                for i, choice in enumerate(state.get("Choices", [])):
+                    if isinstance(choice, dict):
+                        out.append(
+                            target(state_path + ["Choices", i, "Next"], choice.get("Next"), "Next")
+                        )
+                if "Default" in state:
+                    out.append(target(state_path + ["Default"], state["Default"], "Default"))
+            for i, catcher in enumerate(state.get("Catch", [])):
+                if isinstance(catcher, dict):
+                    out.append(
+                        target(state_path + ["Catch", i, "Next"], catcher.get("Next"), "Catch Next")
+                    )
+            edges[state_name] = [o for o in out if o]
+        if start:
+            seen, todo = set(), [start]
+            while todo:
+                s = todo.pop()
+                if s not in seen:
+                    seen.add(s)
+                    todo.extend(edges.get(s, []))
+            for state_name in states:
+                if state_name not in seen:
+                    matches.append(
+                        RuleMatch(
+                            path + ["States", state_name],
+                            f"state {state_name} cannot be reached from {start}",
+                        )
+                    )
+        return matches
+
+
+class NoAllowAllStatement(CloudFormationLintRule):
+    """No policy statement allows every action on every resource."""
+
+    id = "E9102"
+    shortdesc = "No IAM statement allows * on *"
+    description = (
+        "A policy statement with Effect Allow must not grant Action '*' (or NotAction) "
+        "on Resource '*'; scope it to the actions and resources it needs"
+    )
+    source_url = "https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege"
+    tags = ["resources", "iam", "cinelake"]
+
+    def match(self, cfn):
+        matches = []
+        for statement, path in _statements(cfn.template.get("Resources", {}), ["Resources"]):
+            if statement["Effect"] != "Allow":
+                continue
+            everything = "NotAction" in statement or "*" in _names(statement.get("Action"))
+            anywhere = "NotResource" in statement or "*" in _names(statement.get("Resource"))
+            if everything and anywhere:
+                matches.append(RuleMatch(path, "statement allows every action on every resource"))
+        return matches
+
+
+class KnownIamActions(CloudFormationLintRule):
+    """Every action a policy statement names exists (a typo would only fail at run time)."""
+
+    id = "E9103"
+    shortdesc = "IAM actions exist"
+    description = (
+        "Each service:action in a policy statement's Action or NotAction is an action of "
+        "that service (wildcards must match at least one), per cfn-lint's IAM data"
+    )
+    source_url = "https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html"
+    tags = ["resources", "iam", "cinelake"]
+
+    def __init__(self):
+        super().__init__()
+        self._services = load_resource(AdditionalSpecs, "Policies.json")
+
+    def match(self, cfn):
+        matches = []
+        for statement, path in _statements(cfn.template.get("Resources", {}), ["Resources"]):
+            for key in ("Action", "NotAction"):
+                for action in _names(statement.get(key)):
+                    problem = self._problem(action)
+                    if problem:
+                        matches.append(RuleMatch(path + [key], problem))
+        return matches
+
+    def _problem(self, action):
+        if action == "*":
+            return None
+        service, sep, name = action.lower().partition(":")
+        if not sep:
+            return f"{action!r} is not of the form service:action"
+        known = self._services.get(service)
+        if known is None:
+            return f"{action!r}: no such service {service!r}"
+        if not fnmatch.filter(known.get("Actions", {}).keys(), name):
+            return f"{action!r}: {service} has no such action"
+        return None
