@@ -168,8 +168,11 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<()> {
     steps.print_summary();
     println!("\nOpen the dashboard: {}", absolute(&dashboard).display());
     println!("The lake is {lake}; run manifests are under {lake}/_runs/.");
+    let me = std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "cinelake".into());
     println!(
-        "Ask it anything: cinelake query --lake {lake} \"SELECT title, imdb_rating FROM v_best_films ORDER BY imdb_rating DESC LIMIT 10\""
+        "Ask it anything: {me} query --lake {lake} \"SELECT title, imdb_rating FROM v_best_films ORDER BY imdb_rating DESC LIMIT 10\""
     );
     Ok(())
 }
