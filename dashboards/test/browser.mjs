@@ -1,5 +1,4 @@
-// Headless-browser test of a filled-in local dashboard (the output of `cinelake dashboard`,
-// or of make-fixture.py while developing).
+// Headless-browser test of a filled-in local dashboard (the output of `cinelake dashboard`).
 //
 //   cd dashboards/test && npm ci        # once: playwright-core, no browser download
 //   node dashboards/test/browser.mjs <dashboard.html> <screenshot-dir>

@@ -10,7 +10,7 @@ use cinelake_sample::{SampleSpec, write_dir};
 use cinelake_tmdb::sim::{self, SimConfig};
 use cinelake_tmdb::{Credentials, Secret};
 
-use crate::pipeline::{self, Steps};
+use crate::pipeline::{Stages, Steps};
 
 /// The simulator's key: the demo's own, never a real one.
 const DEMO_KEY: &str = "cinelake-demo-key";
@@ -115,53 +115,18 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<()> {
         ]
         .map(String::from),
     )?;
-    let trusted = env_args(&local(&[]))?;
-    let refined = env_args(&local(&[]))?;
-    let views = env_args(&local(&["--engine", "local"]))?;
     let out = dashboard.to_string_lossy().to_string();
-    let board = env_args(&local(&["--out", &out]))?;
 
-    let result = async {
-        steps
-            .step(
-                "1 upload",
-                cinelake_upload::cli::execute(&upload),
-                pipeline::describe_upload,
-            )
-            .await?;
-        let key = Credentials::ApiKey(Secret::new(DEMO_KEY));
-        steps
-            .step(
-                "2 tmdb-ingest",
-                cinelake_ingest::cli::execute_with(&ingest, key),
-                pipeline::describe_ingest,
-            )
-            .await?;
-        steps
-            .step("3 trusted", cinelake_trusted::cli::execute(&trusted), |r| {
-                pipeline::describe_trusted(r)
-            })
-            .await?;
-        steps
-            .step("4 refined", cinelake_refined::cli::execute(&refined), |r| {
-                pipeline::describe_refined(r)
-            })
-            .await?;
-        steps
-            .step("views", cinelake_query::cli::views(&views), |v| {
-                pipeline::describe_views(v)
-            })
-            .await?;
-        steps
-            .step(
-                "dashboard",
-                cinelake_query::cli::dashboard(&board),
-                pipeline::describe_dashboard,
-            )
-            .await?;
-        anyhow::Ok(())
-    }
-    .await;
+    let stages = Stages {
+        upload: Some(upload),
+        ingest,
+        tmdb_credentials: Some(Credentials::ApiKey(Secret::new(DEMO_KEY))),
+        trusted: env_args(&local(&[]))?,
+        refined: env_args(&local(&[]))?,
+        views: env_args(&local(&["--engine", "local"]))?,
+        dashboard: Some(env_args(&local(&["--out", &out]))?),
+    };
+    let result = stages.run(&mut steps).await;
     simulator.stop().await;
     result?;
 

@@ -5,10 +5,87 @@ use std::future::Future;
 use std::time::Instant;
 
 use cinelake_ingest::Summary;
-use cinelake_query::cli::DashboardReport;
+use cinelake_ingest::cli::IngestArgs;
+use cinelake_query::cli::{DashboardArgs, DashboardReport, ViewsArgs};
 use cinelake_refined::RefinedReport;
+use cinelake_refined::cli::RefinedArgs;
+use cinelake_tmdb::Credentials;
 use cinelake_trusted::TableReport;
+use cinelake_trusted::cli::TrustedArgs;
+use cinelake_upload::cli::UploadArgs;
 use cinelake_upload::{FileOutcome, UploadReport};
+
+/// Every stage's options, for one run of the whole pipeline.
+pub struct Stages {
+    /// `None` leaves Raw's CSV files as they are.
+    pub upload: Option<UploadArgs>,
+    pub ingest: IngestArgs,
+    /// `None`: from the environment or SSM, as `cinelake ingest` finds them.
+    pub tmdb_credentials: Option<Credentials>,
+    pub trusted: TrustedArgs,
+    pub refined: RefinedArgs,
+    pub views: ViewsArgs,
+    /// `None` writes no dashboard.
+    pub dashboard: Option<DashboardArgs>,
+}
+
+impl Stages {
+    /// Runs the stages in order; the first failure stops the run (what earlier stages
+    /// stored stays).
+    pub async fn run(self, steps: &mut Steps) -> anyhow::Result<()> {
+        if let Some(upload) = &self.upload {
+            steps
+                .step(
+                    "1 upload",
+                    cinelake_upload::cli::execute(upload),
+                    describe_upload,
+                )
+                .await?;
+        }
+        let ingest = async {
+            match self.tmdb_credentials {
+                Some(c) => cinelake_ingest::cli::execute_with(&self.ingest, c).await,
+                None => cinelake_ingest::cli::execute(&self.ingest).await,
+            }
+        };
+        let summary = steps.step("2 tmdb-ingest", ingest, describe_ingest).await?;
+        if summary.remaining > 0 {
+            println!(
+                "note: {} films remain for TMDB; the next run fetches them (trusted takes what Raw holds now)",
+                summary.remaining
+            );
+        }
+        steps
+            .step(
+                "3 trusted",
+                cinelake_trusted::cli::execute(&self.trusted),
+                |r| describe_trusted(r),
+            )
+            .await?;
+        steps
+            .step(
+                "4 refined",
+                cinelake_refined::cli::execute(&self.refined),
+                |r| describe_refined(r),
+            )
+            .await?;
+        steps
+            .step("views", cinelake_query::cli::views(&self.views), |v| {
+                describe_views(v)
+            })
+            .await?;
+        if let Some(board) = &self.dashboard {
+            steps
+                .step(
+                    "dashboard",
+                    cinelake_query::cli::dashboard(board),
+                    describe_dashboard,
+                )
+                .await?;
+        }
+        Ok(())
+    }
+}
 
 pub struct Steps {
     done: Vec<(String, String, f64)>,

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use cinelake_jobs::env_args;
 use cinelake_query::cli::{DashboardArgs, EngineKind, ViewsArgs};
 
-use crate::pipeline::{self, Steps};
+use crate::pipeline::{Stages, Steps};
 
 #[derive(clap::Args)]
 pub struct RunArgs {
@@ -24,9 +24,6 @@ pub struct RunArgs {
 
 pub async fn run(args: &RunArgs) -> anyhow::Result<()> {
     let upload: cinelake_upload::cli::UploadArgs = env_args(&[])?;
-    let ingest: cinelake_ingest::cli::IngestArgs = env_args(&[])?;
-    let trusted: cinelake_trusted::cli::TrustedArgs = env_args(&[])?;
-    let refined: cinelake_refined::cli::RefinedArgs = env_args(&[])?;
     let mut views: ViewsArgs = env_args(&[])?;
     views.target.engine = if views.target.catalog.catalog == "glue" {
         EngineKind::Athena
@@ -41,55 +38,25 @@ pub async fn run(args: &RunArgs) -> anyhow::Result<()> {
         views.target.catalog.database_prefix,
         views.target.engine
     );
+    let dashboard = match &args.dashboard {
+        Some(out) => {
+            let mut board: DashboardArgs = env_args(&[])?;
+            board.out = out.clone();
+            Some(board)
+        }
+        None => None,
+    };
+    let stages = Stages {
+        upload: (!args.skip_upload).then_some(upload),
+        ingest: env_args(&[])?,
+        tmdb_credentials: None,
+        trusted: env_args(&[])?,
+        refined: env_args(&[])?,
+        views,
+        dashboard,
+    };
     let mut steps = Steps::new();
-    if !args.skip_upload {
-        steps
-            .step(
-                "1 upload",
-                cinelake_upload::cli::execute(&upload),
-                pipeline::describe_upload,
-            )
-            .await?;
-    }
-    let summary = steps
-        .step(
-            "2 tmdb-ingest",
-            cinelake_ingest::cli::execute(&ingest),
-            pipeline::describe_ingest,
-        )
-        .await?;
-    if summary.remaining > 0 {
-        println!(
-            "note: {} films remain for TMDB; the next run fetches them (Trusted takes what is in Raw now)",
-            summary.remaining
-        );
-    }
-    steps
-        .step("3 trusted", cinelake_trusted::cli::execute(&trusted), |r| {
-            pipeline::describe_trusted(r)
-        })
-        .await?;
-    steps
-        .step("4 refined", cinelake_refined::cli::execute(&refined), |r| {
-            pipeline::describe_refined(r)
-        })
-        .await?;
-    steps
-        .step("views", cinelake_query::cli::views(&views), |v| {
-            pipeline::describe_views(v)
-        })
-        .await?;
-    if let Some(out) = &args.dashboard {
-        let mut board: DashboardArgs = env_args(&[])?;
-        board.out = out.clone();
-        steps
-            .step(
-                "dashboard",
-                cinelake_query::cli::dashboard(&board),
-                pipeline::describe_dashboard,
-            )
-            .await?;
-    }
+    stages.run(&mut steps).await?;
     steps.print_summary();
     Ok(())
 }
