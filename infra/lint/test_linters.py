@@ -1,0 +1,80 @@
+"""The linters the test command runs must fail on broken input, or passing them means
+nothing: each test breaks a copy of a real file in one way and expects a finding.
+
+    .venv/bin/python -m unittest discover -s infra/lint
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+
+
+def run(*args, cwd=ROOT):
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    return subprocess.run(
+        [str(a) for a in args], cwd=cwd, capture_output=True, text=True, env=env
+    )
+
+
+class BrokenCopies(unittest.TestCase):
+    def setUp(self):
+        self.tmp = Path(tempfile.mkdtemp(prefix="cinelake-lint-"))
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp)
+
+    def broken(self, source, old, new, name=None):
+        text = (ROOT / source).read_text()
+        self.assertIn(old, text, f"{source} no longer contains {old!r}; update the test")
+        target = self.tmp / (name or Path(source).name)
+        target.write_text(text.replace(old, new, 1))
+        return target
+
+    def cfn_lint(self, template):
+        # The nested stack's template is looked up beside the parent.
+        shutil.copy(ROOT / "infra/quicksight.yaml", self.tmp / "quicksight.yaml")
+        return run(VENV_BIN / "cfn-lint", "--append-rules", ROOT / "infra/lint", "--", template)
+
+    def test_cfn_lint_passes_the_real_template(self):
+        out = self.cfn_lint(ROOT / "infra/template.yaml")
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+
+    def test_cfn_lint_refuses_a_misspelt_property(self):
+        t = self.broken("infra/template.yaml", "      Timeout: 900", "      Timeoutt: 900")
+        out = self.cfn_lint(t)
+        self.assertNotEqual(out.returncode, 0)
+        self.assertIn("Timeoutt", out.stdout)
+
+    def test_project_rule_refuses_allow_all_iam(self):
+        t = self.broken(
+            "infra/template.yaml",
+            "      Timeout: 900",
+            "      Timeout: 900\n      Policies:\n        - Version: '2012-10-17'\n"
+            "          Statement:\n            - Effect: Allow\n              Action: '*'\n"
+            "              Resource: '*'",
+        )
+        out = self.cfn_lint(t)
+        self.assertNotEqual(out.returncode, 0)
+        self.assertIn("E9102", out.stdout)
+
+    def test_actionlint_refuses_an_unknown_runner(self):
+        wf = self.broken(".github/workflows/ci.yml", "runs-on: ubuntu-latest", "runs-on: ubuntu-lastest")
+        out = run(VENV_BIN / "actionlint", "-shellcheck", VENV_BIN / "shellcheck", "-pyflakes", "", wf)
+        self.assertNotEqual(out.returncode, 0)
+        self.assertIn("ubuntu-lastest", out.stdout)
+
+    def test_hadolint_refuses_an_unpinned_base_image(self):
+        df = self.broken("docker/Dockerfile", "FROM rust:1.95-slim-bookworm", "FROM rust", "Dockerfile")
+        out = run(VENV_BIN / "hadolint", df)
+        self.assertNotEqual(out.returncode, 0)
+        self.assertIn("DL3006", out.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main()
