@@ -82,7 +82,18 @@ pub fn write_parquet(df: &mut DataFrame) -> Result<Bytes> {
 
 /// A Parquet file's rows.
 pub fn read_parquet(bytes: &[u8], what: &str) -> Result<DataFrame> {
+    read_parquet_columns(bytes, what, None)
+}
+
+/// A Parquet file's rows, only the named columns (all when `None`): the others are
+/// never decoded.
+pub fn read_parquet_columns(
+    bytes: &[u8],
+    what: &str,
+    columns: Option<&[&str]>,
+) -> Result<DataFrame> {
     ParquetReader::new(Cursor::new(bytes))
+        .with_columns(columns.map(|c| c.iter().map(|s| s.to_string()).collect()))
         .finish()
         .context(|| format!("reading Parquet {what}"))
 }

@@ -6,7 +6,7 @@ use cinelake_catalog::{Catalog, ColumnDef, PartitionDef, TableDef, parquet_table
 use cinelake_lake::Store;
 use polars::prelude::*;
 
-use crate::parquet::{read_parquet, write_parquet};
+use crate::parquet::{read_parquet_columns, write_parquet};
 use crate::types::columns_of;
 use crate::{FramesError, PolarsContext, Result};
 
@@ -170,18 +170,44 @@ pub async fn read_table(
     db: &str,
     name: &str,
 ) -> Result<DataFrame> {
+    read_table_where(store, catalog, db, name, None, None).await
+}
+
+/// Part of an unpartitioned table: only `columns` (all when `None`), and only the rows
+/// for which `keep` is true, applied file by file so the rest never piles up in memory.
+pub async fn read_table_where(
+    store: &Store,
+    catalog: &Catalog,
+    db: &str,
+    name: &str,
+    columns: Option<&[&str]>,
+    keep: Option<Expr>,
+) -> Result<DataFrame> {
     let def = catalog
         .get_table(db, name)
         .await?
         .ok_or_else(|| FramesError::NoTable(format!("{db}.{name}")))?;
     if def.partition_keys.is_empty() {
-        return read_location(store, &def.storage_descriptor.location)
-            .await
-            .map(|d| d.unwrap_or_else(|| empty_frame(&def)));
+        return read_location(
+            store,
+            &def.storage_descriptor.location,
+            columns,
+            keep.as_ref(),
+        )
+        .await
+        .map(|d| d.unwrap_or_else(|| empty_frame(&def)));
+    }
+    if columns.is_some() || keep.is_some() {
+        return Err(FramesError::Polars {
+            context: format!("{db}.{name}: reading part of a partitioned table"),
+            source: polars::error::PolarsError::InvalidOperation(
+                "columns and filters apply to unpartitioned tables only".into(),
+            ),
+        });
     }
     let mut out: Option<DataFrame> = None;
     for p in catalog.partitions(db, name).await? {
-        let Some(mut df) = read_location(store, &p.location).await? else {
+        let Some(mut df) = read_location(store, &p.location, None, None).await? else {
             continue;
         };
         for (key, value) in def.partition_keys.iter().zip(&p.values) {
@@ -206,7 +232,12 @@ fn empty_frame(_def: &TableDef) -> DataFrame {
     DataFrame::empty()
 }
 
-async fn read_location(store: &Store, location: &str) -> Result<Option<DataFrame>> {
+async fn read_location(
+    store: &Store,
+    location: &str,
+    columns: Option<&[&str]>,
+    keep: Option<&Expr>,
+) -> Result<Option<DataFrame>> {
     let prefix = store
         .key_of_location(location)
         .ok_or_else(|| FramesError::ForeignLocation {
@@ -219,7 +250,17 @@ async fn read_location(store: &Store, location: &str) -> Result<Option<DataFrame
             continue;
         }
         let bytes = store.get(&obj.key).await?;
-        let df = blocking(|| read_parquet(&bytes, &obj.key))?;
+        let df = blocking(|| {
+            let df = read_parquet_columns(&bytes, &obj.key, columns)?;
+            match keep {
+                None => Ok(df),
+                Some(keep) => df
+                    .lazy()
+                    .filter(keep.clone())
+                    .collect()
+                    .context(|| format!("filtering {}", obj.key)),
+            }
+        })?;
         out = Some(match out {
             None => df,
             Some(mut acc) => {

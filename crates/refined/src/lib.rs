@@ -7,9 +7,11 @@ pub mod geo;
 pub mod star;
 
 use cinelake_catalog::{Catalog, Databases};
-use cinelake_frames::table::{TableSpec, publish, read_table};
+use cinelake_frames::PolarsContext;
+use cinelake_frames::table::{TableSpec, publish, read_table, read_table_where};
 use cinelake_lake::Store;
 use cinelake_lake::layout;
+use polars::prelude::{col, lit};
 
 pub const STAGE: &str = "refined";
 
@@ -55,12 +57,26 @@ pub async fn run(
     dbs: &Databases,
     run_id: &str,
 ) -> Result<Vec<RefinedReport>, RefinedError> {
-    let movies = read_table(store, catalog, &dbs.trusted, "movies").await?;
     let tmdb = read_table(
         store,
         catalog,
         &dbs.trusted,
         cinelake_trusted::tmdb_job::TABLE,
+    )
+    .await?;
+    // Only the films TMDB knows can enter the schema, and only these columns of theirs:
+    // the rest of the CSV (most of its rows, and its list columns) is never decoded.
+    let films = tmdb
+        .column("imdb_id")
+        .and_then(|c| c.as_materialized_series().drop_nulls().unique())
+        .context(|| "the films of tmdb_movies".into())?;
+    let movies = read_table_where(
+        store,
+        catalog,
+        &dbs.trusted,
+        "movies",
+        Some(&star::MOVIE_COLUMNS),
+        Some(col("title_id").is_in(lit(films).implode(false), false)),
     )
     .await?;
     let tables = tokio::task::spawn_blocking(move || star::build(movies, tmdb))

@@ -15,6 +15,22 @@ use crate::geo;
 
 pub type Tables = BTreeMap<&'static str, DataFrame>;
 
+/// The columns of Trusted `movies` the schema uses.
+pub const MOVIE_COLUMNS: [&str; 12] = [
+    "title_id",
+    "primary_title",
+    "release_year",
+    "runtime_minutes",
+    "average_rating",
+    "num_votes",
+    "artist_name",
+    "artist_category",
+    "character_name",
+    "birth_year",
+    "death_year",
+    "professions",
+];
+
 fn explode_struct(lf: LazyFrame, list: &str) -> LazyFrame {
     lf.explode(
         cols([list]),
