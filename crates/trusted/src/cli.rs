@@ -49,6 +49,9 @@ pub struct TrustedArgs {
     /// CSV rows read, typed and written at a time: fewer use less memory, more run faster.
     #[arg(long, default_value_t = csv_job::CHUNK_ROWS)]
     pub chunk_rows: usize,
+    /// TMDB records parsed at a time: fewer use less memory, more run faster.
+    #[arg(long, default_value_t = tmdb_job::JSON_CHUNK_RECORDS)]
+    pub json_chunk_records: usize,
     /// Print the reports as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -70,7 +73,7 @@ pub async fn execute(args: &TrustedArgs) -> anyhow::Result<Vec<TableReport>> {
         databases: args.catalog.databases(),
         max_rejected_share: args.max_rejected_percent / 100.0,
         chunk_rows: args.chunk_rows.max(1),
-        json_chunk_records: tmdb_job::JSON_CHUNK_RECORDS,
+        json_chunk_records: args.json_chunk_records.max(1),
     };
     let wanted = |job: &str| args.only.is_empty() || args.only.iter().any(|o| o == job);
     let mut recorder = RunRecorder::start(STAGE, &run_id, args.lake.processing_date(), &store);

@@ -29,7 +29,7 @@ pub fn table_name(kind: CsvKind) -> &'static str {
 }
 
 /// Rows typed at a time: bounds memory to a slice of the file, whatever its size.
-pub const CHUNK_ROWS: usize = 200_000;
+pub const CHUNK_ROWS: usize = 100_000;
 
 /// What the first pass found: the good lines (as byte ranges of the file, with their
 /// line numbers) and the refused ones.
