@@ -273,8 +273,15 @@ async fn run_date(
                     break;
                 }
             }
-            let part = JsonReader::new(Cursor::new(&rest[..end]))
-                .with_json_format(JsonFormat::JsonLines)
+            // As one JSON array: Polars decodes an array column by column, where JSON
+            // lines go through a value per row (costly for the nested lists of structs).
+            let lines = rest[..end].strip_suffix(b"\n").unwrap_or(&rest[..end]);
+            let mut array = Vec::with_capacity(lines.len() + 2);
+            array.push(b'[');
+            array.extend(lines.iter().map(|&b| if b == b'\n' { b',' } else { b }));
+            array.push(b']');
+            let part = JsonReader::new(Cursor::new(array))
+                .with_json_format(JsonFormat::Json)
                 .with_schema(schema.clone())
                 .finish()
                 .context(|| format!("reading TMDB records of {what_for_task}"))?;
