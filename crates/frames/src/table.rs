@@ -173,29 +173,27 @@ pub async fn read_table(
     read_table_where(store, catalog, db, name, None, None).await
 }
 
+/// Rows kept from each file of a table (a filter or a join), applied as files are read.
+pub type Keep<'a> = &'a (dyn Fn(DataFrame) -> PolarsResult<DataFrame> + Sync);
+
 /// Part of an unpartitioned table: only `columns` (all when `None`), and only the rows
-/// for which `keep` is true, applied file by file so the rest never piles up in memory.
+/// `keep` keeps, applied file by file so the rest never piles up in memory.
 pub async fn read_table_where(
     store: &Store,
     catalog: &Catalog,
     db: &str,
     name: &str,
     columns: Option<&[&str]>,
-    keep: Option<Expr>,
+    keep: Option<Keep<'_>>,
 ) -> Result<DataFrame> {
     let def = catalog
         .get_table(db, name)
         .await?
         .ok_or_else(|| FramesError::NoTable(format!("{db}.{name}")))?;
     if def.partition_keys.is_empty() {
-        return read_location(
-            store,
-            &def.storage_descriptor.location,
-            columns,
-            keep.as_ref(),
-        )
-        .await
-        .map(|d| d.unwrap_or_else(|| empty_frame(&def)));
+        return read_location(store, &def.storage_descriptor.location, columns, keep)
+            .await
+            .map(|d| d.unwrap_or_else(|| empty_frame(&def)));
     }
     if columns.is_some() || keep.is_some() {
         return Err(FramesError::Polars {
@@ -236,7 +234,7 @@ async fn read_location(
     store: &Store,
     location: &str,
     columns: Option<&[&str]>,
-    keep: Option<&Expr>,
+    keep: Option<Keep<'_>>,
 ) -> Result<Option<DataFrame>> {
     let prefix = store
         .key_of_location(location)
@@ -254,11 +252,7 @@ async fn read_location(
             let df = read_parquet_columns(&bytes, &obj.key, columns)?;
             match keep {
                 None => Ok(df),
-                Some(keep) => df
-                    .lazy()
-                    .filter(keep.clone())
-                    .collect()
-                    .context(|| format!("filtering {}", obj.key)),
+                Some(keep) => keep(df).context(|| format!("filtering {}", obj.key)),
             }
         })?;
         out = Some(match out {

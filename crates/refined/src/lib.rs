@@ -11,7 +11,7 @@ use cinelake_frames::PolarsContext;
 use cinelake_frames::table::{TableSpec, publish, read_table, read_table_where};
 use cinelake_lake::Store;
 use cinelake_lake::layout;
-use polars::prelude::{col, lit};
+use polars::prelude::{DataFrame, IntoColumn, IntoLazy};
 
 pub const STAGE: &str = "refined";
 
@@ -65,18 +65,21 @@ pub async fn run(
     )
     .await?;
     // Only the films TMDB knows can enter the schema, and only these columns of theirs:
-    // the rest of the CSV (most of its rows, and its list columns) is never decoded.
+    // the rest of the CSV (most of its rows, and its list columns) is never kept.
     let films = tmdb
         .column("imdb_id")
         .and_then(|c| c.as_materialized_series().drop_nulls().unique())
         .context(|| "the films of tmdb_movies".into())?;
+    let films = DataFrame::new_infer_height(vec![films.with_name("title_id".into()).into_column()])
+        .context(|| "the films of tmdb_movies".into())?;
+    let of_films = |df: DataFrame| star::of_films(df.lazy(), &films, "title_id").collect();
     let movies = read_table_where(
         store,
         catalog,
         &dbs.trusted,
         "movies",
         Some(&star::MOVIE_COLUMNS),
-        Some(col("title_id").is_in(lit(films).implode(false), false)),
+        Some(&of_films),
     )
     .await?;
     let tables = tokio::task::spawn_blocking(move || star::build(movies, tmdb))
