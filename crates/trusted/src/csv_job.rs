@@ -120,6 +120,8 @@ fn type_chunk(
         .collect();
     let mut typed = Vec::new();
     let mut reasons = Vec::new();
+    // Each number column is parsed once; the reason and the value both read the result.
+    let mut casts = Vec::new();
     for c in &cols {
         let dtype = match c.kind {
             Kind::Int32 => Some(DataType::Int32),
@@ -129,7 +131,12 @@ fn type_chunk(
         };
         match (c.kind, dtype) {
             (_, Some(dt)) => {
-                let parsed = col(c.source).cast(dt.clone());
+                casts.push(
+                    col(c.source)
+                        .cast(dt.clone())
+                        .alias(format!("_typed_{}", c.target)),
+                );
+                let parsed = col(format!("_typed_{}", c.target));
                 reasons.push(
                     when(
                         col(c.source)
@@ -157,6 +164,7 @@ fn type_chunk(
     }
     let mut checked = df
         .lazy()
+        .with_columns(casts)
         .with_column(concat_str(reasons, "; ", true).alias("_reason"))
         .collect()
         .context(|| format!("checking {key}"))?;
