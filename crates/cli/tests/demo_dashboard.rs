@@ -7,7 +7,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const CINELAKE: &str = env!("CARGO_BIN_EXE_cinelake");
+mod common;
+
+use common::CINELAKE;
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -54,20 +56,18 @@ fn the_demo_makes_a_dashboard_that_works_in_a_browser() {
         .unwrap();
     assert!(out.status.success(), "cinelake demo failed\n{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    for stage in [
-        "sample data",
-        "1 upload",
-        "2 tmdb-ingest",
-        "3 trusted",
-        "4 refined",
-        "views",
-        "dashboard",
-    ] {
-        assert!(
-            stdout.contains(&format!("== {stage}")),
-            "no stage {stage}:\n{stdout}"
-        );
-    }
+    common::assert_stages(
+        &stdout,
+        &[
+            "sample data",
+            "1 upload",
+            "2 tmdb-ingest",
+            "3 trusted",
+            "4 refined",
+            "views",
+            "dashboard",
+        ],
+    );
     let page = demo.join("dashboard.html");
     assert!(
         stdout.contains(&format!(

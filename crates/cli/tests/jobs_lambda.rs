@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 use cinelake_tmdb::sim::{self, SimConfig};
 use serde_json::Value;
 
-const CINELAKE: &str = env!("CARGO_BIN_EXE_cinelake");
+mod common;
+
+use common::{CINELAKE, cinelake};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -30,21 +32,6 @@ impl Drop for Background {
 fn free_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     l.local_addr().unwrap().port()
-}
-
-fn cinelake(args: &[&str], env: &[(&str, &str)]) -> String {
-    let out = Command::new(CINELAKE)
-        .args(args)
-        .envs(env.iter().copied())
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "cinelake {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).to_string()
 }
 
 fn invoke(cargo_lambda: &Path, port: u16, event: &str) -> (bool, String) {

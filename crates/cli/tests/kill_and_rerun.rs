@@ -13,22 +13,15 @@ use cinelake_query::engine::Engine;
 use cinelake_tmdb::sim::{self, SimConfig};
 use polars::prelude::{CsvWriter, SerWriter};
 
-const CINELAKE: &str = env!("CARGO_BIN_EXE_cinelake");
+mod common;
+
+use common::CINELAKE;
+
+/// Every run files under the same processing date.
+const DATE: [(&str, &str); 1] = [("CINELAKE_DATE", "2026-11-01")];
 
 fn cinelake(args: &[&str]) -> String {
-    let out = Command::new(CINELAKE)
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .env("CINELAKE_DATE", "2026-11-01")
-        .output()
-        .expect("running cinelake");
-    assert!(
-        out.status.success(),
-        "cinelake {args:?} failed:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).to_string()
+    common::cinelake(args, &DATE)
 }
 
 fn files(dir: &Path) -> BTreeSet<PathBuf> {
@@ -120,7 +113,7 @@ fn kill_mid_write(stage: &str, lake: &Path, zone: &str) -> bool {
             &[]
         })
         .env("RUST_LOG", "warn")
-        .env("CINELAKE_DATE", "2026-11-01")
+        .envs(DATE)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -165,24 +158,20 @@ fn a_kill_mid_write_then_a_rerun_equals_a_clean_run() {
     let lake_dir = dir.path().join("lake");
     let lake = lake_dir.to_str().unwrap();
     cinelake(&["upload", "--lake", lake, "--source-dir", data_s]);
-    let out = Command::new(CINELAKE)
-        .args([
+    let url = simulator.base_url();
+    common::cinelake(
+        &[
             "ingest",
             "--lake",
             lake,
             "--tmdb-url",
-            &simulator.base_url(),
-        ])
-        .args(["--rps", "2000", "--concurrency", "32"])
-        .env("TMDB_API_KEY", "k")
-        .env("RUST_LOG", "warn")
-        .env("CINELAKE_DATE", "2026-11-01")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+            &url,
+            "--rps",
+            "2000",
+            "--concurrency",
+            "32",
+        ],
+        &[DATE[0], ("TMDB_API_KEY", "k")],
     );
 
     // A clean run.

@@ -6,14 +6,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::Command;
 
 use cinelake_testkit::{
     ACCESS_KEY, S3Server, SECRET_KEY, athena_client, fresh_bucket, glue_client,
 };
 use cinelake_tmdb::sim::{self, SimConfig};
 
-const CINELAKE: &str = env!("CARGO_BIN_EXE_cinelake");
+mod common;
+
 const REFINED_TABLES: [&str; 11] = [
     "bridge_film_artist",
     "bridge_film_country",
@@ -29,19 +29,8 @@ const REFINED_TABLES: [&str; 11] = [
 ];
 
 fn cinelake(args: &[&str], env: &[(String, String)]) -> String {
-    let out = Command::new(CINELAKE)
-        .args(args)
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("running cinelake");
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(
-        out.status.success(),
-        "cinelake {args:?} failed\nstdout:\n{stdout}\nstderr:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    common::cinelake(args, &env)
 }
 
 /// A Glue table as the test sees it through the Glue API.
@@ -336,19 +325,17 @@ async fn the_pipeline_on_s3_and_glue_twice_duplicates_nothing() {
     };
 
     let out = run();
-    for stage in [
-        "1 upload",
-        "2 tmdb-ingest",
-        "3 trusted",
-        "4 refined",
-        "views",
-        "dashboard",
-    ] {
-        assert!(
-            out.contains(&format!("== {stage}")),
-            "no stage {stage} in:\n{out}"
-        );
-    }
+    common::assert_stages(
+        &out,
+        &[
+            "1 upload",
+            "2 tmdb-ingest",
+            "3 trusted",
+            "4 refined",
+            "views",
+            "dashboard",
+        ],
+    );
     let first = snapshot(&s3, &bucket, &prefix, &env).await;
     check_run(&first, &bucket, &prefix, &data, date);
     let page = std::fs::read_to_string(&dashboard).unwrap();
