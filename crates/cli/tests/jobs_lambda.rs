@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use cinelake_tmdb::sim::{self, SimConfig};
 use serde_json::Value;
 
 mod common;
@@ -71,43 +70,9 @@ fn the_jobs_lambda_runs_trusted_refined_and_views_through_the_runtime_api() {
     );
 
     // A lake with Raw data: sample CSVs and TMDB records from the simulator.
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let simulator = runtime
-        .block_on(sim::start(
-            SimConfig::synthetic("k"),
-            ([127, 0, 0, 1], 0).into(),
-        ))
-        .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let lake = dir.path().join("lake");
-    let (data, lake) = (data.to_str().unwrap(), lake.to_str().unwrap());
-    cinelake(
-        &[
-            "sample",
-            "--out",
-            data,
-            "--movies-rows",
-            "6000",
-            "--series-rows",
-            "2000",
-        ],
-        &[],
-    );
-    cinelake(&["upload", "--lake", lake, "--source-dir", data], &[]);
-    let url = simulator.base_url();
-    cinelake(
-        &[
-            "ingest",
-            "--lake",
-            lake,
-            "--tmdb-url",
-            &url,
-            "--rps",
-            "1000",
-        ],
-        &[("TMDB_API_KEY", "k")],
-    );
+    let lake = common::raw_lake(dir.path(), 6000, 2000, &[]);
+    let lake = lake.to_str().unwrap();
 
     let port = free_port();
     let _emulator = Background(
@@ -202,5 +167,4 @@ fn the_jobs_lambda_runs_trusted_refined_and_views_through_the_runtime_api() {
         n > 0 && n == expected,
         "{n} films, the report said {expected}"
     );
-    runtime.block_on(simulator.stop());
 }

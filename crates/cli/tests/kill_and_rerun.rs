@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 use cinelake_catalog::{Catalog, Databases};
 use cinelake_lake::Store;
 use cinelake_query::engine::Engine;
-use cinelake_tmdb::sim::{self, SimConfig};
 use polars::prelude::{CsvWriter, SerWriter};
 
 mod common;
@@ -136,43 +135,11 @@ fn kill_mid_write(stage: &str, lake: &Path, zone: &str) -> bool {
 #[test]
 fn a_kill_mid_write_then_a_rerun_equals_a_clean_run() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let simulator = runtime
-        .block_on(sim::start(
-            SimConfig::synthetic("k"),
-            ([127, 0, 0, 1], 0).into(),
-        ))
-        .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let data_s = data.to_str().unwrap();
-    // Small chunks, so that writing Trusted takes many steps and a kill lands mid-table.
-    cinelake(&[
-        "sample",
-        "--out",
-        data_s,
-        "--movies-rows",
-        "60000",
-        "--series-rows",
-        "10000",
-    ]);
-    let lake_dir = dir.path().join("lake");
+    // Enough rows, in small chunks, that writing Trusted takes many steps and a kill
+    // lands mid-table.
+    let lake_dir = common::raw_lake(dir.path(), 60_000, 10_000, &DATE);
     let lake = lake_dir.to_str().unwrap();
-    cinelake(&["upload", "--lake", lake, "--source-dir", data_s]);
-    let url = simulator.base_url();
-    common::cinelake(
-        &[
-            "ingest",
-            "--lake",
-            lake,
-            "--tmdb-url",
-            &url,
-            "--rps",
-            "2000",
-            "--concurrency",
-            "32",
-        ],
-        &[DATE[0], ("TMDB_API_KEY", "k")],
-    );
 
     // A clean run.
     cinelake(&["trusted", "--lake", lake, "--chunk-rows", "4000"]);
@@ -201,5 +168,4 @@ fn a_kill_mid_write_then_a_rerun_equals_a_clean_run() {
     cinelake(&["trusted", "--lake", lake, "--chunk-rows", "4000"]);
     cinelake(&["refined", "--lake", lake]);
     assert_eq!(tables(&runtime, lake), clean, "after the rerun");
-    runtime.block_on(simulator.stop());
 }

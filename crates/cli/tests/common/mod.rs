@@ -35,3 +35,57 @@ pub fn assert_stages(stdout: &str, stages: &[&str]) {
         );
     }
 }
+
+/// A lake under `dir/lake` holding Raw data: sample CSV files (`dir/data`) uploaded, and
+/// TMDB records of the films of interest fetched from a simulator started for the call.
+pub fn raw_lake(
+    dir: &std::path::Path,
+    movies_rows: u64,
+    series_rows: u64,
+    env: &[(&str, &str)],
+) -> std::path::PathBuf {
+    use cinelake_tmdb::sim::{self, SimConfig};
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let simulator = runtime
+        .block_on(sim::start(
+            SimConfig::synthetic("k"),
+            ([127, 0, 0, 1], 0).into(),
+        ))
+        .unwrap();
+    let data = dir.join("data");
+    let lake = dir.join("lake");
+    let (data_s, lake_s) = (data.to_str().unwrap(), lake.to_str().unwrap());
+    let (movies, series) = (movies_rows.to_string(), series_rows.to_string());
+    cinelake(
+        &[
+            "sample",
+            "--out",
+            data_s,
+            "--movies-rows",
+            &movies,
+            "--series-rows",
+            &series,
+        ],
+        env,
+    );
+    cinelake(&["upload", "--lake", lake_s, "--source-dir", data_s], env);
+    let url = simulator.base_url();
+    let mut ingest_env = env.to_vec();
+    ingest_env.push(("TMDB_API_KEY", "k"));
+    cinelake(
+        &[
+            "ingest",
+            "--lake",
+            lake_s,
+            "--tmdb-url",
+            &url,
+            "--rps",
+            "2000",
+            "--concurrency",
+            "32",
+        ],
+        &ingest_env,
+    );
+    runtime.block_on(simulator.stop());
+    lake
+}
