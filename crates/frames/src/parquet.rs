@@ -71,6 +71,104 @@ pub fn writer<W: std::io::Write>(w: W, schema: &Schema) -> Result<ParquetWriter<
         )]))))
 }
 
+/// Encodes and compresses frames into Parquet row groups on the calling thread, for a
+/// file written by [`writer`]'s batched writer.
+///
+/// Polars' batched writer compresses every page on the thread that writes the file, so
+/// one thread does most of the work of a large file; with this, the threads that make the
+/// rows also encode them, and the writer only appends the finished row groups in order.
+#[derive(Clone)]
+pub struct RowGroupEncoder {
+    fields: Vec<polars_parquet::write::ParquetType>,
+    encodings: Vec<Vec<polars_parquet::write::Encoding>>,
+    options: polars_parquet::write::WriteOptions,
+}
+
+/// One row group, every page compressed, ready for [`RowGroupEncoder::append`].
+pub struct EncodedRowGroup {
+    rows: u64,
+    columns: Vec<Vec<polars_parquet::write::CompressedPage>>,
+}
+
+impl RowGroupEncoder {
+    /// The encoder for the file `writer` writes: its columns and types, zstd.
+    pub fn for_writer<W: std::io::Write>(
+        writer: &mut polars::io::parquet::write::BatchedWriter<W>,
+        schema: &Schema,
+    ) -> Self {
+        let arrow = schema.to_arrow(CompatLevel::newest());
+        Self {
+            fields: writer.parquet_schema().fields().to_vec(),
+            encodings: polars::io::parquet::write::get_encodings(&arrow).to_vec(),
+            options: polars_parquet::write::WriteOptions {
+                statistics: polars_parquet::write::StatisticsOptions::default(),
+                version: polars_parquet::write::Version::V1,
+                compression: polars_parquet::write::CompressionOptions::Zstd(None),
+                data_page_size: None,
+            },
+        }
+    }
+
+    /// `df` as row groups (one per chunk of its columns), encoded and compressed here.
+    pub fn encode(&self, df: &DataFrame) -> Result<Vec<EncodedRowGroup>> {
+        let mut groups = Vec::new();
+        for batch in df.iter_chunks(CompatLevel::newest(), false) {
+            if batch.is_empty() {
+                continue;
+            }
+            let mut columns = Vec::new();
+            for ((array, type_), encoding) in batch
+                .columns()
+                .iter()
+                .zip(&self.fields)
+                .zip(&self.encodings)
+            {
+                let leaves = polars_parquet::write::array_to_columns(
+                    array,
+                    type_.clone(),
+                    self.options,
+                    encoding,
+                )
+                .context(|| "encoding Parquet".into())?;
+                for pages in leaves {
+                    let mut compressed = Vec::new();
+                    for page in pages {
+                        let page = page.context(|| "encoding Parquet".into())?;
+                        compressed.push(
+                            polars_parquet::write::compress(
+                                page,
+                                Vec::new(),
+                                self.options.compression,
+                            )
+                            .map_err(PolarsError::from)
+                            .context(|| "compressing Parquet".into())?,
+                        );
+                    }
+                    columns.push(compressed);
+                }
+            }
+            groups.push(EncodedRowGroup {
+                rows: batch.len() as u64,
+                columns,
+            });
+        }
+        Ok(groups)
+    }
+
+    /// Appends encoded row groups to the file, in the order given.
+    pub fn append<W: std::io::Write>(
+        writer: &mut polars::io::parquet::write::BatchedWriter<W>,
+        groups: Vec<EncodedRowGroup>,
+    ) -> Result<()> {
+        for g in groups {
+            writer
+                .write_row_group(g.rows, &g.columns)
+                .context(|| "writing Parquet".into())?;
+        }
+        Ok(())
+    }
+}
+
 /// A frame as Parquet bytes, typed as [`crate::types`] says.
 pub fn write_parquet(df: &mut DataFrame) -> Result<Bytes> {
     let mut buf = Vec::new();
@@ -117,5 +215,37 @@ mod tests {
         assert_eq!(r, 6.2);
         let mut bad = df!("x" => [1.5f32]).unwrap();
         assert!(write_parquet(&mut bad).is_err());
+    }
+
+    #[test]
+    fn row_groups_encoded_on_other_threads_read_back_in_order() {
+        let part = |from: i64| {
+            df!(
+                "n" => (from..from + 1000).collect::<Vec<i64>>(),
+                "s" => (from..from + 1000).map(|i| format!("row {i}")).collect::<Vec<_>>(),
+            )
+            .unwrap()
+        };
+        let parts = [part(0), part(1000), part(2000)];
+        let schema = parts[0].schema().as_ref().clone();
+        let mut buf = Vec::new();
+        let mut w = writer(&mut buf, &schema).unwrap().batched(&schema).unwrap();
+        let encoder = RowGroupEncoder::for_writer(&mut w, &schema);
+        let encoded: Vec<_> = std::thread::scope(|s| {
+            let handles: Vec<_> = parts
+                .iter()
+                .map(|p| s.spawn(|| encoder.encode(p).unwrap()))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for groups in encoded {
+            RowGroupEncoder::append(&mut w, groups).unwrap();
+        }
+        w.finish().unwrap();
+        let back = read_parquet(&buf, "test").unwrap();
+        let mut all = parts[0].clone();
+        all.vstack_mut(&parts[1]).unwrap();
+        all.vstack_mut(&parts[2]).unwrap();
+        assert_eq!(back, all);
     }
 }

@@ -9,6 +9,7 @@
 
 pub mod cli;
 pub mod csv_job;
+mod csv_rows;
 pub mod mapping;
 pub mod rejects;
 pub mod tmdb_job;

@@ -380,3 +380,50 @@ async fn the_real_sample_rows() {
         Some("tt0025509")
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn chunk_seams_change_nothing() {
+    let mut text = format!("{MOVIES_HEADER}\n");
+    for i in 0..40 {
+        match i % 9 {
+            4 => text.push_str(&ROW.replace("|1894|", &format!("|18{i}x|"))),
+            7 => text.push_str("broken|row"),
+            _ if i % 2 == 0 => text.push_str(&ROW.replace("tt0000009|", &format!("tt{i:07}|"))),
+            _ => text.push_str(ROW2),
+        }
+        text.push('\n');
+    }
+    // No line break after the last line.
+    text.push_str(ROW2);
+    let mut results = Vec::new();
+    for chunk_rows in [1, 2, 3, 7, 40, 41, 100_000] {
+        let (_d, store, catalog) = lake().await;
+        put_csv(&store, CsvKind::Movies, &text).await;
+        let mut o = opts("r1");
+        o.max_rejected_share = 0.5;
+        o.chunk_rows = chunk_rows;
+        let report = csv_job::run(&store, &catalog, CsvKind::Movies, None, &o)
+            .await
+            .unwrap();
+        let rejects = store
+            .get(report.rejects_key.as_deref().unwrap())
+            .await
+            .unwrap();
+        results.push((
+            chunk_rows,
+            (report.rows_in, report.rows_out, report.rejected),
+            trusted(&store, &catalog, "movies").await,
+            rejects,
+        ));
+    }
+    let (_, counts, table, rejects) = &results[results.len() - 1];
+    assert_eq!(*counts, (41, 33, 8));
+    let ids = table.column("title_id").unwrap().str().unwrap();
+    assert_eq!(ids.get(0), Some("tt0000000"));
+    assert_eq!(ids.get(32), Some("tt0000502"));
+    for (chunk_rows, c, t, r) in &results {
+        assert_eq!(c, counts, "chunk_rows {chunk_rows}");
+        assert!(t.equals_missing(table), "chunk_rows {chunk_rows}");
+        assert_eq!(r, rejects, "chunk_rows {chunk_rows}");
+    }
+}
