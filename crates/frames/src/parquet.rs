@@ -109,7 +109,41 @@ impl RowGroupEncoder {
         }
     }
 
-    /// `df` as row groups (one per chunk of its columns), encoded and compressed here.
+    fn encode_column(
+        &self,
+        array: &ArrayRef,
+        index: usize,
+    ) -> Result<Vec<Vec<polars_parquet::write::CompressedPage>>> {
+        let (Some(type_), Some(encoding)) = (self.fields.get(index), self.encodings.get(index))
+        else {
+            return Err(FramesError::Polars {
+                context: "encoding Parquet".into(),
+                source: PolarsError::ShapeMismatch(
+                    format!("column {index} is not in the file's schema").into(),
+                ),
+            });
+        };
+        let leaves =
+            polars_parquet::write::array_to_columns(array, type_.clone(), self.options, encoding)
+                .context(|| "encoding Parquet".into())?;
+        let mut out = Vec::with_capacity(leaves.len());
+        for pages in leaves {
+            let mut compressed = Vec::new();
+            for page in pages {
+                let page = page.context(|| "encoding Parquet".into())?;
+                compressed.push(
+                    polars_parquet::write::compress(page, Vec::new(), self.options.compression)
+                        .map_err(PolarsError::from)
+                        .context(|| "compressing Parquet".into())?,
+                );
+            }
+            out.push(compressed);
+        }
+        Ok(out)
+    }
+
+    /// `df` as row groups (one per chunk of its columns), encoded and compressed on this
+    /// thread. `df`'s chunks must be aligned.
     pub fn encode(&self, df: &DataFrame) -> Result<Vec<EncodedRowGroup>> {
         let mut groups = Vec::new();
         for batch in df.iter_chunks(CompatLevel::newest(), false) {
@@ -117,35 +151,53 @@ impl RowGroupEncoder {
                 continue;
             }
             let mut columns = Vec::new();
-            for ((array, type_), encoding) in batch
-                .columns()
-                .iter()
-                .zip(&self.fields)
-                .zip(&self.encodings)
-            {
-                let leaves = polars_parquet::write::array_to_columns(
-                    array,
-                    type_.clone(),
-                    self.options,
-                    encoding,
-                )
-                .context(|| "encoding Parquet".into())?;
-                for pages in leaves {
-                    let mut compressed = Vec::new();
-                    for page in pages {
-                        let page = page.context(|| "encoding Parquet".into())?;
-                        compressed.push(
-                            polars_parquet::write::compress(
-                                page,
-                                Vec::new(),
-                                self.options.compression,
-                            )
-                            .map_err(PolarsError::from)
-                            .context(|| "compressing Parquet".into())?,
-                        );
+            for (i, array) in batch.columns().iter().enumerate() {
+                columns.extend(self.encode_column(array, i)?);
+            }
+            groups.push(EncodedRowGroup {
+                rows: batch.len() as u64,
+                columns,
+            });
+        }
+        Ok(groups)
+    }
+
+    /// Like [`Self::encode`], the columns of each row group shared out between one
+    /// thread per core.
+    pub fn encode_parallel(&self, df: &DataFrame) -> Result<Vec<EncodedRowGroup>> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let mut groups = Vec::new();
+        for batch in df.iter_chunks(CompatLevel::newest(), false) {
+            if batch.is_empty() {
+                continue;
+            }
+            let arrays = batch.columns();
+            let next = std::sync::atomic::AtomicUsize::new(0);
+            let mut per_column: Vec<Option<Result<_>>> = (0..arrays.len()).map(|_| None).collect();
+            std::thread::scope(|s| {
+                let workers: Vec<_> = (0..threads.min(arrays.len()))
+                    .map(|_| {
+                        s.spawn(|| {
+                            let mut done = Vec::new();
+                            loop {
+                                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                                let Some(array) = arrays.get(i) else { break };
+                                done.push((i, self.encode_column(array, i)));
+                            }
+                            done
+                        })
+                    })
+                    .collect();
+                for w in workers {
+                    let done = w.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+                    for (i, r) in done {
+                        per_column[i] = Some(r);
                     }
-                    columns.push(compressed);
                 }
+            });
+            let mut columns = Vec::new();
+            for r in per_column.into_iter().flatten() {
+                columns.extend(r?);
             }
             groups.push(EncodedRowGroup {
                 rows: batch.len() as u64,
@@ -169,12 +221,23 @@ impl RowGroupEncoder {
     }
 }
 
-/// A frame as Parquet bytes, typed as [`crate::types`] says.
+/// Rows per row group of [`write_parquet`], as Polars' own writer.
+const ROW_GROUP_ROWS: usize = 512 * 512;
+
+/// A frame as Parquet bytes, typed as [`crate::types`] says; the columns are encoded on
+/// every core.
 pub fn write_parquet(df: &mut DataFrame) -> Result<Bytes> {
+    let schema = df.schema().as_ref().clone();
     let mut buf = Vec::new();
-    writer(&mut buf, &df.schema().clone())?
-        .finish(df)
+    let mut w = writer(&mut buf, &schema)?
+        .batched(&schema)
+        .context(|| "starting Parquet".to_string())?;
+    let encoder = RowGroupEncoder::for_writer(&mut w, &schema);
+    let chunked = polars::frame::chunk_df_for_writing(df, ROW_GROUP_ROWS)
         .context(|| "writing Parquet".to_string())?;
+    let groups = encoder.encode_parallel(&chunked)?;
+    RowGroupEncoder::append(&mut w, groups)?;
+    w.finish().context(|| "writing Parquet".to_string())?;
     Ok(Bytes::from(buf))
 }
 
@@ -215,6 +278,30 @@ mod tests {
         assert_eq!(r, 6.2);
         let mut bad = df!("x" => [1.5f32]).unwrap();
         assert!(write_parquet(&mut bad).is_err());
+    }
+
+    #[test]
+    fn unaligned_chunks_and_empty_frames_round_trip() {
+        let mut a = df!("n" => [1i64, 2, 3], "s" => ["a", "b", "c"]).unwrap();
+        a.vstack_mut(&df!("n" => [4i64], "s" => ["d"]).unwrap())
+            .unwrap();
+        // Columns chunked differently: the writer must align them.
+        let mut df = DataFrame::new_infer_height(vec![
+            a.column("n").unwrap().clone(),
+            a.column("s")
+                .unwrap()
+                .as_materialized_series()
+                .rechunk()
+                .into_column(),
+        ])
+        .unwrap();
+        let bytes = write_parquet(&mut df).unwrap();
+        assert_eq!(read_parquet(&bytes, "test").unwrap(), a);
+        let mut empty = a.clear();
+        let bytes = write_parquet(&mut empty).unwrap();
+        let back = read_parquet(&bytes, "test").unwrap();
+        assert_eq!(back.height(), 0);
+        assert_eq!(back.schema(), a.schema());
     }
 
     #[test]

@@ -57,6 +57,7 @@ pub async fn run(
     dbs: &Databases,
     run_id: &str,
 ) -> Result<Vec<RefinedReport>, RefinedError> {
+    let started = std::time::Instant::now();
     let tmdb = read_table(
         store,
         catalog,
@@ -66,6 +67,11 @@ pub async fn run(
     .await?;
     // Only the films TMDB knows can enter the schema, and only these columns of theirs:
     // the rest of the CSV (most of its rows, and its list columns) is never kept.
+    tracing::debug!(
+        rows = tmdb.height(),
+        ms = started.elapsed().as_millis() as u64,
+        "read tmdb_movies"
+    );
     let films = tmdb
         .column("imdb_id")
         .and_then(|c| c.as_materialized_series().drop_nulls().unique())
@@ -82,6 +88,11 @@ pub async fn run(
         Some(&of_films),
     )
     .await?;
+    tracing::debug!(
+        rows = movies.height(),
+        ms = started.elapsed().as_millis() as u64,
+        "read movies of the films"
+    );
     let tables = tokio::task::spawn_blocking(move || star::build(movies, tmdb))
         .await
         .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;

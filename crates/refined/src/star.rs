@@ -5,7 +5,7 @@
 //! the IMDb id. Dimensions: film, date (release), country, genre, language, artist;
 //! bridges where a film has many.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use cinelake_frames::PolarsContext;
 use polars::prelude::*;
@@ -59,23 +59,68 @@ fn explode_struct(lf: LazyFrame, list: &str) -> LazyFrame {
 }
 
 fn collect(lf: LazyFrame, what: &str) -> Result<DataFrame, RefinedError> {
-    Ok(lf.collect().context(|| format!("building {what}"))?)
+    let started = std::time::Instant::now();
+    let df = lf.collect().context(|| format!("building {what}"))?;
+    tracing::debug!(
+        what,
+        rows = df.height(),
+        ms = started.elapsed().as_millis() as u64,
+        "built"
+    );
+    Ok(df)
+}
+
+/// Each film's row from its latest TMDB collection (`dt`), with the film key
+/// (`film_id`, the IMDb id); records without an IMDb id are left out.
+pub fn latest_collection(tmdb: DataFrame) -> Result<DataFrame, RefinedError> {
+    // Which row is each film's latest collection: decided on the keys alone, so the
+    // nested columns are gathered once, not by every sort and unique step.
+    let picked = collect(
+        tmdb.clone()
+            .lazy()
+            .with_row_index("_row", None)
+            .select([col("_row"), col("imdb_id"), col("dt")])
+            .filter(col("imdb_id").is_not_null())
+            .sort(
+                ["dt"],
+                SortMultipleOptions::default()
+                    .with_order_descending(true)
+                    .with_maintain_order(true),
+            )
+            .unique_stable(Some(cols(["imdb_id"])), UniqueKeepStrategy::First)
+            .select([col("_row")]),
+        "latest TMDB collection",
+    )?;
+    let rows = picked
+        .column("_row")
+        .and_then(|c| c.idx())
+        .context(|| "latest TMDB collection".into())?;
+    // Usually one collection with every film once: then every row is kept, in order.
+    let every_row = rows.len() == tmdb.height()
+        && rows
+            .iter()
+            .enumerate()
+            .all(|(i, r)| r.is_some_and(|r| r as usize == i));
+    let mut latest = if every_row {
+        tmdb
+    } else {
+        tmdb.take(rows)
+            .context(|| "latest TMDB collection".into())?
+    };
+    let film_id = latest
+        .column("imdb_id")
+        .context(|| "latest TMDB collection".into())?
+        .clone()
+        .with_name("film_id".into());
+    latest
+        .with_column(film_id)
+        .context(|| "latest TMDB collection".into())?;
+    Ok(latest)
 }
 
 /// Builds every table of the schema from Trusted `movies` and `tmdb_movies` (with `dt`).
 pub fn build(movies: DataFrame, tmdb: DataFrame) -> Result<Tables, RefinedError> {
-    let latest = tmdb
-        .lazy()
-        .filter(col("imdb_id").is_not_null())
-        .sort(
-            ["dt"],
-            SortMultipleOptions::default()
-                .with_order_descending(true)
-                .with_maintain_order(true),
-        )
-        .unique_stable(Some(cols(["imdb_id"])), UniqueKeepStrategy::First)
-        .with_column(col("imdb_id").alias("film_id"));
-    let latest = collect(latest, "latest TMDB collection")?;
+    let latest = latest_collection(tmdb)?;
 
     let titles = movies
         .clone()
@@ -362,20 +407,28 @@ pub fn build(movies: DataFrame, tmdb: DataFrame) -> Result<Tables, RefinedError>
     Ok(t)
 }
 
-fn keys(t: &Tables, table: &str, column: &str) -> Result<Vec<Option<String>>, RefinedError> {
-    let c = t
-        .get(table)
-        .ok_or_else(|| RefinedError::Check(format!("{table} missing")))?
-        .column(column)
-        .and_then(|c| c.cast(&DataType::String))
-        .context(|| format!("{table}.{column}"))?;
-    let s = c.str().context(|| format!("{table}.{column}"))?.clone();
-    Ok(s.iter().map(|v| v.map(str::to_string)).collect())
+fn table<'a>(t: &'a Tables, name: &str) -> Result<&'a DataFrame, RefinedError> {
+    t.get(name)
+        .ok_or_else(|| RefinedError::Check(format!("{name} missing")))
+}
+
+/// The first row of `lf` as text, for an error message.
+fn first_value(lf: LazyFrame, column: &str, what: &str) -> Result<String, RefinedError> {
+    let df = collect(
+        lf.select([col(column).cast(DataType::String)]).limit(1),
+        what,
+    )?;
+    let c = df.column(column).context(|| what.to_string())?;
+    Ok(c.str()
+        .context(|| what.to_string())?
+        .get(0)
+        .unwrap_or_default()
+        .to_string())
 }
 
 /// The grain is unique and every key points at a row of its dimension.
 pub fn check(t: &Tables) -> Result<(), RefinedError> {
-    for (table, key) in [
+    for (name, key) in [
         ("fact_film", "film_id"),
         ("dim_film", "film_id"),
         ("dim_date", "date_key"),
@@ -384,20 +437,27 @@ pub fn check(t: &Tables) -> Result<(), RefinedError> {
         ("dim_language", "language_code"),
         ("dim_artist", "artist_key"),
     ] {
-        let values = keys(t, table, key)?;
-        let mut seen = HashSet::new();
-        for v in &values {
-            let Some(v) = v else {
-                return Err(RefinedError::Check(format!("{table}.{key} has a null")));
-            };
-            if !seen.insert(v.clone()) {
-                return Err(RefinedError::Check(format!(
-                    "{table}.{key} {v} is not unique"
-                )));
-            }
+        let df = table(t, name)?;
+        let c = df.column(key).context(|| format!("{name}.{key}"))?;
+        if c.null_count() > 0 {
+            return Err(RefinedError::Check(format!("{name}.{key} has a null")));
+        }
+        if c.n_unique().context(|| format!("{name}.{key}"))? < c.len() {
+            let dup = first_value(
+                df.clone()
+                    .lazy()
+                    .group_by([col(key)])
+                    .agg([len().alias("_n")])
+                    .filter(col("_n").gt(lit(1))),
+                key,
+                "a repeated key",
+            )?;
+            return Err(RefinedError::Check(format!(
+                "{name}.{key} {dup} is not unique"
+            )));
         }
     }
-    for (table, column, dim, key) in [
+    for (name, column, dim, key) in [
         ("fact_film", "film_id", "dim_film", "film_id"),
         ("fact_film", "release_date_key", "dim_date", "date_key"),
         ("bridge_film_country", "film_id", "dim_film", "film_id"),
@@ -424,16 +484,171 @@ pub fn check(t: &Tables) -> Result<(), RefinedError> {
             "artist_key",
         ),
     ] {
-        let known: HashSet<String> = keys(t, dim, key)?.into_iter().flatten().collect();
-        if let Some(orphan) = keys(t, table, column)?
-            .into_iter()
-            .flatten()
-            .find(|v| !known.contains(v))
-        {
+        let known = table(t, dim)?
+            .clone()
+            .lazy()
+            .select([col(key).alias("_key"), lit(true).alias("_known")]);
+        let orphans = table(t, name)?
+            .clone()
+            .lazy()
+            .select([col(column)])
+            .filter(col(column).is_not_null())
+            .join(
+                known,
+                [col(column)],
+                [col("_key")],
+                JoinArgs::new(JoinType::Left),
+            )
+            .filter(col("_known").is_null());
+        let orphans = collect(orphans, &format!("the keys of {name}.{column}"))?;
+        if orphans.height() > 0 {
+            let orphan = first_value(orphans.lazy(), column, "an orphan key")?;
             return Err(RefinedError::Check(format!(
-                "{table}.{column} {orphan} is not in {dim}.{key}"
+                "{name}.{column} {orphan} is not in {dim}.{key}"
             )));
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn valid() -> Tables {
+        let mut t = Tables::new();
+        t.insert(
+            "fact_film",
+            df!("film_id" => ["tt1", "tt2"], "release_date_key" => [Some(20010101i32), None])
+                .unwrap(),
+        );
+        t.insert("dim_film", df!("film_id" => ["tt1", "tt2"]).unwrap());
+        t.insert("dim_date", df!("date_key" => [20010101i32]).unwrap());
+        t.insert("dim_country", df!("country_code" => ["BR", "AR"]).unwrap());
+        t.insert("dim_genre", df!("genre_id" => [18i64]).unwrap());
+        t.insert("dim_language", df!("language_code" => ["pt"]).unwrap());
+        t.insert("dim_artist", df!("artist_key" => [0i64, 1]).unwrap());
+        t.insert(
+            "bridge_film_country",
+            df!("film_id" => ["tt1", "tt1"], "country_code" => ["BR", "AR"]).unwrap(),
+        );
+        t.insert(
+            "bridge_film_genre",
+            df!("film_id" => ["tt2"], "genre_id" => [18i64]).unwrap(),
+        );
+        t.insert(
+            "bridge_film_language",
+            df!("film_id" => ["tt2"], "language_code" => ["pt"]).unwrap(),
+        );
+        t.insert(
+            "bridge_film_artist",
+            df!("film_id" => ["tt1", "tt2"], "artist_key" => [1i64, 1]).unwrap(),
+        );
+        t
+    }
+
+    #[test]
+    fn each_film_comes_from_its_latest_collection() {
+        let tmdb = df!(
+            "imdb_id" => [Some("tt1"), Some("tt2"), None, Some("tt1"), Some("tt3")],
+            "popularity" => [1.0, 2.0, 3.0, 4.0, 5.0],
+            "dt" => ["2026-10-01", "2026-10-01", "2026-11-01", "2026-11-01", "2026-11-01"],
+        )
+        .unwrap();
+        let latest = latest_collection(tmdb).unwrap();
+        let sorted = latest
+            .sort(["film_id"], SortMultipleOptions::default())
+            .unwrap();
+        assert_eq!(
+            sorted
+                .column("film_id")
+                .unwrap()
+                .str()
+                .unwrap()
+                .iter()
+                .collect::<Vec<_>>(),
+            [Some("tt1"), Some("tt2"), Some("tt3")]
+        );
+        assert_eq!(
+            sorted
+                .column("popularity")
+                .unwrap()
+                .f64()
+                .unwrap()
+                .iter()
+                .collect::<Vec<_>>(),
+            [Some(4.0), Some(2.0), Some(5.0)]
+        );
+        assert_eq!(
+            sorted.column("dt").unwrap().str().unwrap().get(0),
+            Some("2026-11-01")
+        );
+        // One collection, every film once: all rows, in order.
+        let one = df!("imdb_id" => ["tt2", "tt1"], "dt" => ["2026-11-01", "2026-11-01"]).unwrap();
+        let latest = latest_collection(one).unwrap();
+        assert_eq!(
+            latest
+                .column("film_id")
+                .unwrap()
+                .str()
+                .unwrap()
+                .iter()
+                .collect::<Vec<_>>(),
+            [Some("tt2"), Some("tt1")]
+        );
+    }
+
+    fn error(t: &Tables) -> String {
+        check(t).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_valid_schema_passes() {
+        check(&valid()).unwrap();
+    }
+
+    #[test]
+    fn a_repeated_or_null_key_fails_the_grain() {
+        let mut t = valid();
+        t.insert("dim_film", df!("film_id" => ["tt1", "tt2", "tt2"]).unwrap());
+        assert_eq!(
+            error(&t),
+            "the star schema failed its checks: dim_film.film_id tt2 is not unique"
+        );
+        let mut t = valid();
+        t.insert("dim_genre", df!("genre_id" => [Some(18i64), None]).unwrap());
+        assert!(
+            error(&t).ends_with("dim_genre.genre_id has a null"),
+            "{}",
+            error(&t)
+        );
+    }
+
+    #[test]
+    fn a_key_missing_from_its_dimension_is_named() {
+        let mut t = valid();
+        t.insert(
+            "bridge_film_artist",
+            df!("film_id" => ["tt1"], "artist_key" => [7i64]).unwrap(),
+        );
+        assert!(
+            error(&t).ends_with("bridge_film_artist.artist_key 7 is not in dim_artist.artist_key"),
+            "{}",
+            error(&t)
+        );
+        let mut t = valid();
+        t.insert(
+            "fact_film",
+            df!("film_id" => ["tt1", "tt2"], "release_date_key" => [20010101i32, 20020202])
+                .unwrap(),
+        );
+        assert!(
+            error(&t).ends_with("fact_film.release_date_key 20020202 is not in dim_date.date_key"),
+            "{}",
+            error(&t)
+        );
+        let mut t = valid();
+        t.remove("dim_language");
+        assert!(error(&t).ends_with("dim_language missing"), "{}", error(&t));
+    }
 }
