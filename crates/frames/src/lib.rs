@@ -5,6 +5,7 @@
 //! Athena would misread; [`table`] publishes a table atomically (a new version under its
 //! own prefix, then the catalog switched to it) and reads one back through the catalog.
 
+pub mod parallel;
 pub mod parquet;
 pub mod table;
 pub mod types;

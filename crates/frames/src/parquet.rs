@@ -165,38 +165,17 @@ impl RowGroupEncoder {
     /// Like [`Self::encode`], the columns of each row group shared out between one
     /// thread per core.
     pub fn encode_parallel(&self, df: &DataFrame) -> Result<Vec<EncodedRowGroup>> {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         let mut groups = Vec::new();
         for batch in df.iter_chunks(CompatLevel::newest(), false) {
             if batch.is_empty() {
                 continue;
             }
             let arrays = batch.columns();
-            let next = std::sync::atomic::AtomicUsize::new(0);
-            let mut per_column: Vec<Option<Result<_>>> = (0..arrays.len()).map(|_| None).collect();
-            std::thread::scope(|s| {
-                let workers: Vec<_> = (0..threads.min(arrays.len()))
-                    .map(|_| {
-                        s.spawn(|| {
-                            let mut done = Vec::new();
-                            loop {
-                                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                                let Some(array) = arrays.get(i) else { break };
-                                done.push((i, self.encode_column(array, i)));
-                            }
-                            done
-                        })
-                    })
-                    .collect();
-                for w in workers {
-                    let done = w.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
-                    for (i, r) in done {
-                        per_column[i] = Some(r);
-                    }
-                }
-            });
+            let numbered: Vec<(usize, &ArrayRef)> = arrays.iter().enumerate().collect();
+            let per_column =
+                crate::parallel::map_ordered(&numbered, |(i, a)| self.encode_column(a, *i));
             let mut columns = Vec::new();
-            for r in per_column.into_iter().flatten() {
+            for r in per_column {
                 columns.extend(r?);
             }
             groups.push(EncodedRowGroup {

@@ -87,9 +87,34 @@ fn text(name: &str) -> Expr {
 
 /// Typed Trusted columns from the raw record columns.
 fn shape(df: DataFrame, what: &str) -> Result<DataFrame, TrustedError> {
+    // The rows kept are chosen on the ids alone, so the nested columns are gathered at
+    // most once, and not at all when every id is there once.
+    let picked = df
+        .clone()
+        .lazy()
+        .with_row_index("_row", None)
+        .select([col("_row"), col("id")])
+        .unique_stable(Some(cols(["id"])), UniqueKeepStrategy::Last)
+        .select([col("_row")])
+        .collect()
+        .context(|| format!("finding repeated TMDB ids in {what}"))?;
+    let rows = picked
+        .column("_row")
+        .and_then(|c| c.idx())
+        .context(|| format!("finding repeated TMDB ids in {what}"))?;
+    let every_row = rows.len() == df.height()
+        && rows
+            .iter()
+            .enumerate()
+            .all(|(i, r)| r.is_some_and(|r| r as usize == i));
+    let df = if every_row {
+        df
+    } else {
+        df.take(rows)
+            .context(|| format!("dropping repeated TMDB ids in {what}"))?
+    };
     Ok(df
         .lazy()
-        .unique_stable(Some(cols(["id"])), UniqueKeepStrategy::Last)
         .select([
             col("id").alias("tmdb_id"),
             text("imdb_id"),
@@ -138,69 +163,157 @@ fn shape(df: DataFrame, what: &str) -> Result<DataFrame, TrustedError> {
         .context(|| format!("typing TMDB records of {what}"))?)
 }
 
-/// One collection date's records: the good ones as JSON lines, the rest refused.
-struct Gathered {
-    lines: Vec<u8>,
-    sources: Vec<String>,
+/// One Raw file's records: the readable ones as JSON lines, and the refused.
+struct FileRecords {
+    key: String,
     records_in: u64,
+    /// The records with a positive numeric id, one per line.
+    lines: Vec<u8>,
+    good: usize,
     rejected: Vec<Rejected>,
 }
 
-async fn gather(store: &Store, keys: &[String]) -> Result<Gathered, TrustedError> {
-    let mut g = Gathered {
-        lines: Vec::new(),
-        sources: Vec::new(),
-        records_in: 0,
-        rejected: Vec::new(),
-    };
+/// Files fetched at once.
+const FETCH_CONCURRENCY: usize = 16;
+
+async fn fetch(
+    store: &Store,
+    keys: &[String],
+) -> Result<Vec<(String, bytes::Bytes)>, TrustedError> {
+    use futures_util::{StreamExt, TryStreamExt};
+    Ok(futures_util::stream::iter(keys.iter().cloned())
+        .map(|key| async move { store.get(&key).await.map(|body| (key, body)) })
+        .buffered(FETCH_CONCURRENCY)
+        .try_collect()
+        .await?)
+}
+
+fn read_file(key: &str, body: &[u8]) -> FileRecords {
     #[derive(serde::Deserialize)]
     struct Id {
         id: Option<serde_json::Value>,
     }
-    for key in keys {
-        let body = store.get(key).await?;
-        let records: Vec<Box<RawValue>> = match serde_json::from_slice(&body) {
-            Ok(r) => r,
-            Err(e) => {
-                g.records_in += 1;
-                g.rejected.push(Rejected {
-                    source: key.clone(),
-                    line: None,
-                    position: None,
-                    reason: format!("not a JSON array of records: {e}"),
-                    raw: None,
-                });
-                continue;
-            }
-        };
-        for (i, r) in records.iter().enumerate() {
-            g.records_in += 1;
-            let id = serde_json::from_str::<Id>(r.get()).ok().and_then(|x| x.id);
-            if id.as_ref().and_then(|v| v.as_i64()).is_some_and(|v| v > 0) {
-                // A raw newline in JSON can only be whitespace (inside strings it is
-                // escaped), so a pretty-printed record becomes one JSON line like this.
-                g.lines.extend(
-                    r.get()
-                        .bytes()
-                        .map(|b| if b == b'\n' || b == b'\r' { b' ' } else { b }),
-                );
-                g.lines.push(b'\n');
-                g.sources.push(key.clone());
-            } else {
-                g.rejected.push(Rejected {
-                    source: key.clone(),
-                    line: None,
-                    position: Some(i as u64),
-                    reason: match id {
-                        None => "record without id (not an object, or no id field)".into(),
-                        Some(v) => format!("record id {v} is not a positive integer"),
-                    },
-                    raw: None,
-                });
-            }
+    let mut f = FileRecords {
+        key: key.to_string(),
+        records_in: 0,
+        lines: Vec::new(),
+        good: 0,
+        rejected: Vec::new(),
+    };
+    let records: Vec<&RawValue> = match serde_json::from_slice(body) {
+        Ok(r) => r,
+        Err(e) => {
+            f.records_in = 1;
+            f.rejected.push(Rejected {
+                source: key.to_string(),
+                line: None,
+                position: None,
+                reason: format!("not a JSON array of records: {e}"),
+                raw: None,
+            });
+            return f;
+        }
+    };
+    for (i, r) in records.iter().enumerate() {
+        f.records_in += 1;
+        let id = serde_json::from_str::<Id>(r.get()).ok().and_then(|x| x.id);
+        if id.as_ref().and_then(|v| v.as_i64()).is_some_and(|v| v > 0) {
+            // A raw newline in JSON can only be whitespace (inside strings it is
+            // escaped), so a pretty-printed record becomes one JSON line like this.
+            f.lines.extend(
+                r.get()
+                    .bytes()
+                    .map(|b| if b == b'\n' || b == b'\r' { b' ' } else { b }),
+            );
+            f.lines.push(b'\n');
+            f.good += 1;
+        } else {
+            f.rejected.push(Rejected {
+                source: key.to_string(),
+                line: None,
+                position: Some(i as u64),
+                reason: match id {
+                    None => "record without id (not an object, or no id field)".into(),
+                    Some(v) => format!("record id {v} is not a positive integer"),
+                },
+                raw: None,
+            });
         }
     }
-    Ok(g)
+    f
+}
+
+/// Decodes the readable records of some files, as one JSON array: Polars decodes an
+/// array column by column, where JSON lines go through a value per row (costly for the
+/// nested lists of structs).
+fn decode(
+    files: &[FileRecords],
+    schema: &Arc<Schema>,
+    what: &str,
+) -> Result<DataFrame, TrustedError> {
+    let size: usize = files.iter().map(|f| f.lines.len()).sum();
+    let mut array = Vec::with_capacity(size + 2);
+    array.push(b'[');
+    for f in files.iter().filter(|f| f.good > 0) {
+        if array.len() > 1 {
+            array.push(b',');
+        }
+        let lines = f.lines.strip_suffix(b"\n").unwrap_or(&f.lines);
+        array.extend(lines.iter().map(|&b| if b == b'\n' { b',' } else { b }));
+    }
+    array.push(b']');
+    if array.len() == 2 {
+        return Ok(DataFrame::empty_with_schema(schema));
+    }
+    Ok(JsonReader::new(Cursor::new(array))
+        .with_json_format(JsonFormat::Json)
+        .with_schema(schema.clone())
+        .finish()
+        .context(|| format!("reading TMDB records of {what}"))?)
+}
+
+/// Consecutive files holding about `records` readable records together.
+fn groups(files: &[FileRecords], records: usize) -> Vec<&[FileRecords]> {
+    let mut out = Vec::new();
+    let (mut start, mut count) = (0, 0);
+    for (i, f) in files.iter().enumerate() {
+        count += f.good;
+        if count >= records {
+            out.push(&files[start..=i]);
+            start = i + 1;
+            count = 0;
+        }
+    }
+    if start < files.len() {
+        out.push(&files[start..]);
+    }
+    out
+}
+
+/// Every readable record of the files, typed, with the file each came from.
+fn read_records(
+    files: &[FileRecords],
+    chunk_records: usize,
+    what: &str,
+) -> Result<DataFrame, TrustedError> {
+    let schema = Arc::new(record_schema());
+    // Each group is parsed by one thread: the parser's working memory grows with its
+    // input, the typed rows far less.
+    let parts = cinelake_frames::parallel::map_ordered(&groups(files, chunk_records), |g| {
+        decode(g, &schema, what)
+    });
+    let mut df = DataFrame::empty_with_schema(&schema);
+    for part in parts {
+        df.vstack_mut(&part?)
+            .context(|| "stacking TMDB records".into())?;
+    }
+    let sources: Vec<&str> = files
+        .iter()
+        .flat_map(|f| std::iter::repeat_n(f.key.as_str(), f.good))
+        .collect();
+    df.with_column(Column::new("source_file".into(), sources))
+        .context(|| "adding source_file".into())?;
+    Ok(df)
 }
 
 /// Every Raw TMDB folder, by collection date.
@@ -247,74 +360,41 @@ async fn run_date(
     date: ProcessingDate,
     keys: &[String],
 ) -> Result<TableReport, TrustedError> {
-    let g = gather(store, keys).await?;
+    let bodies = fetch(store, keys).await?;
     let what = layout::raw_tmdb_json_dir(date);
-    let sources = g.sources;
-    let lines = g.lines;
     let what_for_task = what.clone();
     let chunk_records = opts.json_chunk_records.max(1);
-    let mut df = tokio::task::spawn_blocking(move || -> Result<DataFrame, TrustedError> {
-        // JSON is parsed a few thousand records at a time: the parser's working memory
-        // grows with its input, the typed rows far less.
-        let schema = Arc::new(record_schema());
-        let mut df = DataFrame::empty_with_schema(&schema);
-        let mut rest: &[u8] = &lines;
-        while !rest.is_empty() {
-            let mut end = 0;
-            for _ in 0..chunk_records {
-                match rest[end..].iter().position(|&b| b == b'\n') {
-                    Some(i) => end += i + 1,
-                    None => {
-                        end = rest.len();
-                        break;
-                    }
-                }
-                if end >= rest.len() {
-                    break;
-                }
-            }
-            // As one JSON array: Polars decodes an array column by column, where JSON
-            // lines go through a value per row (costly for the nested lists of structs).
-            let lines = rest[..end].strip_suffix(b"\n").unwrap_or(&rest[..end]);
-            let mut array = Vec::with_capacity(lines.len() + 2);
-            array.push(b'[');
-            array.extend(lines.iter().map(|&b| if b == b'\n' { b',' } else { b }));
-            array.push(b']');
-            let part = JsonReader::new(Cursor::new(array))
-                .with_json_format(JsonFormat::Json)
-                .with_schema(schema.clone())
-                .finish()
-                .context(|| format!("reading TMDB records of {what_for_task}"))?;
-            df.vstack_mut(&part)
-                .context(|| "stacking TMDB records".into())?;
-            rest = &rest[end..];
-        }
-        drop(lines);
-        let mut df = df;
-        df.with_column(Column::new("source_file".into(), sources))
-            .context(|| "adding source_file".into())?;
-        shape(df, &what_for_task)
-    })
+    let (mut df, records_in, all_rejected) = tokio::task::spawn_blocking(
+        move || -> Result<(DataFrame, u64, Vec<Rejected>), TrustedError> {
+            let files =
+                cinelake_frames::parallel::map_ordered(&bodies, |(key, body)| read_file(key, body));
+            drop(bodies);
+            let records_in = files.iter().map(|f| f.records_in).sum();
+            let df = read_records(&files, chunk_records, &what_for_task)?;
+            let rejected = files.into_iter().flat_map(|f| f.rejected).collect();
+            Ok((shape(df, &what_for_task)?, records_in, rejected))
+        },
+    )
     .await
     .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
     let rows_out = df.height() as u64;
-    let rejected = g.rejected.len() as u64;
-    let duplicates = g.records_in.saturating_sub(rejected + rows_out);
+    let rejected = all_rejected.len() as u64;
+    let duplicates = records_in.saturating_sub(rejected + rows_out);
     let table = format!("{TABLE} dt={}", date.iso());
     let rejects_key = store_rejects(
         store,
         TABLE,
         &format!("{}-dt={}", opts.run_id, date.iso()),
-        &g.rejected,
+        &all_rejected,
     )
     .await?;
     check_share(
         &table,
         rejected,
-        g.records_in,
+        records_in,
         opts,
         &rejects_key,
-        &g.rejected,
+        &all_rejected,
     )?;
     let spec = TableSpec {
         db: opts.databases.trusted.clone(),
@@ -331,11 +411,11 @@ async fn run_date(
         &mut df,
     )
     .await?;
-    tracing::info!(table = %table, records = g.records_in, rows_out, rejected, duplicates, "trusted TMDB partition written");
+    tracing::info!(table = %table, records = records_in, rows_out, rejected, duplicates, "trusted TMDB partition written");
     Ok(TableReport {
         table: format!("{} dt={}", published.table, date.iso()),
         source: keys.to_vec(),
-        rows_in: g.records_in,
+        rows_in: records_in,
         rows_out,
         rejected,
         location: published.location,

@@ -338,3 +338,80 @@ async fn trusted_on_s3_registered_in_glue() {
         .unwrap();
     assert_eq!(df.height(), 1, "one copy of every row after two runs");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn parse_group_seams_change_nothing() {
+    // Files of 0 to 4 readable records, a broken file and a record without id among them,
+    // and an id repeated across files (the last one wins).
+    let record = |id: u32| A.replace("\"id\":11,", &format!("\"id\":{id},"));
+    let mut files = Vec::new();
+    for f in 0..12u32 {
+        let body = match f {
+            3 => "[".to_string(),
+            5 => "[]".to_string(),
+            7 => format!("[{},{{\"title\":\"no id\"}}]", record(700)),
+            10 => format!("[{}]", record(100).replace("\"Um\"", "\"Um, again\"")),
+            _ => format!(
+                "[{}]",
+                (0..f % 5)
+                    .map(|i| record(f * 100 + i))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+        };
+        files.push(body);
+    }
+    let mut results = Vec::new();
+    for chunk in [1, 2, 3, 5, 1000] {
+        let (_d, store, catalog) = lake().await;
+        for (i, body) in files.iter().enumerate() {
+            store
+                .put(
+                    &layout::raw_tmdb_json_key(day("2026-11-01"), "r", i as u32 + 1),
+                    body.clone().into(),
+                )
+                .await
+                .unwrap();
+        }
+        let mut o = opts("t1", "cinelake");
+        o.json_chunk_records = chunk;
+        let r = tmdb_job::run(&store, &catalog, &o).await.unwrap();
+        let rejects = store
+            .get(r[0].rejects_key.as_deref().unwrap())
+            .await
+            .unwrap();
+        let df = read_table(&store, &catalog, "cinelake_trusted", "tmdb_movies")
+            .await
+            .unwrap();
+        results.push((
+            chunk,
+            (r[0].rows_in, r[0].rows_out, r[0].rejected),
+            df,
+            rejects,
+        ));
+    }
+    let (_, counts, table, rejects) = &results[results.len() - 1];
+    // 18 records and a broken file in; out, all but the record without id and the
+    // earlier copy of id 100.
+    assert_eq!(*counts, (20, 17, 2));
+    assert_eq!(table.height(), 17);
+    let titles = table
+        .clone()
+        .lazy()
+        .filter(col("tmdb_id").eq(lit(100i64)))
+        .collect()
+        .unwrap();
+    assert_eq!(
+        titles.column("title").unwrap().str().unwrap().get(0),
+        Some("Um, again")
+    );
+    assert_eq!(
+        titles.column("source_file").unwrap().str().unwrap().get(0),
+        Some("Raw/TMDB/JSON/2026/11/01/r-00011.json")
+    );
+    for (chunk, c, t, r) in &results {
+        assert_eq!(c, counts, "json_chunk_records {chunk}");
+        assert!(t.equals_missing(table), "json_chunk_records {chunk}");
+        assert_eq!(r, rejects, "json_chunk_records {chunk}");
+    }
+}
