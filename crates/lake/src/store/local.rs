@@ -115,12 +115,27 @@ impl LocalStore {
         .await
     }
 
+    /// Deletes the file, then the folders it leaves empty (up to the root): an object
+    /// store has no folders, and a lake whose old versions are pruned on every run
+    /// should not pile up empty ones.
     pub(super) async fn delete(&self, key: &str) -> Result<()> {
         let path = self.path_of(key);
-        blocking(move || match fs::remove_file(&path) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(Error::io("delete", &path, e)),
+        let root = self.root.clone();
+        blocking(move || {
+            match fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io("delete", &path, e)),
+            }
+            let mut dir = path.parent();
+            while let Some(d) = dir.filter(|d| *d != root && d.starts_with(&root)) {
+                // Fails, and so stops, at the first folder that still holds something.
+                if fs::remove_dir(d).is_err() {
+                    break;
+                }
+                dir = d.parent();
+            }
+            Ok(())
         })
         .await
     }

@@ -252,6 +252,27 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn deleting_the_last_file_of_a_local_folder_removes_the_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().to_str().unwrap()).await.unwrap();
+        store
+            .put("T/a/v1/part.parquet", Bytes::from_static(b"1"))
+            .await
+            .unwrap();
+        store
+            .put("T/a/v2/part.parquet", Bytes::from_static(b"2"))
+            .await
+            .unwrap();
+        store.delete("T/a/v1/part.parquet").await.unwrap();
+        assert!(!dir.path().join("T/a/v1").exists());
+        assert!(dir.path().join("T/a/v2/part.parquet").exists());
+        store.delete("T/a/v2/part.parquet").await.unwrap();
+        assert!(!dir.path().join("T").exists());
+        assert!(dir.path().exists(), "the lake itself stays");
+        store.delete("T/a/v2/part.parquet").await.unwrap();
+    }
+
+    #[tokio::test]
     async fn urls_choose_the_backend() {
         assert!(matches!(
             Store::open("./lake").await.unwrap(),
