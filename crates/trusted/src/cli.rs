@@ -46,10 +46,12 @@ pub struct TrustedArgs {
     /// Run only these jobs (movies, series, tmdb); all by default.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
-    /// CSV rows read, typed and written at a time: fewer use less memory, more run faster.
+    /// CSV lines per chunk (one Parquet row group); one chunk per core is typed at a time,
+    /// so fewer use less memory.
     #[arg(long, default_value_t = csv_job::CHUNK_ROWS)]
     pub chunk_rows: usize,
-    /// TMDB records parsed at a time: fewer use less memory, more run faster.
+    /// TMDB records parsed at a time by each core (whole files, so about this many):
+    /// fewer use less memory, more run faster.
     #[arg(long, default_value_t = tmdb_job::JSON_CHUNK_RECORDS)]
     pub json_chunk_records: usize,
     /// Print the reports as JSON on stdout.

@@ -27,7 +27,8 @@ pub fn table_name(kind: CsvKind) -> &'static str {
     }
 }
 
-/// Rows typed at a time: bounds memory to a slice of the file, whatever its size.
+/// Lines per chunk, and rows per Parquet row group: one chunk per core is typed at a
+/// time, which bounds memory to a slice of the file whatever its size.
 pub const CHUNK_ROWS: usize = 100_000;
 
 /// What one source file became.

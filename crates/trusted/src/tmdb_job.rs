@@ -22,7 +22,7 @@ use crate::{JobOptions, TableReport, TrustedError};
 
 pub const TABLE: &str = "tmdb_movies";
 
-/// TMDB records parsed at a time.
+/// TMDB records parsed at a time by each core (rounded up to whole files).
 pub const JSON_CHUNK_RECORDS: usize = 4_000;
 
 fn s(name: &str) -> Field {
