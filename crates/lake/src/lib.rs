@@ -16,4 +16,4 @@ pub mod store;
 pub mod telemetry;
 
 pub use error::{Error, Result};
-pub use store::{ObjectInfo, PutFileOptions, PutFileOutcome, Store};
+pub use store::{ObjectInfo, ObjectStream, PutFileOptions, PutFileOutcome, Store};

@@ -10,12 +10,15 @@ use cinelake_catalog::Catalog;
 use cinelake_frames::PolarsContext;
 use cinelake_frames::parquet::{EncodedRowGroup, RowGroupEncoder};
 use cinelake_frames::table::{TableSpec, publish_parquet};
-use cinelake_lake::Store;
+use std::sync::Arc;
+
 use cinelake_lake::layout;
 use cinelake_lake::source::CsvKind;
+use cinelake_lake::{ObjectStream, Store};
 use polars::prelude::*;
 
 use crate::csv_rows;
+use crate::lines::{Batch, Lines};
 use crate::rejects::{Rejected, store_rejects};
 use crate::{JobOptions, TableReport, TrustedError};
 
@@ -42,15 +45,17 @@ struct Transformed {
 
 /// A chunk typed and encoded as Parquet row groups.
 struct Encoded {
+    /// Lines read, and rows kept.
+    lines: u64,
     rows: u64,
     groups: Vec<EncodedRowGroup>,
     rejected: Vec<Rejected>,
 }
 
-/// Checks the header; returns where the data lines start.
-fn check_header(bytes: &[u8], kind: CsvKind, key: &str) -> Result<usize, TrustedError> {
-    let header_end = memchr::memchr(b'\n', bytes).unwrap_or(bytes.len());
-    let header = String::from_utf8_lossy(&bytes[..header_end]);
+/// Checks the header line.
+fn check_header(line: &[u8], kind: CsvKind, key: &str) -> Result<(), TrustedError> {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    let header = String::from_utf8_lossy(line);
     let header = header.trim_end_matches('\r');
     if header != kind.header() {
         return Err(TrustedError::WrongHeader {
@@ -59,55 +64,71 @@ fn check_header(bytes: &[u8], kind: CsvKind, key: &str) -> Result<usize, Trusted
             found: header.chars().take(200).collect(),
         });
     }
-    Ok(header_end + 1)
+    Ok(())
 }
 
-/// Reads, types and writes one source file, `chunk_rows` lines at a time.
+/// Types and encodes one batch of lines: `chunk_rows` lines per chunk, one chunk per core.
+fn encode_batch(
+    batch: &Batch,
+    kind: CsvKind,
+    key: &str,
+    chunk_rows: usize,
+    encoder: &RowGroupEncoder,
+) -> Result<Vec<Encoded>, TrustedError> {
+    let (chunks, _) = csv_rows::split(&batch.bytes, 0, chunk_rows, batch.first_line);
+    cinelake_frames::parallel::map_ordered(&chunks, |c| {
+        let p = csv_rows::parse(&batch.bytes, *c, kind, key)?;
+        Ok(Encoded {
+            rows: p.frame.height() as u64,
+            lines: c.lines,
+            groups: encoder.encode(&p.frame)?,
+            rejected: p.rejected,
+        })
+    })
+    .into_iter()
+    .collect()
+}
+
+/// Reads, types and writes one source file, streamed from the lake.
 ///
-/// Chunks are typed and encoded in waves, one chunk per core; the finished row groups are
-/// appended in file order, so memory holds one wave of rows whatever the file's size.
-fn transform(
-    bytes: bytes::Bytes,
+/// The file is read a batch of lines at a time (`chunk_rows` per core); each core types
+/// and encodes one chunk into a Parquet row group while the next batch is read, and the
+/// row groups are appended in file order. Memory holds two batches and the output,
+/// whatever the file's size.
+async fn transform(
+    stream: ObjectStream,
     kind: CsvKind,
     key: &str,
     chunk_rows: usize,
 ) -> Result<Transformed, TrustedError> {
-    let data_start = check_header(&bytes, kind, key)?;
-    let (chunks, rows_in) = csv_rows::split(&bytes, data_start, chunk_rows);
-    let width = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk_rows = chunk_rows.max(1);
+    let mut lines = Lines::new(stream);
+    let header = lines.take(1).await?;
+    check_header(&header.bytes, kind, key)?;
     let schema = csv_rows::schema(kind);
     let mut out = Vec::new();
     let mut writer = cinelake_frames::parquet::writer(&mut out, &schema)?
         .batched(&schema)
         .context(|| "starting Parquet".into())?;
-    let encoder = RowGroupEncoder::for_writer(&mut writer, &schema);
+    let encoder = Arc::new(RowGroupEncoder::for_writer(&mut writer, &schema));
+    let batch_lines = chunk_rows * cinelake_frames::parallel::threads();
+    let (mut rows_in, mut rows_out) = (0u64, 0u64);
     let mut rejected = Vec::new();
-    let mut rows_out = 0u64;
-    for wave in chunks.chunks(width) {
-        let done: Vec<Result<Encoded, TrustedError>> = std::thread::scope(|s| {
-            let handles: Vec<_> = wave
-                .iter()
-                .map(|c| {
-                    s.spawn(|| {
-                        let p = csv_rows::parse(&bytes, *c, kind, key)?;
-                        Ok(Encoded {
-                            rows: p.frame.height() as u64,
-                            groups: encoder.encode(&p.frame)?,
-                            rejected: p.rejected,
-                        })
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
+    let mut next = lines.take(batch_lines).await?;
+    while !next.bytes.is_empty() {
+        let batch = next;
+        let (encoder, key_owned) = (encoder.clone(), key.to_string());
+        let work = tokio::task::spawn_blocking(move || {
+            encode_batch(&batch, kind, &key_owned, chunk_rows, &encoder)
         });
+        let (done, read) = tokio::join!(work, lines.take(batch_lines));
+        let done = done.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
+        next = read?;
         for e in done {
-            let e = e?;
+            rows_in += e.lines;
+            rows_out += e.rows;
             rejected.extend(e.rejected);
             RowGroupEncoder::append(&mut writer, e.groups)?;
-            rows_out += e.rows;
         }
     }
     writer.finish().context(|| "finishing Parquet".into())?;
@@ -139,12 +160,8 @@ pub async fn run(
                 layout::raw_csv_prefix(kind)
             ),
         })?;
-    let bytes = store.get(&key).await?;
-    let key_for_task = key.clone();
-    let chunk_rows = opts.chunk_rows;
-    let t = tokio::task::spawn_blocking(move || transform(bytes, kind, &key_for_task, chunk_rows))
-        .await
-        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
+    let stream = store.get_stream(&key).await?;
+    let t = transform(stream, kind, &key, opts.chunk_rows).await?;
     let (rows_in, rows_out, rejected) = (t.rows_in, t.rows_out, t.rejected);
     let n_rejected = rejected.len() as u64;
     if rows_in != rows_out + n_rejected {

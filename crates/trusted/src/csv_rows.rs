@@ -21,20 +21,26 @@ pub(crate) struct Chunk {
     pub start: usize,
     pub end: usize,
     pub first_line: u64,
+    pub lines: u64,
 }
 
-/// Cuts the data lines (everything after the header) into chunks of `rows` lines.
-/// Returns the chunks and the number of data lines; there is always at least one chunk,
-/// so that an empty file still gives a typed, empty table.
-pub(crate) fn split(bytes: &[u8], data_start: usize, rows: usize) -> (Vec<Chunk>, u64) {
+/// Cuts the lines of `bytes` from `offset` into chunks of `rows` lines, numbering them from
+/// `first_line`. Returns the chunks and the number of lines.
+pub(crate) fn split(
+    bytes: &[u8],
+    offset: usize,
+    rows: usize,
+    first_line: u64,
+) -> (Vec<Chunk>, u64) {
     let rows = rows.max(1);
     let mut chunks = Vec::new();
-    let mut start = data_start.min(bytes.len());
-    let mut line = 2u64;
+    let offset = offset.min(bytes.len());
+    let mut start = offset;
+    let mut line = first_line;
     let mut in_chunk = 0usize;
     let mut total = 0u64;
     let mut after_last_break = start;
-    for nl in memchr::memchr_iter(b'\n', &bytes[start..]).map(|i| i + data_start) {
+    for nl in memchr::memchr_iter(b'\n', &bytes[offset..]).map(|i| i + offset) {
         in_chunk += 1;
         total += 1;
         after_last_break = nl + 1;
@@ -43,6 +49,7 @@ pub(crate) fn split(bytes: &[u8], data_start: usize, rows: usize) -> (Vec<Chunk>
                 start,
                 end: nl + 1,
                 first_line: line,
+                lines: rows as u64,
             });
             line += rows as u64;
             start = nl + 1;
@@ -52,12 +59,14 @@ pub(crate) fn split(bytes: &[u8], data_start: usize, rows: usize) -> (Vec<Chunk>
     if after_last_break < bytes.len() {
         // The last line has no line break.
         total += 1;
+        in_chunk += 1;
     }
-    if start < bytes.len() || chunks.is_empty() {
+    if start < bytes.len() {
         chunks.push(Chunk {
             start,
             end: bytes.len(),
             first_line: line,
+            lines: in_chunk as u64,
         });
     }
     (chunks, total)
@@ -241,12 +250,12 @@ fn read_line<'a>(
 mod tests {
     use super::*;
 
-    fn lines(text: &str, rows: usize) -> Vec<(String, u64)> {
+    fn lines(text: &str, rows: usize) -> Vec<(String, u64, u64)> {
         let header = text.find('\n').map_or(text.len(), |i| i + 1);
-        let (chunks, _) = split(text.as_bytes(), header, rows);
+        let (chunks, _) = split(text.as_bytes(), header, rows, 2);
         chunks
             .iter()
-            .map(|c| (text[c.start..c.end].to_string(), c.first_line))
+            .map(|c| (text[c.start..c.end].to_string(), c.first_line, c.lines))
             .collect()
     }
 
@@ -256,26 +265,25 @@ mod tests {
         assert_eq!(
             lines(text, 2),
             [
-                ("a\nb\n".to_string(), 2),
-                ("c\nd\n".to_string(), 4),
-                ("e".to_string(), 6)
+                ("a\nb\n".to_string(), 2, 2),
+                ("c\nd\n".to_string(), 4, 2),
+                ("e".to_string(), 6, 1)
             ]
         );
-        assert_eq!(split(text.as_bytes(), 2, 2).1, 5);
-        assert_eq!(lines("h\na\nb\n", 2), [("a\nb\n".to_string(), 2)]);
-        assert_eq!(split(b"h\na\nb\n", 2, 2).1, 2);
-        assert_eq!(split(b"h\na\nb\nc\n", 2, 2).1, 3);
-        assert_eq!(split(b"h\na\nb\nc", 2, 5).1, 3);
+        assert_eq!(split(text.as_bytes(), 2, 2, 2).1, 5);
+        assert_eq!(lines("h\na\nb\n", 2), [("a\nb\n".to_string(), 2, 2)]);
+        assert_eq!(lines("h\na\nb\nc", 5), [("a\nb\nc".to_string(), 2, 3)]);
+        assert_eq!(split(b"h\na\nb\n", 2, 2, 2).1, 2);
+        assert_eq!(split(b"h\na\nb\nc\n", 2, 2, 2).1, 3);
+        assert_eq!(split(b"a\nb", 0, 1, 41).0[1].first_line, 42);
     }
 
     #[test]
-    fn an_empty_file_still_has_one_chunk() {
-        let (chunks, total) = split(b"h\n", 2, 10);
-        assert_eq!(total, 0);
-        assert_eq!(chunks.len(), 1);
-        assert_eq!(chunks[0].start, chunks[0].end);
-        let (chunks, total) = split(b"h", 1, 10);
-        assert_eq!((chunks.len(), total), (1, 0));
+    fn nothing_to_split_is_no_chunk() {
+        let (chunks, total) = split(b"h\n", 2, 10, 2);
+        assert_eq!((chunks.len(), total), (0, 0));
+        let (chunks, total) = split(b"", 0, 10, 2);
+        assert_eq!((chunks.len(), total), (0, 0));
     }
 
     #[test]
@@ -329,6 +337,7 @@ mod tests {
                 start: bytes.len(),
                 end: bytes.len(),
                 first_line: 2,
+                lines: 0,
             };
             let p = parse(bytes.as_bytes(), chunk, kind, "k").unwrap();
             assert_eq!(p.frame.schema().as_ref(), &schema(kind));

@@ -10,6 +10,7 @@
 pub mod cli;
 pub mod csv_job;
 mod csv_rows;
+mod lines;
 pub mod mapping;
 pub mod rejects;
 pub mod tmdb_job;

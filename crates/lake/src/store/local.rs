@@ -82,6 +82,18 @@ impl LocalStore {
         .await
     }
 
+    pub(super) async fn get_stream(&self, key: &str) -> Result<super::ObjectStream> {
+        let path = self.path_of(key);
+        match tokio::fs::File::open(&path).await {
+            Ok(f) => Ok(super::ObjectStream::local(f, path)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Err(Error::NotFound {
+                lake: self.url(),
+                key: key.to_string(),
+            }),
+            Err(e) => Err(Error::io("read", &path, e)),
+        }
+    }
+
     pub(super) async fn head(&self, key: &str) -> Result<Option<ObjectInfo>> {
         let path = self.path_of(key);
         let key = key.to_string();

@@ -6,6 +6,7 @@
 
 mod local;
 mod s3;
+mod stream;
 
 use std::path::Path;
 
@@ -13,6 +14,7 @@ use bytes::Bytes;
 
 pub use local::LocalStore;
 pub use s3::S3Store;
+pub use stream::ObjectStream;
 
 use crate::{Error, Result};
 
@@ -155,6 +157,15 @@ impl Store {
         match self {
             Store::Local(s) => s.get(key).await,
             Store::S3(s) => s.get(key).await,
+        }
+    }
+
+    /// Reads an object piece by piece; [`Error::NotFound`] if there is none.
+    pub async fn get_stream(&self, key: &str) -> Result<ObjectStream> {
+        check_key(key)?;
+        match self {
+            Store::Local(s) => s.get_stream(key).await,
+            Store::S3(s) => s.get_stream(key).await,
         }
     }
 

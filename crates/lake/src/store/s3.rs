@@ -142,6 +142,26 @@ impl S3Store {
     }
 
     pub(super) async fn get(&self, key: &str) -> Result<Bytes> {
+        let body = self.get_body(key).await?;
+        let body = body.collect().await.map_err(|e| Error::S3 {
+            op: "GetObject (body)",
+            bucket: self.bucket.clone(),
+            key: self.full_key(key),
+            message: e.to_string(),
+        })?;
+        Ok(body.into_bytes())
+    }
+
+    pub(super) async fn get_stream(&self, key: &str) -> Result<super::ObjectStream> {
+        let body = self.get_body(key).await?;
+        Ok(super::ObjectStream::s3(
+            body,
+            self.bucket.clone(),
+            self.full_key(key),
+        ))
+    }
+
+    async fn get_body(&self, key: &str) -> Result<aws_sdk_s3::primitives::ByteStream> {
         let out = self
             .client
             .get_object()
@@ -149,23 +169,14 @@ impl S3Store {
             .key(self.full_key(key))
             .send()
             .await;
-        let out = match out {
-            Ok(o) => o,
-            Err(e) if status(&e) == Some(404) => {
-                return Err(Error::NotFound {
-                    lake: self.url(),
-                    key: key.to_string(),
-                });
-            }
-            Err(e) => return Err(self.err("GetObject", key, e)),
-        };
-        let body = out.body.collect().await.map_err(|e| Error::S3 {
-            op: "GetObject (body)",
-            bucket: self.bucket.clone(),
-            key: self.full_key(key),
-            message: e.to_string(),
-        })?;
-        Ok(body.into_bytes())
+        match out {
+            Ok(o) => Ok(o.body),
+            Err(e) if status(&e) == Some(404) => Err(Error::NotFound {
+                lake: self.url(),
+                key: key.to_string(),
+            }),
+            Err(e) => Err(self.err("GetObject", key, e)),
+        }
     }
 
     pub(super) async fn head(&self, key: &str) -> Result<Option<ObjectInfo>> {
