@@ -238,6 +238,58 @@ pub fn read_parquet_columns(
         .context(|| format!("reading Parquet {what}"))
 }
 
+/// Rows decoded at a time by [`read_parquet_kept`]: whole row groups, at least this many.
+const ROWS_PER_READ: usize = 200_000;
+
+/// The rows of a Parquet file that `keep` keeps (only the named columns), decoded a few
+/// row groups at a time: memory holds one slice of the file's rows and what was kept,
+/// not every row of a table that a filter or a join will mostly drop.
+pub fn read_parquet_kept(
+    bytes: &[u8],
+    what: &str,
+    columns: Option<&[&str]>,
+    keep: &(dyn Fn(DataFrame) -> PolarsResult<DataFrame> + Sync),
+) -> Result<DataFrame> {
+    let columns: Option<Vec<String>> = columns.map(|c| c.iter().map(|s| s.to_string()).collect());
+    let meta = ParquetReader::new(Cursor::new(bytes))
+        .get_metadata()
+        .context(|| format!("reading Parquet {what}"))?
+        .clone();
+    let mut slices = Vec::new();
+    let (mut start, mut len) = (0usize, 0usize);
+    for rg in &meta.row_groups {
+        len += rg.num_rows();
+        if len >= ROWS_PER_READ {
+            slices.push((start, len));
+            start += len;
+            len = 0;
+        }
+    }
+    if len > 0 || slices.is_empty() {
+        slices.push((start, len));
+    }
+    let mut out: Option<DataFrame> = None;
+    for (offset, len) in slices {
+        let mut reader = ParquetReader::new(Cursor::new(bytes))
+            .with_columns(columns.clone())
+            .with_slice(Some((offset, len)));
+        reader.set_metadata(meta.clone());
+        let df = reader
+            .finish()
+            .context(|| format!("reading Parquet {what}"))?;
+        let df = keep(df).context(|| format!("filtering {what}"))?;
+        out = Some(match out {
+            None => df,
+            Some(mut acc) => {
+                acc.vstack_mut(&df).context(|| format!("stacking {what}"))?;
+                acc
+            }
+        });
+    }
+    // At least one slice is always read.
+    Ok(out.unwrap_or_default())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,6 +309,50 @@ mod tests {
         assert_eq!(r, 6.2);
         let mut bad = df!("x" => [1.5f32]).unwrap();
         assert!(write_parquet(&mut bad).is_err());
+    }
+
+    #[test]
+    fn kept_rows_are_read_a_few_row_groups_at_a_time() {
+        let n = 3 * ROWS_PER_READ + 17;
+        let df = df!(
+            "n" => (0..n as i64).collect::<Vec<_>>(),
+            "s" => (0..n).map(|i| if i % 2 == 0 { "even" } else { "odd" }).collect::<Vec<_>>(),
+        )
+        .unwrap();
+        // Row groups of 100,000 rows, as the CSV job writes them.
+        let schema = df.schema().as_ref().clone();
+        let mut buf = Vec::new();
+        let mut w = writer(&mut buf, &schema).unwrap().batched(&schema).unwrap();
+        let encoder = RowGroupEncoder::for_writer(&mut w, &schema);
+        for offset in (0..n).step_by(100_000) {
+            let part = df.slice(offset as i64, 100_000);
+            RowGroupEncoder::append(&mut w, encoder.encode(&part).unwrap()).unwrap();
+        }
+        w.finish().unwrap();
+        let slices = std::sync::atomic::AtomicUsize::new(0);
+        let keep = |d: DataFrame| {
+            slices.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            d.lazy()
+                .filter(col("n").lt(lit(5)).or(col("n").gt_eq(lit(n as i64 - 3))))
+                .collect()
+        };
+        let kept = read_parquet_kept(&buf, "test", Some(&["n"]), &keep).unwrap();
+        let got: Vec<i64> = kept
+            .column("n")
+            .unwrap()
+            .i64()
+            .unwrap()
+            .into_no_null_iter()
+            .collect();
+        let last = n as i64;
+        assert_eq!(got, [0, 1, 2, 3, 4, last - 3, last - 2, last - 1]);
+        assert_eq!(kept.width(), 1);
+        assert!(slices.into_inner() > 1, "read in one go");
+        let mut empty = df.clear();
+        let bytes = write_parquet(&mut empty).unwrap();
+        let none = read_parquet_kept(&bytes, "test", None, &|d| Ok(d)).unwrap();
+        assert_eq!(none.height(), 0);
+        assert_eq!(none.width(), 2);
     }
 
     #[test]

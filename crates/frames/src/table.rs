@@ -6,7 +6,7 @@ use cinelake_catalog::{Catalog, ColumnDef, PartitionDef, TableDef, parquet_table
 use cinelake_lake::Store;
 use polars::prelude::*;
 
-use crate::parquet::{read_parquet_columns, write_parquet};
+use crate::parquet::{read_parquet_columns, read_parquet_kept, write_parquet};
 use crate::types::columns_of;
 use crate::{FramesError, PolarsContext, Result};
 
@@ -248,12 +248,9 @@ async fn read_location(
             continue;
         }
         let bytes = store.get(&obj.key).await?;
-        let df = blocking(|| {
-            let df = read_parquet_columns(&bytes, &obj.key, columns)?;
-            match keep {
-                None => Ok(df),
-                Some(keep) => keep(df).context(|| format!("filtering {}", obj.key)),
-            }
+        let df = blocking(|| match keep {
+            None => read_parquet_columns(&bytes, &obj.key, columns),
+            Some(keep) => read_parquet_kept(&bytes, &obj.key, columns, keep),
         })?;
         out = Some(match out {
             None => df,
