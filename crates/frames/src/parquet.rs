@@ -145,35 +145,28 @@ impl RowGroupEncoder {
     /// `df` as row groups (one per chunk of its columns), encoded and compressed on this
     /// thread. `df`'s chunks must be aligned.
     pub fn encode(&self, df: &DataFrame) -> Result<Vec<EncodedRowGroup>> {
-        let mut groups = Vec::new();
-        for batch in df.iter_chunks(CompatLevel::newest(), false) {
-            if batch.is_empty() {
-                continue;
-            }
-            let mut columns = Vec::new();
-            for (i, array) in batch.columns().iter().enumerate() {
-                columns.extend(self.encode_column(array, i)?);
-            }
-            groups.push(EncodedRowGroup {
-                rows: batch.len() as u64,
-                columns,
-            });
-        }
-        Ok(groups)
+        self.encode_with(df, false)
     }
 
     /// Like [`Self::encode`], the columns of each row group shared out between one
     /// thread per core.
     pub fn encode_parallel(&self, df: &DataFrame) -> Result<Vec<EncodedRowGroup>> {
+        self.encode_with(df, true)
+    }
+
+    fn encode_with(&self, df: &DataFrame, every_core: bool) -> Result<Vec<EncodedRowGroup>> {
         let mut groups = Vec::new();
         for batch in df.iter_chunks(CompatLevel::newest(), false) {
             if batch.is_empty() {
                 continue;
             }
-            let arrays = batch.columns();
-            let numbered: Vec<(usize, &ArrayRef)> = arrays.iter().enumerate().collect();
-            let per_column =
-                crate::parallel::map_ordered(&numbered, |(i, a)| self.encode_column(a, *i));
+            let numbered: Vec<(usize, &ArrayRef)> = batch.columns().iter().enumerate().collect();
+            let encode = |(i, a): &(usize, &ArrayRef)| self.encode_column(a, *i);
+            let per_column = if every_core {
+                crate::parallel::map_ordered(&numbered, encode)
+            } else {
+                numbered.iter().map(encode).collect()
+            };
             let mut columns = Vec::new();
             for r in per_column {
                 columns.extend(r?);

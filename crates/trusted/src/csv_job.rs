@@ -75,7 +75,7 @@ fn encode_batch(
     chunk_rows: usize,
     encoder: &RowGroupEncoder,
 ) -> Result<Vec<Encoded>, TrustedError> {
-    let (chunks, _) = csv_rows::split(&batch.bytes, 0, chunk_rows, batch.first_line);
+    let chunks = csv_rows::split(&batch.bytes, 0, chunk_rows, batch.first_line);
     cinelake_frames::parallel::map_ordered(&chunks, |c| {
         let p = csv_rows::parse(&batch.bytes, *c, kind, key)?;
         Ok(Encoded {

@@ -25,24 +25,17 @@ pub(crate) struct Chunk {
 }
 
 /// Cuts the lines of `bytes` from `offset` into chunks of `rows` lines, numbering them from
-/// `first_line`. Returns the chunks and the number of lines.
-pub(crate) fn split(
-    bytes: &[u8],
-    offset: usize,
-    rows: usize,
-    first_line: u64,
-) -> (Vec<Chunk>, u64) {
+/// `first_line`.
+pub(crate) fn split(bytes: &[u8], offset: usize, rows: usize, first_line: u64) -> Vec<Chunk> {
     let rows = rows.max(1);
     let mut chunks = Vec::new();
     let offset = offset.min(bytes.len());
     let mut start = offset;
     let mut line = first_line;
     let mut in_chunk = 0usize;
-    let mut total = 0u64;
     let mut after_last_break = start;
     for nl in memchr::memchr_iter(b'\n', &bytes[offset..]).map(|i| i + offset) {
         in_chunk += 1;
-        total += 1;
         after_last_break = nl + 1;
         if in_chunk == rows {
             chunks.push(Chunk {
@@ -58,7 +51,6 @@ pub(crate) fn split(
     }
     if after_last_break < bytes.len() {
         // The last line has no line break.
-        total += 1;
         in_chunk += 1;
     }
     if start < bytes.len() {
@@ -69,7 +61,7 @@ pub(crate) fn split(
             lines: in_chunk as u64,
         });
     }
-    (chunks, total)
+    chunks
 }
 
 /// One chunk, typed: the rows kept as a frame in Trusted names and types, and the
@@ -252,7 +244,7 @@ mod tests {
 
     fn lines(text: &str, rows: usize) -> Vec<(String, u64, u64)> {
         let header = text.find('\n').map_or(text.len(), |i| i + 1);
-        let (chunks, _) = split(text.as_bytes(), header, rows, 2);
+        let chunks = split(text.as_bytes(), header, rows, 2);
         chunks
             .iter()
             .map(|c| (text[c.start..c.end].to_string(), c.first_line, c.lines))
@@ -270,20 +262,20 @@ mod tests {
                 ("e".to_string(), 6, 1)
             ]
         );
-        assert_eq!(split(text.as_bytes(), 2, 2, 2).1, 5);
+        let total = |b: &[u8], rows| split(b, 2, rows, 2).iter().map(|c| c.lines).sum::<u64>();
+        assert_eq!(total(text.as_bytes(), 2), 5);
         assert_eq!(lines("h\na\nb\n", 2), [("a\nb\n".to_string(), 2, 2)]);
         assert_eq!(lines("h\na\nb\nc", 5), [("a\nb\nc".to_string(), 2, 3)]);
-        assert_eq!(split(b"h\na\nb\n", 2, 2, 2).1, 2);
-        assert_eq!(split(b"h\na\nb\nc\n", 2, 2, 2).1, 3);
-        assert_eq!(split(b"a\nb", 0, 1, 41).0[1].first_line, 42);
+        assert_eq!(total(b"h\na\nb\n", 2), 2);
+        assert_eq!(total(b"h\na\nb\nc\n", 2), 3);
+        assert_eq!(total(b"h\na\nb\nc\n", 1), 3);
+        assert_eq!(split(b"a\nb", 0, 1, 41)[1].first_line, 42);
     }
 
     #[test]
     fn nothing_to_split_is_no_chunk() {
-        let (chunks, total) = split(b"h\n", 2, 10, 2);
-        assert_eq!((chunks.len(), total), (0, 0));
-        let (chunks, total) = split(b"", 0, 10, 2);
-        assert_eq!((chunks.len(), total), (0, 0));
+        assert!(split(b"h\n", 2, 10, 2).is_empty());
+        assert!(split(b"", 0, 10, 2).is_empty());
     }
 
     #[test]
