@@ -91,7 +91,7 @@ pub async fn dashboard(args: &DashboardArgs) -> anyhow::Result<DashboardReport> 
         .await
         .with_context(|| format!("opening lake {}", args.lake))?;
     let catalog = args.catalog.open(&store).await?;
-    let mut engine = Engine::load(&store, &catalog, &args.catalog.databases()).await?;
+    let mut engine = Engine::load_views(&store, &catalog, &args.catalog.databases()).await?;
     if !engine.tables.iter().any(|t| t == "fact_film") {
         anyhow::bail!(
             "lake {} has no refined tables in catalog database {}: run `cinelake refined` first",
@@ -145,7 +145,8 @@ pub async fn query(args: &QueryArgs) -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("opening lake {}", target.lake))?;
             let catalog = target.catalog.open(&store).await?;
-            let mut engine = Engine::load(&store, &catalog, &dbs).await?;
+            let mut engine =
+                Engine::load_for(&store, &catalog, &dbs, Some(&[args.sql.as_str()])).await?;
             engine.query(&args.sql)?
         }
         EngineKind::Athena => {
@@ -211,7 +212,7 @@ pub async fn views(args: &ViewsArgs) -> anyhow::Result<Vec<String>> {
                 .with_context(|| format!("opening lake {}", target.lake))?;
             let catalog = target.catalog.open(&store).await?;
             // Loading defines every view over the real tables: a view that does not run fails here.
-            let mut engine = Engine::load(&store, &catalog, &dbs).await?;
+            let mut engine = Engine::load_views(&store, &catalog, &dbs).await?;
             for (name, sql) in VIEWS {
                 let rows = engine.query(&format!("SELECT COUNT(*) AS n FROM {name}"))?;
                 let n = rows

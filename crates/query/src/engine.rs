@@ -6,6 +6,8 @@
 use cinelake_catalog::{Catalog, Databases};
 use cinelake_frames::table::read_table;
 use cinelake_lake::Store;
+use std::collections::BTreeSet;
+
 use polars::prelude::*;
 use polars::sql::SQLContext;
 
@@ -14,6 +16,7 @@ use crate::views::{VIEWS, select_of};
 
 pub struct Engine {
     ctx: SQLContext,
+    /// The tables and views registered.
     pub tables: Vec<String>,
 }
 
@@ -24,6 +27,33 @@ impl Engine {
         catalog: &Catalog,
         dbs: &Databases,
     ) -> Result<Engine, QueryError> {
+        Self::load_for(store, catalog, dbs, None).await
+    }
+
+    /// Loads the tables the views read, and defines the views.
+    pub async fn load_views(
+        store: &Store,
+        catalog: &Catalog,
+        dbs: &Databases,
+    ) -> Result<Engine, QueryError> {
+        let reads: Vec<String> = VIEWS
+            .iter()
+            .map(|(name, _)| format!("SELECT * FROM {name}"))
+            .collect();
+        let reads: Vec<&str> = reads.iter().map(String::as_str).collect();
+        Self::load_for(store, catalog, dbs, Some(&reads)).await
+    }
+
+    /// Loads only the tables `sql` reads (through the views it names), or every table
+    /// when `sql` is `None` or cannot be parsed (running it then reports the error).
+    /// A query over the star schema need not hold the Trusted tables: 1.5M rows of them.
+    pub async fn load_for(
+        store: &Store,
+        catalog: &Catalog,
+        dbs: &Databases,
+        sql: Option<&[&str]>,
+    ) -> Result<Engine, QueryError> {
+        let wanted = sql.and_then(names_read);
         let ctx = SQLContext::new();
         let mut tables = Vec::new();
         for (db, prefix) in [(&dbs.refined, ""), (&dbs.trusted, "trusted_")] {
@@ -31,15 +61,19 @@ impl Engine {
                 if def.table_type != "EXTERNAL_TABLE" {
                     continue;
                 }
-                let df = read_table(store, catalog, db, &def.name).await?;
                 let name = format!("{prefix}{}", def.name);
+                if wanted.as_ref().is_some_and(|w| !w.tables.contains(&name)) {
+                    continue;
+                }
+                let df = read_table(store, catalog, db, &def.name).await?;
                 ctx.register(&name, df.lazy());
                 tables.push(name);
             }
         }
         let mut engine = Engine { ctx, tables };
+        // Every view reads fact_film; without it there is no star schema to view yet.
         if engine.tables.iter().any(|t| t == "fact_film") {
-            engine.define_views()?;
+            engine.define_views(wanted.as_ref().map(|w| &w.views))?;
         }
         Ok(engine)
     }
@@ -53,15 +87,20 @@ impl Engine {
             tables.push(name);
         }
         let mut engine = Engine { ctx, tables };
-        engine.define_views()?;
+        engine.define_views(None)?;
         Ok(engine)
     }
 
-    fn define_views(&mut self) -> Result<(), QueryError> {
+    /// Defines the views, in order: all of them, or only those named.
+    fn define_views(&mut self, only: Option<&BTreeSet<String>>) -> Result<(), QueryError> {
         for (name, sql) in VIEWS {
+            if only.is_some_and(|o| !o.contains(*name)) {
+                continue;
+            }
+            let select = select_of(sql);
             let lf = self
                 .ctx
-                .execute(&select_of(sql))
+                .execute(&select)
                 .map_err(|source| QueryError::Sql {
                     context: format!("view {name}"),
                     source,
@@ -80,5 +119,78 @@ impl Engine {
                 context: sql.chars().take(120).collect(),
                 source,
             })
+    }
+}
+
+/// The tables and views a statement names (and the names of its CTEs).
+fn identifiers(sql: &str) -> Option<Vec<String>> {
+    polars::sql::extract_table_identifiers(sql, false, true).ok()
+}
+
+/// What some statements read.
+struct NamesRead {
+    /// Tables, the views' own included (and CTE names, which match no table).
+    tables: BTreeSet<String>,
+    /// Views, the views' own included.
+    views: BTreeSet<String>,
+}
+
+/// What `sqls` read, through the views they name; `None` when a statement cannot be
+/// parsed.
+fn names_read(sqls: &[&str]) -> Option<NamesRead> {
+    let mut read = NamesRead {
+        tables: BTreeSet::new(),
+        views: BTreeSet::new(),
+    };
+    let mut todo: Vec<String> = Vec::new();
+    for sql in sqls {
+        todo.extend(identifiers(sql)?);
+    }
+    while let Some(name) = todo.pop() {
+        if read.tables.contains(&name) || read.views.contains(&name) {
+            continue;
+        }
+        match VIEWS.iter().find(|(v, _)| *v == name) {
+            Some((_, sql)) => {
+                todo.extend(identifiers(&select_of(sql))?);
+                read.views.insert(name);
+            }
+            None => {
+                read.tables.insert(name);
+            }
+        }
+    }
+    Some(read)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_query_reads_the_tables_behind_its_views() {
+        let r = names_read(&["SELECT * FROM v_country_share_best"]).unwrap();
+        assert_eq!(
+            r.views.iter().collect::<Vec<_>>(),
+            ["v_best_films", "v_country_share_best"]
+        );
+        for t in ["fact_film", "bridge_film_country", "dim_country"] {
+            assert!(r.tables.contains(t), "{t} not in {:?}", r.tables);
+        }
+        assert!(
+            !r.tables
+                .iter()
+                .any(|n| n.starts_with("trusted_") || n.starts_with("v_"))
+        );
+        let r = names_read(&[
+            "SELECT COUNT(*) FROM trusted_movies m JOIN dim_film f ON f.film_id = m.title_id",
+        ])
+        .unwrap();
+        assert_eq!(
+            r.tables.into_iter().collect::<Vec<_>>(),
+            ["dim_film", "trusted_movies"]
+        );
+        assert!(r.views.is_empty());
+        assert!(names_read(&["SELEC nonsense"]).is_none());
     }
 }
