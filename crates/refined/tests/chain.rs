@@ -170,6 +170,23 @@ async fn local_chain_twice_then_views() {
             .collect::<Vec<_>>()
     );
 
+    // The views need only the star schema: no Trusted table is loaded for them.
+    let views_only = Engine::load_views(&store, &catalog, &dbs).await.unwrap();
+    assert!(
+        !views_only.tables.iter().any(|t| t.starts_with("trusted_")),
+        "{:?}",
+        views_only.tables
+    );
+    assert_eq!(
+        views_only
+            .tables
+            .iter()
+            .filter(|t| t.starts_with("v_"))
+            .count(),
+        7,
+        "{:?}",
+        views_only.tables
+    );
     let mut engine = Engine::load(&store, &catalog, &dbs).await.unwrap();
     for view in [
         "v_film_country",
