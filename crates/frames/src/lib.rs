@@ -5,6 +5,8 @@
 //! Athena would misread; [`table`] publishes a table atomically (a new version under its
 //! own prefix, then the catalog switched to it) and reads one back through the catalog.
 
+use polars::prelude::DataFrame;
+
 pub mod parallel;
 pub mod parquet;
 pub mod table;
@@ -47,5 +49,44 @@ impl<T> PolarsContext<T> for polars::error::PolarsResult<T> {
             context: what(),
             source,
         })
+    }
+}
+
+/// The rows of `df` at `rows`, in that order; `df` itself, with nothing copied, when that
+/// is every row in order (the usual case when the rows were chosen to drop repeats).
+pub fn take_rows(
+    df: DataFrame,
+    rows: &polars::prelude::IdxCa,
+) -> polars::error::PolarsResult<DataFrame> {
+    let every_row = rows.len() == df.height()
+        && rows
+            .iter()
+            .enumerate()
+            .all(|(i, r)| r.is_some_and(|r| r as usize == i));
+    if every_row { Ok(df) } else { df.take(rows) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use polars::prelude::*;
+
+    #[test]
+    fn take_rows_takes_or_keeps_whole() {
+        let df = df!("n" => [10i64, 20, 30]).unwrap();
+        let pick = |rows: &[IdxSize]| {
+            let rows = IdxCa::from_vec("r".into(), rows.to_vec());
+            let out = take_rows(df.clone(), &rows).unwrap();
+            out.column("n")
+                .unwrap()
+                .i64()
+                .unwrap()
+                .into_no_null_iter()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(pick(&[0, 1, 2]), [10, 20, 30]);
+        assert_eq!(pick(&[2, 0]), [30, 10]);
+        assert_eq!(pick(&[1, 0, 2]), [20, 10, 30]);
+        assert_eq!(pick(&[]), Vec::<i64>::new());
     }
 }

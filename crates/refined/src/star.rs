@@ -96,17 +96,8 @@ pub fn latest_collection(tmdb: DataFrame) -> Result<DataFrame, RefinedError> {
         .and_then(|c| c.idx())
         .context(|| "latest TMDB collection".into())?;
     // Usually one collection with every film once: then every row is kept, in order.
-    let every_row = rows.len() == tmdb.height()
-        && rows
-            .iter()
-            .enumerate()
-            .all(|(i, r)| r.is_some_and(|r| r as usize == i));
-    let mut latest = if every_row {
-        tmdb
-    } else {
-        tmdb.take(rows)
-            .context(|| "latest TMDB collection".into())?
-    };
+    let mut latest =
+        cinelake_frames::take_rows(tmdb, rows).context(|| "latest TMDB collection".into())?;
     let film_id = latest
         .column("imdb_id")
         .context(|| "latest TMDB collection".into())?

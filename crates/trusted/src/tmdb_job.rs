@@ -102,17 +102,8 @@ fn shape(df: DataFrame, what: &str) -> Result<DataFrame, TrustedError> {
         .column("_row")
         .and_then(|c| c.idx())
         .context(|| format!("finding repeated TMDB ids in {what}"))?;
-    let every_row = rows.len() == df.height()
-        && rows
-            .iter()
-            .enumerate()
-            .all(|(i, r)| r.is_some_and(|r| r as usize == i));
-    let df = if every_row {
-        df
-    } else {
-        df.take(rows)
-            .context(|| format!("dropping repeated TMDB ids in {what}"))?
-    };
+    let df = cinelake_frames::take_rows(df, rows)
+        .context(|| format!("dropping repeated TMDB ids in {what}"))?;
     Ok(df
         .lazy()
         .select([
