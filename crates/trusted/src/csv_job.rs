@@ -6,12 +6,12 @@
 //! fail the file on long ones, and typing its text columns afterwards meant a second pass
 //! and a copy of every field.)
 
+use std::sync::Arc;
+
 use cinelake_catalog::Catalog;
 use cinelake_frames::PolarsContext;
 use cinelake_frames::parquet::{EncodedRowGroup, RowGroupEncoder};
 use cinelake_frames::table::{TableSpec, publish_parquet};
-use std::sync::Arc;
-
 use cinelake_lake::layout;
 use cinelake_lake::source::CsvKind;
 use cinelake_lake::{ObjectStream, Store};
