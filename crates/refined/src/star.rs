@@ -551,13 +551,7 @@ mod tests {
             .sort(["film_id"], SortMultipleOptions::default())
             .unwrap();
         assert_eq!(
-            sorted
-                .column("film_id")
-                .unwrap()
-                .str()
-                .unwrap()
-                .iter()
-                .collect::<Vec<_>>(),
+            texts(&sorted, "film_id"),
             [Some("tt1"), Some("tt2"), Some("tt3")]
         );
         assert_eq!(
@@ -570,23 +564,15 @@ mod tests {
                 .collect::<Vec<_>>(),
             [Some(4.0), Some(2.0), Some(5.0)]
         );
-        assert_eq!(
-            sorted.column("dt").unwrap().str().unwrap().get(0),
-            Some("2026-11-01")
-        );
+        assert_eq!(texts(&sorted, "dt")[0], Some("2026-11-01"));
         // One collection, every film once: all rows, in order.
         let one = df!("imdb_id" => ["tt2", "tt1"], "dt" => ["2026-11-01", "2026-11-01"]).unwrap();
         let latest = latest_collection(one).unwrap();
-        assert_eq!(
-            latest
-                .column("film_id")
-                .unwrap()
-                .str()
-                .unwrap()
-                .iter()
-                .collect::<Vec<_>>(),
-            [Some("tt2"), Some("tt1")]
-        );
+        assert_eq!(texts(&latest, "film_id"), [Some("tt2"), Some("tt1")]);
+    }
+
+    fn texts<'a>(df: &'a DataFrame, column: &str) -> Vec<Option<&'a str>> {
+        df.column(column).unwrap().str().unwrap().iter().collect()
     }
 
     fn error(t: &Tables) -> String {
