@@ -80,15 +80,37 @@ def start(state):
     print(f"export CINELAKE_TEST_MOTO=http://127.0.0.1:{moto}")
 
 
+def _alive(pgid):
+    try:
+        os.killpg(pgid, 0)
+        return True
+    except (ProcessLookupError, PermissionError):
+        return False
+
+
 def stop(state):
+    """Stops the servers and waits until they are gone: one still shutting down keeps
+    writing under its data directory, and removing that directory would then race it."""
     pids = state / "pids"
     if not pids.exists():
         return
-    for pid in pids.read_text().split():
+    groups = [int(pid) for pid in pids.read_text().split()]
+    for pgid in groups:
         try:
-            os.killpg(int(pid), signal.SIGTERM)
+            os.killpg(pgid, signal.SIGTERM)
         except (ProcessLookupError, PermissionError):
             pass
+    deadline = time.monotonic() + 10
+    while any(_alive(g) for g in groups) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    for pgid in groups:
+        if _alive(pgid):
+            try:
+                os.killpg(pgid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+    while any(_alive(g) for g in groups) and time.monotonic() < deadline + 5:
+        time.sleep(0.1)
     pids.unlink()
 
 
