@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use aws_config::BehaviorVersion;
 use aws_config::meta::region::RegionProviderChain;
 use aws_sdk_glue::Client;
-use aws_sdk_glue::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_glue::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_glue::types::{
     Column, DatabaseInput, PartitionInput, SerDeInfo, StorageDescriptor, Table, TableInput,
 };
@@ -20,13 +20,13 @@ pub struct GlueCatalog {
 
 fn glue_err<E, R>(op: &'static str, target: impl Into<String>, e: SdkError<E, R>) -> CatalogError
 where
-    E: std::error::Error + 'static,
-    R: std::fmt::Debug,
+    E: std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
 {
     CatalogError::Glue {
         op,
         target: target.into(),
-        message: DisplayErrorContext(&e).to_string(),
+        source: Box::new(e),
     }
 }
 
@@ -34,7 +34,7 @@ fn build_err(op: &'static str, target: &str, e: aws_sdk_glue::error::BuildError)
     CatalogError::Glue {
         op,
         target: target.to_string(),
-        message: e.to_string(),
+        source: Box::new(e),
     }
 }
 
@@ -166,7 +166,7 @@ impl GlueCatalog {
         }
     }
 
-    fn table_input(def: &TableDef, target: &str) -> Result<TableInput> {
+    pub(crate) fn table_input(def: &TableDef, target: &str) -> Result<TableInput> {
         TableInput::builder()
             .name(&def.name)
             .set_description(def.description.clone())
@@ -254,11 +254,7 @@ impl GlueCatalog {
     pub async fn put_partition(&self, db: &str, table: &str, p: &PartitionDef) -> Result<()> {
         let target = format!("{db}.{table} {:?}", p.values);
         let Some(def) = self.get_table(db, table).await? else {
-            return Err(CatalogError::Glue {
-                op: "CreatePartition",
-                target,
-                message: "table not registered".into(),
-            });
+            return Err(CatalogError::NotRegistered { target });
         };
         let input = PartitionInput::builder()
             .set_values(Some(p.values.clone()))
@@ -316,5 +312,80 @@ impl GlueCatalog {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parquet_table;
+
+    /// The table Glue would return for `input`, as GetTable does.
+    fn as_returned(input: &TableInput) -> Table {
+        Table::builder()
+            .name(input.name())
+            .set_description(input.description().map(str::to_string))
+            .set_table_type(input.table_type().map(str::to_string))
+            .set_parameters(input.parameters().cloned())
+            .set_storage_descriptor(input.storage_descriptor().cloned())
+            .set_partition_keys(Some(input.partition_keys().to_vec()))
+            .set_view_original_text(input.view_original_text().map(str::to_string))
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_parquet_table_maps_to_glue_field_for_field_and_back() {
+        let def = parquet_table(
+            "tmdb_movies",
+            "TMDB details",
+            vec![
+                ColumnDef::new("tmdb_id", "bigint"),
+                ColumnDef::new("genres", "array<struct<id:bigint,name:string>>"),
+            ],
+            "s3://lake/Trusted/TMDB/Parquet/Movies/",
+            vec![ColumnDef::new("dt", "string")],
+        );
+        let input = GlueCatalog::table_input(&def, "db.tmdb_movies").unwrap();
+        assert_eq!(input.name(), "tmdb_movies");
+        assert_eq!(input.table_type(), Some("EXTERNAL_TABLE"));
+        let sd = input.storage_descriptor().unwrap();
+        assert_eq!(
+            sd.location(),
+            Some("s3://lake/Trusted/TMDB/Parquet/Movies/")
+        );
+        assert_eq!(
+            sd.columns()
+                .iter()
+                .map(|c| (c.name(), c.r#type().unwrap()))
+                .collect::<Vec<_>>(),
+            [
+                ("tmdb_id", "bigint"),
+                ("genres", "array<struct<id:bigint,name:string>>")
+            ]
+        );
+        assert_eq!(
+            sd.serde_info().unwrap().serialization_library(),
+            Some(crate::table::PARQUET_SERDE)
+        );
+        assert_eq!(input.partition_keys()[0].name(), "dt");
+        assert_eq!(
+            input
+                .parameters()
+                .unwrap()
+                .get("classification")
+                .map(String::as_str),
+            Some("parquet")
+        );
+        assert_eq!(from_table(&as_returned(&input)), def);
+    }
+
+    #[test]
+    fn a_view_keeps_its_type_and_text() {
+        let def = TableDef::view("v_best", "a view", "SELECT 1 AS one");
+        let input = GlueCatalog::table_input(&def, "db.v_best").unwrap();
+        assert_eq!(input.table_type(), Some("VIRTUAL_VIEW"));
+        assert_eq!(input.view_original_text(), Some("SELECT 1 AS one"));
+        assert_eq!(from_table(&as_returned(&input)), def);
     }
 }

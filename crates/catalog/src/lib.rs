@@ -7,11 +7,15 @@
 
 mod glue;
 mod local;
+mod settings;
 mod table;
+pub mod tables;
 
 pub use glue::GlueCatalog;
 pub use local::LocalCatalog;
+pub use settings::CatalogSettings;
 pub use table::{ColumnDef, PartitionDef, TableDef, parquet_table};
+pub use tables::{Databases, Table, Zone};
 
 use cinelake_lake::Store;
 
@@ -19,12 +23,16 @@ use cinelake_lake::Store;
 pub enum CatalogError {
     #[error(transparent)]
     Lake(#[from] cinelake_lake::Error),
-    #[error("Glue {op} {target}: {message}")]
+    /// A Glue call failed; the SDK's error is the source.
+    #[error("Glue {op} {target}: {}", cinelake_lake::error::chain(source.as_ref()))]
     Glue {
         op: &'static str,
         target: String,
-        message: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
+    #[error("{target}: the table is not registered")]
+    NotRegistered { target: String },
     #[error("catalog entry {key} is unreadable: {detail}")]
     BadEntry { key: String, detail: String },
     #[error("unknown catalog {0:?}: expected local or glue")]
@@ -38,22 +46,6 @@ pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
 pub enum Catalog {
     Local(LocalCatalog),
     Glue(GlueCatalog),
-}
-
-/// Database names: `<prefix>_trusted` and `<prefix>_refined`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Databases {
-    pub trusted: String,
-    pub refined: String,
-}
-
-impl Databases {
-    pub fn with_prefix(prefix: &str) -> Self {
-        Databases {
-            trusted: format!("{prefix}_trusted"),
-            refined: format!("{prefix}_refined"),
-        }
-    }
 }
 
 impl Catalog {

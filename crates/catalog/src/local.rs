@@ -2,7 +2,7 @@
 //! JSON object under `_catalog/<database>/<table>.json` in the lake (written atomically).
 
 use bytes::Bytes;
-use cinelake_lake::Store;
+use cinelake_lake::{Store, layout};
 use serde::{Deserialize, Serialize};
 
 use crate::{CatalogError, PartitionDef, Result, TableDef};
@@ -21,7 +21,7 @@ struct Entry {
 }
 
 fn key(db: &str, table: &str) -> String {
-    format!("_catalog/{db}/{table}.json")
+    layout::catalog_key(db, table)
 }
 
 impl LocalCatalog {
@@ -74,7 +74,7 @@ impl LocalCatalog {
 
     pub async fn list_tables(&self, db: &str) -> Result<Vec<TableDef>> {
         let mut out = Vec::new();
-        for obj in self.store.list(&format!("_catalog/{db}/")).await? {
+        for obj in self.store.list(&layout::catalog_prefix(db)).await? {
             let Some(name) = obj
                 .key
                 .rsplit('/')
@@ -109,5 +109,86 @@ impl LocalCatalog {
             .await?
             .map(|e| e.partitions)
             .unwrap_or_default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ColumnDef, parquet_table};
+
+    async fn catalog() -> (tempfile::TempDir, LocalCatalog) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().to_str().unwrap()).await.unwrap();
+        (dir, LocalCatalog::new(store))
+    }
+
+    fn def(name: &str, column_type: &str) -> TableDef {
+        parquet_table(
+            name,
+            "a table",
+            vec![ColumnDef::new("id", column_type)],
+            "file:///lake/Refined/t/v1/",
+            vec![],
+        )
+    }
+
+    #[tokio::test]
+    async fn tables_round_trip_and_replace() {
+        let (dir, c) = catalog().await;
+        assert_eq!(c.get_table("db", "t").await.unwrap(), None);
+        c.put_table("db", &def("t", "bigint")).await.unwrap();
+        c.put_table("db", &def("u", "string")).await.unwrap();
+        c.put_table("other", &def("x", "string")).await.unwrap();
+        assert_eq!(
+            c.get_table("db", "t").await.unwrap(),
+            Some(def("t", "bigint"))
+        );
+        c.put_table("db", &def("t", "int")).await.unwrap();
+        assert_eq!(c.get_table("db", "t").await.unwrap(), Some(def("t", "int")));
+        let mut names: Vec<String> = c
+            .list_tables("db")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|t| t.name)
+            .collect();
+        names.sort();
+        assert_eq!(names, ["t", "u"]);
+        assert!(dir.path().join("_catalog/db/t.json").is_file());
+    }
+
+    #[tokio::test]
+    async fn partitions_are_kept_across_table_updates_and_replaced_by_value() {
+        let (_dir, c) = catalog().await;
+        let part = |dt: &str, v: &str| PartitionDef {
+            values: vec![dt.into()],
+            location: format!("file:///lake/t/dt={dt}/{v}/"),
+        };
+        let err = c.put_partition("db", "t", &part("2026-01-01", "a")).await;
+        assert!(matches!(err, Err(CatalogError::BadEntry { .. })), "{err:?}");
+        c.put_table("db", &def("t", "bigint")).await.unwrap();
+        c.put_partition("db", "t", &part("2026-01-01", "a"))
+            .await
+            .unwrap();
+        c.put_partition("db", "t", &part("2026-02-01", "a"))
+            .await
+            .unwrap();
+        c.put_partition("db", "t", &part("2026-01-01", "b"))
+            .await
+            .unwrap();
+        c.put_table("db", &def("t", "int")).await.unwrap();
+        let mut parts = c.partitions("db", "t").await.unwrap();
+        parts.sort_by(|a, b| a.values.cmp(&b.values));
+        assert_eq!(parts, [part("2026-01-01", "b"), part("2026-02-01", "a")]);
+    }
+
+    #[tokio::test]
+    async fn an_unreadable_entry_is_named() {
+        let (dir, c) = catalog().await;
+        std::fs::create_dir_all(dir.path().join("_catalog/db")).unwrap();
+        std::fs::write(dir.path().join("_catalog/db/t.json"), b"{not json").unwrap();
+        let err = c.get_table("db", "t").await.unwrap_err();
+        assert!(err.to_string().contains("_catalog/db/t.json"), "{err}");
     }
 }

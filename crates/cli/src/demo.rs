@@ -4,11 +4,21 @@
 
 use std::path::PathBuf;
 
+use std::num::NonZeroUsize;
+
 use anyhow::Context;
-use cinelake_jobs::env_args;
+use cinelake_athena::AthenaSettings;
+use cinelake_catalog::CatalogSettings;
+use cinelake_ingest::cli::IngestArgs;
+use cinelake_ingest::{IngestSettings, TmdbSettings};
+use cinelake_lake::settings::LakeSettings;
+use cinelake_query::cli::{DashboardArgs, SqlTarget, ViewsArgs};
+use cinelake_refined::cli::{RefinedArgs, RefinedSettings};
 use cinelake_sample::{SampleSpec, write_dir};
-use cinelake_tmdb::sim::{self, SimConfig};
 use cinelake_tmdb::{Credentials, Secret};
+use cinelake_tmdb_sim::{self as sim, SimConfig};
+use cinelake_trusted::cli::{TrustedArgs, TrustedSettings};
+use cinelake_upload::cli::UploadArgs;
 
 use crate::pipeline::{Stages, Steps};
 
@@ -92,39 +102,37 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<()> {
     let tmdb_url = simulator.base_url();
     println!("\nTMDB simulator listening on {tmdb_url}");
 
-    let local = |extra: &[&str]| -> Vec<String> {
-        let mut v: Vec<String> = ["--lake", &lake, "--catalog", "local"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        v.extend(extra.iter().map(|s| s.to_string()));
-        v
-    };
-    let data_dir = data.to_string_lossy().to_string();
-    let upload = env_args(&["--lake", &lake, "--source-dir", &data_dir].map(String::from))?;
-    let ingest = env_args(
-        &[
-            "--lake",
-            &lake,
-            "--tmdb-url",
-            &tmdb_url,
-            "--rps",
-            "1000",
-            "--concurrency",
-            "32",
-        ]
-        .map(String::from),
-    )?;
-    let out = dashboard.to_string_lossy().to_string();
-
+    let lake_settings = LakeSettings::at(&lake);
+    let catalog = CatalogSettings::local();
+    let mut tmdb = TmdbSettings::new(&tmdb_url);
+    tmdb.rps = 1000.0;
+    tmdb.concurrency = NonZeroUsize::new(32).context("a concurrency of 0")?;
     let stages = Stages {
-        upload: Some(upload),
-        ingest,
+        upload: Some(UploadArgs::new(lake_settings.clone(), &data)),
+        ingest: IngestArgs {
+            settings: IngestSettings::new(lake_settings.clone(), tmdb),
+            json: false,
+        },
         tmdb_credentials: Some(Credentials::ApiKey(Secret::new(DEMO_KEY))),
-        trusted: env_args(&local(&[]))?,
-        refined: env_args(&local(&[]))?,
-        views: env_args(&local(&["--engine", "local"]))?,
-        dashboard: Some(env_args(&local(&["--out", &out]))?),
+        trusted: TrustedArgs {
+            settings: TrustedSettings::new(lake_settings.clone(), catalog.clone()),
+            json: false,
+        },
+        refined: RefinedArgs {
+            settings: RefinedSettings {
+                lake: lake_settings,
+                catalog: catalog.clone(),
+            },
+            json: false,
+        },
+        views: ViewsArgs {
+            target: SqlTarget::for_views(&lake, catalog.clone(), AthenaSettings::default()),
+        },
+        dashboard: Some(DashboardArgs {
+            lake: lake.clone(),
+            catalog,
+            out: dashboard.clone(),
+        }),
     };
     let result = stages.run(&mut steps).await;
     simulator.stop().await;

@@ -9,7 +9,7 @@ mod sim;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use cinelake_lake::telemetry::{self, LogFormat};
+use cinelake_front::telemetry::{self, LogFormat};
 use cinelake_sample::{SampleSpec, write_dir};
 use clap::{Parser, Subcommand};
 

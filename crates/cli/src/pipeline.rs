@@ -4,9 +4,11 @@
 use std::future::Future;
 use std::time::Instant;
 
+use cinelake_catalog::Table;
 use cinelake_ingest::Summary;
 use cinelake_ingest::cli::IngestArgs;
-use cinelake_query::cli::{DashboardArgs, DashboardReport, ViewsArgs};
+use cinelake_query::cli::{DashboardArgs, ViewsArgs};
+use cinelake_query::dashboard::DashboardReport;
 use cinelake_refined::RefinedReport;
 use cinelake_refined::cli::RefinedArgs;
 use cinelake_tmdb::Credentials;
@@ -165,7 +167,7 @@ pub fn describe_trusted(reports: &[TableReport]) -> String {
 pub fn describe_refined(reports: &[RefinedReport]) -> String {
     let fact = reports
         .iter()
-        .find(|r| r.table.rsplit('.').next() == Some("fact_film"))
+        .find(|r| r.table.rsplit('.').next() == Some(Table::FactFilm.name()))
         .map_or(0, |r| r.rows);
     format!("{} tables, fact_film {fact} films", reports.len())
 }

@@ -4,8 +4,14 @@
 
 use std::path::PathBuf;
 
-use cinelake_jobs::env_args;
-use cinelake_query::cli::{DashboardArgs, EngineKind, ViewsArgs};
+use cinelake_athena::AthenaSettings;
+use cinelake_catalog::CatalogSettings;
+use cinelake_front::env::from_env;
+use cinelake_ingest::cli::IngestArgs;
+use cinelake_query::cli::{DashboardArgs, SqlTarget, ViewsArgs};
+use cinelake_refined::cli::RefinedArgs;
+use cinelake_trusted::cli::TrustedArgs;
+use cinelake_upload::cli::UploadArgs;
 
 use crate::pipeline::{Stages, Steps};
 
@@ -23,24 +29,26 @@ pub struct RunArgs {
 }
 
 pub async fn run(args: &RunArgs) -> anyhow::Result<()> {
-    let upload: cinelake_upload::cli::UploadArgs = env_args(&[])?;
-    let mut views: ViewsArgs = env_args(&[])?;
-    views.target.engine = if views.target.catalog.catalog == "glue" {
-        EngineKind::Athena
-    } else {
-        EngineKind::Local
+    let upload: UploadArgs = from_env(&[])?;
+    let catalog: CatalogSettings = from_env(&[])?;
+    let views = ViewsArgs {
+        target: SqlTarget::for_views(
+            &upload.lake.lake,
+            catalog.clone(),
+            from_env::<AthenaSettings>(&[])?,
+        ),
     };
     println!(
         "lake {}, catalog {} ({}_trusted, {}_refined), views on {:?}",
         upload.lake.lake,
-        views.target.catalog.catalog,
-        views.target.catalog.database_prefix,
-        views.target.catalog.database_prefix,
+        catalog.catalog,
+        catalog.database_prefix,
+        catalog.database_prefix,
         views.target.engine
     );
     let dashboard = match &args.dashboard {
         Some(out) => {
-            let mut board: DashboardArgs = env_args(&[])?;
+            let mut board: DashboardArgs = from_env(&[])?;
             board.out = out.clone();
             Some(board)
         }
@@ -48,10 +56,10 @@ pub async fn run(args: &RunArgs) -> anyhow::Result<()> {
     };
     let stages = Stages {
         upload: (!args.skip_upload).then_some(upload),
-        ingest: env_args(&[])?,
+        ingest: from_env::<IngestArgs>(&[])?,
         tmdb_credentials: None,
-        trusted: env_args(&[])?,
-        refined: env_args(&[])?,
+        trusted: from_env::<TrustedArgs>(&[])?,
+        refined: from_env::<RefinedArgs>(&[])?,
         views,
         dashboard,
     };

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
-use cinelake_tmdb::sim::{self, Faults, SimConfig, Source};
+use cinelake_tmdb_sim::{self as sim, Faults, SimConfig, Source};
 
 #[derive(clap::Args)]
 pub struct SimArgs {

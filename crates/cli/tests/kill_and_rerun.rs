@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use cinelake_catalog::{Catalog, Databases};
+use cinelake_catalog::{Catalog, Databases, Table};
 use cinelake_lake::Store;
 use cinelake_query::engine::Engine;
 use polars::prelude::{CsvWriter, SerWriter};
@@ -59,17 +59,6 @@ fn tables(runtime: &tokio::runtime::Runtime, lake: &str) -> BTreeMap<String, Str
             "COUNT(*) AS n, COUNT(DISTINCT tmdb_id) AS ids, SUM(budget) AS budget, SUM(revenue) AS revenue, MIN(title) AS lo, MAX(title) AS hi",
         ),
     ];
-    let refined = [
-        "fact_film",
-        "dim_film",
-        "dim_country",
-        "dim_genre",
-        "dim_language",
-        "dim_date",
-        "bridge_film_country",
-        "bridge_film_genre",
-        "bridge_film_language",
-    ];
     // One engine for every query: loading the tables is the slow part.
     let mut engine = runtime.block_on(async {
         let store = Store::open(lake).await.unwrap();
@@ -79,7 +68,9 @@ fn tables(runtime: &tokio::runtime::Runtime, lake: &str) -> BTreeMap<String, Str
             .unwrap()
     });
     let mut query = |sql: &str| {
-        let mut df = engine.query(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let df = engine.query(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        // List columns (dim_artist's professions) as JSON text, as `query --format csv`.
+        let mut df = cinelake_query::json::flatten_nested(&df).unwrap();
         let mut csv = Vec::new();
         CsvWriter::new(&mut csv).finish(&mut df).unwrap();
         String::from_utf8(csv).unwrap()
@@ -93,17 +84,28 @@ fn tables(runtime: &tokio::runtime::Runtime, lake: &str) -> BTreeMap<String, Str
             )
         })
         .collect();
-    for t in refined {
+    // Every table of the star schema, whole.
+    for t in Table::REFINED {
         out.insert(t.to_string(), query(&format!("SELECT * FROM {t}")));
     }
     out
 }
 
+/// What a kill interrupted.
+struct Killed {
+    /// Files the stage had written under its zone when it was killed.
+    new_files: Vec<PathBuf>,
+    /// Run manifests the stage wrote: a run that finished writes one.
+    new_manifests: Vec<PathBuf>,
+}
+
 /// Starts `cinelake <stage>` and kills it as soon as it has written a new file under
-/// `zone`; returns whether it was killed before finishing.
-fn kill_mid_write(stage: &str, lake: &Path, zone: &str) -> bool {
+/// `zone`.
+fn kill_mid_write(stage: &str, lake: &Path, zone: &str) -> Killed {
     let watched = lake.join(zone);
+    let runs = lake.join("_runs").join(stage);
     let before = files(&watched);
+    let manifests_before = files(&runs);
     let mut child = Command::new(CINELAKE)
         .args([stage, "--lake", lake.to_str().unwrap()])
         .args(if stage == "trusted" {
@@ -125,7 +127,13 @@ fn kill_mid_write(stage: &str, lake: &Path, zone: &str) -> bool {
         if files(&watched).difference(&before).next().is_some() {
             child.kill().unwrap();
             child.wait().unwrap();
-            return true;
+            return Killed {
+                new_files: files(&watched).difference(&before).cloned().collect(),
+                new_manifests: files(&runs)
+                    .difference(&manifests_before)
+                    .cloned()
+                    .collect(),
+            };
         }
         assert!(Instant::now() < deadline, "cinelake {stage} wrote nothing");
         std::thread::sleep(Duration::from_millis(2));
@@ -146,19 +154,21 @@ fn a_kill_mid_write_then_a_rerun_equals_a_clean_run() {
     cinelake(&["refined", "--lake", lake]);
     let clean = tables(&runtime, lake);
     assert!(
-        clean["fact_film"].lines().count() > 100,
+        clean[Table::FactFilm.name()].lines().count() > 100,
         "{}",
-        clean["fact_film"]
+        clean[Table::FactFilm.name()]
     );
 
     // Runs killed while they write each zone.
-    assert!(kill_mid_write("trusted", &lake_dir, "Trusted"));
+    let killed = kill_mid_write("trusted", &lake_dir, "Trusted");
+    assert_landed_mid_write("trusted", &killed);
     assert_eq!(
         tables(&runtime, lake),
         clean,
         "readers see the previous tables after a kill in trusted"
     );
-    assert!(kill_mid_write("refined", &lake_dir, "Refined"));
+    let killed = kill_mid_write("refined", &lake_dir, "Refined");
+    assert_landed_mid_write("refined", &killed);
     assert_eq!(
         tables(&runtime, lake),
         clean,
@@ -168,4 +178,18 @@ fn a_kill_mid_write_then_a_rerun_equals_a_clean_run() {
     cinelake(&["trusted", "--lake", lake, "--chunk-rows", "4000"]);
     cinelake(&["refined", "--lake", lake]);
     assert_eq!(tables(&runtime, lake), clean, "after the rerun");
+}
+
+/// The kill landed while the stage was writing: it had written something, and it had
+/// not finished (a finished run, failed or not, leaves its manifest).
+fn assert_landed_mid_write(stage: &str, killed: &Killed) {
+    assert!(
+        !killed.new_files.is_empty(),
+        "{stage} was killed before it wrote anything"
+    );
+    assert!(
+        killed.new_manifests.is_empty(),
+        "{stage} had finished (manifest {:?}) before the kill",
+        killed.new_manifests
+    );
 }

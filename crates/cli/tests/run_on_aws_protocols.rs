@@ -7,26 +7,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::path::Path;
 
+use cinelake_catalog::Table;
 use cinelake_testkit::{
     ACCESS_KEY, S3Server, SECRET_KEY, athena_client, fresh_bucket, glue_client,
 };
-use cinelake_tmdb::sim::{self, SimConfig};
+use cinelake_tmdb_sim::{self as sim, SimConfig};
 
 mod common;
-
-const REFINED_TABLES: [&str; 11] = [
-    "bridge_film_artist",
-    "bridge_film_country",
-    "bridge_film_genre",
-    "bridge_film_language",
-    "dim_artist",
-    "dim_country",
-    "dim_date",
-    "dim_film",
-    "dim_genre",
-    "dim_language",
-    "fact_film",
-];
 
 fn cinelake(args: &[&str], env: &[(String, String)]) -> String {
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
@@ -200,13 +187,15 @@ fn check_run(snap: &Snapshot, bucket: &str, prefix: &str, data: &Path, date: &st
         .keys()
         .filter_map(|k| k.strip_prefix(&format!("{prefix}_trusted.")))
         .collect();
-    assert_eq!(trusted, BTreeSet::from(["movies", "series", "tmdb_movies"]));
+    assert_eq!(trusted, Table::TRUSTED.iter().map(|t| t.name()).collect());
     let refined: Vec<&str> = snap
         .glue
         .keys()
         .filter_map(|k| k.strip_prefix(&format!("{prefix}_refined.")))
         .collect();
-    assert_eq!(refined, REFINED_TABLES);
+    let mut expected: Vec<&str> = Table::REFINED.iter().map(|t| t.name()).collect();
+    expected.sort();
+    assert_eq!(refined, expected);
     let tmdb = &snap.glue[&format!("{prefix}_trusted.tmdb_movies")];
     assert_eq!(tmdb.partition_keys, ["dt"]);
     assert_eq!(tmdb.partitions.len(), 1, "{:?}", tmdb.partitions);

@@ -2,7 +2,9 @@
 //! switched to it, so a reader sees the old table or the new one, never a mix or an
 //! empty table; a crash before the switch leaves the previous version in place.
 
-use cinelake_catalog::{Catalog, ColumnDef, PartitionDef, TableDef, parquet_table};
+use cinelake_catalog::{
+    Catalog, ColumnDef, Databases, PartitionDef, Table, TableDef, parquet_table,
+};
 use cinelake_lake::Store;
 use polars::prelude::*;
 
@@ -23,6 +25,18 @@ pub struct TableSpec {
     pub description: String,
     /// The table's key prefix, ending in `/` (e.g. `Refined/fact_film/`).
     pub prefix: String,
+}
+
+impl TableSpec {
+    /// One of cinelake's own tables, in its database and at its prefix.
+    pub fn of(table: Table, dbs: &Databases) -> Self {
+        TableSpec {
+            db: table.database(dbs).to_string(),
+            name: table.name().to_string(),
+            description: table.description().to_string(),
+            prefix: table.prefix(),
+        }
+    }
 }
 
 /// What a publish wrote.

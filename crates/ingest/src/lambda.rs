@@ -6,11 +6,11 @@ use std::time::{Duration, Instant, SystemTime};
 
 use cinelake_lake::Store;
 use cinelake_lake::layout::ProcessingDate;
-use cinelake_lake::manifest::new_run_id;
 use cinelake_tmdb::TmdbClient;
 use serde::Deserialize;
 
-use crate::{IngestOptions, Selection, Summary, ingest};
+use crate::settings::{IngestSettings, resolve_credentials};
+use crate::{Summary, ingest};
 
 /// What an invocation may override; every field is optional, and unknown fields (an
 /// EventBridge envelope) are ignored.
@@ -30,13 +30,29 @@ pub struct IngestEvent {
 pub struct Handler {
     pub store: Store,
     pub client: TmdbClient,
-    pub selection: Selection,
-    pub concurrency: usize,
+    /// The function's settings (its environment); an event overrides some per invocation.
+    pub settings: IngestSettings,
     /// Time kept free before the deadline for the last commits and the manifest (at
     /// most a quarter of the invocation's time).
     pub margin: Duration,
-    /// How long a lease lasts unless renewed (a killed invocation blocks others this long).
-    pub lease_ttl: chrono::Duration,
+}
+
+impl Handler {
+    /// The handler of a function configured by `settings`: the lake opened and the
+    /// TMDB client made once, for every invocation of this instance.
+    pub async fn new(
+        settings: IngestSettings,
+        margin: Duration,
+    ) -> Result<Self, crate::IngestError> {
+        let store = settings.lake.open().await?;
+        let client = settings.tmdb.client(resolve_credentials().await?)?;
+        Ok(Handler {
+            store,
+            client,
+            settings,
+            margin,
+        })
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -66,19 +82,19 @@ impl Handler {
                 })
                 .transpose()
         };
-        let date = ProcessingDate::or_today(parse("date", &event.date)?);
-        let mut opts = IngestOptions::new(&new_run_id(), date);
-        opts.source_date = parse("source_date", &event.source_date)?;
-        opts.max_ids = event.max_ids;
-        opts.concurrency = self.concurrency;
-        opts.selection = Selection {
-            genres: event
-                .genres
-                .clone()
-                .unwrap_or_else(|| self.selection.genres.clone()),
-            min_year: event.min_year.or(self.selection.min_year),
-            max_year: event.max_year.or(self.selection.max_year),
-        };
+        let mut opts = self.settings.options();
+        if let Some(date) = parse("date", &event.date)? {
+            opts.date = date;
+        }
+        if let Some(date) = parse("source_date", &event.source_date)? {
+            opts.source_date = Some(date);
+        }
+        opts.max_ids = event.max_ids.or(opts.max_ids);
+        if let Some(genres) = &event.genres {
+            opts.selection.genres = genres.clone();
+        }
+        opts.selection.min_year = event.min_year.or(opts.selection.min_year);
+        opts.selection.max_year = event.max_year.or(opts.selection.max_year);
         let total = deadline
             .duration_since(SystemTime::now())
             .unwrap_or(Duration::ZERO);
@@ -88,7 +104,6 @@ impl Handler {
         opts.stop_at = Some(Instant::now() + left);
         // In-flight requests get half the margin; the other half is for the last commit.
         opts.hard_stop = Some(Instant::now() + left + margin / 2);
-        opts.lease_ttl = self.lease_ttl;
         tracing::info!(run_id = %opts.run_id, invocation_secs = total.as_secs(), working_secs = left.as_secs(), "invocation");
         Ok(ingest(&self.store, &self.client, &opts).await?)
     }

@@ -9,11 +9,13 @@ pub mod cli;
 pub mod lambda;
 pub mod lease;
 pub mod run;
-pub mod select;
+pub mod selection;
+pub mod settings;
 pub mod state;
 
+pub use cinelake_rules::Selection;
 pub use run::{IngestOptions, Stop, Summary, ingest};
-pub use select::Selection;
+pub use settings::{IngestSettings, TmdbSettings, resolve_credentials};
 
 pub const STAGE: &str = "tmdb-ingest";
 
@@ -28,8 +30,18 @@ pub enum IngestError {
     #[error("no movies.csv to select films from in {lake}: {detail}")]
     NoSource { lake: String, detail: String },
 
-    #[error("reading the Raw movies file: {detail}")]
-    BadSource { detail: String },
+    #[error(transparent)]
+    Rules(#[from] cinelake_rules::RulesError),
+
+    #[error("reading SSM parameter {parameter}: {}", cinelake_lake::error::chain(source.as_ref()))]
+    Ssm {
+        parameter: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+
+    #[error("SSM parameter {parameter} is empty")]
+    EmptySecret { parameter: String },
 
     #[error("ingestion state {key} is unreadable: {detail}")]
     BadState { key: String, detail: String },

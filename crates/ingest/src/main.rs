@@ -1,7 +1,7 @@
 //! `cinelake-ingest`: stage 2 on the command line.
 
+use cinelake_front::telemetry::{self, LogFormat};
 use cinelake_ingest::cli::{IngestArgs, execute};
-use cinelake_lake::telemetry::{self, LogFormat};
 use clap::Parser;
 
 #[derive(Parser)]

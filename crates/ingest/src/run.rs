@@ -2,6 +2,7 @@
 //! one rate limit, and commit every 100 records as a Raw file plus a checkpoint segment.
 
 use std::collections::BTreeMap;
+use std::num::NonZeroUsize;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -11,9 +12,12 @@ use cinelake_lake::manifest::{Entry, RunRecorder};
 use cinelake_tmdb::{Lookup, RawRecord, TmdbClient, TmdbError};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
+use tracing::Instrument;
 
 use crate::lease::{Acquired, Lease};
-use crate::select::{Selection, latest_movies_key, select};
+use cinelake_rules::{Selection, select};
+
+use crate::selection::latest_movies_key;
 use crate::state::{self, Segment};
 use crate::{IngestError, STAGE};
 
@@ -35,7 +39,7 @@ pub struct IngestOptions {
     /// Abandon requests still in flight at this instant (default: 20 s after `stop_at`).
     pub hard_stop: Option<Instant>,
     /// Requests in flight at once.
-    pub concurrency: usize,
+    pub concurrency: NonZeroUsize,
     pub lease_ttl: chrono::Duration,
     /// Called with (settled so far, to do) as the run goes, for a progress bar.
     pub progress: Option<std::sync::Arc<dyn Fn(u64, u64) + Send + Sync>>,
@@ -62,7 +66,7 @@ impl IngestOptions {
             max_ids: None,
             stop_at: None,
             hard_stop: None,
-            concurrency: 16,
+            concurrency: NonZeroUsize::new(16).expect("16 is not zero"),
             lease_ttl: chrono::Duration::minutes(2),
             progress: None,
         }
@@ -226,7 +230,17 @@ impl Committer<'_> {
 }
 
 /// Runs one ingestion. `Ok` with [`Stop::Busy`] when another run holds the lease.
+/// Every log line of the run carries its stage and run id.
 pub async fn ingest(
+    store: &Store,
+    client: &TmdbClient,
+    opts: &IngestOptions,
+) -> Result<Summary, IngestError> {
+    let span = tracing::info_span!("run", stage = STAGE, run_id = %opts.run_id);
+    ingest_in_span(store, client, opts).instrument(span).await
+}
+
+async fn ingest_in_span(
     store: &Store,
     client: &TmdbClient,
     opts: &IngestOptions,
@@ -305,6 +319,51 @@ async fn work(
 ) -> Result<(), IngestError> {
     let loaded = state::load(store).await?;
     let mut st = loaded.state;
+    let due = due_films(store, opts, &st, recorder).await?;
+    summary.selected = due.selected.len() as u64;
+    let mut committer = Committer {
+        store,
+        lease,
+        renewed: Instant::now(),
+        opts,
+        seq: 0,
+        files: 0,
+        segment_keys: loaded.segment_keys,
+        recorder,
+    };
+    let mut ended = fetch_loop(client, opts, due.pending, &mut committer, &mut st, summary).await;
+    if let Some(LoopError::Store(e)) = ended.error {
+        return Err(e);
+    }
+    // Whatever was fetched is stored, even when TMDB ends the run.
+    committer.commit(&mut ended.batch, &mut st).await?;
+    summary.files = committer.files;
+    summary.remaining = due.selected.iter().filter(|id| !st.settled(id)).count() as u64;
+    if let Some(LoopError::Tmdb(e)) = ended.error {
+        return Err(e.into());
+    }
+    state::compact(store, &st, &committer.segment_keys).await?;
+    summary.stop = stop_reason(ended.deadline_hit, due.limited);
+    Ok(())
+}
+
+/// The films this run has to fetch.
+struct Due {
+    /// Every film of interest in the source file.
+    selected: std::collections::BTreeSet<String>,
+    /// Those not settled yet (with their TMDB id when known), at most `max_ids`.
+    pending: Vec<(String, Option<u64>)>,
+    /// Whether `max_ids` left some out.
+    limited: bool,
+}
+
+/// Selects the films of interest from the source file and keeps those not settled.
+async fn due_films(
+    store: &Store,
+    opts: &IngestOptions,
+    st: &state::State,
+    recorder: &mut RunRecorder,
+) -> Result<Due, IngestError> {
     let source_key = latest_movies_key(store, opts.source_date).await?;
     let source = store.get(&source_key).await?;
     let selected = select(&source, &opts.selection)?;
@@ -316,7 +375,6 @@ async fn work(
         sha256: None,
         note: Some(format!("{} ids selected", selected.ids.len())),
     });
-    summary.selected = selected.ids.len() as u64;
     let mut pending: Vec<(String, Option<u64>)> = selected
         .ids
         .iter()
@@ -327,19 +385,42 @@ async fn work(
     if let Some(m) = opts.max_ids {
         pending.truncate(m);
     }
-    let todo = pending.len() as u64;
-    tracing::info!(source = %source_key, selected = summary.selected, to_fetch = todo, "selected films");
+    tracing::info!(source = %source_key, selected = selected.ids.len(), to_fetch = pending.len(), "selected films");
+    Ok(Due {
+        selected: selected.ids,
+        pending,
+        limited,
+    })
+}
 
-    let mut committer = Committer {
-        store,
-        lease,
-        renewed: Instant::now(),
-        opts,
-        seq: 0,
-        files: 0,
-        segment_keys: loaded.segment_keys,
-        recorder,
-    };
+/// How the fetch loop ended.
+struct LoopEnd {
+    /// What was fetched since the last commit.
+    batch: Batch,
+    /// The stop came (soft or hard) before every film was fetched.
+    deadline_hit: bool,
+    error: Option<LoopError>,
+}
+
+/// What ends a fetch loop early.
+enum LoopError {
+    /// A TMDB answer no retry can mend (e.g. a refused key): what was fetched is stored.
+    Tmdb(TmdbError),
+    /// Storing failed (or the lease was lost): nothing more is written.
+    Store(IngestError),
+}
+
+/// Fetches `pending` concurrently under the client's rate limit, committing every
+/// [`RECORDS_PER_FILE`] records, until done, the stop instant, or a fatal error.
+async fn fetch_loop(
+    client: &TmdbClient,
+    opts: &IngestOptions,
+    pending: Vec<(String, Option<u64>)>,
+    committer: &mut Committer<'_>,
+    st: &mut state::State,
+    summary: &mut Summary,
+) -> LoopEnd {
+    let todo = pending.len() as u64;
     let stop_at = opts.stop_at;
     let deadline_hit = std::sync::atomic::AtomicBool::new(false);
     let mut results = futures_util::stream::iter(pending)
@@ -351,11 +432,11 @@ async fn work(
             std::future::ready(go)
         })
         .map(|(imdb, known)| fetch_one(client, imdb, known))
-        .buffer_unordered(opts.concurrency.max(1));
+        .buffer_unordered(opts.concurrency.get());
 
     let mut batch = Batch::default();
     let mut done = 0u64;
-    let mut fatal: Option<TmdbError> = None;
+    let mut error: Option<LoopError> = None;
     // In-flight requests may outlive the soft stop by up to a request's retries; the
     // hard stop (a little later) abandons them unrecorded, to be fetched next time.
     let hard_stop = opts
@@ -387,41 +468,44 @@ async fn work(
                 }
                 batch.segment.not_found.insert(imdb);
             }
-            Outcome::Failed { imdb, error } => {
-                if error.is_fatal() {
-                    fatal = Some(error);
+            Outcome::Failed { imdb, error: e } => {
+                if e.is_fatal() {
+                    error = Some(LoopError::Tmdb(e));
                     break;
                 }
                 summary.failed += 1;
-                tracing::warn!(imdb_id = %imdb, error = %error, "film not fetched this run; it stays pending");
+                tracing::warn!(imdb_id = %imdb, error = %e, "film not fetched this run; it stays pending");
             }
         }
-        if batch.records.len() >= RECORDS_PER_FILE {
-            committer.commit(&mut batch, &mut st).await?;
+        let kept = if batch.records.len() >= RECORDS_PER_FILE {
+            committer.commit(&mut batch, st).await
         } else {
-            committer.keep_lease().await?;
+            committer.keep_lease().await
+        };
+        if let Err(e) = kept {
+            error = Some(LoopError::Store(e));
+            break;
         }
         if let Some(p) = &opts.progress {
             p(done, todo);
         }
     }
-    drop(results);
-    // Whatever was fetched is stored, even when the run stops on an error.
-    committer.commit(&mut batch, &mut st).await?;
-    summary.files = committer.files;
-    summary.remaining = selected.ids.iter().filter(|id| !st.settled(id)).count() as u64;
-    if let Some(e) = fatal {
-        return Err(e.into());
+    LoopEnd {
+        batch,
+        deadline_hit: deadline_hit.load(std::sync::atomic::Ordering::Relaxed),
+        error,
     }
-    state::compact(store, &st, &committer.segment_keys).await?;
-    summary.stop = if deadline_hit.load(std::sync::atomic::Ordering::Relaxed) {
+}
+
+/// Why a run that did not fail ended.
+fn stop_reason(deadline_hit: bool, limited: bool) -> Stop {
+    if deadline_hit {
         Stop::Deadline
     } else if limited {
         Stop::Limit
     } else {
         Stop::Complete
-    };
-    Ok(())
+    }
 }
 
 /// Ids per Raw file, for tests and checks: every record of every Raw TMDB file.

@@ -6,12 +6,12 @@ mod common;
 use std::time::Duration;
 
 use cinelake_ingest::{IngestOptions, Stop, ingest};
-use cinelake_tmdb::sim::Faults;
+use cinelake_tmdb_sim::Faults;
 use common::*;
 
 fn options(run: &str) -> IngestOptions {
     let mut o = IngestOptions::new(run, date());
-    o.concurrency = 16;
+    o.concurrency = std::num::NonZeroUsize::new(16).unwrap();
     o
 }
 

@@ -7,10 +7,11 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
 use cinelake_ingest::lambda::{Handler, IngestEvent};
-use cinelake_ingest::{IngestOptions, Selection, Stop, ingest};
+use cinelake_ingest::{IngestOptions, IngestSettings, Stop, TmdbSettings, ingest};
 use cinelake_lake::Store;
+use cinelake_lake::settings::LakeSettings;
 use cinelake_testkit::{S3Server, s3_lake};
-use cinelake_tmdb::sim::{Faults, SimConfig};
+use cinelake_tmdb_sim::{Faults, SimConfig};
 use common::*;
 
 fn binary(lake: &str, sim_url: &str, key: &str, extra: &[&str]) -> Command {
@@ -179,13 +180,17 @@ async fn lambda_handler_stops_before_its_deadline_and_the_next_call_finishes() {
         ..Faults::default()
     }))
     .await;
+    let mut settings = IngestSettings::new(
+        LakeSettings::at(&store.url()),
+        TmdbSettings::new(&sim.base_url()),
+    );
+    settings.tmdb.concurrency = std::num::NonZeroUsize::new(8).unwrap();
+    settings.lease_secs = std::num::NonZeroU64::new(60).unwrap();
     let handler = Handler {
         store: store.clone(),
         client: client(&sim.base_url(), KEY, 60.0, Duration::from_secs(2)),
-        selection: Selection::default(),
-        concurrency: 8,
+        settings,
         margin: Duration::from_millis(500),
-        lease_ttl: chrono::Duration::minutes(1),
     };
     let event: IngestEvent = serde_json::from_str(
         r#"{"version":"0","detail-type":"Scheduled Event","date":"2026-11-01"}"#,
@@ -259,14 +264,12 @@ async fn the_same_ingestion_on_s3_and_on_disk() {
 }
 
 #[tokio::test]
+#[ignore = "needs the real sample data: set CINELAKE_SAMPLES (scripts/test runs it with --include-ignored when the samples are there)"]
 async fn replayed_real_answers_are_stored_unchanged() {
-    let Some(samples) = cinelake_testkit::samples_dir() else {
-        eprintln!("skipped: CINELAKE_SAMPLES is not set");
-        return;
-    };
+    let samples = cinelake_testkit::samples_dir();
     let config = SimConfig::replay(KEY, &samples.join("tmdb")).unwrap();
     let replayed = match &config.source {
-        cinelake_tmdb::sim::Source::Replay(r) => r.clone(),
+        cinelake_tmdb_sim::Source::Replay(r) => r.clone(),
         _ => unreachable!(),
     };
     let ids: Vec<String> = replayed.imdb_ids().map(str::to_string).collect();

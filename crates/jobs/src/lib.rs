@@ -1,22 +1,36 @@
 //! The transform jobs behind one entry point, for the Lambda (and the Step Functions
 //! state machine that orders them): `{"job": "trusted"}`, `{"job": "refined"}`,
-//! `{"job": "views"}`. Each job reads its configuration from the environment, exactly
-//! as the CLI does (`.env.example`), so the Lambda and `cinelake` cannot drift apart.
+//! `{"job": "views"}`. The function reads its settings from the environment once per
+//! cold start, with the same flags' variables as the CLI (`.env.example`), and each job
+//! calls its stage's library: the Lambda and `cinelake` cannot drift apart.
 
-use clap::{Args, Parser};
+use cinelake_athena::AthenaSettings;
+use cinelake_catalog::Catalog;
+use cinelake_lake::Store;
+use cinelake_lake::layout::ProcessingDate;
+use cinelake_query::cli::SqlTarget;
+use cinelake_refined::cli::RefinedSettings;
+use cinelake_trusted::cli::TrustedSettings;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use cinelake_query::cli::{EngineKind, ViewsArgs};
-use cinelake_refined::cli::RefinedArgs;
-use cinelake_trusted::cli::TrustedArgs;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Job {
     Trusted,
     Refined,
     Views,
+}
+
+impl Job {
+    /// The error name a failed job returns, which the state machine catches.
+    pub fn error_name(self) -> &'static str {
+        match self {
+            Job::Trusted => "TrustedJobFailed",
+            Job::Refined => "RefinedJobFailed",
+            Job::Views => "ViewsJobFailed",
+        }
+    }
 }
 
 /// The invocation's event; unknown fields (a Step Functions envelope) are ignored.
@@ -28,48 +42,119 @@ pub struct JobEvent {
     pub date: Option<String>,
 }
 
-#[derive(Parser)]
-#[command(no_binary_name = true)]
-struct FromEnv<T: Args> {
-    #[command(flatten)]
-    args: T,
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error("invalid event field date: {0:?} is not a YYYY-MM-DD date")]
+    BadDate(String),
+    #[error(transparent)]
+    Trusted(#[from] cinelake_trusted::TrustedError),
+    #[error(transparent)]
+    Refined(#[from] cinelake_refined::RefinedError),
+    #[error(transparent)]
+    Query(#[from] cinelake_query::QueryError),
 }
 
-/// Options of type `T` from the environment and the given flags.
-pub fn env_args<T: Args>(flags: &[String]) -> anyhow::Result<T> {
-    Ok(FromEnv::<T>::try_parse_from(flags)?.args)
+/// The function's settings, read from its environment at a cold start.
+#[derive(Debug, Clone)]
+pub struct JobsSettings {
+    pub trusted: TrustedSettings,
+    pub refined: RefinedSettings,
+    pub athena: AthenaSettings,
 }
 
-/// Runs one job and returns its report as JSON. (The jobs' futures are boxed: nested,
-/// they are too deep for the compiler's layout computation.)
-pub async fn run(event: &JobEvent) -> anyhow::Result<Value> {
-    let mut flags = Vec::new();
-    if let Some(d) = &event.date {
-        flags.extend(["--date".to_string(), d.clone()]);
+impl JobsSettings {
+    pub fn from_env() -> Result<Self, clap::Error> {
+        use cinelake_front::env::from_env;
+        Ok(JobsSettings {
+            trusted: from_env(&[])?,
+            refined: from_env(&[])?,
+            athena: from_env(&[])?,
+        })
     }
-    Ok(match event.job {
-        Job::Trusted => {
-            let args: TrustedArgs = env_args(&flags)?;
-            let reports = Box::pin(cinelake_trusted::cli::execute(&args)).await?;
-            json!({"job": "trusted", "tables": reports})
-        }
-        Job::Refined => {
-            let args: RefinedArgs = env_args(&flags)?;
-            let reports = Box::pin(cinelake_refined::cli::execute(&args)).await?;
-            json!({"job": "refined", "tables": reports})
-        }
-        Job::Views => {
-            let mut args: ViewsArgs = env_args(&[])?;
-            // Views live where the tables are: Athena over Glue, or the local catalog.
-            args.target.engine = if args.target.catalog.catalog == "glue" {
-                EngineKind::Athena
-            } else {
-                EngineKind::Local
-            };
-            let views = Box::pin(cinelake_query::cli::views(&args)).await?;
-            json!({"job": "views", "views": views})
-        }
-    })
+}
+
+/// Everything an invocation needs, built once per cold start.
+pub struct Handler {
+    settings: JobsSettings,
+    store: Store,
+    catalog: Catalog,
+}
+
+impl Handler {
+    /// Opens the lake and the catalog the settings name.
+    pub async fn new(settings: JobsSettings) -> anyhow::Result<Self> {
+        let store = settings.trusted.lake.open().await?;
+        let catalog = settings.trusted.catalog.open(&store).await?;
+        Ok(Handler {
+            settings,
+            store,
+            catalog,
+        })
+    }
+
+    /// Runs one job and returns its report as JSON. (The jobs' futures are boxed:
+    /// nested, they are too deep for the compiler's layout computation.)
+    pub async fn handle(&self, event: &JobEvent) -> Result<Value, JobError> {
+        let date = event
+            .date
+            .as_deref()
+            .map(|d| {
+                d.parse::<ProcessingDate>()
+                    .map_err(|_| JobError::BadDate(d.to_string()))
+            })
+            .transpose()?;
+        Ok(match event.job {
+            Job::Trusted => {
+                let mut settings = self.settings.trusted.clone();
+                settings.lake.date = date.or(settings.lake.date);
+                let reports = Box::pin(cinelake_trusted::run(
+                    &self.store,
+                    &self.catalog,
+                    &settings.options(),
+                ))
+                .await?;
+                json!({"job": "trusted", "tables": reports})
+            }
+            Job::Refined => {
+                let mut settings = self.settings.refined.clone();
+                settings.lake.date = date.or(settings.lake.date);
+                let reports = Box::pin(cinelake_refined::run(
+                    &self.store,
+                    &self.catalog,
+                    &settings.options(),
+                ))
+                .await?;
+                json!({"job": "refined", "tables": reports})
+            }
+            Job::Views => {
+                // Views live where the tables are: Athena over Glue, or the local catalog.
+                let catalog = &self.settings.refined.catalog;
+                let target = SqlTarget::for_views(
+                    &self.settings.refined.lake.lake,
+                    catalog.clone(),
+                    self.settings.athena.clone(),
+                );
+                let dbs = catalog.databases();
+                let views = match target.engine {
+                    cinelake_query::cli::EngineKind::Athena => {
+                        let athena = cinelake_athena::Athena::connect(
+                            self.settings.athena.config(&dbs.refined),
+                        )
+                        .await;
+                        Box::pin(cinelake_query::views::create_in_athena(&athena)).await?
+                    }
+                    cinelake_query::cli::EngineKind::Local => Box::pin(
+                        cinelake_query::views::create_local(&self.store, &self.catalog, &dbs),
+                    )
+                    .await?
+                    .into_iter()
+                    .map(|(name, _)| name)
+                    .collect(),
+                };
+                json!({"job": "views", "views": views})
+            }
+        })
+    }
 }
 
 #[cfg(test)]
@@ -88,15 +173,33 @@ mod tests {
 
     #[test]
     fn flags_reach_the_stage_options() {
-        let args: TrustedArgs = env_args(&[
-            "--date".into(),
-            "2026-11-01".into(),
-            "--lake".into(),
-            "s3://b".into(),
+        let settings: TrustedSettings = cinelake_front::env::from_env(&[
+            "--date",
+            "2026-11-01",
+            "--lake",
+            "s3://b",
+            "--only",
+            "movies,tmdb",
         ])
         .unwrap();
-        assert_eq!(args.lake.lake, "s3://b");
-        assert_eq!(args.lake.processing_date().to_string(), "2026-11-01");
-        assert!(env_args::<TrustedArgs>(&["--date".into(), "1st May".into()]).is_err());
+        assert_eq!(settings.lake.lake, "s3://b");
+        let opts = settings.options();
+        assert_eq!(opts.date.to_string(), "2026-11-01");
+        assert_eq!(
+            opts.only,
+            [
+                cinelake_trusted::TrustedJob::Movies,
+                cinelake_trusted::TrustedJob::Tmdb
+            ]
+        );
+        assert!(cinelake_front::env::from_env::<TrustedSettings>(&["--date", "1st May"]).is_err());
+        assert!(cinelake_front::env::from_env::<TrustedSettings>(&["--only", "gold"]).is_err());
+        assert!(cinelake_front::env::from_env::<TrustedSettings>(&["--chunk-rows", "0"]).is_err());
+    }
+
+    #[test]
+    fn each_job_fails_under_its_own_name() {
+        assert_eq!(Job::Trusted.error_name(), "TrustedJobFailed");
+        assert_eq!(Job::Views.error_name(), "ViewsJobFailed");
     }
 }

@@ -23,12 +23,15 @@ pub enum Error {
         source: std::io::Error,
     },
 
-    #[error("S3 {op} s3://{bucket}/{key}: {message}")]
+    /// An S3 call failed; the SDK's error (with the service's code and message) is the
+    /// source.
+    #[error("S3 {op} s3://{bucket}/{key}: {}", chain(source.as_ref()))]
     S3 {
         op: &'static str,
         bucket: String,
         key: String,
-        message: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
 
     #[error("{key}: upload not verified: {reason}")]
@@ -60,4 +63,20 @@ impl Error {
     pub fn is_not_found(&self) -> bool {
         matches!(self, Error::NotFound { .. })
     }
+}
+
+/// An error and its causes on one line, each cause shown once even when a message
+/// already quotes its source.
+pub fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut cause = err.source();
+    while let Some(c) = cause {
+        let msg = c.to_string();
+        if !text.contains(&msg) {
+            text.push_str(": ");
+            text.push_str(&msg);
+        }
+        cause = c.source();
+    }
+    text
 }

@@ -13,6 +13,7 @@ pub const RAW: &str = "Raw";
 pub const TRUSTED: &str = "Trusted";
 pub const REFINED: &str = "Refined";
 pub const RUNS: &str = "_runs";
+pub const CATALOG: &str = "_catalog";
 
 /// The processing date a run files its outputs under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -152,6 +153,16 @@ pub fn run_manifest_key(stage: &str, run_id: &str) -> String {
     format!("{RUNS}/{stage}/{run_id}.json")
 }
 
+/// `_catalog/<database>/`: the local catalog's entries of one database.
+pub fn catalog_prefix(database: &str) -> String {
+    format!("{CATALOG}/{database}/")
+}
+
+/// `_catalog/<database>/<table>.json`: one table's entry in the local catalog.
+pub fn catalog_key(database: &str, table: &str) -> String {
+    format!("{}{table}.json", catalog_prefix(database))
+}
+
 fn parse_date_path(date_path: &str) -> Option<ProcessingDate> {
     let mut parts = date_path.split('/');
     let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
@@ -228,6 +239,8 @@ mod tests {
         assert_eq!(refined_prefix("fact_film"), "Refined/fact_film/");
         assert_eq!(run_manifest_key("upload", "abc"), "_runs/upload/abc.json");
         assert_eq!(raw_tmdb_state_key("done.json"), "Raw/TMDB/_state/done.json");
+        assert_eq!(catalog_key("db", "t"), "_catalog/db/t.json");
+        assert_eq!(catalog_prefix("db"), "_catalog/db/");
     }
 
     #[test]

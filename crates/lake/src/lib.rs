@@ -5,15 +5,13 @@
 //! only place that spells a key of the zone layout, because analysts and IAM policies
 //! depend on those keys. [`source`] holds the contract of the two IMDb-derived CSV files.
 
-pub mod config;
 pub mod error;
 pub mod layout;
 pub mod manifest;
-pub mod progress;
 pub mod raw;
+pub mod settings;
 pub mod source;
 pub mod store;
-pub mod telemetry;
 
 pub use error::{Error, Result};
 pub use store::{ObjectInfo, ObjectStream, PutFileOptions, PutFileOutcome, Store};

@@ -1,24 +1,14 @@
-//! `cinelake query` and `cinelake views`.
+//! The command-line face of the query stage: `cinelake query`, `cinelake views` and
+//! `cinelake dashboard`. Flags to settings, the work in the library, results printed.
 
 use anyhow::Context;
-use cinelake_catalog::TableDef;
+use cinelake_athena::{Athena, AthenaSettings};
+use cinelake_catalog::CatalogSettings;
 use cinelake_lake::Store;
-use cinelake_trusted::cli::CatalogArgs;
 use polars::prelude::*;
 
-use crate::athena::{Athena, AthenaConfig};
+use crate::dashboard::DashboardReport;
 use crate::engine::Engine;
-use crate::views::{VIEWS, select_of};
-
-#[derive(Debug, Clone, clap::Args)]
-pub struct AthenaArgs {
-    /// Athena workgroup.
-    #[arg(long, env = "CINELAKE_ATHENA_WORKGROUP", default_value = "primary")]
-    pub workgroup: String,
-    /// Where Athena writes results (s3://bucket/prefix/), unless the workgroup sets it.
-    #[arg(long, env = "CINELAKE_ATHENA_OUTPUT")]
-    pub athena_output: Option<String>,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum EngineKind {
@@ -36,16 +26,46 @@ pub enum Format {
 }
 
 /// Where SQL runs: the lake and catalog for the local engine, or Athena.
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Debug, Clone, PartialEq, clap::Args)]
 pub struct SqlTarget {
     #[arg(long, env = "CINELAKE_LAKE", default_value = "./lake")]
     pub lake: String,
     #[command(flatten)]
-    pub catalog: CatalogArgs,
+    pub catalog: CatalogSettings,
     #[command(flatten)]
-    pub athena: AthenaArgs,
+    pub athena: AthenaSettings,
     #[arg(long, value_enum, default_value = "local")]
     pub engine: EngineKind,
+}
+
+impl SqlTarget {
+    /// The target of a lake and catalog with the engine where their views belong:
+    /// Athena over Glue, the local engine over the local catalog.
+    pub fn for_views(lake: &str, catalog: CatalogSettings, athena: AthenaSettings) -> Self {
+        let engine = if catalog.is_glue() {
+            EngineKind::Athena
+        } else {
+            EngineKind::Local
+        };
+        SqlTarget {
+            lake: lake.to_string(),
+            catalog,
+            athena,
+            engine,
+        }
+    }
+
+    async fn open(&self) -> anyhow::Result<(Store, cinelake_catalog::Catalog)> {
+        let store = Store::open(&self.lake)
+            .await
+            .with_context(|| format!("opening lake {}", self.lake))?;
+        let catalog = self.catalog.open(&store).await?;
+        Ok((store, catalog))
+    }
+
+    async fn athena(&self) -> Athena {
+        Athena::connect(self.athena.config(&self.catalog.databases().refined)).await
+    }
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -64,61 +84,31 @@ pub struct ViewsArgs {
     pub target: SqlTarget,
 }
 
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Debug, Clone, PartialEq, clap::Args)]
 pub struct DashboardArgs {
     #[arg(long, env = "CINELAKE_LAKE", default_value = "./lake")]
     pub lake: String,
     #[command(flatten)]
-    pub catalog: CatalogArgs,
+    pub catalog: CatalogSettings,
     /// The HTML file to write (one self-contained file; open it in any browser).
     #[arg(long, default_value = "dashboard.html")]
     pub out: std::path::PathBuf,
 }
 
-/// What `cinelake dashboard` wrote.
-#[derive(Debug, Clone)]
-pub struct DashboardReport {
-    pub path: std::path::PathBuf,
-    pub bytes: usize,
-    /// Rows of each view, in the order of `sql/views`.
-    pub view_rows: Vec<(String, usize)>,
-}
-
-/// Runs every view on the local engine (over any lake and catalog, S3 and Glue too)
-/// and writes the dashboard page.
+/// Writes the dashboard page and says where.
 pub async fn dashboard(args: &DashboardArgs) -> anyhow::Result<DashboardReport> {
     let store = Store::open(&args.lake)
         .await
         .with_context(|| format!("opening lake {}", args.lake))?;
     let catalog = args.catalog.open(&store).await?;
-    let mut engine = Engine::load_views(&store, &catalog, &args.catalog.databases()).await?;
-    if !engine.tables.iter().any(|t| t == "fact_film") {
-        anyhow::bail!(
-            "lake {} has no refined tables in catalog database {}: run `cinelake refined` first",
-            args.lake,
-            args.catalog.databases().refined
-        );
-    }
-    let views = crate::dashboard::views_data(&mut engine)?;
-    let page = crate::dashboard::render(
-        &views,
-        &crate::dashboard::Provenance {
-            lake: args.lake.clone(),
-            generated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        },
-    )?;
-    if let Some(dir) = args.out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
-    std::fs::write(&args.out, &page).with_context(|| format!("writing {}", args.out.display()))?;
-    let report = DashboardReport {
-        path: args.out.clone(),
-        bytes: page.len(),
-        view_rows: views
-            .iter()
-            .map(|(n, df)| (n.clone(), df.height()))
-            .collect(),
-    };
+    let report = crate::dashboard::write(
+        &store,
+        &catalog,
+        &args.catalog.databases(),
+        &args.lake,
+        &args.out,
+    )
+    .await?;
     println!(
         "dashboard: {} ({:.1} MB, {} views)",
         report.path.display(),
@@ -128,30 +118,18 @@ pub async fn dashboard(args: &DashboardArgs) -> anyhow::Result<DashboardReport> 
     Ok(report)
 }
 
-fn athena(args: &AthenaArgs, database: String) -> AthenaConfig {
-    AthenaConfig {
-        workgroup: args.workgroup.clone(),
-        output_location: args.athena_output.clone(),
-        database,
-    }
-}
-
 pub async fn query(args: &QueryArgs) -> anyhow::Result<()> {
     let target = &args.target;
-    let dbs = target.catalog.databases();
     let mut df = match target.engine {
         EngineKind::Local => {
-            let store = Store::open(&target.lake)
-                .await
-                .with_context(|| format!("opening lake {}", target.lake))?;
-            let catalog = target.catalog.open(&store).await?;
+            let (store, catalog) = target.open().await?;
+            let dbs = target.catalog.databases();
             let mut engine =
                 Engine::load_for(&store, &catalog, &dbs, Some(&[args.sql.as_str()])).await?;
             engine.query(&args.sql)?
         }
         EngineKind::Athena => {
-            let a = Athena::connect(athena(&target.athena, dbs.refined.clone())).await;
-            let rows = a.query(&args.sql).await?;
+            let rows = target.athena().await.query(&args.sql).await?;
             let columns: Vec<Column> = rows
                 .columns
                 .iter()
@@ -193,44 +171,25 @@ fn print(df: &mut DataFrame, format: Format) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Creates the views; returns their names.
+/// Creates the views and says where; returns their names.
 pub async fn views(args: &ViewsArgs) -> anyhow::Result<Vec<String>> {
     let target = &args.target;
     let dbs = target.catalog.databases();
-    let mut created = Vec::new();
     match target.engine {
         EngineKind::Athena => {
-            let a = Athena::connect(athena(&target.athena, dbs.refined.clone())).await;
-            for name in a.create_views().await? {
+            let created = crate::views::create_in_athena(&target.athena().await).await?;
+            for name in &created {
                 println!("created view {}.{name} in Athena", dbs.refined);
-                created.push(name);
             }
+            Ok(created)
         }
         EngineKind::Local => {
-            let store = Store::open(&target.lake)
-                .await
-                .with_context(|| format!("opening lake {}", target.lake))?;
-            let catalog = target.catalog.open(&store).await?;
-            // Loading defines every view over the real tables: a view that does not run fails here.
-            let mut engine = Engine::load_views(&store, &catalog, &dbs).await?;
-            for (name, sql) in VIEWS {
-                let rows = engine.query(&format!("SELECT COUNT(*) AS n FROM {name}"))?;
-                let n = rows
-                    .column("n")
-                    .ok()
-                    .and_then(|c| c.get(0).ok())
-                    .map(|v| v.to_string())
-                    .unwrap_or_default();
-                catalog
-                    .put_table(
-                        &dbs.refined,
-                        &TableDef::view(name, "cinelake view (sql/views)", &select_of(sql)),
-                    )
-                    .await?;
+            let (store, catalog) = target.open().await?;
+            let created = crate::views::create_local(&store, &catalog, &dbs).await?;
+            for (name, n) in &created {
                 println!("view {}.{name}: {n} rows", dbs.refined);
-                created.push(name.to_string());
             }
+            Ok(created.into_iter().map(|(name, _)| name).collect())
         }
     }
-    Ok(created)
 }

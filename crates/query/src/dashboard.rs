@@ -2,6 +2,10 @@
 //! file (`dashboards/local/dashboard.html`), which draws the three sheets as SVG and
 //! applies the filters in the browser. No server and no network are needed to open it.
 
+use std::path::Path;
+
+use cinelake_catalog::{Catalog, Databases, Table};
+use cinelake_lake::Store;
 use polars::prelude::*;
 use serde_json::{Map, Value, json};
 
@@ -19,6 +23,57 @@ pub const PLACEHOLDER: &str = "/*CINELAKE_DATA*/null";
 pub struct Provenance {
     pub lake: String,
     pub generated_at: String,
+}
+
+/// What [`write`] wrote.
+#[derive(Debug, Clone)]
+pub struct DashboardReport {
+    pub path: std::path::PathBuf,
+    pub bytes: usize,
+    /// Rows of each view, in the order of `sql/views`.
+    pub view_rows: Vec<(String, usize)>,
+}
+
+/// Runs every view on the local engine (over any lake and catalog, S3 and Glue too)
+/// and writes the dashboard page to `out`; the page names the lake as `lake`.
+pub async fn write(
+    store: &Store,
+    catalog: &Catalog,
+    dbs: &Databases,
+    lake: &str,
+    out: &Path,
+) -> Result<DashboardReport, QueryError> {
+    let mut engine = Engine::load_views(store, catalog, dbs).await?;
+    if !engine.has(Table::FactFilm) {
+        return Err(QueryError::NoStarSchema {
+            lake: lake.to_string(),
+            database: dbs.refined.clone(),
+        });
+    }
+    let views = views_data(&mut engine)?;
+    let page = render(
+        &views,
+        &Provenance {
+            lake: lake.to_string(),
+            generated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        },
+    )?;
+    let failed = |source| QueryError::Write {
+        path: out.to_path_buf(),
+        source,
+    };
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(failed)?;
+    }
+    std::fs::write(out, &page).map_err(failed)?;
+    Ok(DashboardReport {
+        path: out.to_path_buf(),
+        bytes: page.len(),
+        view_rows: views
+            .iter()
+            .map(|(n, df)| (n.clone(), df.height()))
+            .collect(),
+    })
 }
 
 /// Each view's result, as `{"columns": [...], "rows": [[...], ...]}`.

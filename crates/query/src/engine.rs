@@ -3,7 +3,7 @@
 //! Refined tables are registered under their own names (as Athena sees them in the
 //! refined database); Trusted tables as `trusted_<name>`.
 
-use cinelake_catalog::{Catalog, Databases};
+use cinelake_catalog::{Catalog, Databases, Table, Zone};
 use cinelake_frames::table::read_table;
 use cinelake_lake::Store;
 use std::collections::BTreeSet;
@@ -13,6 +13,17 @@ use polars::sql::SQLContext;
 
 use crate::QueryError;
 use crate::views::{VIEWS, select_of};
+
+/// What the engine calls the Trusted tables: `trusted_<name>`, apart from the star schema.
+pub const TRUSTED_PREFIX: &str = "trusted_";
+
+/// The name a table goes by in the engine's SQL.
+pub fn engine_name(table: Table) -> String {
+    match table.zone() {
+        Zone::Refined => table.name().to_string(),
+        Zone::Trusted => format!("{TRUSTED_PREFIX}{}", table.name()),
+    }
+}
 
 pub struct Engine {
     ctx: SQLContext,
@@ -56,7 +67,7 @@ impl Engine {
         let wanted = sql.and_then(names_read);
         let ctx = SQLContext::new();
         let mut tables = Vec::new();
-        for (db, prefix) in [(&dbs.refined, ""), (&dbs.trusted, "trusted_")] {
+        for (db, prefix) in [(&dbs.refined, ""), (&dbs.trusted, TRUSTED_PREFIX)] {
             for def in catalog.list_tables(db).await? {
                 if def.table_type != "EXTERNAL_TABLE" {
                     continue;
@@ -72,10 +83,16 @@ impl Engine {
         }
         let mut engine = Engine { ctx, tables };
         // Every view reads fact_film; without it there is no star schema to view yet.
-        if engine.tables.iter().any(|t| t == "fact_film") {
+        if engine.has(Table::FactFilm) {
             engine.define_views(wanted.as_ref().map(|w| &w.views))?;
         }
         Ok(engine)
+    }
+
+    /// Whether `table` is loaded.
+    pub fn has(&self, table: Table) -> bool {
+        let name = engine_name(table);
+        self.tables.contains(&name)
     }
 
     /// An engine over frames given directly (tests, the dashboard).

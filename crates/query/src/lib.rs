@@ -2,9 +2,9 @@
 //!
 //! [`engine`] runs SQL locally with Polars SQL over every table the catalog lists;
 //! [`views`] are the dashboards' views, kept in `sql/views/` as one SELECT each, written
-//! so the same text runs on Athena ([`athena`]) and on the local engine.
+//! so the same text runs on Athena (`cinelake-athena`) and on the local engine;
+//! [`dashboard`] writes the local dashboard from them.
 
-pub mod athena;
 pub mod cli;
 pub mod dashboard;
 pub mod engine;
@@ -23,6 +23,18 @@ pub enum QueryError {
         #[source]
         source: polars::error::PolarsError,
     },
-    #[error("Athena {op}: {message}")]
-    Athena { op: &'static str, message: String },
+    #[error(transparent)]
+    Athena(#[from] cinelake_athena::AthenaError),
+    #[error(transparent)]
+    Lake(#[from] cinelake_lake::Error),
+    #[error("writing {path}: {source}")]
+    Write {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "lake {lake} has no refined tables in catalog database {database}: run `cinelake refined` first"
+    )]
+    NoStarSchema { lake: String, database: String },
 }

@@ -165,7 +165,7 @@ fn a_broken_query_names_itself() {
 
 #[tokio::test]
 async fn views_are_created_in_athena_through_its_api() {
-    use cinelake_query::athena::{Athena, AthenaConfig};
+    use cinelake_athena::{Athena, AthenaConfig};
     let athena = Athena::from_client(
         cinelake_testkit::athena_client(),
         AthenaConfig {
@@ -174,7 +174,9 @@ async fn views_are_created_in_athena_through_its_api() {
             database: "cinelake_refined".into(),
         },
     );
-    let created = athena.create_views().await.unwrap();
+    let created = cinelake_query::views::create_in_athena(&athena)
+        .await
+        .unwrap();
     let expected: Vec<&str> = cinelake_query::views::VIEWS
         .iter()
         .map(|(n, _)| *n)

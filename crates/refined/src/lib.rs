@@ -6,12 +6,14 @@ pub mod cli;
 pub mod geo;
 pub mod star;
 
-use cinelake_catalog::{Catalog, Databases};
+use cinelake_catalog::{Catalog, Databases, Table};
 use cinelake_frames::PolarsContext;
 use cinelake_frames::table::{TableSpec, publish, read_table, read_table_where};
 use cinelake_lake::Store;
-use cinelake_lake::layout;
+use cinelake_lake::layout::ProcessingDate;
+use cinelake_lake::manifest::{Entry, RunRecorder};
 use polars::prelude::{DataFrame, IntoColumn, IntoLazy};
+use tracing::Instrument;
 
 pub const STAGE: &str = "refined";
 
@@ -19,27 +21,10 @@ pub const STAGE: &str = "refined";
 pub enum RefinedError {
     #[error(transparent)]
     Frames(#[from] cinelake_frames::FramesError),
+    #[error(transparent)]
+    Lake(#[from] cinelake_lake::Error),
     #[error("the star schema failed its checks: {0}")]
     Check(String),
-}
-
-fn description(table: &str) -> &'static str {
-    match table {
-        "fact_film" => {
-            "one row per film with TMDB details: ratings, votes, popularity, money, runtime"
-        }
-        "dim_film" => "films: titles, language, release",
-        "dim_date" => "release dates",
-        "dim_country" => "production countries with continent, South America marked",
-        "dim_genre" => "TMDB genres (pt-BR names)",
-        "dim_language" => "spoken languages",
-        "dim_artist" => "artists from the CSV (name and birth year)",
-        "bridge_film_country" => "film to production country",
-        "bridge_film_genre" => "film to genre",
-        "bridge_film_language" => "film to spoken language",
-        "bridge_film_artist" => "film to artist, with role",
-        _ => "cinelake refined table",
-    }
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -49,22 +34,56 @@ pub struct RefinedReport {
     pub location: String,
 }
 
+/// One run of the stage.
+#[derive(Debug, Clone)]
+pub struct RefinedOptions {
+    pub run_id: String,
+    /// The processing date the run's manifest is filed under.
+    pub date: ProcessingDate,
+    pub databases: Databases,
+}
+
+/// Builds the schema (see [`build`]) and records the run's manifest.
+pub async fn run(
+    store: &Store,
+    catalog: &Catalog,
+    opts: &RefinedOptions,
+) -> Result<Vec<RefinedReport>, RefinedError> {
+    let span = tracing::info_span!("run", stage = STAGE, run_id = %opts.run_id);
+    async {
+        let mut recorder = RunRecorder::start(STAGE, &opts.run_id, opts.date, store);
+        // Boxed: the future of the whole build nests too deep for the layout computation.
+        let result = Box::pin(build(store, catalog, &opts.databases, &opts.run_id)).await;
+        if let Ok(reports) = &result {
+            for r in reports {
+                recorder.output(Entry {
+                    key: r.location.clone(),
+                    bytes: None,
+                    rows: Some(r.rows),
+                    sha256: None,
+                    note: Some(r.table.clone()),
+                });
+            }
+        }
+        recorder
+            .finish(store, result.as_ref().err().map(|e| e.to_string()))
+            .await?;
+        result
+    }
+    .instrument(span)
+    .await
+}
+
 /// Reads the Trusted tables through the catalog, builds and checks the schema, then
 /// publishes every table (each atomically) and registers it.
-pub async fn run(
+pub async fn build(
     store: &Store,
     catalog: &Catalog,
     dbs: &Databases,
     run_id: &str,
 ) -> Result<Vec<RefinedReport>, RefinedError> {
     let started = std::time::Instant::now();
-    let tmdb = read_table(
-        store,
-        catalog,
-        &dbs.trusted,
-        cinelake_trusted::tmdb_job::TABLE,
-    )
-    .await?;
+    let tmdb = read_table(store, catalog, &dbs.trusted, Table::TmdbMovies.name()).await?;
     // Only the films TMDB knows can enter the schema, and only these columns of theirs:
     // the rest of the CSV (most of its rows, and its list columns) is never kept.
     tracing::debug!(
@@ -83,7 +102,7 @@ pub async fn run(
         store,
         catalog,
         &dbs.trusted,
-        "movies",
+        Table::Movies.name(),
         Some(&star::MOVIE_COLUMNS),
         Some(&of_films),
     )
@@ -97,13 +116,8 @@ pub async fn run(
         .await
         .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
     let mut reports = Vec::new();
-    for (name, mut df) in tables {
-        let spec = TableSpec {
-            db: dbs.refined.clone(),
-            name: name.to_string(),
-            description: description(name).to_string(),
-            prefix: layout::refined_prefix(name),
-        };
+    for (table, mut df) in tables {
+        let spec = TableSpec::of(table, dbs);
         let p = publish(store, catalog, &spec, run_id, &mut df).await?;
         tracing::info!(table = %p.table, rows = p.rows, "refined table written");
         reports.push(RefinedReport {

@@ -7,13 +7,14 @@
 
 use std::collections::BTreeMap;
 
+use cinelake_catalog::Table;
 use cinelake_frames::PolarsContext;
 use polars::prelude::*;
 
 use crate::RefinedError;
 use crate::geo;
 
-pub type Tables = BTreeMap<&'static str, DataFrame>;
+pub type Tables = BTreeMap<Table, DataFrame>;
 
 /// The columns of Trusted `movies` the schema uses.
 pub const MOVIE_COLUMNS: [&str; 12] = [
@@ -109,10 +110,89 @@ pub fn latest_collection(tmdb: DataFrame) -> Result<DataFrame, RefinedError> {
     Ok(latest)
 }
 
-/// Builds every table of the schema from Trusted `movies` and `tmdb_movies` (with `dt`).
+/// Builds every table of the schema from Trusted `movies` and `tmdb_movies` (with `dt`),
+/// and checks it.
 pub fn build(movies: DataFrame, tmdb: DataFrame) -> Result<Tables, RefinedError> {
     let latest = latest_collection(tmdb)?;
+    let films = films(&movies, &latest)?;
+    let dim_film = dim_film(&films)?;
+    let fact_film = fact_film(&films)?;
+    let dim_date = dim_date(&dim_film)?;
+    let base = latest.lazy();
+    let (dim_artist, bridge_film_artist) = artists(movies, &dim_film)?;
+    let mut t = Tables::new();
+    t.insert(
+        Table::BridgeFilmCountry,
+        sorted(
+            bridge_film_country(base.clone())?,
+            &["film_id", "country_code"],
+        )?,
+    );
+    t.insert(Table::DimCountry, dim_country(base.clone())?);
+    t.insert(
+        Table::BridgeFilmGenre,
+        sorted(bridge_film_genre(base.clone())?, &["film_id", "genre_id"])?,
+    );
+    t.insert(Table::DimGenre, dim_genre(base.clone())?);
+    t.insert(
+        Table::BridgeFilmLanguage,
+        sorted(
+            bridge_film_language(base.clone())?,
+            &["film_id", "language_code"],
+        )?,
+    );
+    t.insert(Table::DimLanguage, dim_language(base)?);
+    t.insert(
+        Table::BridgeFilmArtist,
+        sorted(
+            bridge_film_artist,
+            &["film_id", "artist_key", "artist_category", "character_name"],
+        )?,
+    );
+    t.insert(Table::DimArtist, dim_artist);
+    t.insert(Table::DimDate, dim_date);
+    t.insert(Table::DimFilm, sorted(dim_film, &["film_id"])?);
+    t.insert(Table::FactFilm, sorted(fact_film, &["film_id"])?);
+    check(&t)?;
+    Ok(t)
+}
 
+/// Rows in key order, so a rerun over the same data writes the same files.
+fn sorted(df: DataFrame, by: &[&str]) -> Result<DataFrame, RefinedError> {
+    collect(
+        df.lazy().sort(
+            by.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
+            SortMultipleOptions::default().with_maintain_order(true),
+        ),
+        "sorted table",
+    )
+}
+
+/// `YYYYMMDD` as an integer: the key of a day in `dim_date`.
+fn date_key(date: Expr) -> Expr {
+    (date.clone().dt().year() * lit(10000)
+        + date.clone().dt().month().cast(DataType::Int32) * lit(100)
+        + date.dt().day().cast(DataType::Int32))
+    .cast(DataType::Int32)
+}
+
+/// A value when it is positive, else null (TMDB writes 0 for "unknown").
+fn positive(c: &str) -> Expr {
+    when(col(c).gt(lit(0)))
+        .then(col(c))
+        .otherwise(lit(NULL).cast(DataType::Int64))
+}
+
+/// The release year: the CSV's, else the year of TMDB's release date.
+fn release_year() -> Expr {
+    when(col("imdb_release_year").is_not_null())
+        .then(col("imdb_release_year"))
+        .otherwise(col("release_date").dt().year())
+        .cast(DataType::Int32)
+}
+
+/// Each film's latest TMDB row with its title's CSV figures (first row per title).
+fn films(movies: &DataFrame, latest: &DataFrame) -> Result<DataFrame, RefinedError> {
     let titles = movies
         .clone()
         .lazy()
@@ -125,29 +205,19 @@ pub fn build(movies: DataFrame, tmdb: DataFrame) -> Result<Tables, RefinedError>
             col("average_rating").alias("imdb_rating"),
             col("num_votes").alias("imdb_votes"),
         ]);
-    let films = latest.clone().lazy().join(
-        titles,
-        [col("film_id")],
-        [col("film_id")],
-        JoinArgs::new(JoinType::Left),
-    );
-    let films = collect(films, "films")?;
+    collect(
+        latest.clone().lazy().join(
+            titles,
+            [col("film_id")],
+            [col("film_id")],
+            JoinArgs::new(JoinType::Left),
+        ),
+        "films",
+    )
+}
 
-    let positive = |c: &str| {
-        when(col(c).gt(lit(0)))
-            .then(col(c))
-            .otherwise(lit(NULL).cast(DataType::Int64))
-    };
-    let date_key = (col("release_date").dt().year() * lit(10000)
-        + col("release_date").dt().month().cast(DataType::Int32) * lit(100)
-        + col("release_date").dt().day().cast(DataType::Int32))
-    .cast(DataType::Int32);
-    let release_year = when(col("imdb_release_year").is_not_null())
-        .then(col("imdb_release_year"))
-        .otherwise(col("release_date").dt().year())
-        .cast(DataType::Int32);
-
-    let dim_film = collect(
+fn dim_film(films: &DataFrame) -> Result<DataFrame, RefinedError> {
+    collect(
         films.clone().lazy().select([
             col("film_id"),
             col("tmdb_id"),
@@ -156,18 +226,20 @@ pub fn build(movies: DataFrame, tmdb: DataFrame) -> Result<Tables, RefinedError>
             col("imdb_title"),
             col("original_language").alias("original_language_code"),
             col("release_date"),
-            release_year.clone().alias("release_year"),
+            release_year().alias("release_year"),
             col("status"),
             col("collection_name"),
         ]),
-        "dim_film",
-    )?;
+        Table::DimFilm.name(),
+    )
+}
 
-    let fact_film = collect(
+fn fact_film(films: &DataFrame) -> Result<DataFrame, RefinedError> {
+    collect(
         films.clone().lazy().select([
             col("film_id"),
-            date_key.alias("release_date_key"),
-            release_year.alias("release_year"),
+            date_key(col("release_date")).alias("release_date_key"),
+            release_year().alias("release_year"),
             col("imdb_rating"),
             col("imdb_votes"),
             when(col("vote_count").gt(lit(0)))
@@ -192,10 +264,13 @@ pub fn build(movies: DataFrame, tmdb: DataFrame) -> Result<Tables, RefinedError>
                 })
                 .alias("collected_on"),
         ]),
-        "fact_film",
-    )?;
+        Table::FactFilm.name(),
+    )
+}
 
-    let dim_date = collect(
+/// Every release date of the films, once, in order.
+fn dim_date(dim_film: &DataFrame) -> Result<DataFrame, RefinedError> {
+    collect(
         dim_film
             .clone()
             .lazy()
@@ -204,11 +279,7 @@ pub fn build(movies: DataFrame, tmdb: DataFrame) -> Result<Tables, RefinedError>
             .unique_stable(None, UniqueKeepStrategy::First)
             .sort(["date"], SortMultipleOptions::default())
             .select([
-                (col("date").dt().year() * lit(10000)
-                    + col("date").dt().month().cast(DataType::Int32) * lit(100)
-                    + col("date").dt().day().cast(DataType::Int32))
-                .cast(DataType::Int32)
-                .alias("date_key"),
+                date_key(col("date")).alias("date_key"),
                 col("date"),
                 col("date").dt().year().cast(DataType::Int32).alias("year"),
                 col("date")
@@ -230,23 +301,27 @@ pub fn build(movies: DataFrame, tmdb: DataFrame) -> Result<Tables, RefinedError>
                     .gt_eq(lit(2001))
                     .alias("is_21st_century"),
             ]),
-        "dim_date",
-    )?;
+        Table::DimDate.name(),
+    )
+}
 
-    let base = latest.clone().lazy();
-    let bridge_film_country = collect(
+fn bridge_film_country(base: LazyFrame) -> Result<DataFrame, RefinedError> {
+    collect(
         explode_struct(
-            base.clone()
-                .select([col("film_id"), col("production_countries")]),
+            base.select([col("film_id"), col("production_countries")]),
             "production_countries",
         )
         .select([col("film_id"), col("iso_3166_1").alias("country_code")])
         .unique_stable(None, UniqueKeepStrategy::First),
-        "bridge_film_country",
-    )?;
-    let countries = collect(
+        Table::BridgeFilmCountry.name(),
+    )
+}
+
+/// The production countries, each with its continent and the South America flag.
+fn dim_country(base: LazyFrame) -> Result<DataFrame, RefinedError> {
+    let mut countries = collect(
         explode_struct(
-            base.clone().select([col("production_countries")]),
+            base.select([col("production_countries")]),
             "production_countries",
         )
         .select([
@@ -264,44 +339,51 @@ pub fn build(movies: DataFrame, tmdb: DataFrame) -> Result<Tables, RefinedError>
         .iter()
         .map(|c| c.unwrap_or_default().to_string())
         .collect();
-    let mut dim_country = countries;
     let continents: Vec<&str> = codes.iter().map(|c| geo::continent(c)).collect();
     let south: Vec<bool> = codes
         .iter()
         .map(|c| geo::SOUTH_AMERICA.contains(&c.as_str()))
         .collect();
-    dim_country
+    countries
         .with_column(Column::new("continent".into(), continents))
         .and_then(|d| d.with_column(Column::new("is_south_america".into(), south)))
         .context(|| "continents".into())?;
+    Ok(countries)
+}
 
-    let bridge_film_genre = collect(
-        explode_struct(
-            base.clone().select([col("film_id"), col("genres")]),
-            "genres",
-        )
-        .select([col("film_id"), col("id").alias("genre_id")])
-        .unique_stable(None, UniqueKeepStrategy::First),
-        "bridge_film_genre",
-    )?;
-    let dim_genre = collect(
-        explode_struct(base.clone().select([col("genres")]), "genres")
+fn bridge_film_genre(base: LazyFrame) -> Result<DataFrame, RefinedError> {
+    collect(
+        explode_struct(base.select([col("film_id"), col("genres")]), "genres")
+            .select([col("film_id"), col("id").alias("genre_id")])
+            .unique_stable(None, UniqueKeepStrategy::First),
+        Table::BridgeFilmGenre.name(),
+    )
+}
+
+fn dim_genre(base: LazyFrame) -> Result<DataFrame, RefinedError> {
+    collect(
+        explode_struct(base.select([col("genres")]), "genres")
             .select([col("id").alias("genre_id"), col("name").alias("genre_name")])
             .unique_stable(Some(cols(["genre_id"])), UniqueKeepStrategy::First)
             .sort(["genre_id"], SortMultipleOptions::default()),
-        "dim_genre",
-    )?;
-    let bridge_film_language = collect(
+        Table::DimGenre.name(),
+    )
+}
+
+fn bridge_film_language(base: LazyFrame) -> Result<DataFrame, RefinedError> {
+    collect(
         explode_struct(
-            base.clone()
-                .select([col("film_id"), col("spoken_languages")]),
+            base.select([col("film_id"), col("spoken_languages")]),
             "spoken_languages",
         )
         .select([col("film_id"), col("iso_639_1").alias("language_code")])
         .unique_stable(None, UniqueKeepStrategy::First),
-        "bridge_film_language",
-    )?;
-    let dim_language = collect(
+        Table::BridgeFilmLanguage.name(),
+    )
+}
+
+fn dim_language(base: LazyFrame) -> Result<DataFrame, RefinedError> {
+    collect(
         explode_struct(base.select([col("spoken_languages")]), "spoken_languages")
             .select([
                 col("iso_639_1").alias("language_code"),
@@ -310,11 +392,17 @@ pub fn build(movies: DataFrame, tmdb: DataFrame) -> Result<Tables, RefinedError>
             ])
             .unique_stable(Some(cols(["language_code"])), UniqueKeepStrategy::First)
             .sort(["language_code"], SortMultipleOptions::default()),
-        "dim_language",
-    )?;
+        Table::DimLanguage.name(),
+    )
+}
 
-    // Artists: the CSV has no artist id, so an artist is a (name, birth year) pair, keyed
-    // by its rank in that order (the schema is rebuilt whole on every run).
+/// `dim_artist` and `bridge_film_artist`. The CSV has no artist id, so an artist is a
+/// (name, birth year) pair, keyed by its rank in that order (the schema is rebuilt
+/// whole on every run).
+fn artists(
+    movies: DataFrame,
+    dim_film: &DataFrame,
+) -> Result<(DataFrame, DataFrame), RefinedError> {
     let film_ids = dim_film
         .column("film_id")
         .context(|| "film ids".into())?
@@ -337,7 +425,7 @@ pub fn build(movies: DataFrame, tmdb: DataFrame) -> Result<Tables, RefinedError>
             )
             .with_row_index("artist_key", None)
             .with_column(col("artist_key").cast(DataType::Int64)),
-        "dim_artist",
+        Table::DimArtist.name(),
     )?;
     let bridge_film_artist = collect(
         cast.lazy()
@@ -360,46 +448,13 @@ pub fn build(movies: DataFrame, tmdb: DataFrame) -> Result<Tables, RefinedError>
                 col("artist_category"),
                 col("character_name"),
             ]),
-        "bridge_film_artist",
+        Table::BridgeFilmArtist.name(),
     )?;
-
-    // Rows in key order, so a rerun over the same data writes the same files.
-    let sorted = |df: DataFrame, by: &[&str]| -> Result<DataFrame, RefinedError> {
-        collect(
-            df.lazy().sort(
-                by.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
-                SortMultipleOptions::default().with_maintain_order(true),
-            ),
-            "sorted table",
-        )
-    };
-    let dim_film = sorted(dim_film, &["film_id"])?;
-    let fact_film = sorted(fact_film, &["film_id"])?;
-    let bridge_film_country = sorted(bridge_film_country, &["film_id", "country_code"])?;
-    let bridge_film_genre = sorted(bridge_film_genre, &["film_id", "genre_id"])?;
-    let bridge_film_language = sorted(bridge_film_language, &["film_id", "language_code"])?;
-    let bridge_film_artist = sorted(
-        bridge_film_artist,
-        &["film_id", "artist_key", "artist_category", "character_name"],
-    )?;
-    let mut t = Tables::new();
-    t.insert("dim_film", dim_film);
-    t.insert("fact_film", fact_film);
-    t.insert("dim_date", dim_date);
-    t.insert("dim_country", dim_country);
-    t.insert("bridge_film_country", bridge_film_country);
-    t.insert("dim_genre", dim_genre);
-    t.insert("bridge_film_genre", bridge_film_genre);
-    t.insert("dim_language", dim_language);
-    t.insert("bridge_film_language", bridge_film_language);
-    t.insert("dim_artist", dim_artist);
-    t.insert("bridge_film_artist", bridge_film_artist);
-    check(&t)?;
-    Ok(t)
+    Ok((dim_artist, bridge_film_artist))
 }
 
-fn table<'a>(t: &'a Tables, name: &str) -> Result<&'a DataFrame, RefinedError> {
-    t.get(name)
+fn table(t: &Tables, name: Table) -> Result<&DataFrame, RefinedError> {
+    t.get(&name)
         .ok_or_else(|| RefinedError::Check(format!("{name} missing")))
 }
 
@@ -420,13 +475,13 @@ fn first_value(lf: LazyFrame, column: &str, what: &str) -> Result<String, Refine
 /// The grain is unique and every key points at a row of its dimension.
 pub fn check(t: &Tables) -> Result<(), RefinedError> {
     for (name, key) in [
-        ("fact_film", "film_id"),
-        ("dim_film", "film_id"),
-        ("dim_date", "date_key"),
-        ("dim_country", "country_code"),
-        ("dim_genre", "genre_id"),
-        ("dim_language", "language_code"),
-        ("dim_artist", "artist_key"),
+        (Table::FactFilm, "film_id"),
+        (Table::DimFilm, "film_id"),
+        (Table::DimDate, "date_key"),
+        (Table::DimCountry, "country_code"),
+        (Table::DimGenre, "genre_id"),
+        (Table::DimLanguage, "language_code"),
+        (Table::DimArtist, "artist_key"),
     ] {
         let df = table(t, name)?;
         let c = df.column(key).context(|| format!("{name}.{key}"))?;
@@ -449,29 +504,54 @@ pub fn check(t: &Tables) -> Result<(), RefinedError> {
         }
     }
     for (name, column, dim, key) in [
-        ("fact_film", "film_id", "dim_film", "film_id"),
-        ("fact_film", "release_date_key", "dim_date", "date_key"),
-        ("bridge_film_country", "film_id", "dim_film", "film_id"),
+        (Table::FactFilm, "film_id", Table::DimFilm, "film_id"),
         (
-            "bridge_film_country",
+            Table::FactFilm,
+            "release_date_key",
+            Table::DimDate,
+            "date_key",
+        ),
+        (
+            Table::BridgeFilmCountry,
+            "film_id",
+            Table::DimFilm,
+            "film_id",
+        ),
+        (
+            Table::BridgeFilmCountry,
             "country_code",
-            "dim_country",
+            Table::DimCountry,
             "country_code",
         ),
-        ("bridge_film_genre", "film_id", "dim_film", "film_id"),
-        ("bridge_film_genre", "genre_id", "dim_genre", "genre_id"),
-        ("bridge_film_language", "film_id", "dim_film", "film_id"),
+        (Table::BridgeFilmGenre, "film_id", Table::DimFilm, "film_id"),
         (
-            "bridge_film_language",
+            Table::BridgeFilmGenre,
+            "genre_id",
+            Table::DimGenre,
+            "genre_id",
+        ),
+        (
+            Table::BridgeFilmLanguage,
+            "film_id",
+            Table::DimFilm,
+            "film_id",
+        ),
+        (
+            Table::BridgeFilmLanguage,
             "language_code",
-            "dim_language",
+            Table::DimLanguage,
             "language_code",
         ),
-        ("bridge_film_artist", "film_id", "dim_film", "film_id"),
         (
-            "bridge_film_artist",
+            Table::BridgeFilmArtist,
+            "film_id",
+            Table::DimFilm,
+            "film_id",
+        ),
+        (
+            Table::BridgeFilmArtist,
             "artist_key",
-            "dim_artist",
+            Table::DimArtist,
             "artist_key",
         ),
     ] {
@@ -509,30 +589,33 @@ mod tests {
     fn valid() -> Tables {
         let mut t = Tables::new();
         t.insert(
-            "fact_film",
+            Table::FactFilm,
             df!("film_id" => ["tt1", "tt2"], "release_date_key" => [Some(20010101i32), None])
                 .unwrap(),
         );
-        t.insert("dim_film", df!("film_id" => ["tt1", "tt2"]).unwrap());
-        t.insert("dim_date", df!("date_key" => [20010101i32]).unwrap());
-        t.insert("dim_country", df!("country_code" => ["BR", "AR"]).unwrap());
-        t.insert("dim_genre", df!("genre_id" => [18i64]).unwrap());
-        t.insert("dim_language", df!("language_code" => ["pt"]).unwrap());
-        t.insert("dim_artist", df!("artist_key" => [0i64, 1]).unwrap());
+        t.insert(Table::DimFilm, df!("film_id" => ["tt1", "tt2"]).unwrap());
+        t.insert(Table::DimDate, df!("date_key" => [20010101i32]).unwrap());
         t.insert(
-            "bridge_film_country",
+            Table::DimCountry,
+            df!("country_code" => ["BR", "AR"]).unwrap(),
+        );
+        t.insert(Table::DimGenre, df!("genre_id" => [18i64]).unwrap());
+        t.insert(Table::DimLanguage, df!("language_code" => ["pt"]).unwrap());
+        t.insert(Table::DimArtist, df!("artist_key" => [0i64, 1]).unwrap());
+        t.insert(
+            Table::BridgeFilmCountry,
             df!("film_id" => ["tt1", "tt1"], "country_code" => ["BR", "AR"]).unwrap(),
         );
         t.insert(
-            "bridge_film_genre",
+            Table::BridgeFilmGenre,
             df!("film_id" => ["tt2"], "genre_id" => [18i64]).unwrap(),
         );
         t.insert(
-            "bridge_film_language",
+            Table::BridgeFilmLanguage,
             df!("film_id" => ["tt2"], "language_code" => ["pt"]).unwrap(),
         );
         t.insert(
-            "bridge_film_artist",
+            Table::BridgeFilmArtist,
             df!("film_id" => ["tt1", "tt2"], "artist_key" => [1i64, 1]).unwrap(),
         );
         t
@@ -587,13 +670,19 @@ mod tests {
     #[test]
     fn a_repeated_or_null_key_fails_the_grain() {
         let mut t = valid();
-        t.insert("dim_film", df!("film_id" => ["tt1", "tt2", "tt2"]).unwrap());
+        t.insert(
+            Table::DimFilm,
+            df!("film_id" => ["tt1", "tt2", "tt2"]).unwrap(),
+        );
         assert_eq!(
             error(&t),
             "the star schema failed its checks: dim_film.film_id tt2 is not unique"
         );
         let mut t = valid();
-        t.insert("dim_genre", df!("genre_id" => [Some(18i64), None]).unwrap());
+        t.insert(
+            Table::DimGenre,
+            df!("genre_id" => [Some(18i64), None]).unwrap(),
+        );
         assert!(
             error(&t).ends_with("dim_genre.genre_id has a null"),
             "{}",
@@ -605,7 +694,7 @@ mod tests {
     fn a_key_missing_from_its_dimension_is_named() {
         let mut t = valid();
         t.insert(
-            "bridge_film_artist",
+            Table::BridgeFilmArtist,
             df!("film_id" => ["tt1"], "artist_key" => [7i64]).unwrap(),
         );
         assert!(
@@ -615,7 +704,7 @@ mod tests {
         );
         let mut t = valid();
         t.insert(
-            "fact_film",
+            Table::FactFilm,
             df!("film_id" => ["tt1", "tt2"], "release_date_key" => [20010101i32, 20020202])
                 .unwrap(),
         );
@@ -625,7 +714,7 @@ mod tests {
             error(&t)
         );
         let mut t = valid();
-        t.remove("dim_language");
+        t.remove(&Table::DimLanguage);
         assert!(error(&t).ends_with("dim_language missing"), "{}", error(&t));
     }
 }

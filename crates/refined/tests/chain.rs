@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use cinelake_catalog::{Catalog, Databases, GlueCatalog};
+use cinelake_catalog::{Catalog, Databases, GlueCatalog, Table};
 use cinelake_frames::table::read_table;
 use cinelake_ingest::{IngestOptions, ingest};
 use cinelake_lake::Store;
@@ -13,8 +13,8 @@ use cinelake_lake::source::CsvKind;
 use cinelake_query::engine::Engine;
 use cinelake_sample::{SampleSpec, write_dir};
 use cinelake_testkit::{S3Server, glue_client, s3_lake};
-use cinelake_tmdb::sim::{self, SimConfig};
 use cinelake_tmdb::{ClientConfig, Credentials, Secret, TmdbClient};
+use cinelake_tmdb_sim::{self as sim, SimConfig};
 use cinelake_trusted::{JobOptions, csv_job, tmdb_job};
 use cinelake_upload::{CheckOptions, UploadOptions};
 use polars::prelude::*;
@@ -67,7 +67,7 @@ async fn chain(
         assert_eq!(r.rejected, 0);
     }
     tmdb_job::run(store, catalog, &opts).await.unwrap();
-    let reports = cinelake_refined::run(store, catalog, dbs, &format!("{run}-rf"))
+    let reports = cinelake_refined::build(store, catalog, dbs, &format!("{run}-rf"))
         .await
         .unwrap();
     let mut out = Vec::new();
@@ -115,11 +115,11 @@ async fn local_chain_twice_then_views() {
     assert_eq!(first, second, "a rerun leaves exactly the same tables");
 
     let tables: std::collections::BTreeMap<String, DataFrame> = first.into_iter().collect();
-    let fact = &tables["fact_film"];
-    let films = &tables["dim_film"];
+    let fact = &tables[Table::FactFilm.name()];
+    let films = &tables[Table::DimFilm.name()];
     assert!(fact.height() > 50, "{} films", fact.height());
     assert_eq!(fact.height(), films.height());
-    let sa = tables["dim_country"]
+    let sa = tables[Table::DimCountry.name()]
         .clone()
         .lazy()
         .filter(col("is_south_america"))
@@ -255,7 +255,10 @@ async fn s3_and_glue_chain_matches_the_local_one() {
 
     let tables = glue.list_tables(&dbs.refined).await.unwrap();
     assert_eq!(tables.len(), 11);
-    let fact = tables.iter().find(|t| t.name == "fact_film").unwrap();
+    let fact = tables
+        .iter()
+        .find(|t| t.name == Table::FactFilm.name())
+        .unwrap();
     assert_eq!(
         fact.storage_descriptor.location,
         format!("s3://{bucket}/Refined/fact_film/b-rf/")

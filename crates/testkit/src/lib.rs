@@ -99,12 +99,17 @@ pub fn aws_env(server: S3Server) -> Vec<(&'static str, String)> {
     ]
 }
 
-/// `../shared/samples`-style real data, when the test command was given it
-/// (`CINELAKE_SAMPLES`). `None` means the caller should say it skipped.
-pub fn samples_dir() -> Option<PathBuf> {
-    std::env::var_os("CINELAKE_SAMPLES")
+/// `../shared/samples`-style real data (`CINELAKE_SAMPLES`). The tests that read it are
+/// `#[ignore]`d, and the test command includes them only when the variable is set, so
+/// a test that is asked to run without the samples fails instead of passing unrun.
+pub fn samples_dir() -> PathBuf {
+    let dir = std::env::var_os("CINELAKE_SAMPLES")
         .map(PathBuf::from)
-        .filter(|p| p.is_dir())
+        .filter(|p| p.is_dir());
+    match dir {
+        Some(d) => d,
+        None => panic!("this test reads the real samples: set CINELAKE_SAMPLES to their directory"),
+    }
 }
 
 /// A Glue client for moto.

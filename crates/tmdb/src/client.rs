@@ -4,6 +4,7 @@
 //! callers stay under TMDB's rate and a bounded number of connections. A permit is held
 //! only while a request is in flight, never while it backs off.
 
+use std::num::{NonZeroU32, NonZeroUsize};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -29,11 +30,11 @@ pub struct ClientConfig {
     pub credentials: Credentials,
     pub requests_per_second: f64,
     /// Requests in flight at once.
-    pub concurrency: usize,
+    pub concurrency: NonZeroUsize,
     /// Whole-request timeout (connect, send, and read the body).
     pub timeout: Duration,
     /// Attempts per request, the first included.
-    pub max_attempts: u32,
+    pub max_attempts: NonZeroU32,
     pub backoff: Backoff,
     /// `language` of movie details.
     pub language: String,
@@ -45,9 +46,9 @@ impl ClientConfig {
             base_url: base_url.trim_end_matches('/').to_string(),
             credentials,
             requests_per_second: 40.0,
-            concurrency: 16,
+            concurrency: NonZeroUsize::new(16).expect("16 is not zero"),
             timeout: Duration::from_secs(10),
-            max_attempts: 8,
+            max_attempts: NonZeroU32::new(8).expect("8 is not zero"),
             backoff: Backoff::default(),
             language: "pt-BR".into(),
         }
@@ -137,14 +138,14 @@ impl TmdbClient {
         let http = reqwest::Client::builder()
             .timeout(config.timeout)
             .connect_timeout(config.timeout.min(Duration::from_secs(5)))
-            .pool_max_idle_per_host(config.concurrency.max(1))
+            .pool_max_idle_per_host(config.concurrency.get())
             .user_agent(concat!("cinelake/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| TmdbError::Client(e.without_url().to_string()))?;
         Ok(TmdbClient {
             http,
             limiter: Arc::new(RateLimiter::new(config.requests_per_second)),
-            permits: Arc::new(Semaphore::new(config.concurrency.max(1))),
+            permits: Arc::new(Semaphore::new(config.concurrency.get())),
             stats: Arc::new(ClientStats::default()),
             config: Arc::new(config),
         })
@@ -219,7 +220,7 @@ impl TmdbClient {
         path: &str,
         query: &[(&str, &str)],
     ) -> Result<Lookup<bytes::Bytes>, TmdbError> {
-        let max = self.config.max_attempts.max(1);
+        let max = self.config.max_attempts.get();
         let mut last = String::new();
         for attempt in 1..=max {
             let outcome = {

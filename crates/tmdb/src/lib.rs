@@ -1,5 +1,6 @@
 //! TMDB: a client that survives the real API (rate limits, transient failures, hung
-//! requests, garbage bodies) and a simulator that produces all of those on demand.
+//! requests, garbage bodies). The simulator that produces all of those on demand is its
+//! own crate (`cinelake-tmdb-sim`), so the production Lambda carries no HTTP server.
 //!
 //! The client keeps every response body exactly as TMDB sent it ([`RawRecord`]), because
 //! the Raw zone stores TMDB's answers unchanged.
@@ -9,7 +10,6 @@ pub mod credentials;
 pub mod error;
 pub mod limiter;
 pub mod retry;
-pub mod sim;
 
 pub use client::{ClientConfig, ClientStats, Lookup, RawRecord, TmdbClient};
 pub use credentials::{Credentials, Secret};

@@ -6,9 +6,10 @@
 //! fail the file on long ones, and typing its text columns afterwards meant a second pass
 //! and a copy of every field.)
 
+use std::num::NonZeroUsize;
 use std::sync::Arc;
 
-use cinelake_catalog::Catalog;
+use cinelake_catalog::{Catalog, Table};
 use cinelake_frames::PolarsContext;
 use cinelake_frames::parquet::{EncodedRowGroup, RowGroupEncoder};
 use cinelake_frames::table::{TableSpec, publish_parquet};
@@ -22,17 +23,9 @@ use crate::lines::{Batch, Lines};
 use crate::rejects::{Rejected, store_rejects};
 use crate::{JobOptions, TableReport, TrustedError};
 
-/// The Trusted table name of a source file.
-pub fn table_name(kind: CsvKind) -> &'static str {
-    match kind {
-        CsvKind::Movies => "movies",
-        CsvKind::Series => "series",
-    }
-}
-
 /// Lines per chunk, and rows per Parquet row group: one chunk per core is typed at a
 /// time, which bounds memory to a slice of the file whatever its size.
-pub const CHUNK_ROWS: usize = 100_000;
+pub const CHUNK_ROWS: NonZeroUsize = NonZeroUsize::new(100_000).expect("not zero");
 
 /// What one source file became.
 struct Transformed {
@@ -72,7 +65,7 @@ fn encode_batch(
     batch: &Batch,
     kind: CsvKind,
     key: &str,
-    chunk_rows: usize,
+    chunk_rows: NonZeroUsize,
     encoder: &RowGroupEncoder,
 ) -> Result<Vec<Encoded>, TrustedError> {
     let chunks = csv_rows::split(&batch.bytes, 0, chunk_rows, batch.first_line);
@@ -99,11 +92,10 @@ async fn transform(
     stream: ObjectStream,
     kind: CsvKind,
     key: &str,
-    chunk_rows: usize,
+    chunk_rows: NonZeroUsize,
 ) -> Result<Transformed, TrustedError> {
-    let chunk_rows = chunk_rows.max(1);
     let mut lines = Lines::new(stream);
-    let header = lines.take(1).await?;
+    let header = lines.take(NonZeroUsize::MIN).await?;
     check_header(&header.bytes, kind, key)?;
     let schema = csv_rows::schema(kind);
     let mut out = Vec::new();
@@ -111,7 +103,9 @@ async fn transform(
         .batched(&schema)
         .context(|| "starting Parquet".into())?;
     let encoder = Arc::new(RowGroupEncoder::for_writer(&mut writer, &schema));
-    let batch_lines = chunk_rows * cinelake_frames::parallel::threads();
+    let cores =
+        NonZeroUsize::new(cinelake_frames::parallel::threads()).unwrap_or(NonZeroUsize::MIN);
+    let batch_lines = chunk_rows.saturating_mul(cores);
     let (mut rows_in, mut rows_out) = (0u64, 0u64);
     let mut rejected = Vec::new();
     let mut next = lines.take(batch_lines).await?;
@@ -149,7 +143,7 @@ pub async fn run(
     date: Option<layout::ProcessingDate>,
     opts: &JobOptions,
 ) -> Result<TableReport, TrustedError> {
-    let table = table_name(kind);
+    let table = Table::of_csv(kind).name();
     let key = cinelake_lake::raw::latest_csv(store, kind, date)
         .await?
         .ok_or_else(|| TrustedError::NoSource {
@@ -174,12 +168,7 @@ pub async fn run(
     }
     let rejects_key = store_rejects(store, table, &opts.run_id, &rejected).await?;
     check_share(table, n_rejected, rows_in, opts, &rejects_key, &rejected)?;
-    let spec = TableSpec {
-        db: opts.databases.trusted.clone(),
-        name: table.into(),
-        description: format!("{}: one row per title and artist, typed", kind.file_name()),
-        prefix: layout::trusted_csv_prefix(kind),
-    };
+    let spec = TableSpec::of(Table::of_csv(kind), &opts.databases);
     let published = publish_parquet(
         store,
         catalog,

@@ -6,6 +6,8 @@
 //! line number and every reason; the rest go straight into column builders. One pass, no
 //! text copy of the file and no second parse of a number.
 
+use std::num::NonZeroUsize;
+
 use cinelake_frames::PolarsContext;
 use cinelake_lake::source::{CsvKind, NULL as SOURCE_NULL};
 use polars::prelude::*;
@@ -26,8 +28,13 @@ pub(crate) struct Chunk {
 
 /// Cuts the lines of `bytes` from `offset` into chunks of `rows` lines, numbering them from
 /// `first_line`.
-pub(crate) fn split(bytes: &[u8], offset: usize, rows: usize, first_line: u64) -> Vec<Chunk> {
-    let rows = rows.max(1);
+pub(crate) fn split(
+    bytes: &[u8],
+    offset: usize,
+    rows: NonZeroUsize,
+    first_line: u64,
+) -> Vec<Chunk> {
+    let rows = rows.get();
     let mut chunks = Vec::new();
     let offset = offset.min(bytes.len());
     let mut start = offset;
@@ -242,9 +249,13 @@ fn read_line<'a>(
 mod tests {
     use super::*;
 
+    fn nz(n: usize) -> NonZeroUsize {
+        NonZeroUsize::new(n).unwrap()
+    }
+
     fn lines(text: &str, rows: usize) -> Vec<(String, u64, u64)> {
         let header = text.find('\n').map_or(text.len(), |i| i + 1);
-        let chunks = split(text.as_bytes(), header, rows, 2);
+        let chunks = split(text.as_bytes(), header, nz(rows), 2);
         chunks
             .iter()
             .map(|c| (text[c.start..c.end].to_string(), c.first_line, c.lines))
@@ -262,20 +273,25 @@ mod tests {
                 ("e".to_string(), 6, 1)
             ]
         );
-        let total = |b: &[u8], rows| split(b, 2, rows, 2).iter().map(|c| c.lines).sum::<u64>();
+        let total = |b: &[u8], rows| {
+            split(b, 2, nz(rows), 2)
+                .iter()
+                .map(|c| c.lines)
+                .sum::<u64>()
+        };
         assert_eq!(total(text.as_bytes(), 2), 5);
         assert_eq!(lines("h\na\nb\n", 2), [("a\nb\n".to_string(), 2, 2)]);
         assert_eq!(lines("h\na\nb\nc", 5), [("a\nb\nc".to_string(), 2, 3)]);
         assert_eq!(total(b"h\na\nb\n", 2), 2);
         assert_eq!(total(b"h\na\nb\nc\n", 2), 3);
         assert_eq!(total(b"h\na\nb\nc\n", 1), 3);
-        assert_eq!(split(b"a\nb", 0, 1, 41)[1].first_line, 42);
+        assert_eq!(split(b"a\nb", 0, nz(1), 41)[1].first_line, 42);
     }
 
     #[test]
     fn nothing_to_split_is_no_chunk() {
-        assert!(split(b"h\n", 2, 10, 2).is_empty());
-        assert!(split(b"", 0, 10, 2).is_empty());
+        assert!(split(b"h\n", 2, nz(10), 2).is_empty());
+        assert!(split(b"", 0, nz(10), 2).is_empty());
     }
 
     #[test]

@@ -15,7 +15,14 @@ pub mod mapping;
 pub mod rejects;
 pub mod tmdb_job;
 
-use cinelake_catalog::Databases;
+use std::num::NonZeroUsize;
+
+use cinelake_catalog::{Catalog, Databases};
+use cinelake_lake::Store;
+use cinelake_lake::layout::ProcessingDate;
+use cinelake_lake::manifest::{Entry, RunRecorder};
+use cinelake_lake::source::CsvKind;
+use tracing::Instrument;
 
 pub const STAGE: &str = "trusted";
 
@@ -69,9 +76,120 @@ pub struct JobOptions {
     /// Largest share of rejected rows (0 to 1) a table may have and still be published.
     pub max_rejected_share: f64,
     /// CSV rows typed at a time ([`csv_job::CHUNK_ROWS`] unless testing the seams).
-    pub chunk_rows: usize,
+    pub chunk_rows: NonZeroUsize,
     /// TMDB records parsed at a time ([`tmdb_job::JSON_CHUNK_RECORDS`] unless testing).
-    pub json_chunk_records: usize,
+    pub json_chunk_records: NonZeroUsize,
+}
+
+impl JobOptions {
+    /// The defaults of a run with id `run_id`.
+    pub fn new(run_id: &str, databases: Databases) -> Self {
+        JobOptions {
+            run_id: run_id.to_string(),
+            databases,
+            max_rejected_share: 0.01,
+            chunk_rows: csv_job::CHUNK_ROWS,
+            json_chunk_records: tmdb_job::JSON_CHUNK_RECORDS,
+        }
+    }
+}
+
+/// The jobs of the stage, each of which a run may do alone (`--only`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TrustedJob {
+    Movies,
+    Series,
+    Tmdb,
+}
+
+/// One run of the stage.
+#[derive(Debug, Clone)]
+pub struct TrustedOptions {
+    pub jobs: JobOptions,
+    /// The processing date the run's manifest is filed under.
+    pub date: ProcessingDate,
+    /// Read this day's Raw CSV files instead of the newest.
+    pub source_date: Option<ProcessingDate>,
+    /// Only these jobs; every job when empty.
+    pub only: Vec<TrustedJob>,
+}
+
+impl TrustedOptions {
+    fn wants(&self, job: TrustedJob) -> bool {
+        self.only.is_empty() || self.only.contains(&job)
+    }
+}
+
+/// Runs the stage's jobs in turn and records the run's manifest; the first failure
+/// stops it (tables already written stay, and the manifest says what failed).
+pub async fn run(
+    store: &Store,
+    catalog: &Catalog,
+    opts: &TrustedOptions,
+) -> Result<Vec<TableReport>, TrustedError> {
+    let span = tracing::info_span!("run", stage = STAGE, run_id = %opts.jobs.run_id);
+    run_in_span(store, catalog, opts).instrument(span).await
+}
+
+async fn run_in_span(
+    store: &Store,
+    catalog: &Catalog,
+    opts: &TrustedOptions,
+) -> Result<Vec<TableReport>, TrustedError> {
+    let mut recorder = RunRecorder::start(STAGE, &opts.jobs.run_id, opts.date, store);
+    let mut reports = Vec::new();
+    let result: Result<(), TrustedError> = async {
+        for (kind, job) in [
+            (CsvKind::Movies, TrustedJob::Movies),
+            (CsvKind::Series, TrustedJob::Series),
+        ] {
+            if opts.wants(job) {
+                reports
+                    .push(csv_job::run(store, catalog, kind, opts.source_date, &opts.jobs).await?);
+            }
+        }
+        if opts.wants(TrustedJob::Tmdb) {
+            reports.extend(tmdb_job::run(store, catalog, &opts.jobs).await?);
+        }
+        Ok(())
+    }
+    .await;
+    for r in &reports {
+        for s in &r.source {
+            recorder.input(Entry {
+                key: s.clone(),
+                bytes: None,
+                rows: None,
+                sha256: None,
+                note: None,
+            });
+        }
+        recorder.output(Entry {
+            key: r.location.clone(),
+            bytes: None,
+            rows: Some(r.rows_out),
+            sha256: None,
+            note: Some(format!(
+                "{}: {} in, {} rejected",
+                r.table, r.rows_in, r.rejected
+            )),
+        });
+        recorder.count("rows_in", r.rows_in);
+        recorder.count("rows_out", r.rows_out);
+        recorder.count("rejected", r.rejected);
+    }
+    recorder
+        .finish(
+            store,
+            result
+                .as_ref()
+                .err()
+                .map(|e| cinelake_lake::error::chain(e)),
+        )
+        .await?;
+    result?;
+    Ok(reports)
 }
 
 /// What one table's job did.

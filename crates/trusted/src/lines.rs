@@ -1,6 +1,8 @@
 //! Whole lines of an object, read from its stream a batch at a time, so that a job holds a
 //! slice of a large file and never the whole of it.
 
+use std::num::NonZeroUsize;
+
 use cinelake_lake::ObjectStream;
 
 use crate::TrustedError;
@@ -50,8 +52,8 @@ impl Lines {
 
     /// The next `n` lines, each with its line break (the object's last line may have
     /// none); fewer at the end of the object, and an empty batch after it.
-    pub async fn take(&mut self, n: usize) -> Result<Batch, TrustedError> {
-        let n = n.max(1);
+    pub async fn take(&mut self, n: NonZeroUsize) -> Result<Batch, TrustedError> {
+        let n = n.get();
         self.fill(n).await?;
         let (cut, lines) = if self.breaks >= n {
             let at = memchr::memchr_iter(b'\n', &self.buf)
@@ -87,7 +89,7 @@ mod tests {
         let mut lines = Lines::new(ObjectStream::from_pieces(pieces));
         let mut out = Vec::new();
         loop {
-            let b = lines.take(n).await.unwrap();
+            let b = lines.take(NonZeroUsize::new(n).unwrap()).await.unwrap();
             if b.bytes.is_empty() {
                 return out;
             }

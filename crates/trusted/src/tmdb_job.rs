@@ -6,9 +6,10 @@
 
 use std::collections::BTreeMap;
 use std::io::Cursor;
+use std::num::NonZeroUsize;
 use std::sync::Arc;
 
-use cinelake_catalog::Catalog;
+use cinelake_catalog::{Catalog, Table};
 use cinelake_frames::PolarsContext;
 use cinelake_frames::table::{TableSpec, publish_partition};
 use cinelake_lake::Store;
@@ -20,10 +21,11 @@ use crate::csv_job::check_share;
 use crate::rejects::{Rejected, store_rejects};
 use crate::{JobOptions, TableReport, TrustedError};
 
-pub const TABLE: &str = "tmdb_movies";
+/// The table this job writes.
+pub const TABLE: Table = Table::TmdbMovies;
 
 /// TMDB records parsed at a time by each core (rounded up to whole files).
-pub const JSON_CHUNK_RECORDS: usize = 4_000;
+pub const JSON_CHUNK_RECORDS: NonZeroUsize = NonZeroUsize::new(4_000).expect("not zero");
 
 fn s(name: &str) -> Field {
     Field::new(name.into(), DataType::String)
@@ -354,7 +356,7 @@ async fn run_date(
     let bodies = fetch(store, keys).await?;
     let what = layout::raw_tmdb_json_dir(date);
     let what_for_task = what.clone();
-    let chunk_records = opts.json_chunk_records.max(1);
+    let chunk_records = opts.json_chunk_records.get();
     let (mut df, records_in, all_rejected) = tokio::task::spawn_blocking(
         move || -> Result<(DataFrame, u64, Vec<Rejected>), TrustedError> {
             let files =
@@ -374,7 +376,7 @@ async fn run_date(
     let table = format!("{TABLE} dt={}", date.iso());
     let rejects_key = store_rejects(
         store,
-        TABLE,
+        TABLE.name(),
         &format!("{}-dt={}", opts.run_id, date.iso()),
         &all_rejected,
     )
@@ -387,12 +389,7 @@ async fn run_date(
         &rejects_key,
         &all_rejected,
     )?;
-    let spec = TableSpec {
-        db: opts.databases.trusted.clone(),
-        name: TABLE.into(),
-        description: "TMDB movie details (pt-BR), one row per TMDB id per collection date".into(),
-        prefix: layout::trusted_tmdb_prefix(),
-    };
+    let spec = TableSpec::of(TABLE, &opts.databases);
     let published = publish_partition(
         store,
         catalog,

@@ -311,11 +311,9 @@ async fn written_files_match_their_catalog_definition() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the real sample data: set CINELAKE_SAMPLES (scripts/test runs it with --include-ignored when the samples are there)"]
 async fn the_real_sample_rows() {
-    let Some(samples) = cinelake_testkit::samples_dir() else {
-        eprintln!("skipped: CINELAKE_SAMPLES is not set");
-        return;
-    };
+    let samples = cinelake_testkit::samples_dir();
     let (_d, store, catalog) = lake().await;
     for kind in CsvKind::ALL {
         let text =
@@ -401,7 +399,7 @@ async fn chunk_seams_change_nothing() {
         put_csv(&store, CsvKind::Movies, &text).await;
         let mut o = opts("r1");
         o.max_rejected_share = 0.5;
-        o.chunk_rows = chunk_rows;
+        o.chunk_rows = std::num::NonZeroUsize::new(chunk_rows).unwrap();
         let report = csv_job::run(&store, &catalog, CsvKind::Movies, None, &o)
             .await
             .unwrap();

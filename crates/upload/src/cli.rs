@@ -1,20 +1,28 @@
-//! The command-line face of the upload stage, shared by `cinelake-upload` and
-//! `cinelake upload`.
+//! The command-line face of the upload stage, shared by `cinelake-upload` (the
+//! container's entrypoint) and `cinelake upload`: flags to options, a progress bar a
+//! file, and the report printed.
 
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::num::NonZeroUsize;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use anyhow::Context;
-use cinelake_lake::config::LakeArgs;
+use cinelake_front::Progress;
 use cinelake_lake::manifest::new_run_id;
+use cinelake_lake::settings::LakeSettings;
 use cinelake_lake::source::CsvKind;
 use cinelake_lake::{PutFileOptions, Store};
 
 use crate::{CheckOptions, FileOutcome, UploadOptions, UploadReport};
 
-#[derive(Debug, Clone, clap::Args)]
+/// Smallest part S3 accepts in a multipart upload (the last part aside), in MiB.
+const MIN_PART_MIB: usize = 5;
+
+#[derive(Debug, Clone, PartialEq, clap::Args)]
 pub struct UploadArgs {
     #[command(flatten)]
-    pub lake: LakeArgs,
+    pub lake: LakeSettings,
 
     /// Directory holding movies.csv and series.csv (the container mounts it at /data).
     #[arg(long, env = "CINELAKE_SOURCE_DIR", default_value = "./data")]
@@ -38,12 +46,13 @@ pub struct UploadArgs {
     pub dry_run: bool,
 
     /// Multipart part size on S3, in MiB (at least 5).
-    #[arg(long, env = "CINELAKE_UPLOAD_PART_MIB", default_value_t = 8)]
-    pub part_mib: usize,
+    #[arg(long, env = "CINELAKE_UPLOAD_PART_MIB", default_value_t = 8,
+          value_parser = clap::value_parser!(u64).range(MIN_PART_MIB as u64..))]
+    pub part_mib: u64,
 
     /// Parts uploaded at once on S3.
-    #[arg(long, env = "CINELAKE_UPLOAD_CONCURRENCY", default_value_t = 8)]
-    pub concurrency: usize,
+    #[arg(long, env = "CINELAKE_UPLOAD_CONCURRENCY", default_value = "8")]
+    pub concurrency: NonZeroUsize,
 
     /// Print the report as JSON on stdout.
     #[arg(long)]
@@ -51,8 +60,23 @@ pub struct UploadArgs {
 }
 
 impl UploadArgs {
+    /// Both files of `source_dir` to the lake, with the defaults of the flags.
+    pub fn new(lake: LakeSettings, source_dir: &Path) -> Self {
+        UploadArgs {
+            lake,
+            source_dir: source_dir.to_path_buf(),
+            only: None,
+            check_rows: false,
+            allow_empty: false,
+            dry_run: false,
+            part_mib: 8,
+            concurrency: NonZeroUsize::new(8).expect("not zero"),
+            json: false,
+        }
+    }
+
     pub fn options(&self) -> UploadOptions {
-        let part_size = self.part_mib.max(5) * 1024 * 1024;
+        let part_size = self.part_mib as usize * 1024 * 1024;
         UploadOptions {
             source_dir: self.source_dir.clone(),
             only: self.only,
@@ -64,7 +88,7 @@ impl UploadArgs {
             put: PutFileOptions {
                 multipart_threshold: 2 * part_size as u64,
                 part_size,
-                concurrency: self.concurrency.max(1),
+                concurrency: self.concurrency,
             },
         }
     }
@@ -76,11 +100,23 @@ pub async fn execute(args: &UploadArgs) -> anyhow::Result<UploadReport> {
         .await
         .with_context(|| format!("opening lake {}", args.lake.lake))?;
     let run_id = new_run_id();
-    let report = crate::run(
+    let bars: Mutex<BTreeMap<CsvKind, (Progress, u64)>> = Mutex::new(BTreeMap::new());
+    let report = crate::run_with_progress(
         &store,
         args.lake.processing_date(),
         &run_id,
         &args.options(),
+        &|kind, sent, total| {
+            let mut bars = bars.lock().unwrap_or_else(|p| p.into_inner());
+            let (bar, done) = bars
+                .entry(kind)
+                .or_insert_with(|| (Progress::bytes(kind.file_name(), total), 0));
+            *done += sent;
+            bar.set(*done);
+            if *done >= total {
+                bar.finish();
+            }
+        },
     )
     .await?;
     if args.json {

@@ -13,9 +13,9 @@ use std::time::Instant;
 
 use cinelake_lake::layout::{self, ProcessingDate};
 use cinelake_lake::manifest::{Entry, RunRecorder};
-use cinelake_lake::progress::Progress;
 use cinelake_lake::source::CsvKind;
 use cinelake_lake::{PutFileOptions, PutFileOutcome, Store};
+use tracing::Instrument;
 
 pub use check::{BadRow, CheckError, CheckOptions, CheckedFile, check_file};
 
@@ -99,12 +99,41 @@ fn refused_message(errors: &[CheckError]) -> String {
     msg
 }
 
+/// Hears of bytes sent: (file, bytes just sent, the file's size). The front end draws
+/// it; the library only reports.
+pub type OnBytes<'a> = dyn Fn(CsvKind, u64, u64) + Send + Sync + 'a;
+
 /// Checks every file first, then uploads them in turn and records the run.
 pub async fn run(
     store: &Store,
     date: ProcessingDate,
     run_id: &str,
     opts: &UploadOptions,
+) -> Result<UploadReport, UploadError> {
+    run_with_progress(store, date, run_id, opts, &|_, _, _| {}).await
+}
+
+/// [`run`], reporting the bytes sent to `progress`; every log line of the run carries
+/// its stage and run id.
+pub async fn run_with_progress(
+    store: &Store,
+    date: ProcessingDate,
+    run_id: &str,
+    opts: &UploadOptions,
+    progress: &OnBytes<'_>,
+) -> Result<UploadReport, UploadError> {
+    let span = tracing::info_span!("run", stage = STAGE, run_id = %run_id);
+    run_in_span(store, date, run_id, opts, progress)
+        .instrument(span)
+        .await
+}
+
+async fn run_in_span(
+    store: &Store,
+    date: ProcessingDate,
+    run_id: &str,
+    opts: &UploadOptions,
+    progress: &OnBytes<'_>,
 ) -> Result<UploadReport, UploadError> {
     let kinds: Vec<CsvKind> = match opts.only {
         Some(k) => vec![k],
@@ -123,7 +152,7 @@ pub async fn run(
         let outcome = if opts.dry_run {
             FileOutcome::DryRun
         } else {
-            match put(store, &key, c, &opts.put).await {
+            match put(store, &key, c, &opts.put, progress).await {
                 Ok(o) => o,
                 Err(source) => {
                     let err = UploadError::Store {
@@ -215,12 +244,13 @@ async fn put(
     key: &str,
     c: &CheckedFile,
     opts: &PutFileOptions,
+    progress: &OnBytes<'_>,
 ) -> cinelake_lake::Result<FileOutcome> {
-    let progress = Progress::bytes(c.kind.file_name(), c.digest.size);
     let outcome = store
-        .put_file(key, &c.path, &c.digest, opts, &|n| progress.inc(n))
+        .put_file(key, &c.path, &c.digest, opts, &|n| {
+            progress(c.kind, n, c.digest.size)
+        })
         .await;
-    progress.finish();
     Ok(match outcome? {
         PutFileOutcome::AlreadyPresent => FileOutcome::AlreadyPresent,
         PutFileOutcome::Uploaded { bytes, parts } => FileOutcome::Uploaded { bytes, parts },

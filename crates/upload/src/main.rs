@@ -1,6 +1,6 @@
 //! `cinelake-upload`: stage 1 on its own, the container image's entrypoint.
 
-use cinelake_lake::telemetry::{self, LogFormat};
+use cinelake_front::telemetry::{self, LogFormat};
 use cinelake_upload::cli::{UploadArgs, execute};
 use clap::Parser;
 

@@ -116,11 +116,9 @@ async fn dry_run_writes_nothing() {
 }
 
 #[tokio::test]
+#[ignore = "needs the real sample data: set CINELAKE_SAMPLES (scripts/test runs it with --include-ignored when the samples are there)"]
 async fn the_real_sample_rows_pass() {
-    let Some(samples) = cinelake_testkit::samples_dir() else {
-        eprintln!("skipped: CINELAKE_SAMPLES is not set");
-        return;
-    };
+    let samples = cinelake_testkit::samples_dir();
     let src = tempfile::tempdir().unwrap();
     std::fs::copy(
         samples.join("compass/movies_head100.csv"),

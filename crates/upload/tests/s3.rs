@@ -13,7 +13,7 @@ fn small_parts() -> PutFileOptions {
     PutFileOptions {
         multipart_threshold: 6 * 1024 * 1024,
         part_size: 5 * 1024 * 1024,
-        concurrency: 4,
+        concurrency: std::num::NonZeroUsize::new(4).unwrap(),
     }
 }
 

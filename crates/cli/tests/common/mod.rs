@@ -44,7 +44,7 @@ pub fn raw_lake(
     series_rows: u64,
     env: &[(&str, &str)],
 ) -> std::path::PathBuf {
-    use cinelake_tmdb::sim::{self, SimConfig};
+    use cinelake_tmdb_sim::{self as sim, SimConfig};
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let simulator = runtime
         .block_on(sim::start(

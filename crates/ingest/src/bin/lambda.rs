@@ -5,17 +5,18 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use cinelake_ingest::cli::{IngestArgs, resolve_credentials};
+use cinelake_front::env::from_env;
+use cinelake_front::lambda::failure;
+use cinelake_front::telemetry::{self, LogFormat};
+use cinelake_ingest::IngestSettings;
 use cinelake_ingest::lambda::{Handler, IngestEvent};
-use cinelake_lake::Store;
-use cinelake_lake::telemetry::{self, LogFormat};
-use clap::Parser;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 
-#[derive(Parser)]
+/// The function's environment: the stage's settings, and the margin before the deadline.
+#[derive(Debug, clap::Args)]
 struct Env {
     #[command(flatten)]
-    args: IngestArgs,
+    settings: IngestSettings,
     /// Seconds kept free before the invocation deadline.
     #[arg(long, env = "CINELAKE_LAMBDA_MARGIN_SECS", default_value_t = 45)]
     margin_secs: u64,
@@ -24,18 +25,8 @@ struct Env {
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     telemetry::init(LogFormat::Json);
-    // The same options as the CLI, read from the environment only.
-    let env = Env::parse_from(["cinelake-ingest-lambda"]);
-    let store = Store::open(&env.args.lake.lake).await?;
-    let client = env.args.tmdb.client(resolve_credentials().await?)?;
-    let handler = Arc::new(Handler {
-        store,
-        client,
-        selection: env.args.selection(),
-        concurrency: env.args.tmdb.concurrency.max(1),
-        margin: Duration::from_secs(env.margin_secs),
-        lease_ttl: chrono::Duration::seconds(env.args.lease_secs.max(1) as i64),
-    });
+    let env: Env = from_env(&[])?;
+    let handler = Arc::new(Handler::new(env.settings, Duration::from_secs(env.margin_secs)).await?);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<IngestEvent>| {
         let handler = handler.clone();
         async move {
@@ -43,7 +34,7 @@ async fn main() -> Result<(), Error> {
             handler
                 .handle(event.payload, deadline)
                 .await
-                .map_err(|e| Error::from(telemetry::error_chain(&e)))
+                .map_err(|e| failure("IngestFailed", &e))
         }
     }))
     .await

@@ -9,8 +9,8 @@ use cinelake_lake::Store;
 use cinelake_lake::layout::{self, ProcessingDate};
 use cinelake_lake::source::{CsvKind, MOVIES_HEADER};
 use cinelake_tmdb::retry::Backoff;
-use cinelake_tmdb::sim::{self, Faults, SimConfig, SimHandle};
 use cinelake_tmdb::{ClientConfig, Credentials, Secret, TmdbClient};
+use cinelake_tmdb_sim::{self as sim, Faults, SimConfig, SimHandle};
 use serde_json::value::RawValue;
 
 pub const KEY: &str = "k3y-that-must-never-leak-1234";
@@ -65,7 +65,7 @@ pub fn client(base_url: &str, key: &str, rps: f64, timeout: Duration) -> TmdbCli
     let mut c = ClientConfig::new(base_url, Credentials::ApiKey(Secret::new(key)));
     c.requests_per_second = rps;
     c.timeout = timeout;
-    c.max_attempts = 10;
+    c.max_attempts = std::num::NonZeroU32::new(10).unwrap();
     c.backoff = Backoff {
         base: Duration::from_millis(50),
         cap: Duration::from_secs(2),
@@ -98,7 +98,7 @@ pub async fn records(store: &Store) -> BTreeMap<String, String> {
 /// The ids the synthetic simulator does not know.
 pub fn unknown_to_sim(ids: &[String]) -> Vec<String> {
     ids.iter()
-        .filter(|id| cinelake_tmdb::sim::synthetic_tmdb_id(id, 1, 0.16).is_none())
+        .filter(|id| cinelake_tmdb_sim::synthetic_tmdb_id(id, 1, 0.16).is_none())
         .cloned()
         .collect()
 }

@@ -2,18 +2,26 @@
 //! (provided.al2023, arm64), built with `cargo lambda build --release --arm64`. The
 //! state machine in `infra/` invokes it with `{"job": "trusted" | "refined" | "views"}`.
 
-use cinelake_jobs::{JobEvent, run};
-use cinelake_lake::telemetry::{self, LogFormat};
+use std::sync::Arc;
+
+use cinelake_front::lambda::failure;
+use cinelake_front::telemetry::{self, LogFormat};
+use cinelake_jobs::{Handler, JobEvent, JobsSettings};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     telemetry::init(LogFormat::Json);
-    lambda_runtime::run(service_fn(|event: LambdaEvent<JobEvent>| async move {
-        tracing::info!(job = ?event.payload.job, "invocation");
-        run(&event.payload)
-            .await
-            .map_err(|e| Error::from(format!("{e:#}")))
+    let handler = Arc::new(Handler::new(JobsSettings::from_env()?).await?);
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<JobEvent>| {
+        let handler = handler.clone();
+        async move {
+            tracing::info!(job = ?event.payload.job, "invocation");
+            handler
+                .handle(&event.payload)
+                .await
+                .map_err(|e| failure(event.payload.job.error_name(), &e))
+        }
     }))
     .await
 }

@@ -8,6 +8,7 @@ mod local;
 mod s3;
 mod stream;
 
+use std::num::NonZeroUsize;
 use std::path::Path;
 
 use bytes::Bytes;
@@ -49,7 +50,7 @@ pub struct PutFileOptions {
     /// Bytes per part (S3 needs at least 5 MiB for all but the last).
     pub part_size: usize,
     /// Parts in flight at once; memory held is about `part_size * concurrency`.
-    pub concurrency: usize,
+    pub concurrency: NonZeroUsize,
 }
 
 impl Default for PutFileOptions {
@@ -57,7 +58,7 @@ impl Default for PutFileOptions {
         PutFileOptions {
             multipart_threshold: 16 * 1024 * 1024,
             part_size: 8 * 1024 * 1024,
-            concurrency: 8,
+            concurrency: NonZeroUsize::new(8).expect("not zero"),
         }
     }
 }

@@ -98,14 +98,14 @@ impl S3Store {
 
     fn err<E, R>(&self, op: &'static str, key: &str, e: SdkError<E, R>) -> Error
     where
-        E: std::error::Error + 'static,
-        R: std::fmt::Debug,
+        E: std::error::Error + Send + Sync + 'static,
+        R: std::fmt::Debug + Send + Sync + 'static,
     {
         Error::S3 {
             op,
             bucket: self.bucket.clone(),
             key: self.full_key(key),
-            message: DisplayErrorContext(&e).to_string(),
+            source: Box::new(e),
         }
     }
 
@@ -147,7 +147,7 @@ impl S3Store {
             op: "GetObject (body)",
             bucket: self.bucket.clone(),
             key: self.full_key(key),
-            message: e.to_string(),
+            source: Box::new(e),
         })?;
         Ok(body.into_bytes())
     }
@@ -380,7 +380,7 @@ impl S3Store {
         progress: &(dyn Fn(u64) + Sync),
     ) -> Result<Vec<(i32, String, [u8; 16])>> {
         let part_size = options.part_size.max(5 * 1024 * 1024);
-        let concurrency = options.concurrency.max(1);
+        let concurrency = options.concurrency.get();
         let mut file = tokio::fs::File::open(path)
             .await
             .map_err(|e| Error::io("open", path, e))?;

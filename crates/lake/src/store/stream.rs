@@ -71,7 +71,7 @@ impl ObjectStream {
                 op: "GetObject (body)",
                 bucket: bucket.clone(),
                 key: key.clone(),
-                message: e.to_string(),
+                source: Box::new(e),
             }),
             Inner::Pieces(p) => Ok(p.next()),
         }

@@ -3,11 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use cinelake_lake::Store;
-use cinelake_lake::layout::{self, ProcessingDate};
 use cinelake_lake::source::{CsvKind, NULL, SEPARATOR};
 
-use crate::IngestError;
+use crate::RulesError;
 
 /// Which films to fetch.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -16,6 +14,51 @@ pub struct Selection {
     pub genres: Vec<String>,
     pub min_year: Option<i32>,
     pub max_year: Option<i32>,
+}
+
+/// The selection's flags and variables, the same for ingestion and every later stage.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+pub struct SelectionSettings {
+    /// Genres of interest (any of them), comma-separated.
+    #[arg(
+        long,
+        env = "CINELAKE_INGEST_GENRES",
+        value_delimiter = ',',
+        default_value = "Drama"
+    )]
+    pub genres: Vec<String>,
+    /// Earliest release year (0 for none).
+    #[arg(long, env = "CINELAKE_INGEST_MIN_YEAR", default_value_t = 2000)]
+    pub min_year: i32,
+    /// Latest release year.
+    #[arg(long, env = "CINELAKE_INGEST_MAX_YEAR")]
+    pub max_year: Option<i32>,
+}
+
+impl Default for SelectionSettings {
+    /// Drama from 2000 on, as the flags default.
+    fn default() -> Self {
+        SelectionSettings {
+            genres: vec!["Drama".into()],
+            min_year: 2000,
+            max_year: None,
+        }
+    }
+}
+
+impl SelectionSettings {
+    pub fn selection(&self) -> Selection {
+        Selection {
+            genres: self
+                .genres
+                .iter()
+                .filter(|g| !g.trim().is_empty())
+                .cloned()
+                .collect(),
+            min_year: (self.min_year > 0).then_some(self.min_year),
+            max_year: self.max_year,
+        }
+    }
 }
 
 impl Default for Selection {
@@ -28,25 +71,6 @@ impl Default for Selection {
     }
 }
 
-/// The newest `Raw/Local/CSV/Movies/YYYY/MM/DD/movies.csv`, or the one of `date`.
-pub async fn latest_movies_key(
-    store: &Store,
-    date: Option<ProcessingDate>,
-) -> Result<String, IngestError> {
-    cinelake_lake::raw::latest_csv(store, CsvKind::Movies, date)
-        .await?
-        .ok_or_else(|| IngestError::NoSource {
-            lake: store.url(),
-            detail: match date {
-                Some(d) => format!("{} does not exist", layout::raw_csv_key(CsvKind::Movies, d)),
-                None => format!(
-                    "no movies.csv under {}; run the upload stage first",
-                    layout::raw_csv_prefix(CsvKind::Movies)
-                ),
-            },
-        })
-}
-
 /// What the selection read.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Selected {
@@ -57,7 +81,7 @@ pub struct Selected {
 }
 
 /// Scans a movies.csv (as uploaded: `|`, no quoting, `\N`) for the ids of interest.
-pub fn select(csv_bytes: &[u8], selection: &Selection) -> Result<Selected, IngestError> {
+pub fn select(csv_bytes: &[u8], selection: &Selection) -> Result<Selected, RulesError> {
     let wanted: Vec<String> = selection
         .genres
         .iter()
@@ -77,8 +101,9 @@ pub fn select(csv_bytes: &[u8], selection: &Selection) -> Result<Selected, Inges
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                return Err(IngestError::BadSource {
-                    detail: format!("movies.csv: {e}"),
+                return Err(RulesError::Unreadable {
+                    what: "the Raw movies.csv".into(),
+                    detail: e.to_string(),
                 });
             }
         }

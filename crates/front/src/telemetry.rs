@@ -38,26 +38,13 @@ pub fn init(format: LogFormat) {
             .json()
             .with_ansi(false)
             .without_time()
-            .with_current_span(false)
+            .with_current_span(true)
             .try_init(),
     };
 }
 
-/// An error and its causes on one line, each cause shown once even when a message
-/// already quotes its source.
-pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = err.to_string();
-    let mut cause = err.source();
-    while let Some(c) = cause {
-        let msg = c.to_string();
-        if !text.contains(&msg) {
-            text.push_str(": ");
-            text.push_str(&msg);
-        }
-        cause = c.source();
-    }
-    text
-}
+/// An error and its causes on one line (the lake's rule, shared by every message).
+pub use cinelake_lake::error::chain as error_chain;
 
 /// The exit of every cinelake binary: `error: <chain>` on stderr and status 1.
 pub fn exit_with(

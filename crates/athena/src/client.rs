@@ -1,15 +1,13 @@
-//! Athena: the views created there, and queries run there, through aws-sdk-athena.
+//! The Athena client: a statement run to completion, and a query's rows.
 
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
 use aws_config::meta::region::RegionProviderChain;
 use aws_sdk_athena::Client;
-use aws_sdk_athena::error::DisplayErrorContext;
 use aws_sdk_athena::types::{QueryExecutionContext, QueryExecutionState, ResultConfiguration};
 
-use crate::QueryError;
-use crate::views::{VIEWS, select_of};
+use crate::{AthenaError, Result, call};
 
 #[derive(Debug, Clone)]
 pub struct AthenaConfig {
@@ -48,8 +46,7 @@ impl Athena {
     }
 
     /// Runs one statement to completion; its execution id.
-    pub async fn run(&self, sql: &str) -> Result<String, QueryError> {
-        let err = |op, e: String| QueryError::Athena { op, message: e };
+    pub async fn run(&self, sql: &str) -> Result<String> {
         let mut start = self
             .client
             .start_query_execution()
@@ -68,10 +65,11 @@ impl Athena {
         let id = start
             .send()
             .await
-            .map_err(|e| err("StartQueryExecution", DisplayErrorContext(&e).to_string()))?
+            .map_err(call("StartQueryExecution"))?
             .query_execution_id()
             .unwrap_or_default()
             .to_string();
+        let started = std::time::Instant::now();
         let mut wait = Duration::from_millis(200);
         for _ in 0..600 {
             let out = self
@@ -80,15 +78,19 @@ impl Athena {
                 .query_execution_id(&id)
                 .send()
                 .await
-                .map_err(|e| err("GetQueryExecution", DisplayErrorContext(&e).to_string()))?;
+                .map_err(call("GetQueryExecution"))?;
             let status = out.query_execution().and_then(|q| q.status());
             match status.and_then(|s| s.state()) {
                 Some(QueryExecutionState::Succeeded) => return Ok(id),
-                Some(QueryExecutionState::Failed) | Some(QueryExecutionState::Cancelled) => {
-                    let why = status
+                Some(state @ (QueryExecutionState::Failed | QueryExecutionState::Cancelled)) => {
+                    let reason = status
                         .and_then(|s| s.state_change_reason())
                         .unwrap_or("no reason given");
-                    return Err(err("query", format!("{id} failed: {why}")));
+                    return Err(AthenaError::Failed {
+                        id,
+                        state: state.as_str().to_lowercase(),
+                        reason: reason.to_string(),
+                    });
                 }
                 _ => {
                     tokio::time::sleep(wait).await;
@@ -96,25 +98,14 @@ impl Athena {
                 }
             }
         }
-        Err(err("query", format!("{id} did not finish in time")))
-    }
-
-    /// `CREATE OR REPLACE VIEW` for every view, in order.
-    pub async fn create_views(&self) -> Result<Vec<String>, QueryError> {
-        let mut done = Vec::new();
-        for (name, sql) in VIEWS {
-            self.run(&format!(
-                "CREATE OR REPLACE VIEW {name} AS\n{}",
-                select_of(sql)
-            ))
-            .await?;
-            done.push(name.to_string());
-        }
-        Ok(done)
+        Err(AthenaError::Timeout {
+            id,
+            waited_secs: started.elapsed().as_secs(),
+        })
     }
 
     /// Runs a query and fetches its rows.
-    pub async fn query(&self, sql: &str) -> Result<ResultRows, QueryError> {
+    pub async fn query(&self, sql: &str) -> Result<ResultRows> {
         let id = self.run(sql).await?;
         let mut pages = self
             .client
@@ -126,10 +117,7 @@ impl Athena {
         let mut rows = Vec::new();
         let mut first = true;
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| QueryError::Athena {
-                op: "GetQueryResults",
-                message: DisplayErrorContext(&e).to_string(),
-            })?;
+            let page = page.map_err(call("GetQueryResults"))?;
             let Some(rs) = page.result_set() else {
                 continue;
             };

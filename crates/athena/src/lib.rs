@@ -1,0 +1,45 @@
+//! Amazon Athena, below the stages: the query stage creates the dashboards' views there
+//! and runs analysts' SQL, and any stage that needs SQL at a scale past one machine
+//! runs it here. One client, one error type that keeps the SDK's error as its source.
+
+mod client;
+mod settings;
+
+pub use client::{Athena, AthenaConfig, ResultRows};
+pub use settings::AthenaSettings;
+
+use cinelake_lake::error::chain;
+
+type SdkError = Box<dyn std::error::Error + Send + Sync>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AthenaError {
+    /// A call to Athena failed; the SDK's error (with its service message) is the source.
+    #[error("Athena {op}: {}", chain(source.as_ref()))]
+    Call {
+        op: &'static str,
+        #[source]
+        source: SdkError,
+    },
+    #[error("Athena query {id} {state}: {reason}")]
+    Failed {
+        id: String,
+        state: String,
+        reason: String,
+    },
+    #[error("Athena query {id} did not finish in {waited_secs} s")]
+    Timeout { id: String, waited_secs: u64 },
+}
+
+pub type Result<T, E = AthenaError> = std::result::Result<T, E>;
+
+/// Wraps a failed SDK call, keeping the SDK's error as the source.
+fn call<E>(op: &'static str) -> impl FnOnce(E) -> AthenaError
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    move |e| AthenaError::Call {
+        op,
+        source: Box::new(e),
+    }
+}
