@@ -178,3 +178,65 @@ class KnownIamActions(CloudFormationLintRule):
         if not fnmatch.filter(known.get("Actions", {}).keys(), name):
             return f"{action!r}: {service} has no such action"
         return None
+
+
+def _ref_name(value):
+    """The logical id of a Ref (or a GetAtt's resource), else None."""
+    if isinstance(value, dict):
+        if "Ref" in value:
+            return value["Ref"]
+        if "Fn::GetAtt" in value:
+            att = value["Fn::GetAtt"]
+            return att[0] if isinstance(att, list) else str(att).split(".")[0]
+    return None
+
+
+class FailedRunAlerts(CloudFormationLintRule):
+    """A failed, timed-out or aborted execution of each state machine reaches a person."""
+
+    id = "E9104"
+    shortdesc = "Every state machine's failures are alerted"
+    description = (
+        "Each AWS::StepFunctions::StateMachine needs an enabled AWS::Events::Rule whose "
+        "pattern matches aws.states 'Step Functions Execution Status Change' events with "
+        "status FAILED, TIMED_OUT and ABORTED for that very state machine (a Ref to it), and "
+        "whose target is an SNS topic of the template"
+    )
+    source_url = "https://docs.aws.amazon.com/step-functions/latest/dg/cw-events.html"
+    tags = ["resources", "stepfunctions", "events", "cinelake"]
+
+    WANTED = {"FAILED", "TIMED_OUT", "ABORTED"}
+
+    def match(self, cfn):
+        matches = []
+        topics = set(cfn.get_resources(["AWS::SNS::Topic"]))
+        rules = cfn.get_resources(["AWS::Events::Rule"])
+        for name in cfn.get_resources(["AWS::StepFunctions::StateMachine"]):
+            if not any(self._alerts(rule, name, topics) for rule in rules.values()):
+                matches.append(
+                    RuleMatch(
+                        ["Resources", name],
+                        f"no enabled AWS::Events::Rule sends {name}'s FAILED, TIMED_OUT and "
+                        "ABORTED executions to an SNS topic",
+                    )
+                )
+        return matches
+
+    def _alerts(self, rule, machine, topics):
+        props = rule.get("Properties", {})
+        if props.get("State", "ENABLED") != "ENABLED":
+            return False
+        pattern = props.get("EventPattern", {})
+        if not isinstance(pattern, dict):
+            return False
+        detail = pattern.get("detail", {})
+        if "aws.states" not in _names(pattern.get("source")):
+            return False
+        if "Step Functions Execution Status Change" not in _names(pattern.get("detail-type")):
+            return False
+        if not self.WANTED <= set(_names(detail.get("status"))):
+            return False
+        arns = detail.get("stateMachineArn", [])
+        if not isinstance(arns, list) or not any(_ref_name(a) == machine for a in arns):
+            return False
+        return any(_ref_name(t.get("Arn")) in topics for t in props.get("Targets", []))

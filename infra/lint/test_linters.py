@@ -63,6 +63,22 @@ class BrokenCopies(unittest.TestCase):
         self.assertNotEqual(out.returncode, 0)
         self.assertIn("E9102", out.stdout)
 
+    def test_project_rule_refuses_an_alert_for_another_state_machine(self):
+        t = self.broken(
+            "infra/template.yaml",
+            "          stateMachineArn:\n            - !Ref PipelineStateMachine",
+            "          stateMachineArn:\n            - !Ref SchedulerRole",
+        )
+        out = self.cfn_lint(t)
+        self.assertNotEqual(out.returncode, 0)
+        self.assertIn("E9104", out.stdout)
+
+    def test_project_rule_refuses_an_alert_without_aborted_runs(self):
+        t = self.broken("infra/template.yaml", "              - ABORTED\n", "")
+        out = self.cfn_lint(t)
+        self.assertNotEqual(out.returncode, 0)
+        self.assertIn("E9104", out.stdout)
+
     def test_actionlint_refuses_an_unknown_runner(self):
         wf = self.broken(".github/workflows/ci.yml", "runs-on: ubuntu-latest", "runs-on: ubuntu-lastest")
         out = run(VENV_BIN / "actionlint", "-shellcheck", VENV_BIN / "shellcheck", "-pyflakes", "", wf)
