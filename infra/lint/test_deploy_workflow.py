@@ -18,7 +18,13 @@ DEPLOY = ROOT / ".github/workflows/deploy.yml"
 CI = ROOT / ".github/workflows/ci.yml"
 
 # Stack parameters whose default would undo a choice made at an earlier deploy.
-CHOICES = ["DeployQuickSight", "DatabasePrefix", "TmdbApiKeyParameterName", "QuickSightPrincipalArn"]
+CHOICES = [
+    "DeployQuickSight",
+    "DatabasePrefix",
+    "TmdbApiKeyParameterName",
+    "QuickSightPrincipalArn",
+    "AlertEmail",
+]
 
 
 def load(path):

@@ -74,7 +74,7 @@ class BrokenCopies(unittest.TestCase):
         self.assertIn("E9104", out.stdout)
 
     def test_project_rule_refuses_an_alert_without_aborted_runs(self):
-        t = self.broken("infra/template.yaml", "              - ABORTED\n", "")
+        t = self.broken("infra/template.yaml", "            - ABORTED\n", "")
         out = self.cfn_lint(t)
         self.assertNotEqual(out.returncode, 0)
         self.assertIn("E9104", out.stdout)
