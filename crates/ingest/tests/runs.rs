@@ -265,7 +265,7 @@ async fn the_same_ingestion_on_s3_and_on_disk() {
 
 #[tokio::test]
 #[ignore = "needs the real sample data: set CINELAKE_SAMPLES (scripts/test runs it with --include-ignored when the samples are there)"]
-async fn replayed_real_answers_are_stored_unchanged() {
+async fn real_samples_replayed_are_stored_unchanged() {
     let samples = cinelake_testkit::samples_dir();
     let config = SimConfig::replay(KEY, &samples.join("tmdb")).unwrap();
     let replayed = match &config.source {

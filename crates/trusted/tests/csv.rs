@@ -312,7 +312,7 @@ async fn written_files_match_their_catalog_definition() {
 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs the real sample data: set CINELAKE_SAMPLES (scripts/test runs it with --include-ignored when the samples are there)"]
-async fn the_real_sample_rows() {
+async fn real_samples_rows() {
     let samples = cinelake_testkit::samples_dir();
     let (_d, store, catalog) = lake().await;
     for kind in CsvKind::ALL {

@@ -190,7 +190,7 @@ async fn an_empty_raw_folder_is_a_clear_error() {
 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs the real sample data: set CINELAKE_SAMPLES (scripts/test runs it with --include-ignored when the samples are there)"]
-async fn the_real_tmdb_samples() {
+async fn real_samples_of_tmdb() {
     let samples = cinelake_testkit::samples_dir();
     let (_d, store, catalog) = lake().await;
     let mut records = 0;

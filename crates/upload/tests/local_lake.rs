@@ -117,7 +117,7 @@ async fn dry_run_writes_nothing() {
 
 #[tokio::test]
 #[ignore = "needs the real sample data: set CINELAKE_SAMPLES (scripts/test runs it with --include-ignored when the samples are there)"]
-async fn the_real_sample_rows_pass() {
+async fn real_samples_pass_the_upload_checks() {
     let samples = cinelake_testkit::samples_dir();
     let src = tempfile::tempdir().unwrap();
     std::fs::copy(
