@@ -141,15 +141,19 @@ impl Handler {
                             self.settings.athena.config(&dbs.refined),
                         )
                         .await;
-                        Box::pin(cinelake_query::views::create_in_athena(&athena)).await?
+                        Box::pin(cinelake_query::create_views::in_athena(&athena)).await?
                     }
-                    cinelake_query::cli::EngineKind::Local => Box::pin(
-                        cinelake_query::views::create_local(&self.store, &self.catalog, &dbs),
-                    )
-                    .await?
-                    .into_iter()
-                    .map(|(name, _)| name)
-                    .collect(),
+                    cinelake_query::cli::EngineKind::Local => {
+                        Box::pin(cinelake_query::create_views::in_local_catalog(
+                            &self.store,
+                            &self.catalog,
+                            &dbs,
+                        ))
+                        .await?
+                        .into_iter()
+                        .map(|(name, _)| name)
+                        .collect()
+                    }
                 };
                 json!({"job": "views", "views": views})
             }

@@ -177,7 +177,7 @@ pub async fn views(args: &ViewsArgs) -> anyhow::Result<Vec<String>> {
     let dbs = target.catalog.databases();
     match target.engine {
         EngineKind::Athena => {
-            let created = crate::views::create_in_athena(&target.athena().await).await?;
+            let created = crate::create_views::in_athena(&target.athena().await).await?;
             for name in &created {
                 println!("created view {}.{name} in Athena", dbs.refined);
             }
@@ -185,7 +185,7 @@ pub async fn views(args: &ViewsArgs) -> anyhow::Result<Vec<String>> {
         }
         EngineKind::Local => {
             let (store, catalog) = target.open().await?;
-            let created = crate::views::create_local(&store, &catalog, &dbs).await?;
+            let created = crate::create_views::in_local_catalog(&store, &catalog, &dbs).await?;
             for (name, n) in &created {
                 println!("view {}.{name}: {n} rows", dbs.refined);
             }

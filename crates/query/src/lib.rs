@@ -6,6 +6,7 @@
 //! [`dashboard`] writes the local dashboard from them.
 
 pub mod cli;
+pub mod create_views;
 pub mod dashboard;
 pub mod engine;
 pub mod json;

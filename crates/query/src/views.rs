@@ -1,13 +1,6 @@
 //! The views behind the dashboards, in dependency order. The SQL lives in `sql/views/`;
 //! the binary carries it so a container needs no checkout.
 
-use cinelake_athena::Athena;
-use cinelake_catalog::{Catalog, Databases, TableDef};
-use cinelake_lake::Store;
-
-use crate::QueryError;
-use crate::engine::Engine;
-
 /// (name, SELECT) pairs; a view may use those before it.
 pub const VIEWS: &[(&str, &str)] = &[
     (
@@ -39,50 +32,6 @@ pub const VIEWS: &[(&str, &str)] = &[
         include_str!("../../../sql/views/v_investment_rating.sql"),
     ),
 ];
-
-/// Creates every view in Athena (`CREATE OR REPLACE VIEW`, in order); their names.
-pub async fn create_in_athena(athena: &Athena) -> Result<Vec<String>, QueryError> {
-    let mut done = Vec::new();
-    for (name, sql) in VIEWS {
-        athena
-            .run(&format!(
-                "CREATE OR REPLACE VIEW {name} AS\n{}",
-                select_of(sql)
-            ))
-            .await?;
-        done.push(name.to_string());
-    }
-    Ok(done)
-}
-
-/// Creates every view in the local catalog, each checked by running it over the real
-/// tables first; each name with its rows.
-pub async fn create_local(
-    store: &Store,
-    catalog: &Catalog,
-    dbs: &Databases,
-) -> Result<Vec<(String, u64)>, QueryError> {
-    // Loading defines every view over the real tables: a view that does not run fails here.
-    let mut engine = Engine::load_views(store, catalog, dbs).await?;
-    let mut created = Vec::new();
-    for (name, sql) in VIEWS {
-        let rows = engine.query(&format!("SELECT COUNT(*) AS n FROM {name}"))?;
-        let n = rows
-            .column("n")
-            .ok()
-            .and_then(|c| c.get(0).ok())
-            .and_then(|v| v.extract::<u64>())
-            .unwrap_or_default();
-        catalog
-            .put_table(
-                &dbs.refined,
-                &TableDef::view(name, "cinelake view (sql/views)", &select_of(sql)),
-            )
-            .await?;
-        created.push((name.to_string(), n));
-    }
-    Ok(created)
-}
 
 /// A view's SELECT without its leading comment lines.
 pub fn select_of(sql: &str) -> String {
