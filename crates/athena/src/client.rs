@@ -15,6 +15,9 @@ pub struct AthenaConfig {
     /// `s3://bucket/prefix/` for results, unless the workgroup enforces its own.
     pub output_location: Option<String>,
     pub database: String,
+    /// How long a statement may run before the client stops it (`StopQueryExecution`):
+    /// shorter than the Lambda that waits for it, so nothing runs on unwatched.
+    pub timeout: Duration,
 }
 
 pub struct Athena {
@@ -71,7 +74,7 @@ impl Athena {
             .to_string();
         let started = std::time::Instant::now();
         let mut wait = Duration::from_millis(200);
-        for _ in 0..600 {
+        while started.elapsed() < self.config.timeout {
             let out = self
                 .client
                 .get_query_execution()
@@ -93,14 +96,29 @@ impl Athena {
                     });
                 }
                 _ => {
-                    tokio::time::sleep(wait).await;
+                    let left = self.config.timeout.saturating_sub(started.elapsed());
+                    tokio::time::sleep(wait.min(left)).await;
                     wait = (wait * 2).min(Duration::from_secs(2));
                 }
             }
         }
+        // Given up on: stopped, so that it neither runs on nor is billed unwatched.
+        let stopped = self
+            .client
+            .stop_query_execution()
+            .query_execution_id(&id)
+            .send()
+            .await;
         Err(AthenaError::Timeout {
             id,
             waited_secs: started.elapsed().as_secs(),
+            stopped: match stopped {
+                Ok(_) => "stopped".into(),
+                Err(e) => format!(
+                    "and could not be stopped: {}",
+                    cinelake_lake::error::chain(&e)
+                ),
+            },
         })
     }
 

@@ -27,8 +27,13 @@ pub enum AthenaError {
         state: String,
         reason: String,
     },
-    #[error("Athena query {id} did not finish in {waited_secs} s")]
-    Timeout { id: String, waited_secs: u64 },
+    #[error("Athena query {id} did not finish in {waited_secs} s, {stopped}")]
+    Timeout {
+        id: String,
+        waited_secs: u64,
+        /// `stopped`, or why it could not be.
+        stopped: String,
+    },
 }
 
 pub type Result<T, E = AthenaError> = std::result::Result<T, E>;

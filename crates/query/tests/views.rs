@@ -172,9 +172,10 @@ async fn views_are_created_in_athena_through_its_api() {
             workgroup: "primary".into(),
             output_location: Some("s3://results/athena/".into()),
             database: "cinelake_refined".into(),
+            timeout: std::time::Duration::from_secs(60),
         },
     );
-    let created = cinelake_query::views::create_in_athena(&athena)
+    let created = cinelake_query::create_views::in_athena(&athena)
         .await
         .unwrap();
     let expected: Vec<&str> = cinelake_query::views::VIEWS

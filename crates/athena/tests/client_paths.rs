@@ -1,0 +1,209 @@
+//! The Athena client's paths that moto cannot show (moto answers every query at once,
+//! in one page, and never fails one): a failed and a cancelled query (the reason reaches
+//! the user), a query the client gives up on (it is stopped with StopQueryExecution,
+//! within the timeout), and results over several pages. A small local server answers
+//! Athena's JSON protocol (awsJson1_1) for just these cases; the real SDK talks to it.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::post;
+use cinelake_athena::{Athena, AthenaConfig, AthenaError};
+use serde_json::{Value, json};
+
+#[derive(Default)]
+struct Seen {
+    /// Query text of each execution id (`q<n>`).
+    queries: Vec<String>,
+    stopped: Vec<String>,
+}
+
+type Shared = Arc<Mutex<Seen>>;
+
+fn state_of(sql: &str) -> (&'static str, &'static str) {
+    match sql {
+        "SELECT fails" => ("FAILED", "line 1:8: Column 'fails' cannot be resolved"),
+        "SELECT is_cancelled" => ("CANCELLED", "Query cancelled by the workgroup's limit"),
+        "SELECT runs_forever" => ("RUNNING", ""),
+        _ => ("SUCCEEDED", ""),
+    }
+}
+
+async fn athena(State(seen): State<Shared>, headers: HeaderMap, body: String) -> impl IntoResponse {
+    let target = headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .trim_start_matches("AmazonAthena.")
+        .to_string();
+    let req: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    let id = req["QueryExecutionId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let mut seen = seen.lock().unwrap();
+    let sql_of = |seen: &Seen, id: &str| -> String {
+        id.strip_prefix('q')
+            .and_then(|n| n.parse::<usize>().ok())
+            .and_then(|n| seen.queries.get(n).cloned())
+            .unwrap_or_default()
+    };
+    let out = match target.as_str() {
+        "StartQueryExecution" => {
+            seen.queries
+                .push(req["QueryString"].as_str().unwrap_or_default().to_string());
+            json!({"QueryExecutionId": format!("q{}", seen.queries.len() - 1)})
+        }
+        "GetQueryExecution" => {
+            let (state, reason) = state_of(&sql_of(&seen, &id));
+            let mut status = json!({"State": state});
+            if !reason.is_empty() {
+                status["StateChangeReason"] = json!(reason);
+            }
+            json!({"QueryExecution": {"QueryExecutionId": id, "Status": status}})
+        }
+        "StopQueryExecution" => {
+            seen.stopped.push(id);
+            json!({})
+        }
+        "GetQueryResults" => {
+            // Three pages: the header row comes first on the first page only.
+            let columns = json!({"ColumnInfo": [
+                {"Name": "title", "Type": "varchar"},
+                {"Name": "votes", "Type": "bigint"}
+            ]});
+            let row = |a: &str, b: Option<&str>| match b {
+                Some(b) => json!({"Data": [{"VarCharValue": a}, {"VarCharValue": b}]}),
+                None => json!({"Data": [{"VarCharValue": a}, {}]}),
+            };
+            match req["NextToken"].as_str() {
+                None => json!({
+                    "ResultSet": {"ResultSetMetadata": columns,
+                                  "Rows": [row("title", Some("votes")), row("Central do Brasil", Some("41000"))]},
+                    "NextToken": "page2"
+                }),
+                Some("page2") => json!({
+                    "ResultSet": {"ResultSetMetadata": columns,
+                                  "Rows": [row("Cidade de Deus", Some("800000")), row("Sem votos", None)]},
+                    "NextToken": "page3"
+                }),
+                _ => json!({
+                    "ResultSet": {"ResultSetMetadata": columns,
+                                  "Rows": [row("Relatos Salvajes", Some("210000"))]}
+                }),
+            }
+        }
+        other => {
+            return (
+                StatusCode::BAD_REQUEST,
+                [("content-type", "application/x-amz-json-1.1")],
+                json!({"__type": "InvalidRequestException", "Message": format!("unknown {other}")})
+                    .to_string(),
+            );
+        }
+    };
+    (
+        StatusCode::OK,
+        [("content-type", "application/x-amz-json-1.1")],
+        out.to_string(),
+    )
+}
+
+async fn server() -> (String, Shared) {
+    let seen: Shared = Arc::default();
+    let app = Router::new()
+        .route("/", post(athena))
+        .with_state(seen.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, seen)
+}
+
+fn client(url: &str, timeout: Duration) -> Athena {
+    let config = aws_sdk_athena::config::Builder::new()
+        .behavior_version(aws_sdk_athena::config::BehaviorVersion::latest())
+        .region(aws_sdk_athena::config::Region::new("us-east-1"))
+        .endpoint_url(url)
+        .credentials_provider(aws_sdk_athena::config::Credentials::new(
+            "k", "s", None, None, "test",
+        ))
+        .build();
+    Athena::from_client(
+        aws_sdk_athena::Client::from_conf(config),
+        AthenaConfig {
+            workgroup: "cinelake".into(),
+            output_location: None,
+            database: "cinelake_refined".into(),
+            timeout,
+        },
+    )
+}
+
+#[tokio::test]
+async fn a_failed_or_cancelled_query_says_why() {
+    let (url, _) = server().await;
+    let athena = client(&url, Duration::from_secs(30));
+    let failed = athena.run("SELECT fails").await.unwrap_err();
+    assert!(matches!(failed, AthenaError::Failed { .. }), "{failed:?}");
+    let text = failed.to_string();
+    assert!(
+        text.contains("failed") && text.contains("Column 'fails' cannot be resolved"),
+        "{text}"
+    );
+    let cancelled = athena.run("SELECT is_cancelled").await.unwrap_err();
+    assert!(
+        cancelled.to_string().contains("cancelled")
+            && cancelled.to_string().contains("workgroup's limit"),
+        "{cancelled}"
+    );
+}
+
+#[tokio::test]
+async fn a_query_given_up_on_is_stopped_in_time() {
+    let (url, seen) = server().await;
+    let athena = client(&url, Duration::from_secs(1));
+    let started = Instant::now();
+    let err = athena.run("SELECT runs_forever").await.unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    match &err {
+        AthenaError::Timeout { id, stopped, .. } => {
+            assert_eq!(stopped, "stopped");
+            assert_eq!(seen.lock().unwrap().stopped, [id.clone()]);
+        }
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+    assert!(err.to_string().contains("stopped"), "{err}");
+}
+
+#[tokio::test]
+async fn rows_come_from_every_page_without_the_header() {
+    let (url, _) = server().await;
+    let rows = client(&url, Duration::from_secs(30))
+        .query("SELECT title, votes FROM v_best_films")
+        .await
+        .unwrap();
+    assert_eq!(rows.columns, ["title", "votes"]);
+    let got: Vec<(Option<&str>, Option<&str>)> = rows
+        .rows
+        .iter()
+        .map(|r| (r[0].as_deref(), r[1].as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (Some("Central do Brasil"), Some("41000")),
+            (Some("Cidade de Deus"), Some("800000")),
+            (Some("Sem votos"), None),
+            (Some("Relatos Salvajes"), Some("210000")),
+        ]
+    );
+}
