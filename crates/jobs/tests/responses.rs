@@ -1,0 +1,98 @@
+//! What each job returns stays small however long the lake has been collecting: Step
+//! Functions keeps every Lambda response in the execution's state, which may hold
+//! 256 KiB at most. The lists (every Raw key read, every table written) belong in the
+//! run manifest under `_runs/`, which the response points to.
+
+use cinelake_athena::AthenaSettings;
+use cinelake_catalog::CatalogSettings;
+use cinelake_jobs::{Handler, Job, JobEvent, JobsSettings};
+use cinelake_lake::Store;
+use cinelake_lake::layout::{self, ProcessingDate};
+use cinelake_lake::settings::LakeSettings;
+use cinelake_refined::cli::RefinedSettings;
+use cinelake_sample::{SampleSpec, write_dir};
+use cinelake_trusted::cli::TrustedSettings;
+use cinelake_upload::{CheckOptions, UploadOptions};
+
+/// Far below the state limit, so that the rest of the state has room.
+const MAX_RESPONSE: usize = 8 * 1024;
+const MONTHS: u32 = 36;
+const FILES_PER_MONTH: u32 = 600;
+
+/// One TMDB record per file, as a Raw file holds up to 100.
+fn record(n: u32) -> String {
+    format!(
+        r#"[{{"id":{n},"imdb_id":"tt{n:07}","title":"Film {n}","release_date":"2005-01-01","runtime":90,"budget":0,"revenue":0,"popularity":1.5,"vote_average":6.5,"vote_count":10,"genres":[{{"id":18,"name":"Drama"}}],"production_countries":[{{"iso_3166_1":"BR","name":"Brazil"}}],"spoken_languages":[]}}]"#
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_response_stays_small_after_three_years_of_collections() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake");
+    let lake_url = lake.to_str().unwrap().to_string();
+    let store = Store::open(&lake_url).await.unwrap();
+
+    let data = dir.path().join("data");
+    write_dir(
+        &data,
+        &SampleSpec {
+            movies_rows: 2000,
+            series_rows: 500,
+            seed: 7,
+            crlf: false,
+        },
+    )
+    .unwrap();
+    let upload = UploadOptions {
+        source_dir: data,
+        only: None,
+        check: CheckOptions::default(),
+        dry_run: false,
+        put: Default::default(),
+    };
+    let today: ProcessingDate = "2026-11-01".parse().unwrap();
+    cinelake_upload::run(&store, today, "upload", &upload)
+        .await
+        .unwrap();
+
+    // 36 monthly collections of 600 files each, written straight into Raw.
+    let mut n = 0;
+    for month in 0..MONTHS {
+        let date =
+            chrono::NaiveDate::from_ymd_opt(2023 + (month / 12) as i32, month % 12 + 1, 1).unwrap();
+        let date = ProcessingDate::new(date);
+        for seq in 0..FILES_PER_MONTH {
+            n += 1;
+            let key = layout::raw_tmdb_json_key(date, "run", seq);
+            let file = lake.join(&key);
+            std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+            std::fs::write(file, record(n)).unwrap();
+        }
+    }
+
+    let lake_settings = LakeSettings::at(&lake_url);
+    let catalog = CatalogSettings::local();
+    let handler = Handler::new(JobsSettings {
+        trusted: TrustedSettings::new(lake_settings.clone(), catalog.clone()),
+        refined: RefinedSettings {
+            lake: lake_settings,
+            catalog,
+        },
+        athena: AthenaSettings::default(),
+    })
+    .await
+    .unwrap();
+
+    for job in [Job::Trusted, Job::Refined, Job::Views] {
+        let event = JobEvent { job, date: None };
+        let response = handler.handle(&event).await.unwrap();
+        let text = serde_json::to_string(&response).unwrap();
+        assert!(
+            text.len() <= MAX_RESPONSE,
+            "{job:?} returned {} bytes (at most {MAX_RESPONSE}): {}...",
+            text.len(),
+            &text[..text.len().min(500)]
+        );
+    }
+}
