@@ -7,7 +7,7 @@
 use cinelake_athena::AthenaSettings;
 use cinelake_catalog::Catalog;
 use cinelake_lake::Store;
-use cinelake_lake::layout::ProcessingDate;
+use cinelake_lake::layout::{self, ProcessingDate};
 use cinelake_query::cli::SqlTarget;
 use cinelake_refined::cli::RefinedSettings;
 use cinelake_trusted::cli::TrustedSettings;
@@ -107,24 +107,27 @@ impl Handler {
             Job::Trusted => {
                 let mut settings = self.settings.trusted.clone();
                 settings.lake.date = date.or(settings.lake.date);
-                let reports = Box::pin(cinelake_trusted::run(
-                    &self.store,
-                    &self.catalog,
-                    &settings.options(),
-                ))
-                .await?;
-                json!({"job": "trusted", "tables": reports})
+                let opts = settings.options();
+                let reports =
+                    Box::pin(cinelake_trusted::run(&self.store, &self.catalog, &opts)).await?;
+                trusted_summary(&opts.jobs.run_id, &reports)
             }
             Job::Refined => {
                 let mut settings = self.settings.refined.clone();
                 settings.lake.date = date.or(settings.lake.date);
-                let reports = Box::pin(cinelake_refined::run(
-                    &self.store,
-                    &self.catalog,
-                    &settings.options(),
-                ))
-                .await?;
-                json!({"job": "refined", "tables": reports})
+                let opts = settings.options();
+                let reports =
+                    Box::pin(cinelake_refined::run(&self.store, &self.catalog, &opts)).await?;
+                let tables: Vec<Value> = reports
+                    .iter()
+                    .map(|r| json!({"table": r.table, "rows": r.rows}))
+                    .collect();
+                json!({
+                    "job": "refined",
+                    "run_id": opts.run_id,
+                    "manifest": layout::run_manifest_key(cinelake_refined::STAGE, &opts.run_id),
+                    "tables": tables,
+                })
             }
             Job::Views => {
                 // Views live where the tables are: Athena over Glue, or the local catalog.
@@ -159,6 +162,44 @@ impl Handler {
             }
         })
     }
+}
+
+/// What a trusted run returns: one entry a table, a partitioned table's collections
+/// added up, and where the manifest with every source and partition is. Its size does
+/// not grow with the months collected (Step Functions keeps it in the state).
+fn trusted_summary(run_id: &str, reports: &[cinelake_trusted::TableReport]) -> Value {
+    let mut tables: Vec<(String, u64, u64, u64, u64)> = Vec::new();
+    for r in reports {
+        // A partition's report names its table and then its partition (`<table> dt=...`).
+        let table = r.table.split(' ').next().unwrap_or(&r.table).to_string();
+        match tables.iter_mut().find(|t| t.0 == table) {
+            Some(t) => {
+                t.1 += 1;
+                t.2 += r.rows_in;
+                t.3 += r.rows_out;
+                t.4 += r.rejected;
+            }
+            None => tables.push((table, 1, r.rows_in, r.rows_out, r.rejected)),
+        }
+    }
+    let tables: Vec<Value> = tables
+        .into_iter()
+        .map(|(table, parts, rows_in, rows_out, rejected)| {
+            json!({
+                "table": table,
+                "partitions": parts,
+                "rows_in": rows_in,
+                "rows_out": rows_out,
+                "rejected": rejected,
+            })
+        })
+        .collect();
+    json!({
+        "job": "trusted",
+        "run_id": run_id,
+        "manifest": layout::run_manifest_key(cinelake_trusted::STAGE, run_id),
+        "tables": tables,
+    })
 }
 
 #[cfg(test)]

@@ -94,5 +94,16 @@ async fn every_response_stays_small_after_three_years_of_collections() {
             text.len(),
             &text[..text.len().min(500)]
         );
+        // The lists are in the manifest the response points to.
+        if let Some(manifest) = response["manifest"].as_str() {
+            let body = std::fs::read_to_string(lake.join(manifest)).unwrap();
+            let listed = match job {
+                Job::Trusted => "Raw/TMDB/JSON/2025/12/01/run-00599.json",
+                _ => "Refined/fact_film/",
+            };
+            assert!(body.contains(listed), "{manifest} does not list {listed}");
+        } else {
+            assert_eq!(job, Job::Views, "{job:?} names no manifest: {text}");
+        }
     }
 }
