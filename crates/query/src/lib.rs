@@ -38,4 +38,9 @@ pub enum QueryError {
         "lake {lake} has no refined tables in catalog database {database}: run `cinelake refined` first"
     )]
     NoStarSchema { lake: String, database: String },
+    #[error(
+        "views in the Glue catalog ({database}) are Athena's: create them with `cinelake views --engine athena` \
+         (the local engine would write plain SQL, which Athena cannot read)"
+    )]
+    LocalViewsInGlue { database: String },
 }
