@@ -177,7 +177,7 @@ async fn a_query_given_up_on_is_stopped_in_time() {
     match &err {
         AthenaError::Timeout { id, stopped, .. } => {
             assert_eq!(stopped, "stopped");
-            assert_eq!(seen.lock().unwrap().stopped, [id.clone()]);
+            assert_eq!(seen.lock().unwrap().stopped, std::slice::from_ref(id));
         }
         other => panic!("expected a timeout, got {other:?}"),
     }
