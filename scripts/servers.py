@@ -69,9 +69,11 @@ def start(state):
     )
     (state / "weed").mkdir(exist_ok=True)
     moto_log = state / "moto.log"
+    # The recorder (off until a test starts it) lets tests see every AWS call made.
     motop = subprocess.Popen(
         [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(moto)],
         stdout=open(moto_log, "w"), stderr=subprocess.STDOUT, start_new_session=True,
+        env=dict(os.environ, MOTO_ENABLE_RECORDING="True"),
     )
     (state / "pids").write_text(f"{weed.pid}\n{motop.pid}\n")
     wait_http(f"http://127.0.0.1:{s3}/", "SeaweedFS S3", weed_log)
