@@ -142,7 +142,16 @@ impl GlueCatalog {
         GlueCatalog { client }
     }
 
+    /// Creates the database if it is missing. Read first: a monthly publish into an
+    /// existing database makes no `CreateDatabase` call (and needs no grant for one).
     pub async fn ensure_database(&self, db: &str) -> Result<()> {
+        match self.client.get_database().name(db).send().await {
+            Ok(_) => return Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_entity_not_found_exception()) => {}
+            Err(e) => return Err(glue_err("GetDatabase", db, e)),
+        }
         let input = DatabaseInput::builder()
             .name(db)
             .description("cinelake tables")
@@ -156,6 +165,7 @@ impl GlueCatalog {
             .await
         {
             Ok(_) => Ok(()),
+            // Another run created it in between.
             Err(e)
                 if e.as_service_error()
                     .is_some_and(|s| s.is_already_exists_exception()) =>

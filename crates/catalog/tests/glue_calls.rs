@@ -26,8 +26,12 @@ fn calls_naming(recording: &str, database: &str) -> Vec<String> {
             let target = r["headers"]["X-Amz-Target"].as_str()?.to_string();
             let body = r["body"].as_str().unwrap_or_default();
             let body = if r["body_encoded"].as_bool() == Some(true) {
-                String::from_utf8(base64::engine::general_purpose::STANDARD.decode(body).ok()?)
-                    .ok()?
+                String::from_utf8(
+                    base64::engine::general_purpose::STANDARD
+                        .decode(body)
+                        .ok()?,
+                )
+                .ok()?
             } else {
                 body.to_string()
             };
