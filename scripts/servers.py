@@ -73,7 +73,11 @@ def start(state):
     motop = subprocess.Popen(
         [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(moto)],
         stdout=open(moto_log, "w"), stderr=subprocess.STDOUT, start_new_session=True,
-        env=dict(os.environ, MOTO_ENABLE_RECORDING="True"),
+        env=dict(
+            os.environ,
+            MOTO_ENABLE_RECORDING="True",
+            MOTO_RECORDER_FILEPATH=str(state / "moto_recording"),
+        ),
     )
     (state / "pids").write_text(f"{weed.pid}\n{motop.pid}\n")
     wait_http(f"http://127.0.0.1:{s3}/", "SeaweedFS S3", weed_log)
