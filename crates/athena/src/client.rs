@@ -25,9 +25,11 @@ pub struct Athena {
     config: AthenaConfig,
 }
 
-/// A finished query: column names and rows of text (Athena returns text).
+/// A finished query: column names, their Athena types (`varchar`, `bigint`, `double`,
+/// ...), and rows of text (Athena returns every value as text).
 pub struct ResultRows {
     pub columns: Vec<String>,
+    pub types: Vec<String>,
     pub rows: Vec<Vec<Option<String>>>,
 }
 
@@ -132,6 +134,7 @@ impl Athena {
             .into_paginator()
             .send();
         let mut columns = Vec::new();
+        let mut types = Vec::new();
         let mut rows = Vec::new();
         let mut first = true;
         while let Some(page) = pages.next().await {
@@ -140,15 +143,12 @@ impl Athena {
                 continue;
             };
             if columns.is_empty() {
-                columns = rs
+                let info = rs
                     .result_set_metadata()
-                    .map(|m| {
-                        m.column_info()
-                            .iter()
-                            .map(|c| c.name().to_string())
-                            .collect()
-                    })
+                    .map(|m| m.column_info())
                     .unwrap_or_default();
+                columns = info.iter().map(|c| c.name().to_string()).collect();
+                types = info.iter().map(|c| c.r#type().to_lowercase()).collect();
             }
             for (i, row) in rs.rows().iter().enumerate() {
                 // The first row of the first page repeats the column names.
@@ -164,6 +164,10 @@ impl Athena {
             }
             first = false;
         }
-        Ok(ResultRows { columns, rows })
+        Ok(ResultRows {
+            columns,
+            types,
+            rows,
+        })
     }
 }

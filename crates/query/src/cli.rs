@@ -130,24 +130,41 @@ pub async fn query(args: &QueryArgs) -> anyhow::Result<()> {
         }
         EngineKind::Athena => {
             let rows = target.athena().await.query(&args.sql).await?;
-            let columns: Vec<Column> = rows
-                .columns
-                .iter()
-                .enumerate()
-                .map(|(i, name)| {
-                    Column::new(
-                        name.as_str().into(),
-                        rows.rows
-                            .iter()
-                            .map(|r| r.get(i).cloned().flatten())
-                            .collect::<Vec<Option<String>>>(),
-                    )
-                })
-                .collect();
-            DataFrame::new_infer_height(columns)?
+            athena_frame(&rows)?
         }
     };
     print(&mut df, args.format)
+}
+
+/// Athena's rows (text) as a frame typed by Athena's column types, so that numbers print
+/// as numbers; a type with no plain counterpart stays text.
+fn athena_frame(rows: &cinelake_athena::ResultRows) -> anyhow::Result<DataFrame> {
+    let columns: Vec<Column> = rows
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let text = Column::new(
+                name.as_str().into(),
+                rows.rows
+                    .iter()
+                    .map(|r| r.get(i).cloned().flatten())
+                    .collect::<Vec<Option<String>>>(),
+            );
+            let ty = rows.types.get(i).map(String::as_str).unwrap_or("varchar");
+            let dtype = match ty {
+                "tinyint" | "smallint" | "integer" | "int" | "bigint" => DataType::Int64,
+                "double" | "float" | "real" => DataType::Float64,
+                t if t.starts_with("decimal") => DataType::Float64,
+                "boolean" => DataType::Boolean,
+                "date" => DataType::Date,
+                _ => return Ok(text),
+            };
+            text.cast(&dtype)
+                .map_err(|e| anyhow::anyhow!("Athena column {name} ({ty}): {e}"))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    Ok(DataFrame::new_infer_height(columns)?)
 }
 
 fn print(df: &mut DataFrame, format: Format) -> anyhow::Result<()> {
