@@ -79,6 +79,19 @@ class BrokenCopies(unittest.TestCase):
         self.assertNotEqual(out.returncode, 0)
         self.assertIn("E9104", out.stdout)
 
+    def test_sam_validate_refuses_a_misspelt_property(self):
+        sam = ROOT / ".venv-sam/bin/sam"
+        self.assertTrue(sam.exists(), f"{sam} is missing: scripts/test installs it")
+        t = self.broken("infra/template.yaml", "      Timeout: 900", "      Timeoutt: 900")
+        shutil.copy(ROOT / "infra/quicksight.yaml", self.tmp / "quicksight.yaml")
+        env = dict(os.environ, AWS_ACCESS_KEY_ID="v", AWS_SECRET_ACCESS_KEY="v", SAM_CLI_TELEMETRY="0")
+        out = subprocess.run(
+            [str(sam), "validate", "--lint", "--template", str(t), "--region", "us-east-1"],
+            capture_output=True, text=True, env=env,
+        )
+        self.assertNotEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertIn("Timeoutt", out.stdout + out.stderr)
+
     def test_actionlint_refuses_an_unknown_runner(self):
         wf = self.broken(".github/workflows/ci.yml", "runs-on: ubuntu-latest", "runs-on: ubuntu-lastest")
         out = run(VENV_BIN / "actionlint", "-shellcheck", VENV_BIN / "shellcheck", "-pyflakes", "", wf)
