@@ -147,3 +147,20 @@ pub async fn resolve_credentials() -> Result<Credentials, IngestError> {
         Credentials::ApiKey(Secret::new(value))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The constructors repeat the flags' defaults; this keeps the two from drifting.
+    #[test]
+    fn the_constructors_are_the_flags_defaults() {
+        let parsed: IngestSettings =
+            cinelake_front::env::from_env(&["--tmdb-url", "http://127.0.0.1:1"]).unwrap();
+        let built = IngestSettings::new(
+            LakeSettings::at("./lake"),
+            TmdbSettings::new("http://127.0.0.1:1"),
+        );
+        assert_eq!(parsed, built);
+    }
+}

@@ -105,3 +105,16 @@ pub fn print(reports: &[TableReport], json: bool) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The constructor repeats the flags' defaults; this keeps the two from drifting.
+    #[test]
+    fn the_constructor_is_the_flags_defaults() {
+        let parsed: TrustedSettings = cinelake_front::env::from_env(&[]).unwrap();
+        let built = TrustedSettings::new(LakeSettings::at("./lake"), CatalogSettings::local());
+        assert_eq!(parsed, built);
+    }
+}

@@ -169,3 +169,16 @@ fn human_bytes(n: u64) -> String {
         format!("{n} bytes")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The constructor repeats the flags' defaults; this keeps the two from drifting.
+    #[test]
+    fn the_constructor_is_the_flags_defaults() {
+        let parsed: UploadArgs = cinelake_front::env::from_env(&["--source-dir", "d"]).unwrap();
+        let built = UploadArgs::new(LakeSettings::at("./lake"), Path::new("d"));
+        assert_eq!(parsed, built);
+    }
+}
