@@ -82,6 +82,12 @@ def start(state):
     (state / "pids").write_text(f"{weed.pid}\n{motop.pid}\n")
     wait_http(f"http://127.0.0.1:{s3}/", "SeaweedFS S3", weed_log)
     wait_http(f"http://127.0.0.1:{moto}/moto-api/", "moto server", moto_log)
+    # MOTO_ENABLE_RECORDING turns the recorder on from the start; off until a test (or
+    # infra/iam/check.py) starts it, or it would hold every request of every test.
+    urllib.request.urlopen(
+        urllib.request.Request(f"http://127.0.0.1:{moto}/moto-api/recorder/stop-recording", method="POST"),
+        timeout=10,
+    )
     print(f"export CINELAKE_TEST_SEAWEEDFS=http://127.0.0.1:{s3}")
     print(f"export CINELAKE_TEST_MOTO=http://127.0.0.1:{moto}")
 
