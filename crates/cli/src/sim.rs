@@ -40,6 +40,9 @@ pub struct SimArgs {
     /// Share of requests answered with a truncated JSON body.
     #[arg(long, default_value_t = 0.0)]
     malformed_share: f64,
+    /// Share of IMDb ids whose lookup always answers 503, however often it is retried.
+    #[arg(long, default_value_t = 0.0)]
+    failing_id_share: f64,
 }
 
 pub async fn run(args: &SimArgs) -> anyhow::Result<()> {
@@ -62,6 +65,7 @@ pub async fn run(args: &SimArgs) -> anyhow::Result<()> {
         server_error_share: args.error_share,
         hang_share: args.hang_share,
         malformed_share: args.malformed_share,
+        failing_id_share: args.failing_id_share,
         ..Faults::default()
     };
     let handle = sim::start(config, args.listen).await?;

@@ -201,6 +201,14 @@ async fn find(
     if let Some(early) = sim.gate(&params, &headers).await {
         return early;
     }
+    if sim.faults.fails_id(&external_id) {
+        sim.stats.server_errors.fetch_add(1, Ordering::Relaxed);
+        return sim.status(
+            StatusCode::SERVICE_UNAVAILABLE,
+            9,
+            "Service offline - This service is temporarily offline, try again later.",
+        );
+    }
     if params.get("external_source").map(String::as_str) != Some("imdb_id") {
         return sim.status(
             StatusCode::UNPROCESSABLE_ENTITY,
