@@ -55,6 +55,18 @@ impl Handler {
     }
 }
 
+/// Work never gets less than this of an invocation (or three quarters of it, if that
+/// is shorter), so a margin as long as the timeout still makes progress every round.
+const MIN_WORK: Duration = Duration::from_secs(5);
+
+/// How long an invocation of `total` works, and the margin it actually keeps: the
+/// configured margin, unless that leaves less than [`MIN_WORK`].
+fn working_time(total: Duration, margin: Duration) -> (Duration, Duration) {
+    let floor = MIN_WORK.min(total * 3 / 4);
+    let left = total.saturating_sub(margin).max(floor);
+    (left, total - left)
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum HandlerError {
     #[error("invalid event field {field}: {value:?} is not a YYYY-MM-DD date")]
@@ -98,13 +110,29 @@ impl Handler {
         let total = deadline
             .duration_since(SystemTime::now())
             .unwrap_or(Duration::ZERO);
-        // A short timeout (a local `cargo lambda watch` gives 30 s) keeps a quarter free.
-        let margin = self.margin.min(total / 4);
-        let left = total.saturating_sub(margin);
+        let (left, margin) = working_time(total, self.margin);
         opts.stop_at = Some(Instant::now() + left);
         // In-flight requests get half the margin; the other half is for the last commit.
         opts.hard_stop = Some(Instant::now() + left + margin / 2);
         tracing::info!(run_id = %opts.run_id, invocation_secs = total.as_secs(), working_secs = left.as_secs(), "invocation");
         Ok(ingest(&self.store, &self.client, &opts).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_margin_is_kept_but_never_leaves_less_than_five_seconds_of_work() {
+        let secs = Duration::from_secs;
+        assert_eq!(working_time(secs(900), secs(45)), (secs(855), secs(45)));
+        assert_eq!(working_time(secs(600), secs(594)), (secs(6), secs(594)));
+        assert_eq!(working_time(secs(600), secs(900)), (secs(5), secs(595)));
+        // A short invocation keeps a quarter free for the last commit.
+        let ms = Duration::from_millis;
+        assert_eq!(working_time(ms(1500), ms(500)), (ms(1125), ms(375)));
+        assert_eq!(working_time(secs(4), secs(45)), (secs(3), secs(1)));
+        assert_eq!(working_time(secs(0), secs(45)), (secs(0), secs(0)));
     }
 }
