@@ -6,6 +6,8 @@
 
 use std::process::Command;
 
+pub mod lambda;
+
 pub const CINELAKE: &str = env!("CARGO_BIN_EXE_cinelake");
 
 /// Runs `cinelake` with `args` and extra environment; fails the test, with everything

@@ -1,0 +1,490 @@
+//! The pipeline's state machine, as `infra/template.yaml` deploys it, executed by a real
+//! Amazon States Language interpreter (`infra/statemachine/run.mjs`, the npm package
+//! aws-local-stepfunctions, run by Node). Its Lambda tasks invoke the real
+//! `cinelake-ingest-lambda` and `cinelake-jobs-lambda` binaries through cargo lambda's
+//! runtime emulator; the lake is on SeaweedFS (S3), the catalog in moto's Glue, the views
+//! go to moto's Athena and the TMDB key is read from moto's SSM.
+//!
+//! The interpreter runs plain Lambda ARNs, not the `lambda:invoke` integration the
+//! definition uses, so run.mjs gives each such task a small handler that does what the
+//! integration does (the `Payload` wrapper, the function's error name, the `Lambda.*`
+//! service errors); run.mjs lists what else the interpreter does not do.
+//!
+//! Each case checks the final state, the lake, and that no state's input or output
+//! exceeds Step Functions' 256 KiB.
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::process::Command;
+use std::time::Duration;
+
+use cinelake_testkit::{
+    ACCESS_KEY, S3Server, SECRET_KEY, athena_client, fresh_bucket, glue_client,
+};
+use cinelake_tmdb_sim::{self as sim, Faults, SimConfig, SimHandle};
+use serde_json::{Value, json};
+
+mod common;
+
+use common::lambda::{Function, binary, repo};
+
+const INGEST_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:cinelake-tmdb-ingest";
+const JOBS_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:cinelake-jobs";
+const TMDB_KEY: &str = "state-machine-key";
+const STATE_LIMIT: u64 = 256 * 1024;
+
+/// What a case changes from a plain monthly run.
+struct Case {
+    /// Seconds the ingestion keeps free before its deadline. cargo lambda's emulator
+    /// gives every invocation 600 s, so a margin of 594 leaves 6 s of work.
+    margin_secs: u64,
+    /// TMDB answers per second the function asks for.
+    rps: u32,
+    faults: Faults,
+    /// Lines with too few fields appended to movies.csv (rejected by Trusted).
+    broken_movie_lines: usize,
+}
+
+impl Default for Case {
+    fn default() -> Self {
+        Case {
+            margin_secs: 45,
+            rps: 500,
+            faults: Faults::default(),
+            broken_movie_lines: 0,
+        }
+    }
+}
+
+/// A deployed-like pipeline: the bucket, the Glue databases and the workgroup the
+/// template creates, the TMDB key in SSM, the CSVs uploaded to Raw, and both functions.
+struct Pipeline {
+    s3: aws_sdk_s3::Client,
+    bucket: String,
+    prefix: String,
+    workgroup: String,
+    _simulator: SimHandle,
+    ingest: Function,
+    jobs: Function,
+    _dir: tempfile::TempDir,
+}
+
+fn aws(s3: S3Server) -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_REGION", "us-east-1".to_string()),
+        ("AWS_ACCESS_KEY_ID", ACCESS_KEY.to_string()),
+        ("AWS_SECRET_ACCESS_KEY", SECRET_KEY.to_string()),
+        ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
+        ("AWS_ENDPOINT_URL_S3", s3.endpoint()),
+        ("AWS_ENDPOINT_URL_GLUE", S3Server::Moto.endpoint()),
+        ("AWS_ENDPOINT_URL_ATHENA", S3Server::Moto.endpoint()),
+        ("AWS_ENDPOINT_URL_SSM", S3Server::Moto.endpoint()),
+    ]
+}
+
+async fn ssm_put(name: &str, value: &str) {
+    let config = aws_sdk_ssm::config::Builder::new()
+        .behavior_version(aws_sdk_ssm::config::BehaviorVersion::latest())
+        .region(aws_sdk_ssm::config::Region::new("us-east-1"))
+        .endpoint_url(S3Server::Moto.endpoint())
+        .credentials_provider(aws_sdk_ssm::config::Credentials::new(
+            ACCESS_KEY, SECRET_KEY, None, None, "test",
+        ))
+        .build();
+    aws_sdk_ssm::Client::from_conf(config)
+        .put_parameter()
+        .name(name)
+        .value(value)
+        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .overwrite(true)
+        .send()
+        .await
+        .expect("putting the TMDB key in moto's SSM");
+}
+
+impl Pipeline {
+    async fn deploy(case: &Case) -> Pipeline {
+        let (s3, bucket) = fresh_bucket(S3Server::SeaweedFs).await;
+        let prefix = format!("sm_{}", bucket.replace('-', "_"));
+        let workgroup = format!("wg_{prefix}");
+        let glue = glue_client();
+        for zone in ["trusted", "refined"] {
+            glue.create_database()
+                .database_input(
+                    aws_sdk_glue::types::DatabaseInput::builder()
+                        .name(format!("{prefix}_{zone}"))
+                        .build()
+                        .unwrap(),
+                )
+                .send()
+                .await
+                .expect("creating the Glue database as the template does");
+        }
+        athena_client()
+            .create_work_group()
+            .name(&workgroup)
+            .send()
+            .await
+            .expect("creating the Athena workgroup in moto");
+        let parameter = format!("/cinelake/{bucket}/tmdb-api-key");
+        ssm_put(&parameter, TMDB_KEY).await;
+
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let data_s = data.to_str().unwrap();
+        let env = aws(S3Server::SeaweedFs);
+        let env_ref: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        common::cinelake(
+            &[
+                "sample",
+                "--out",
+                data_s,
+                "--movies-rows",
+                "3000",
+                "--series-rows",
+                "1000",
+            ],
+            &[],
+        );
+        if case.broken_movie_lines > 0 {
+            let path = data.join("movies.csv");
+            let mut text = std::fs::read_to_string(&path).unwrap();
+            for n in 0..case.broken_movie_lines {
+                text.push_str(&format!("tt9{n:06}|a line cut short\n"));
+            }
+            std::fs::write(&path, text).unwrap();
+        }
+        let lake = format!("s3://{bucket}");
+        common::cinelake(
+            &["upload", "--lake", &lake, "--source-dir", data_s],
+            &env_ref,
+        );
+
+        let simulator = sim::start(
+            SimConfig {
+                faults: case.faults.clone(),
+                ..SimConfig::synthetic(TMDB_KEY)
+            },
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+        )
+        .await
+        .unwrap();
+
+        // As IngestFunction's Environment.Variables in the template, plus the local
+        // endpoints.
+        let mut ingest_env = aws(S3Server::SeaweedFs);
+        ingest_env.extend([
+            ("CINELAKE_LAKE", lake.clone()),
+            ("TMDB_API_KEY_SSM_PARAMETER", parameter),
+            ("TMDB_BASE_URL", simulator.base_url()),
+            ("CINELAKE_TMDB_RPS", case.rps.to_string()),
+            ("CINELAKE_TMDB_CONCURRENCY", "8".to_string()),
+            ("CINELAKE_TMDB_MAX_ATTEMPTS", "2".to_string()),
+            ("CINELAKE_LAMBDA_MARGIN_SECS", case.margin_secs.to_string()),
+        ]);
+        let ingest = Function::start(
+            &binary("cinelake-ingest-lambda"),
+            Duration::from_secs(600),
+            &ingest_env,
+            &dir.path().join("ingest.log"),
+        );
+        // As JobsFunction's.
+        let mut jobs_env = aws(S3Server::SeaweedFs);
+        jobs_env.extend([
+            ("CINELAKE_LAKE", lake.clone()),
+            ("CINELAKE_CATALOG", "glue".to_string()),
+            ("CINELAKE_DATABASE_PREFIX", prefix.clone()),
+            ("CINELAKE_ATHENA_WORKGROUP", workgroup.clone()),
+            ("CINELAKE_ATHENA_OUTPUT", format!("{lake}/athena-results/")),
+            ("CINELAKE_MAX_REJECTED_PERCENT", "1".to_string()),
+        ]);
+        let jobs = Function::start(
+            &binary("cinelake-jobs-lambda"),
+            Duration::from_secs(900),
+            &jobs_env,
+            &dir.path().join("jobs.log"),
+        );
+        Pipeline {
+            s3,
+            bucket,
+            prefix,
+            workgroup,
+            _simulator: simulator,
+            ingest,
+            jobs,
+            _dir: dir,
+        }
+    }
+
+    /// Puts another run's lease, as a concurrent ingestion would hold it.
+    async fn hold_lease(&self, secs: i64) {
+        let body = json!({
+            "run_id": "another-run",
+            "expires_at": (chrono::Utc::now() + chrono::Duration::seconds(secs)).to_rfc3339(),
+            "released": false,
+        });
+        self.s3
+            .put_object()
+            .bucket(&self.bucket)
+            .key("Raw/TMDB/_state/lease/000000000001.json")
+            .body(body.to_string().into_bytes().into())
+            .send()
+            .await
+            .unwrap();
+    }
+
+    /// Runs the state machine once; the interpreter's report.
+    fn execute(&self, max_rounds: u32) -> Value {
+        let config = json!({
+            "template": repo().join("infra/template.yaml"),
+            "substitutions": {
+                "IngestFunctionArn": INGEST_ARN,
+                "JobsFunctionArn": JOBS_ARN,
+                "IngestMaxRounds": max_rounds.to_string(),
+                "IngestWaitSeconds": "60",
+                "LambdaInvoke": "arn:aws:states:::lambda:invoke",
+            },
+            "functions": {
+                INGEST_ARN: self.ingest.endpoint(),
+                JOBS_ARN: self.jobs.endpoint(),
+            },
+            // The one-minute Wait between rounds, and the Retry pauses, shortened.
+            "waitMs": 1000,
+            "retryMs": 100,
+            "input": {},
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.json");
+        std::fs::write(&path, config.to_string()).unwrap();
+        let out = Command::new("node")
+            .arg(repo().join("infra/statemachine/run.mjs"))
+            .arg(&path)
+            .output()
+            .expect("running node (scripts/test installs it)");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "the interpreter failed to run\nstdout:\n{stdout}\nstderr:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report: Value = serde_json::from_str(stdout.trim())
+            .unwrap_or_else(|e| panic!("{e}: the interpreter printed {stdout}"));
+        let largest = report["largest"]["bytes"].as_u64().unwrap();
+        assert!(
+            largest > 0 && largest < STATE_LIMIT,
+            "a state's data is {largest} bytes ({}), over Step Functions' 256 KiB",
+            report["largest"]["state"]
+        );
+        report
+    }
+
+    async fn keys(&self, prefix: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut pages = self
+            .s3
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(prefix)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            for o in page.unwrap().contents() {
+                out.push(o.key().unwrap_or_default().to_string());
+            }
+        }
+        out
+    }
+
+    async fn glue_tables(&self, zone: &str) -> BTreeSet<String> {
+        glue_client()
+            .get_tables()
+            .database_name(format!("{}_{zone}", self.prefix))
+            .send()
+            .await
+            .unwrap()
+            .table_list()
+            .iter()
+            .map(|t| t.name().to_string())
+            .collect()
+    }
+
+    /// The views created through Athena in this pipeline's workgroup.
+    async fn athena_views(&self) -> BTreeSet<String> {
+        let athena = athena_client();
+        let ids = athena
+            .list_query_executions()
+            .work_group(&self.workgroup)
+            .send()
+            .await
+            .unwrap();
+        let mut views = BTreeSet::new();
+        for id in ids.query_execution_ids() {
+            let q = athena
+                .get_query_execution()
+                .query_execution_id(id)
+                .send()
+                .await
+                .unwrap();
+            let sql = q
+                .query_execution()
+                .and_then(|e| e.query())
+                .unwrap_or_default();
+            if let Some(rest) = sql.strip_prefix("CREATE OR REPLACE VIEW ") {
+                views.insert(rest.split_whitespace().next().unwrap_or("").to_string());
+            }
+        }
+        views
+    }
+}
+
+/// The states the execution entered, in order.
+fn states(report: &Value) -> Vec<&str> {
+    report["states"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect()
+}
+
+fn count(states: &[&str], name: &str) -> usize {
+    states.iter().filter(|s| **s == name).count()
+}
+
+async fn assert_published(p: &Pipeline) {
+    let refined = p.glue_tables("refined").await;
+    assert_eq!(refined.len(), 11, "{refined:?}");
+    assert!(refined.contains("fact_film"), "{refined:?}");
+    assert_eq!(p.glue_tables("trusted").await.len(), 3);
+    assert_eq!(p.athena_views().await.len(), 7);
+    assert!(!p.keys("_runs/refined/").await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_month_that_needs_several_ingestion_rounds_runs_every_stage() {
+    // Each invocation works 6 s, and TMDB answers 20 requests a second: the ingestion
+    // stops at its deadline margin every round but the last.
+    let case = Case {
+        margin_secs: 594,
+        rps: 20,
+        faults: Faults {
+            latency: Duration::from_millis(50),
+            ..Faults::default()
+        },
+        ..Case::default()
+    };
+    let p = Pipeline::deploy(&case).await;
+    let report = p.execute(20);
+    let states = states(&report);
+    assert_eq!(report["status"], "SUCCEEDED", "{report}");
+    let rounds = count(&states, "IngestTmdb");
+    assert!(
+        rounds >= 2,
+        "{rounds} ingestion rounds: {states:?}\n{}\n{}",
+        report["output"]["ingest"],
+        p.ingest.log_tail()
+    );
+    assert_eq!(
+        count(&states, "WaitBeforeNextRound"),
+        rounds - 1,
+        "{states:?}"
+    );
+    assert!(!states.contains(&"IngestLeftFailures"), "{states:?}");
+    assert_eq!(
+        states[states.len() - 4..],
+        [
+            "RunTrusted",
+            "RunRefined",
+            "CreateViews",
+            "PipelineSucceeded"
+        ]
+    );
+    // Every round but the last stopped at its deadline margin with work left.
+    let summaries: Vec<&Value> = report["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["state"] == "IngestTmdb")
+        .map(|t| &t["output"]["ingest"]["summary"])
+        .collect();
+    assert_eq!(summaries.len(), rounds);
+    for s in &summaries[..rounds - 1] {
+        assert_eq!(s["stop"], "deadline", "{s}");
+        assert!(s["fetched"].as_u64().unwrap() > 0, "{s}");
+    }
+    assert_eq!(summaries[rounds - 1]["stop"], "complete");
+    let output = &report["output"];
+    assert_eq!(output["ingest"]["summary"]["remaining"], 0, "{output}");
+    assert_eq!(output["loop"]["round"], rounds, "{output}");
+    assert_published(&p).await;
+    // Every round's records are in Raw: the last summary's run saw them all settled.
+    let raw = p.keys("Raw/TMDB/JSON/").await;
+    assert!(!raw.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn another_run_holding_the_lease_makes_the_machine_wait_and_continue() {
+    let p = Pipeline::deploy(&Case::default()).await;
+    p.hold_lease(4).await;
+    let report = p.execute(20);
+    let states = states(&report);
+    assert_eq!(report["status"], "SUCCEEDED", "{report}");
+    // At least one round found the lease held and waited; a later one did the work.
+    assert!(count(&states, "IngestTmdb") >= 2, "{states:?}");
+    assert!(states.contains(&"WaitBeforeNextRound"), "{states:?}");
+    assert_eq!(report["output"]["ingest"]["summary"]["remaining"], 0);
+    assert_published(&p).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ids_that_fail_every_retry_leave_the_transforms_to_run_on_what_is_stored() {
+    let case = Case {
+        faults: Faults {
+            failing_id_share: 0.1,
+            ..Faults::default()
+        },
+        ..Case::default()
+    };
+    let p = Pipeline::deploy(&case).await;
+    let report = p.execute(20);
+    let states = states(&report);
+    assert_eq!(report["status"], "SUCCEEDED", "{report}");
+    assert!(states.contains(&"IngestLeftFailures"), "{states:?}");
+    let summary = &report["output"]["ingest"]["summary"];
+    assert!(
+        summary["remaining"].as_u64().unwrap() > 0 && summary["failed"].as_u64().unwrap() > 0,
+        "{summary}"
+    );
+    assert!(!states.contains(&"IngestRoundsExhausted"), "{states:?}");
+    assert_published(&p).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn trusted_rejecting_above_the_threshold_fails_the_execution_by_name() {
+    let case = Case {
+        broken_movie_lines: 300,
+        ..Case::default()
+    };
+    let p = Pipeline::deploy(&case).await;
+    let report = p.execute(20);
+    let states = states(&report);
+    assert_eq!(report["status"], "FAILED", "{report}");
+    assert_eq!(report["error"], "TrustedJobFailed", "{report}");
+    let cause: Value = serde_json::from_str(report["cause"].as_str().unwrap())
+        .unwrap_or_else(|e| panic!("{e}: the cause is the function's error object"));
+    assert_eq!(cause["errorType"], "TrustedJobFailed");
+    assert!(
+        cause["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("movies.csv"),
+        "{cause}"
+    );
+    assert_eq!(states.last(), Some(&"TrustedJobFailed"), "{states:?}");
+    assert!(!states.contains(&"RunRefined"), "{states:?}");
+    // Nothing half-published: no Trusted movies table, no Refined table; Raw is whole.
+    assert!(!p.glue_tables("trusted").await.contains("movies"));
+    assert!(p.glue_tables("refined").await.is_empty());
+    assert!(p.keys("Refined/").await.is_empty());
+    assert_eq!(p.keys("Raw/Local/CSV/").await.len(), 2);
+}
