@@ -1,0 +1,255 @@
+"""The IAM check, offline: the requests recorded in fixture/ (a real run of check.py
+against moto, trimmed: `check.py --save infra/iam/fixture`) against the real template,
+and against broken copies of it, which must fail both ways.
+
+    .venv/bin/python -m unittest discover -s infra/iam
+"""
+import json
+import shutil
+import tempfile
+import unittest
+from pathlib import Path
+
+import check
+import iam_calls
+from iam_calls import Call, Request
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+TEMPLATE = ROOT / "infra/template.yaml"
+UPLOADER = ROOT / "infra/policies/uploader.json"
+FIXTURE = HERE / "fixture"
+
+
+def request(method, url, body=b"", **headers):
+    line = json.dumps({
+        "method": method, "url": f"http://moto{url}",
+        "headers": headers, "body": body.decode() if isinstance(body, bytes) else body,
+        "body_encoded": False,
+    })
+    (req,) = iam_calls.parse_recording(line)
+    return req
+
+
+def actions(calls):
+    return sorted((c.action, c.resource, tuple(sorted(c.context.items()))) for c in calls)
+
+
+class TheRecordedRunAgainstTheTemplate(unittest.TestCase):
+    def setUp(self):
+        self.recordings, self.facts, self.params = check.load(FIXTURE)
+        self.tmp = Path(tempfile.mkdtemp(prefix="cinelake-iam-"))
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp)
+
+    def broken(self, source, old, new):
+        text = source.read_text()
+        self.assertIn(old, text, f"{source} no longer contains {old!r}; update the test")
+        target = self.tmp / source.name
+        target.write_text(text.replace(old, new, 1))
+        return target
+
+    def all_findings(self, template=TEMPLATE, uploader=UPLOADER):
+        findings, _, _ = check.evaluate(template, self.recordings, self.facts, self.params, uploader)
+        return [str(f) for f in findings]
+
+    def findings(self, template=TEMPLATE, uploader=UPLOADER):
+        """What a broken copy finds beyond what the real files find (nothing, when the
+        test above passes)."""
+        real = set(self.all_findings())
+        return [f for f in self.all_findings(template, uploader) if f not in real]
+
+    def test_every_call_is_allowed_and_every_grant_used(self):
+        self.assertEqual(self.all_findings(), [])
+
+    def test_the_missing_keys_read_are_the_uploads_and_the_first_checkpoint(self):
+        _, misses, _ = check.evaluate(TEMPLATE, self.recordings, self.facts, self.params)
+        missed = {p: sorted(k.split("/")[-1] for _, k in m) for p, m in misses.items()}
+        self.assertEqual(missed[check.UPLOADER], ["movies.csv", "series.csv"])
+        self.assertEqual(missed[check.INGEST], ["snapshot.json"])
+        self.assertEqual(missed[check.JOBS], [])
+
+    def test_a_grant_removed_leaves_a_call_not_allowed(self):
+        # The ingest role without s3:DeleteObject on Raw/TMDB/: the lease and the
+        # checkpoint's batches are deleted.
+        t = self.broken(
+            TEMPLATE,
+            "                  - s3:PutObject\n                  - s3:DeleteObject\n"
+            "                Resource: !Sub \"${LakeBucket.Arn}/Raw/TMDB/*\"",
+            "                  - s3:PutObject\n"
+            "                Resource: !Sub \"${LakeBucket.Arn}/Raw/TMDB/*\"",
+        )
+        found = self.findings(t)
+        self.assertTrue(found)
+        for f in found:
+            self.assertRegex(f, r"^(IngestFunction|cinelake run): not allowed: DELETE /\S+/Raw/TMDB/_state/\S+: "
+                                r"s3:DeleteObject on arn:aws:s3:::\S+ is not allowed by (IngestRole|the union of)")
+        self.assertTrue(any(f.startswith("IngestFunction: ") for f in found), found)
+
+    def test_a_narrowed_list_prefix_leaves_a_listing_not_allowed(self):
+        t = self.broken(TEMPLATE, "                      - Raw/TMDB/JSON/*\n", "")
+        found = self.findings(t)
+        self.assertTrue(any(
+            f.startswith("JobsFunction: not allowed: GET /")
+            and "list-type=2" in f and "s3:ListBucket" in f and "[s3:prefix='Raw/TMDB/JSON/" in f
+            for f in found
+        ), found)
+
+    def test_what_athena_does_for_us_is_checked_too(self):
+        # Athena writes the results with the caller's credentials: no recorded request
+        # shows it, and the role must allow it all the same.
+        t = self.broken(TEMPLATE, "                  - s3:ListMultipartUploadParts\n", "")
+        found = self.findings(t)
+        self.assertTrue(found)
+        for f in found:
+            self.assertRegex(f, r"^(JobsFunction|cinelake run): not allowed: POST AmazonAthena.StartQueryExecution "
+                                r"in \S+: s3:ListMultipartUploadParts on arn:aws:s3:::\S+/athena-results/\S+ "
+                                r"\(what Athena does for us\) is not allowed by ")
+
+    def test_an_extra_action_is_granted_but_unused(self):
+        t = self.broken(TEMPLATE, "                  - glue:CreateTable\n",
+                        "                  - glue:CreateTable\n                  - glue:DeleteTable\n")
+        found = self.findings(t)
+        self.assertEqual(len(found), 1, found)
+        self.assertRegex(found[0], r"^JobsFunction: unused: JobsRole \w+: glue:DeleteTable is granted, "
+                                   r"and no call uses it")
+
+    def test_an_extra_prefix_is_granted_but_unused(self):
+        t = self.broken(TEMPLATE, "                      - Raw/TMDB/*\n",
+                        "                      - Raw/TMDB/*\n                      - Trusted/*\n")
+        self.assertEqual(self.findings(t), [
+            "IngestFunction: unused: IngestRole ListIngestPrefixes: s3:ListBucket on "
+            f"arn:aws:s3:::{self.params['LakeBucketName']} if StringLike s3:prefix 'Trusted/*': "
+            "granted, and no call uses it"
+        ])
+
+    def test_the_uploader_policy_is_checked_both_ways(self):
+        narrow = self.broken(UPLOADER, '"Resource": "arn:aws:s3:::${LakeBucketName}/_runs/upload/*"',
+                             '"Resource": "arn:aws:s3:::${LakeBucketName}/_runs/other/*"')
+        found = self.findings(uploader=narrow)
+        self.assertTrue(any(f.startswith("cinelake upload: not allowed: PUT /") and "_runs/upload/" in f
+                            for f in found), found)
+        # `cinelake run` is checked against the roles and the uploader's grants together.
+        self.assertTrue(any(f.startswith("cinelake run: not allowed: PUT /") and "_runs/upload/" in f
+                            for f in found), found)
+        wide = self.broken(UPLOADER, '"s3:AbortMultipartUpload"', '"s3:AbortMultipartUpload", "s3:DeleteObject"')
+        self.assertEqual(len([f for f in self.findings(uploader=wide) if "s3:DeleteObject" in f]), 1)
+
+
+class Mapping(unittest.TestCase):
+    def test_s3_requests(self):
+        cases = [
+            (request("GET", "/b?list-type=2&prefix=Raw%2FTMDB%2F&x-id=ListObjectsV2"),
+             [("s3:ListBucket", "arn:aws:s3:::b", (("s3:prefix", "Raw/TMDB/"),))]),
+            (request("HEAD", "/b/Raw/a%20b.csv"), [("s3:GetObject", "arn:aws:s3:::b/Raw/a b.csv", ())]),
+            (request("GET", "/b/k?x-id=GetObject"), [("s3:GetObject", "arn:aws:s3:::b/k", ())]),
+            (request("PUT", "/b/k?x-id=PutObject"), [("s3:PutObject", "arn:aws:s3:::b/k", ())]),
+            (request("POST", "/b/k?uploads&x-id=CreateMultipartUpload"), [("s3:PutObject", "arn:aws:s3:::b/k", ())]),
+            (request("PUT", "/b/k?partNumber=2&uploadId=u&x-id=UploadPart"), [("s3:PutObject", "arn:aws:s3:::b/k", ())]),
+            (request("POST", "/b/k?uploadId=u&x-id=CompleteMultipartUpload"), [("s3:PutObject", "arn:aws:s3:::b/k", ())]),
+            (request("DELETE", "/b/k?uploadId=u&x-id=AbortMultipartUpload"),
+             [("s3:AbortMultipartUpload", "arn:aws:s3:::b/k", ())]),
+            (request("DELETE", "/b/k?x-id=DeleteObject"), [("s3:DeleteObject", "arn:aws:s3:::b/k", ())]),
+            (request("PUT", "/b/to", **{"x-amz-copy-source": "/b/from%2Fx"}),
+             sorted([("s3:PutObject", "arn:aws:s3:::b/to", ()), ("s3:GetObject", "arn:aws:s3:::b/from/x", ())])),
+            (request("POST", "/b?delete", b"<Delete><Object><Key>a</Key></Object><Object><Key>c/d</Key></Object></Delete>"),
+             [("s3:DeleteObject", "arn:aws:s3:::b/a", ()), ("s3:DeleteObject", "arn:aws:s3:::b/c/d", ())]),
+        ]
+        for req, expected in cases:
+            with self.subTest(req.describe()):
+                self.assertEqual(actions(iam_calls.request_calls("p", req)), sorted(expected))
+
+    def test_an_unknown_request_is_refused_not_guessed(self):
+        with self.assertRaises(iam_calls.Unmapped):
+            iam_calls.request_calls("p", request("PUT", "/b/k?tagging"))
+        with self.assertRaises(iam_calls.Unmapped):
+            iam_calls.request_calls("p", request("POST", "/", "{}", **{"X-Amz-Target": "AWSGlue.DeleteConnection"}))
+
+    def test_a_glue_call_needs_the_catalog_the_database_and_the_table(self):
+        req = request("POST", "/", json.dumps({"DatabaseName": "d", "Name": "t"}), **{"X-Amz-Target": "AWSGlue.GetTable"})
+        self.assertEqual(actions(iam_calls.request_calls("p", req)), [
+            ("glue:GetTable", "arn:aws:glue:us-east-1:123456789012:catalog", ()),
+            ("glue:GetTable", "arn:aws:glue:us-east-1:123456789012:database/d", ()),
+            ("glue:GetTable", "arn:aws:glue:us-east-1:123456789012:table/d/t", ()),
+        ])
+
+    def test_an_athena_call_by_id_is_on_the_querys_workgroup(self):
+        req = request("POST", "/", json.dumps({"QueryExecutionId": "q1"}),
+                      **{"X-Amz-Target": "AmazonAthena.StopQueryExecution"})
+        (call,) = iam_calls.request_calls("p", req, {"query_workgroups": {"q1": "wg"}})
+        self.assertEqual((call.action, call.resource),
+                         ("athena:StopQueryExecution", "arn:aws:athena:us-east-1:123456789012:workgroup/wg"))
+
+    def test_what_athena_does_for_a_view(self):
+        sql = ("CREATE OR REPLACE VIEW v AS\n-- a comment FROM nowhere\nWITH x AS (SELECT * FROM fact_film),\n"
+               "y AS (SELECT 1 AS one)\nSELECT * FROM x JOIN dim_film d ON true JOIN other.t ON true")
+        req = request("POST", "/", json.dumps({
+            "QueryString": sql, "WorkGroup": "wg", "QueryExecutionContext": {"Database": "db"},
+            "ResultConfiguration": {"OutputLocation": "s3://client/elsewhere/"},
+        }), **{"X-Amz-Target": "AmazonAthena.StartQueryExecution"})
+        calls = iam_calls.what_athena_does("p", req, {"wg": ("s3://lake/athena-results/", True)})
+        got = {(c.action, c.resource.rsplit(":", 1)[-1]) for c in calls}
+        # The workgroup's location wins: its configuration is enforced.
+        self.assertIn(("s3:PutObject", "lake/athena-results/<query-execution-id>.txt"), got)
+        self.assertIn(("s3:GetBucketLocation", "lake"), got)
+        self.assertNotIn(("s3:GetBucketLocation", "client"), got)
+        for action in ("glue:GetTable", "glue:CreateTable", "glue:UpdateTable"):
+            self.assertIn((action, "table/db/v"), got)
+        for table in ("table/db/fact_film", "table/db/dim_film", "table/other/t"):
+            self.assertIn(("glue:GetTable", table), got)
+        self.assertFalse(any(r.endswith(("/x", "/y", "/nowhere")) for _, r in got), got)
+        self.assertTrue(all(c.source == iam_calls.WHAT_ATHENA_DOES for c in calls))
+
+    def test_missing_keys_follow_the_writes_and_deletes(self):
+        objects = iam_calls.Objects()
+        seen = [objects.missing(r) for r in [
+            request("HEAD", "/b/k"),
+            request("PUT", "/b/k"),
+            request("GET", "/b/k"),
+            request("POST", "/b?delete", b"<Delete><Object><Key>k</Key></Object></Delete>"),
+            request("GET", "/b/k"),
+        ]]
+        self.assertEqual(seen, [("b", "k"), None, None, None, ("b", "k")])
+
+
+class Evaluation(unittest.TestCase):
+    STATEMENTS = [
+        {"Sid": "List", "_role": "R", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::b",
+         "Condition": {"StringLike": {"s3:prefix": ["Raw/*"]}}},
+        {"Sid": "Get", "_role": "R", "Effect": "Allow", "Action": "s3:Get*", "Resource": "arn:aws:s3:::b/*"},
+        {"Sid": "No", "_role": "R", "Effect": "Deny", "Action": "s3:*", "Resource": "arn:aws:s3:::b/secret/*"},
+    ]
+
+    def allowed(self, action, resource, **context):
+        return iam_calls.allowed(self.STATEMENTS, Call("p", "r", action, resource, context))
+
+    def test_conditions_wildcards_and_denies(self):
+        self.assertTrue(self.allowed("s3:ListBucket", "arn:aws:s3:::b", **{"s3:prefix": "Raw/x"}))
+        self.assertFalse(self.allowed("s3:ListBucket", "arn:aws:s3:::b", **{"s3:prefix": "Trusted/"}))
+        # No prefix in the request: the condition's key is absent, so StringLike fails.
+        self.assertFalse(self.allowed("s3:ListBucket", "arn:aws:s3:::b"))
+        self.assertTrue(self.allowed("s3:GetObject", "arn:aws:s3:::b/a/b"))
+        self.assertFalse(self.allowed("s3:GetObject", "arn:aws:s3:::b/secret/x"))
+        self.assertFalse(self.allowed("s3:PutObject", "arn:aws:s3:::b/a"))
+
+
+class TheTemplate(unittest.TestCase):
+    def test_the_functions_environment_is_the_templates_substituted(self):
+        t = iam_calls.Template(TEMPLATE, {"LakeBucketName": "lake", "DatabasePrefix": "p"})
+        env = t.function_env("JobsFunction")
+        self.assertEqual(env["CINELAKE_LAKE"], "s3://lake")
+        self.assertEqual(env["CINELAKE_DATABASE_PREFIX"], "p")
+        self.assertEqual(env["CINELAKE_ATHENA_OUTPUT"], "s3://lake/athena-results/")
+        self.assertEqual(t.function_env("IngestFunction")["TMDB_API_KEY_SSM_PARAMETER"], "/cinelake/tmdb-api-key")
+        self.assertEqual(t.workgroups(), {"cinelake": ("s3://lake/athena-results/", True)})
+        resources = {r for s in t.role_statements("JobsRole") for r in iam_calls._as_list(s["Resource"])}
+        self.assertIn("arn:aws:glue:us-east-1:123456789012:database/p_refined", resources)
+        # The KMS statement exists only with a customer key.
+        self.assertFalse(any(s["Action"] == "kms:Decrypt" for s in t.role_statements("IngestRole")))
+        with_key = iam_calls.Template(TEMPLATE, {"LakeBucketName": "lake", "TmdbApiKeyKmsKeyArn": "arn:k"})
+        self.assertTrue(any(s["Action"] == "kms:Decrypt" for s in with_key.role_statements("IngestRole")))
+
+
+if __name__ == "__main__":
+    unittest.main()
