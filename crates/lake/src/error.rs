@@ -34,6 +34,18 @@ pub enum Error {
         source: Box<dyn std::error::Error + Send + Sync>,
     },
 
+    /// S3 refused a read with 403 (access denied), and a listing did not show the key
+    /// missing.
+    #[error("S3 {op} s3://{bucket}/{key}: access denied (403): {hint}: {}", chain(source.as_ref()))]
+    Denied {
+        op: &'static str,
+        bucket: String,
+        key: String,
+        hint: &'static str,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+
     #[error("{key}: upload not verified: {reason}")]
     Verification { key: String, reason: String },
 

@@ -171,11 +171,64 @@ impl S3Store {
             .await;
         match out {
             Ok(o) => Ok(o.body),
-            Err(e) if status(&e) == Some(404) => Err(Error::NotFound {
-                lake: self.url(),
-                key: key.to_string(),
-            }),
+            Err(e) if status(&e) == Some(404) => Err(self.not_found(key)),
+            Err(e) if status(&e) == Some(403) => {
+                Err(self.missing_or_denied("GetObject", key, e).await)
+            }
             Err(e) => Err(self.err("GetObject", key, e)),
+        }
+    }
+
+    fn not_found(&self, key: &str) -> Error {
+        Error::NotFound {
+            lake: self.url(),
+            key: key.to_string(),
+        }
+    }
+
+    /// What a 403 on reading `key` means. S3 answers 403, not 404, for a key that does
+    /// not exist when the caller may not list its prefix; the roles in `infra/` list
+    /// only the prefixes they read, so a listing of the key tells the two apart: no such
+    /// key listed is [`Error::NotFound`]; otherwise (the key exists, or the listing is
+    /// refused too) the 403 stands, with what to grant.
+    async fn missing_or_denied<E, R>(&self, op: &'static str, key: &str, e: SdkError<E, R>) -> Error
+    where
+        E: std::error::Error + Send + Sync + 'static,
+        R: std::fmt::Debug + Send + Sync + 'static,
+    {
+        let full = self.full_key(key);
+        let listed = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(&full)
+            .max_keys(1)
+            .send()
+            .await;
+        match listed {
+            Ok(page)
+                if !page
+                    .contents()
+                    .iter()
+                    .any(|o| o.key() == Some(full.as_str())) =>
+            {
+                self.not_found(key)
+            }
+            Ok(_) => Error::Denied {
+                op,
+                bucket: self.bucket.clone(),
+                key: full,
+                hint: "the object exists; grant s3:GetObject on it",
+                source: Box::new(e),
+            },
+            Err(_) => Error::Denied {
+                op,
+                bucket: self.bucket.clone(),
+                key: full,
+                hint: "S3 answers 403 for a missing key too when its prefix may not be \
+                       listed; grant s3:GetObject on the key and s3:ListBucket on its prefix",
+                source: Box::new(e),
+            },
         }
     }
 
@@ -210,6 +263,12 @@ impl S3Store {
                 )))
             }
             Err(e) if status(&e) == Some(404) => Ok(None),
+            Err(e) if status(&e) == Some(403) => {
+                match self.missing_or_denied("HeadObject", key, e).await {
+                    Error::NotFound { .. } => Ok(None),
+                    denied => Err(denied),
+                }
+            }
             Err(e) => Err(self.err("HeadObject", key, e)),
         }
     }
