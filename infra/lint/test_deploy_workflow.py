@@ -3,7 +3,8 @@
 A deploy that passes a parameter's default when its repository variable is unset undoes
 an earlier choice (it deletes the QuickSight stack, or replaces the Glue databases); a
 deploy of a commit whose tests did not pass ships what CI refused; an action pinned by
-tag can change under the same name.
+tag can change under the same name. The Lambdas are built by `sam build` (SAM's cargo
+lambda build method, a beta feature) in infra/, before `sam deploy` ships what it built.
 
     .venv/bin/python -m unittest discover -s infra/lint
 """
@@ -85,6 +86,34 @@ class DeployWorkflow(unittest.TestCase):
     def test_the_tests_run_on_release_tags(self):
         pushes = load(CI)["on"]["push"]
         self.assertIn("v*", pushes.get("tags", []))
+
+    def test_sam_build_builds_the_lambdas_before_the_deploy(self):
+        all_steps = list(steps(self.doc))
+        runs = [s.get("run", "") for s in all_steps]
+        builds = [i for i, r in enumerate(runs) if re.search(r"^\s*sam build\b", r, re.M)]
+        self.assertEqual(len(builds), 1, "one step runs sam build")
+        build = all_steps[builds[0]]
+        self.assertEqual(build.get("working-directory"), "infra", "sam build runs beside template.yaml")
+        command = next(l for l in build["run"].splitlines() if l.strip().startswith("sam build"))
+        self.assertIn("--beta-features", command, "the rust-cargolambda build method is a beta feature")
+        # No other build of the Lambdas, and no debug build (SAM_BUILD_MODE=debug).
+        self.assertFalse([r for r in runs if "cargo lambda build" in r], "a second build path")
+        self.assertNotIn("SAM_BUILD_MODE", self.text)
+        deploy = next(i for i, r in enumerate(runs) if "sam deploy" in r)
+        self.assertLess(builds[0], deploy, "sam build does not run before sam deploy")
+        self.assertEqual(all_steps[deploy].get("working-directory"), "infra")
+        # sam deploy takes .aws-sam/build/template.yaml by default: not another template.
+        self.assertNotRegex(runs[deploy], r"--template|\s-t\s", "sam deploy is given a template")
+
+    def test_the_cargo_caches_hold_the_target_dir_sam_build_uses(self):
+        # SAM builds into the workspace's target/ (from `cargo metadata`) unless
+        # CARGO_TARGET_DIR is set; the cache must hold that folder.
+        caches = [s for s in steps(self.doc) if s.get("uses", "").startswith("actions/cache")]
+        self.assertTrue(caches)
+        paths = "\n".join(str(s.get("with", {}).get("path", "")) for s in caches).split()
+        self.assertIn("target", paths)
+        self.assertIn("~/.cargo/registry/cache", paths)
+        self.assertNotIn("CARGO_TARGET_DIR", self.text)
 
     def test_the_role_assuming_action_is_pinned_by_commit(self):
         uses = [s["uses"] for s in steps(self.doc) if "configure-aws-credentials" in s.get("uses", "")]
