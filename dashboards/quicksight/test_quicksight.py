@@ -19,6 +19,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 SCRIPT = ROOT / "scripts" / "quicksight.py"
 
+# One data set per view in sql/views.
+VIEW_COUNT = len(list((ROOT / "sql" / "views").glob("*.sql")))
+
 _spec = importlib.util.spec_from_file_location("quicksight", SCRIPT)
 qs = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(qs)
@@ -88,7 +91,8 @@ class RealBodies(unittest.TestCase):
                              capture_output=True, text=True)
         self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
         lines = run.stdout.splitlines()
-        self.assertEqual(sum(1 for line in lines if line.startswith("ok ")), 9, run.stdout)
+        self.assertEqual(sum(1 for line in lines if line.startswith("ok ")), VIEW_COUNT + 2,
+                         run.stdout)
 
     def test_the_view_parser_reads_every_view(self):
         self.assertEqual(
@@ -153,7 +157,7 @@ class BrokenBodies(unittest.TestCase):
 
         copy.edit("dashboard.json", change)
         self.assertProblem(copy.problems(), "dashboard.json", "'proft'",
-                           "not in data set v_top_profits")
+                           "not in data set v_budget_revenue")
 
     def test_undeclared_data_set_identifier(self):
         copy = BrokenCopy(self)
@@ -185,13 +189,13 @@ class BrokenBodies(unittest.TestCase):
         def change(d):
             columns = d["PhysicalTableMap"]["athena-view"]["RelationalTable"]["InputColumns"]
             d["PhysicalTableMap"]["athena-view"]["RelationalTable"]["InputColumns"] = [
-                c for c in columns if c["Name"] != "share"]
+                c for c in columns if c["Name"] != "film_label"]
 
-        copy.edit("data-sets/v_country_share_best.json", change)
+        copy.edit("data-sets/v_film_country.json", change)
         problems = copy.problems()
-        self.assertProblem(problems, "v_country_share_best.json", "'share'", "missing here")
-        # and the visual that charts it
-        self.assertProblem(problems, "dashboard.json", "'share'", "not in data set")
+        self.assertProblem(problems, "v_film_country.json", "'film_label'", "missing here")
+        # and the visuals that chart it
+        self.assertProblem(problems, "dashboard.json", "'film_label'", "not in data set")
 
     def test_unknown_placeholder(self):
         copy = BrokenCopy(self)
@@ -244,7 +248,7 @@ class CloudFormation(unittest.TestCase):
         resources = template["Resources"]
         types = [r["Type"] for r in resources.values()]
         self.assertEqual(types.count("AWS::QuickSight::DataSource"), 1)
-        self.assertEqual(types.count("AWS::QuickSight::DataSet"), 7)
+        self.assertEqual(types.count("AWS::QuickSight::DataSet"), VIEW_COUNT)
         self.assertEqual(types.count("AWS::QuickSight::Dashboard"), 1)
         data_sets = [k for k, r in resources.items() if r["Type"] == "AWS::QuickSight::DataSet"]
         for name in data_sets:
@@ -278,7 +282,7 @@ class DeployCommands(unittest.TestCase):
             "--principal-arn", "arn:aws:quicksight:us-east-1:210987654321:group/default/analysts"])
         self.assertEqual(code, 0, err)
         self.assertEqual(out.count("aws quicksight create-data-source "), 1)
-        self.assertEqual(out.count("aws quicksight create-data-set "), 7)
+        self.assertEqual(out.count("aws quicksight create-data-set "), VIEW_COUNT)
         self.assertEqual(out.count("aws quicksight create-dashboard "), 1)
         self.assertIn("210987654321", out)
         self.assertIn("group/default/analysts", out)

@@ -1,22 +1,14 @@
--- Investment against rating: films by budget band, with their average ratings.
+-- Investment against rating: films with a known budget by budget band (the bands of
+-- v_film_country), with their average ratings; each film counted once.
 WITH banded AS (
-    SELECT
-        CASE
-            WHEN budget < 1000000 THEN 1
-            WHEN budget < 10000000 THEN 2
-            WHEN budget < 50000000 THEN 3
-            ELSE 4
-        END AS band_order,
-        CASE
-            WHEN budget < 1000000 THEN 'under 1M'
-            WHEN budget < 10000000 THEN '1M to 10M'
-            WHEN budget < 50000000 THEN '10M to 50M'
-            ELSE '50M and more'
-        END AS budget_band,
+    SELECT DISTINCT
+        film_id,
+        band_order,
+        budget_band,
         budget,
         imdb_rating,
         tmdb_rating
-    FROM fact_film
+    FROM v_film_country
     WHERE budget IS NOT NULL
 )
 SELECT

@@ -20,6 +20,10 @@ pub const VIEWS: &[(&str, &str)] = &[
         include_str!("../../../sql/views/v_trends_year_country.sql"),
     ),
     (
+        "v_region_year",
+        include_str!("../../../sql/views/v_region_year.sql"),
+    ),
+    (
         "v_budget_revenue",
         include_str!("../../../sql/views/v_budget_revenue.sql"),
     ),

@@ -5,22 +5,23 @@ use cinelake_query::engine::Engine;
 use polars::prelude::*;
 
 fn engine() -> Engine {
+    // tt5 has no production country.
     let fact = df!(
-        "film_id" => ["tt1", "tt2", "tt3", "tt4"],
-        "release_year" => [2010i32, 2012, 2015, 1999],
-        "imdb_rating" => [8.0f64, 7.0, 9.0, 6.0],
-        "imdb_votes" => [5000i64, 2000, 500, 3000],
-        "tmdb_rating" => [Some(7.5f64), None, Some(8.0), Some(6.5)],
-        "tmdb_votes" => [100i64, 0, 50, 900],
-        "popularity" => [10.0f64, 5.0, 20.0, 1.0],
-        "budget" => [Some(1_000_000i64), Some(20_000_000), None, Some(60_000_000)],
-        "revenue" => [Some(5_000_000i64), Some(10_000_000), None, Some(100_000_000)],
-        "profit" => [Some(4_000_000i64), Some(-10_000_000), None, Some(40_000_000)],
+        "film_id" => ["tt1", "tt2", "tt3", "tt4", "tt5"],
+        "release_year" => [2010i32, 2012, 2015, 2001, 2012],
+        "imdb_rating" => [8.0f64, 7.0, 9.0, 6.0, 5.0],
+        "imdb_votes" => [5000i64, 2000, 500, 3000, 1500],
+        "tmdb_rating" => [Some(7.5f64), None, Some(8.0), Some(6.5), None],
+        "tmdb_votes" => [100i64, 0, 50, 900, 0],
+        "popularity" => [10.0f64, 5.0, 20.0, 1.0, 2.0],
+        "budget" => [Some(1_000_000i64), Some(20_000_000), None, Some(60_000_000), Some(500_000)],
+        "revenue" => [Some(5_000_000i64), Some(10_000_000), None, Some(100_000_000), None],
+        "profit" => [Some(4_000_000i64), Some(-10_000_000), None, Some(40_000_000), None],
     )
     .unwrap();
     let film = df!(
-        "film_id" => ["tt1", "tt2", "tt3", "tt4"],
-        "title" => ["Alpha", "Beta", "Gamma", "Delta"],
+        "film_id" => ["tt1", "tt2", "tt3", "tt4", "tt5"],
+        "title" => ["Alpha", "Beta", "Gamma", "Delta", "Epsilon"],
     )
     .unwrap();
     let bridge = df!(
@@ -59,7 +60,75 @@ fn best_films_apply_the_minimum_votes_rule() {
     let df = engine()
         .query("SELECT * FROM v_best_films ORDER BY imdb_rating DESC")
         .unwrap();
-    assert_eq!(strs(&df, "title"), ["Alpha", "Beta", "Delta"]);
+    assert_eq!(strs(&df, "title"), ["Alpha", "Beta", "Delta", "Epsilon"]);
+}
+
+#[test]
+fn film_country_keeps_films_without_a_country_and_names_regions() {
+    let df = engine()
+        .query(
+            "SELECT film_id, country_name, region, film_label, budget_band \
+             FROM v_film_country ORDER BY film_id, country_name",
+        )
+        .unwrap();
+    assert_eq!(
+        strs(&df, "film_id"),
+        ["tt1", "tt2", "tt2", "tt3", "tt4", "tt5"]
+    );
+    assert_eq!(
+        strs(&df, "country_name"),
+        [
+            "Brazil",
+            "Argentina",
+            "Brazil",
+            "United States of America",
+            "United States of America",
+            "No production country"
+        ]
+    );
+    assert_eq!(
+        strs(&df, "region"),
+        [
+            "South America",
+            "South America",
+            "South America",
+            "Rest of the world",
+            "Rest of the world",
+            "No production country"
+        ]
+    );
+    assert_eq!(strs(&df, "film_label")[0], "Alpha (2010, tt1)");
+    assert_eq!(
+        strs(&df, "budget_band"),
+        ["1M to 10M", "10M to 50M", "10M to 50M", "", "50M and more", "under 1M"]
+    );
+    let starts = engine()
+        .query("SELECT CAST(release_year_start AS VARCHAR) AS d FROM v_film_country WHERE film_id = 'tt1'")
+        .unwrap();
+    assert_eq!(strs(&starts, "d"), ["2010-01-01"]);
+}
+
+#[test]
+fn region_year_counts_a_film_once_per_region() {
+    // tt2 is Argentinian and Brazilian: one South American film in 2012; tt5 has no
+    // country, so it is in neither region.
+    let df = engine()
+        .query("SELECT release_year, region, films FROM v_region_year ORDER BY release_year, region")
+        .unwrap();
+    assert_eq!(
+        strs(&df, "region"),
+        ["Rest of the world", "South America", "South America", "Rest of the world"]
+    );
+    let films: Vec<i64> = df
+        .column("films")
+        .unwrap()
+        .cast(&DataType::Int64)
+        .unwrap()
+        .i64()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
+    assert_eq!(films, [1, 1, 1, 1]);
 }
 
 #[test]
@@ -75,8 +144,9 @@ fn country_share_of_the_best() {
         .unwrap()
         .into_no_null_iter()
         .collect();
-    assert!((shares[0] - 1.0 / 3.0).abs() < 1e-9);
-    assert!((shares[1] - 2.0 / 3.0).abs() < 1e-9);
+    // Four best films, one (tt5) without a production country.
+    assert!((shares[0] - 1.0 / 4.0).abs() < 1e-9);
+    assert!((shares[1] - 2.0 / 4.0).abs() < 1e-9);
     let best: Vec<i64> = df
         .column("best_films")
         .unwrap()
@@ -98,11 +168,12 @@ fn country_share_of_the_best() {
 }
 
 #[test]
-fn trends_from_2000_by_year_and_country() {
+fn trends_by_year_and_country() {
+    // Every year of the fact (the films of interest): no year is cut in the view.
     let df = engine()
-        .query("SELECT release_year, country_code, releases, imdb_votes FROM v_trends_year_country ORDER BY release_year, country_code")
+        .query("SELECT release_year, country_code, releases, imdb_votes FROM v_trends_year_country WHERE country_code IS NOT NULL ORDER BY release_year, country_code")
         .unwrap();
-    assert_eq!(strs(&df, "country_code"), ["BR", "AR", "BR", "US"]);
+    assert_eq!(strs(&df, "country_code"), ["US", "BR", "AR", "BR", "US"]);
     let years: Vec<i32> = df
         .column("release_year")
         .unwrap()
@@ -110,7 +181,7 @@ fn trends_from_2000_by_year_and_country() {
         .unwrap()
         .into_no_null_iter()
         .collect();
-    assert_eq!(years, [2010, 2012, 2012, 2015]);
+    assert_eq!(years, [2001, 2010, 2012, 2012, 2015]);
     let votes: Vec<i64> = df
         .column("imdb_votes")
         .unwrap()
@@ -118,7 +189,11 @@ fn trends_from_2000_by_year_and_country() {
         .unwrap()
         .into_no_null_iter()
         .collect();
-    assert_eq!(votes, [5000, 2000, 2000, 500]);
+    assert_eq!(votes, [3000, 5000, 2000, 2000, 500]);
+    let none = engine()
+        .query("SELECT country_name, releases FROM v_trends_year_country WHERE country_code IS NULL")
+        .unwrap();
+    assert_eq!(strs(&none, "country_name"), ["No production country"]);
 }
 
 #[test]
@@ -142,7 +217,7 @@ fn investment_bands() {
         .unwrap();
     assert_eq!(
         strs(&df, "budget_band"),
-        ["1M to 10M", "10M to 50M", "50M and more"]
+        ["under 1M", "1M to 10M", "10M to 50M", "50M and more"]
     );
     let avg: Vec<f64> = df
         .column("avg_imdb_rating")
@@ -151,7 +226,15 @@ fn investment_bands() {
         .unwrap()
         .into_no_null_iter()
         .collect();
-    assert_eq!(avg, [8.0, 7.0, 6.0]);
+    // tt2 is in two countries but counts once in its band.
+    assert_eq!(avg, [5.0, 8.0, 7.0, 6.0]);
+    let films = engine()
+        .query("SELECT SUM(films) AS n FROM v_investment_rating")
+        .unwrap();
+    assert_eq!(
+        films.column("n").unwrap().get(0).unwrap().extract::<u64>(),
+        Some(4)
+    );
 }
 
 #[test]
