@@ -158,7 +158,14 @@ fn cell<'a>(kind: Kind, field: &'a str) -> Result<Cell<'a>, &'static str> {
         Kind::Text | Kind::List => Ok(Cell::Text(field)),
         Kind::Int32 => field.parse().map(Cell::Int32).map_err(|_| "a whole number"),
         Kind::Int64 => field.parse().map(Cell::Int64).map_err(|_| "a whole number"),
-        Kind::Float64 => field.parse().map(Cell::Float64).map_err(|_| "a number"),
+        // Rust reads "NaN", "inf" and "infinity" as numbers; a rating or a count is never
+        // one of them, so they are refused like any other text.
+        Kind::Float64 => field
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .map(Cell::Float64)
+            .ok_or("a number"),
     }
 }
 
@@ -197,6 +204,7 @@ pub(crate) fn parse(
                 position: None,
                 reason,
                 raw: Some(String::from_utf8_lossy(raw).into_owned()),
+                kept: false,
             }),
         }
         line_no += 1;
@@ -306,6 +314,22 @@ mod tests {
             Some("a whole number")
         );
         assert_eq!(cell(Kind::Float64, "seven").err(), Some("a number"));
+        for not_finite in [
+            "NaN",
+            "nan",
+            "inf",
+            "-inf",
+            "+infinity",
+            "Infinity",
+            "1e999",
+        ] {
+            assert_eq!(
+                cell(Kind::Float64, not_finite).err(),
+                Some("a number"),
+                "{not_finite}"
+            );
+        }
+        assert!(matches!(cell(Kind::Float64, "-0.5e1"), Ok(Cell::Float64(v)) if v == -5.0));
         assert!(matches!(cell(Kind::Text, "\"x\""), Ok(Cell::Text("\"x\""))));
     }
 
