@@ -186,6 +186,7 @@ pub async fn run(
         rows_in,
         rows_out,
         rejected: n_rejected,
+        nulled: 0,
         location: published.location,
         rejects_key,
     })

@@ -12,6 +12,7 @@ pub mod csv_job;
 mod csv_rows;
 mod lines;
 pub mod mapping;
+mod record_types;
 pub mod rejects;
 pub mod tmdb_job;
 
@@ -200,7 +201,14 @@ pub struct TableReport {
     pub rows_in: u64,
     pub rows_out: u64,
     pub rejected: u64,
+    /// Rows published with a value read as null (each noted in the quarantine file).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub nulled: u64,
     pub location: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rejects_key: Option<String>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }

@@ -1,5 +1,5 @@
-//! Quarantine: rows refused by a job, one JSON object a line, at
-//! `Trusted/_rejected/<table>/<run id>.jsonl`.
+//! Quarantine: rows refused by a job, and notes on values read as null, one JSON object
+//! a line, at `Trusted/_rejected/<table>/<run id>.jsonl`.
 
 use bytes::Bytes;
 use cinelake_lake::Store;
@@ -17,9 +17,13 @@ pub struct Rejected {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub position: Option<u64>,
     pub reason: String,
-    /// The row as it was, for a CSV line.
+    /// The row or record as it was.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub raw: Option<String>,
+    /// A note, not a refusal: the record was published, with the value the reason names
+    /// read as null.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub kept: bool,
 }
 
 /// Stores the rejects of one table's run; `None` when there are none.

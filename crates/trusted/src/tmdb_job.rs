@@ -1,8 +1,10 @@
 //! Raw TMDB JSON to typed Parquet, one partition per collection date.
 //!
 //! Each `Raw/TMDB/JSON/YYYY/MM/DD/` folder becomes `dt=YYYY-MM-DD`, one row per TMDB id
-//! (the last record wins when a folder holds one twice). A file that is not a JSON array
-//! and a record without a numeric id are quarantined; empty strings become nulls.
+//! (the last record wins when a folder holds one twice). A file that is not a JSON array,
+//! a record without a numeric id and a record with a wrongly typed field are quarantined
+//! (`record_types`); empty strings become nulls, and an impossible release date becomes
+//! null with a note in the quarantine.
 
 use std::collections::BTreeMap;
 use std::io::Cursor;
@@ -18,6 +20,7 @@ use polars::prelude::*;
 use serde_json::value::RawValue;
 
 use crate::csv_job::check_share;
+use crate::record_types;
 use crate::rejects::{Rejected, store_rejects};
 use crate::{JobOptions, TableReport, TrustedError};
 
@@ -164,6 +167,8 @@ struct FileRecords {
     lines: Vec<u8>,
     good: usize,
     rejected: Vec<Rejected>,
+    /// Published records with a value read as null.
+    notes: Vec<Rejected>,
 }
 
 /// Files fetched at once.
@@ -181,7 +186,7 @@ async fn fetch(
         .await?)
 }
 
-fn read_file(key: &str, body: &[u8]) -> FileRecords {
+fn read_file(key: &str, body: &[u8], schema: &Schema) -> FileRecords {
     #[derive(serde::Deserialize)]
     struct Id {
         id: Option<serde_json::Value>,
@@ -192,6 +197,7 @@ fn read_file(key: &str, body: &[u8]) -> FileRecords {
         lines: Vec::new(),
         good: 0,
         rejected: Vec::new(),
+        notes: Vec::new(),
     };
     let records: Vec<&RawValue> = match serde_json::from_slice(body) {
         Ok(r) => r,
@@ -203,35 +209,50 @@ fn read_file(key: &str, body: &[u8]) -> FileRecords {
                 position: None,
                 reason: format!("not a JSON array of records: {e}"),
                 raw: None,
+                kept: false,
             });
             return f;
         }
     };
     for (i, r) in records.iter().enumerate() {
         f.records_in += 1;
+        let refuse = |reason: String| Rejected {
+            source: key.to_string(),
+            line: None,
+            position: Some(i as u64),
+            reason,
+            raw: Some(r.get().to_string()),
+            kept: false,
+        };
         let id = serde_json::from_str::<Id>(r.get()).ok().and_then(|x| x.id);
-        if id.as_ref().and_then(|v| v.as_i64()).is_some_and(|v| v > 0) {
-            // A raw newline in JSON can only be whitespace (inside strings it is
-            // escaped), so a pretty-printed record becomes one JSON line like this.
-            f.lines.extend(
-                r.get()
-                    .bytes()
-                    .map(|b| if b == b'\n' || b == b'\r' { b' ' } else { b }),
-            );
-            f.lines.push(b'\n');
-            f.good += 1;
-        } else {
-            f.rejected.push(Rejected {
-                source: key.to_string(),
-                line: None,
-                position: Some(i as u64),
-                reason: match id {
-                    None => "record without id (not an object, or no id field)".into(),
-                    Some(v) => format!("record id {v} is not a positive integer"),
-                },
+        if id.as_ref().and_then(|v| v.as_i64()).is_none_or(|v| v <= 0) {
+            f.rejected.push(refuse(match id {
+                None => "record without id (not an object, or no id field)".into(),
+                Some(v) => format!("record id {v} is not a positive integer"),
+            }));
+            continue;
+        }
+        let found = record_types::check_record(r, schema);
+        if !found.errors.is_empty() {
+            f.rejected.push(refuse(found.errors.join("; ")));
+            continue;
+        }
+        for note in found.notes {
+            f.notes.push(Rejected {
+                kept: true,
                 raw: None,
+                ..refuse(note)
             });
         }
+        // A raw newline in JSON can only be whitespace (inside strings it is escaped),
+        // so a pretty-printed record becomes one JSON line like this.
+        f.lines.extend(
+            r.get()
+                .bytes()
+                .map(|b| if b == b'\n' || b == b'\r' { b' ' } else { b }),
+        );
+        f.lines.push(b'\n');
+        f.good += 1;
     }
     f
 }
@@ -357,28 +378,40 @@ async fn run_date(
     let what = layout::raw_tmdb_json_dir(date);
     let what_for_task = what.clone();
     let chunk_records = opts.json_chunk_records.get();
-    let (mut df, records_in, all_rejected) = tokio::task::spawn_blocking(
-        move || -> Result<(DataFrame, u64, Vec<Rejected>), TrustedError> {
-            let files =
-                cinelake_frames::parallel::map_ordered(&bodies, |(key, body)| read_file(key, body));
+    let (mut df, records_in, all_rejected, notes) = tokio::task::spawn_blocking(
+        move || -> Result<(DataFrame, u64, Vec<Rejected>, Vec<Rejected>), TrustedError> {
+            let schema = record_schema();
+            let files = cinelake_frames::parallel::map_ordered(&bodies, |(key, body)| {
+                read_file(key, body, &schema)
+            });
             drop(bodies);
             let records_in = files.iter().map(|f| f.records_in).sum();
             let df = read_records(&files, chunk_records, &what_for_task)?;
-            let rejected = files.into_iter().flat_map(|f| f.rejected).collect();
-            Ok((shape(df, &what_for_task)?, records_in, rejected))
+            let (rejected, notes) = files
+                .into_iter()
+                .map(|f| (f.rejected, f.notes))
+                .unzip::<_, _, Vec<_>, Vec<_>>();
+            Ok((
+                shape(df, &what_for_task)?,
+                records_in,
+                rejected.into_iter().flatten().collect(),
+                notes.into_iter().flatten().collect(),
+            ))
         },
     )
     .await
     .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
     let rows_out = df.height() as u64;
     let rejected = all_rejected.len() as u64;
+    let nulled = notes.len() as u64;
     let duplicates = records_in.saturating_sub(rejected + rows_out);
     let table = format!("{TABLE} dt={}", date.iso());
+    let quarantined: Vec<Rejected> = all_rejected.iter().chain(&notes).cloned().collect();
     let rejects_key = store_rejects(
         store,
         TABLE.name(),
         &format!("{}-dt={}", opts.run_id, date.iso()),
-        &all_rejected,
+        &quarantined,
     )
     .await?;
     check_share(
@@ -399,13 +432,14 @@ async fn run_date(
         &mut df,
     )
     .await?;
-    tracing::info!(table = %table, records = records_in, rows_out, rejected, duplicates, "trusted TMDB partition written");
+    tracing::info!(table = %table, records = records_in, rows_out, rejected, nulled, duplicates, "trusted TMDB partition written");
     Ok(TableReport {
         table: format!("{} dt={}", published.table, date.iso()),
         source: keys.to_vec(),
         rows_in: records_in,
         rows_out,
         rejected,
+        nulled,
         location: published.location,
         rejects_key,
     })

@@ -180,6 +180,87 @@ async fn broken_files_and_records_without_id_are_quarantined() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_wrongly_typed_field_quarantines_its_record_not_the_collection() {
+    let (_d, store, catalog) = lake().await;
+    let d = day("2026-11-01");
+    let budget_as_text = A.replace("\"budget\":1000000", "\"budget\":\"1000\"");
+    let genres_as_text = B.replace("\"genres\":[]", "\"genres\":\"Drama\"");
+    let c = B
+        .replace("\"id\":12", "\"id\":13")
+        .replace("tt0000012", "tt0000013")
+        .replace("\"release_date\":\"\"", "\"release_date\":\"2005-13-45\"");
+    store
+        .put(
+            &layout::raw_tmdb_json_key(d, "r", 1),
+            format!("[{budget_as_text},{B}]").into(),
+        )
+        .await
+        .unwrap();
+    store
+        .put(
+            &layout::raw_tmdb_json_key(d, "r", 2),
+            format!("[{c},{genres_as_text}]").into(),
+        )
+        .await
+        .unwrap();
+    let reports = tmdb_job::run(&store, &catalog, &opts("t1", "cinelake"))
+        .await
+        .unwrap();
+    let r = &reports[0];
+    // B is there twice (once as is, once with genres as text): the text one is refused.
+    assert_eq!((r.rows_in, r.rows_out, r.rejected, r.nulled), (4, 2, 2, 1));
+    let rejects = String::from_utf8(
+        store
+            .get(r.rejects_key.as_deref().unwrap())
+            .await
+            .unwrap()
+            .to_vec(),
+    )
+    .unwrap();
+    let rows: Vec<serde_json::Value> = rejects
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 3, "{rejects}");
+    assert_eq!(rows[0]["source"], "Raw/TMDB/JSON/2026/11/01/r-00001.json");
+    assert_eq!(rows[0]["position"], 0);
+    assert_eq!(
+        rows[0]["reason"],
+        r#"budget: "1000" is a string, not a whole number"#
+    );
+    assert!(rows[0]["raw"].as_str().unwrap().contains("\"id\":11"));
+    assert_eq!(rows[1]["source"], "Raw/TMDB/JSON/2026/11/01/r-00002.json");
+    assert_eq!(rows[1]["position"], 1);
+    assert_eq!(
+        rows[1]["reason"],
+        r#"genres: "Drama" is a string, not an array"#
+    );
+    assert_eq!(rows[2]["position"], 0);
+    assert_eq!(rows[2]["kept"], true);
+    assert!(
+        rows[2]["reason"].as_str().unwrap().contains("2005-13-45"),
+        "{}",
+        rows[2]
+    );
+    assert!(rows[0].get("kept").is_none());
+
+    let df = read_table(&store, &catalog, "cinelake_trusted", "tmdb_movies")
+        .await
+        .unwrap();
+    let mut ids: Vec<i64> = df
+        .column("tmdb_id")
+        .unwrap()
+        .i64()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
+    ids.sort();
+    assert_eq!(ids, [12, 13]);
+    let dates = df.column("release_date").unwrap();
+    assert_eq!(dates.null_count(), 2, "B has none, 13's is impossible");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn an_empty_raw_folder_is_a_clear_error() {
     let (_d, store, catalog) = lake().await;
     let err = tmdb_job::run(&store, &catalog, &opts("t", "cinelake"))
@@ -214,6 +295,7 @@ async fn real_samples_of_tmdb() {
         .unwrap();
     assert_eq!(reports[0].rows_in, records);
     assert_eq!(reports[0].rejected, 0);
+    assert_eq!(reports[0].nulled, 0, "every real release date is a date");
     let df = read_table(
         &store,
         &catalog,
