@@ -4,12 +4,15 @@
 //   node dashboards/test/browser.mjs <dashboard.html> <screenshot-dir>
 //
 // Uses the system Chromium (CHROMIUM, default /usr/bin/chromium) with an empty temporary
-// profile. Checks: no console errors, page errors or non-file requests; every chart of
-// every sheet drawn with marks; KPIs that look like money; the filters change what is
-// shown (and a filter that matches nothing says so); with the default filters the page
-// agrees with the SQL views embedded in the file. Saves popularity.png, trends.png and
-// financial.png (full page, 1366x900 viewport). Exit status 0 on success, 1 on a
-// failure (with a message saying what), 2 on bad usage.
+// profile. Checks: no console errors, page errors or non-file requests; the page opens on
+// South America (on a lake with at least 30 Brazilian films); every chart of every sheet
+// drawn with marks; KPIs that look like money; the sources' dates and TMDB's attribution
+// on every sheet; the filters change what is shown (each Popularity chart with the
+// country, the "last N years" filter, and a filter that matches nothing says so); with
+// all countries, all years and 1,000 votes the page agrees with the SQL views embedded in
+// the file. Saves popularity.png, trends.png and financial.png as the page opens (South
+// America; full page, 1366x900 viewport). Exit status 0 on success, 1 on a failure (with
+// a message saying what), 2 on bad usage.
 
 import { chromium } from 'playwright-core';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -27,11 +30,15 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 const SHEETS = {
-  popularity: ['best-films', 'most-voted', 'country-share'],
-  trends: ['trend-votes', 'trend-rating', 'trend-releases'],
+  popularity: ['best-films', 'most-voted', 'most-popular', 'popularity-by-year', 'country-share'],
+  trends: ['region-by-year', 'trend-votes', 'trend-rating', 'trend-releases'],
   financial: ['budget-revenue', 'top-profits', 'investment-rating'],
 };
+const MIN_BRAZILIAN_FILMS = 30;
+const ATTRIBUTION = 'This product uses the TMDB API but is not endorsed or certified by TMDB';
 const ALL_CHARTS = Object.values(SHEETS).flat();
+// Charts that follow the region or country chosen (the region comparison does not).
+const FOLLOW_COUNTRY = ALL_CHARTS.filter((n) => n !== 'region-by-year');
 const KPIS = ['total-budget', 'total-revenue', 'total-profit'];
 const MONEY = /^-?\$\d+(\.\d+)?[KMBT]?$/;
 const NO_MATCH = /no films match/i;
@@ -175,8 +182,31 @@ async function run() {
     }
     check(await page.isVisible('section[data-sheet-panel="popularity"]'), 'popularity is not the default sheet');
 
-    // ---------------------------------------------------------------- 2, 5: sheets, defaults
+    // ---------------------------------------------------------------- 1: South America first
+    step = 'South America default';
     const summary = [];
+    const filmCountry = rowsOf(data, 'v_film_country');
+    const brazil = new Set(filmCountry.filter((r) => r.country_code === 'BR').map((r) => r.film_id));
+    check(brazil.size >= MIN_BRAZILIAN_FILMS,
+      `the lake has ${brazil.size} Brazilian films; this test needs at least ${MIN_BRAZILIAN_FILMS}`);
+    const saCodes = new Set(filmCountry.filter((r) => r.region === 'South America').map((r) => r.country_code));
+    const chosen = await page.$eval('#f-country', (e) => e.value);
+    check(chosen === 'SA', `the page opens on "${chosen}", not on South America (SA)`);
+    for (const name of ['best-films', 'most-voted', 'most-popular']) {
+      const info = await chartInfo(page, name);
+      check(info.marks > 0 && info.sa.every((v) => v === '1'),
+        `opened on South America, ${name} shows a film without a South American country (${JSON.stringify(info.sa)})`);
+    }
+    const shareSa = await chartInfo(page, 'country-share');
+    const topProfitsSa = await chartInfo(page, 'top-profits');
+    check(shareSa.marks > 0 && shareSa.keys.every((k) => saCodes.has(k)),
+      `opened on South America, country-share shows ${JSON.stringify(shareSa.keys)}`);
+    const bestSub = await page.$eval('[data-sub="best-films"]', (e) => e.textContent);
+    check(/South America/.test(bestSub), `the best-films subtitle does not say South America: "${bestSub}"`);
+    summary.push(`opens on South America (${brazil.size} Brazilian films in the lake): ` +
+      `country-share ${shareSa.keys.join(' ')}`);
+
+    // ---------------------------------------------------------------- 2, 5: sheets, defaults
     for (const [sheet, charts] of Object.entries(SHEETS)) {
       step = `sheet ${sheet}`;
       await showSheet(page, sheet);
@@ -197,14 +227,23 @@ async function run() {
         }
         counts.push(`KPIs ${KPIS.map((n) => k[n]).join(' / ')}`);
       }
+      const attribution = await page.$eval('[data-attribution]', (e) => e.textContent.replace(/\s+/g, ' '));
+      check(attribution.includes(ATTRIBUTION), `${sheet}: no TMDB attribution ("${attribution}")`);
+      check(await page.isVisible('[data-attribution]'), `${sheet}: the TMDB attribution is not visible`);
       await page.screenshot({ path: path.join(shotDir, `${sheet}.png`), fullPage: true });
       const total = counts.reduce((s, c) => s + (Number(c.split(' ').pop()) || 0), 0);
       summary.push(`${sheet}: ${charts.length} charts, ${total} marks (${counts.join(', ')}) -> ${sheet}.png`);
       assertClean();
     }
 
-    // ---------------------------------------------------------------- 4: default filters equal the views
-    step = 'default filters against the views';
+    // ---------------------------------------------------------------- 4: all countries equal the views
+    step = 'all countries against the views';
+    await showSheet(page, 'popularity');
+    const bestSaInfo = await chartInfo(page, 'best-films');
+    const popularitySa = {};
+    for (const name of SHEETS.popularity) popularitySa[name] = await chartInfo(page, name);
+    const kpiSa = await kpis(page);
+    await rerender(page, () => page.selectOption('#f-country', 'ALL'));
     const topViews = rowsOf(data, 'v_top_profits');
     check(topViews.length > 0, 'v_top_profits is empty');
     const tp = await chartInfo(page, 'top-profits');
@@ -212,10 +251,12 @@ async function run() {
     check(same(tp.titles, want),
       `top-10 profits differ from v_top_profits:\n  page: ${JSON.stringify(tp.titles)}\n  view: ${JSON.stringify(want)}`);
 
+    const labels = new Map(filmCountry.map((r) => [r.film_id, r.film_label]));
+    const label = (r) => labels.get(r.film_id) || '';
     const bestView = rowsOf(data, 'v_best_films')
       .filter((r) => r.imdb_rating !== null && r.imdb_votes !== null)
       .sort((a, b) => (b.imdb_rating - a.imdb_rating) || (b.imdb_votes - a.imdb_votes)
-        || (a.film_id < b.film_id ? -1 : a.film_id > b.film_id ? 1 : 0));
+        || (label(a) < label(b) ? -1 : label(a) > label(b) ? 1 : 0));
     const best = await chartInfo(page, 'best-films');
     check(best.total === bestView.length, `best list has ${best.total} films, v_best_films ${bestView.length}`);
     const bestWant = bestView.slice(0, best.marks).map((r) => r.film_id);
@@ -241,20 +282,34 @@ async function run() {
       `country-share ${share.marks}, investment-rating ${bandView.length} bands`);
 
     // ---------------------------------------------------------------- 3: filters
-    step = 'filter: South America';
+    step = 'filter: each Popularity chart follows the country';
     await showSheet(page, 'popularity');
     const kpiAll = await kpis(page);
-    await rerender(page, () => page.selectOption('#f-country', 'SA'));
-    const bestSa = await chartInfo(page, 'best-films');
-    check(!same(bestSa.keys, best.keys) || !same(bestSa.labels, best.labels),
-      'selecting South America did not change the best-films chart');
-    check(bestSa.empty || bestSa.sa.every((s) => s === '1'),
-      'with South America selected, best-films shows a film without a South American country');
-    const kpiSa = await kpis(page);
-    check(!same(kpiSa, kpiAll), `selecting South America did not change the KPIs (${JSON.stringify(kpiSa)})`);
+    check(!same(kpiSa, kpiAll), `South America and all countries give the same KPIs (${JSON.stringify(kpiSa)})`);
+    const popularityAll = {};
+    for (const name of SHEETS.popularity) popularityAll[name] = await chartInfo(page, name);
+    await rerender(page, () => page.selectOption('#f-country', 'BR'));
+    const popularityBr = {};
+    for (const name of SHEETS.popularity) popularityBr[name] = await chartInfo(page, name);
+    const differs = (a, b) => !same(a.keys, b.keys) || !same(a.values, b.values);
+    for (const name of SHEETS.popularity) {
+      check(differs(popularitySa[name], popularityAll[name]),
+        `${name} is the same for South America and for all countries`);
+      check(differs(popularityBr[name], popularityAll[name]),
+        `${name} is the same for Brazil and for all countries`);
+      check(differs(popularityBr[name], popularitySa[name]),
+        `${name} is the same for Brazil and for South America`);
+    }
+    for (const name of ['best-films', 'most-voted', 'most-popular']) {
+      check(popularityBr[name].keys.every((id) => brazil.has(id)),
+        `with Brazil chosen, ${name} shows a film that is not Brazilian`);
+    }
+    check(same(popularityBr['country-share'].keys, ['BR']),
+      `with Brazil chosen, country-share shows ${JSON.stringify(popularityBr['country-share'].keys)}`);
     await rerender(page, () => page.selectOption('#f-country', 'ALL'));
-    summary.push(`filter South America: best-films ${best.marks} -> ${bestSa.marks} marks, ` +
-      `total profit ${kpiAll['total-profit']} -> ${kpiSa['total-profit']}`);
+    summary.push(`filter South America / all / Brazil: best-films ${bestSaInfo.marks} / ${best.marks} / ` +
+      `${popularityBr['best-films'].marks} marks, every Popularity chart changes; total profit ` +
+      `${kpiSa['total-profit']} (South America) / ${kpiAll['total-profit']} (all)`);
 
     step = 'filter: min votes';
     const raised = Math.max(...best.votes) + 1;
@@ -284,6 +339,36 @@ async function run() {
     const after = await chartInfo(page, 'trend-releases');
     summary.push(`filter years from ${cut}: trend-releases points ${before['trend-releases']} -> ${after.dots}`);
     await rerender(page, () => page.click('#f-reset'));
+    check(await page.$eval('#f-country', (e) => e.value) === 'SA', 'Reset does not go back to South America');
+
+    step = 'filter: last N years';
+    await rerender(page, () => page.selectOption('#f-country', 'ALL'));
+    const thisYear = await page.evaluate(() => new Date().getFullYear());
+    const since = Number(cut);
+    const lastN = thisYear - since + 1;
+    const yearOf = (key) => Number(String(key).split(':').pop());
+    const withYears = [...SHEETS.trends, 'popularity-by-year'];
+    const beforeLast = {};
+    for (const n of withYears) beforeLast[n] = await chartInfo(page, n);
+    const bestBeforeLast = await chartInfo(page, 'best-films');
+    await rerender(page, () => page.fill('#f-last-years', String(lastN)));
+    for (const n of withYears) {
+      const info = await chartInfo(page, n);
+      const dotYears = info.keys.filter((k) => /:\d+$/.test(k || '')).map(yearOf);
+      check(info.dots > 0 && info.dots < beforeLast[n].dots,
+        `last ${lastN} years: ${n} points went ${beforeLast[n].dots} -> ${info.dots} (expected fewer, not none)`);
+      check(dotYears.every((y) => y >= since && y <= thisYear),
+        `last ${lastN} years (from ${since}): ${n} shows years ${JSON.stringify([...new Set(dotYears)])}`);
+    }
+    const bestLast = await chartInfo(page, 'best-films');
+    check(bestLast.total < bestBeforeLast.total,
+      `last ${lastN} years did not shrink the best list (${bestBeforeLast.total} -> ${bestLast.total})`);
+    const lastSub = await page.$eval('[data-sub="best-films"]', (e) => e.textContent);
+    check(lastSub.includes(`the last ${lastN} years`), `the best-films subtitle does not name the last ${lastN} years: "${lastSub}"`);
+    await rerender(page, () => page.fill('#f-last-years', ''));
+    summary.push(`filter last ${lastN} years (${since} to ${thisYear}): best list ${bestBeforeLast.total} -> ` +
+      `${bestLast.total} films, trend-releases points ${beforeLast['trend-releases'].dots} -> ` +
+      `${(await chartInfo(page, 'trend-releases')).dots} after clearing`);
 
     step = 'filter: nothing matches';
     // A country and a year in which it released nothing, from the embedded v_film_country.
@@ -305,17 +390,18 @@ async function run() {
       await rerender(page, () => page.selectOption('#f-year-to', choice.year));
       for (const [sheet, charts] of Object.entries(SHEETS)) {
         await showSheet(page, sheet);
-        for (const name of charts) {
+        for (const name of charts.filter((n) => FOLLOW_COUNTRY.includes(n))) {
           check(await page.isVisible(`svg[data-chart="${name}"]`), `no match: chart ${name} is not visible`);
           const info = await chartInfo(page, name);
           check(info.marks === 0, `no match (${choice.code}, ${choice.year}): ${name} still has ${info.marks} marks`);
           check(NO_MATCH.test(info.text), `no match (${choice.code}, ${choice.year}): ${name} shows "${info.text}"`);
         }
       }
-      summary.push(`filter ${choice.code} in ${choice.year} (no films): all ${ALL_CHARTS.length} charts say "no films match"`);
+      summary.push(`filter ${choice.code} in ${choice.year} (no films): all ${FOLLOW_COUNTRY.length} charts that follow ` +
+        'the country say "no films match"');
     } else {
       await rerender(page, () => page.fill('#f-min-votes', '1000000000000'));
-      for (const name of ['best-films', 'country-share']) {
+      for (const name of ['best-films', 'most-voted', 'most-popular', 'country-share']) {
         const info = await chartInfo(page, name);
         check(info.marks === 0 && NO_MATCH.test(info.text), `min votes 1e12: ${name} shows "${info.text}"`);
       }
@@ -325,7 +411,10 @@ async function run() {
     step = 'reset';
     await rerender(page, () => page.click('#f-reset'));
     const tpAgain = await chartInfo(page, 'top-profits');
-    check(same(tpAgain.titles, want), 'after Reset, top-10 profits no longer equal v_top_profits');
+    check(same(tpAgain.keys, topProfitsSa.keys), 'after Reset, top-10 profits are not those South America opened with');
+    await rerender(page, () => page.selectOption('#f-country', 'ALL'));
+    const tpAll = await chartInfo(page, 'top-profits');
+    check(same(tpAll.titles, want), 'after Reset and all countries, top-10 profits no longer equal v_top_profits');
 
     step = 'hash navigation';
     await page.goto(`${fileUrl}#financial`, { waitUntil: 'load', timeout: TIMEOUT });

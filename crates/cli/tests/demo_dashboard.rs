@@ -1,6 +1,8 @@
-//! `cinelake demo`, as the README's first command runs it (at a small scale), and its
-//! dashboard in headless Chromium: it loads without console errors, every chart has
-//! marks, the filters change what is shown, and a screenshot of each sheet is saved.
+//! `cinelake demo`, as the README's first command runs it (at a small scale, which
+//! still makes well over 30 Brazilian films), and its dashboard in headless Chromium: it
+//! loads without console errors, opens on South America, every chart has marks, the
+//! filters change what is shown (each Popularity chart with the country, the last N
+//! years), and a screenshot of each sheet, as the page opens, is saved.
 //! The browser is driven by `dashboards/test/browser.mjs` (Node with playwright-core
 //! and the system Chromium, both installed by `scripts/test`).
 
