@@ -12,7 +12,7 @@ pub async fn latest_movies_key(
     store: &Store,
     date: Option<ProcessingDate>,
 ) -> Result<String, IngestError> {
-    cinelake_lake::raw::latest_csv(store, CsvKind::Movies, date)
+    let key = cinelake_lake::raw::latest_csv(store, CsvKind::Movies, date)
         .await?
         .ok_or_else(|| IngestError::NoSource {
             lake: store.url(),
@@ -23,5 +23,10 @@ pub async fn latest_movies_key(
                     layout::raw_csv_prefix(CsvKind::Movies)
                 ),
             },
-        })
+        })?;
+    let today = chrono::Utc::now().date_naive();
+    if let Some(warning) = cinelake_lake::raw::stale_csv_warning(CsvKind::Movies, &key, today) {
+        tracing::warn!("{warning}");
+    }
+    Ok(key)
 }

@@ -100,7 +100,14 @@ fn film_country_keeps_films_without_a_country_and_names_regions() {
     assert_eq!(strs(&df, "film_label")[0], "Alpha (2010, tt1)");
     assert_eq!(
         strs(&df, "budget_band"),
-        ["1M to 10M", "10M to 50M", "10M to 50M", "", "50M and more", "under 1M"]
+        [
+            "1M to 10M",
+            "10M to 50M",
+            "10M to 50M",
+            "",
+            "50M and more",
+            "under 1M"
+        ]
     );
     let starts = engine()
         .query("SELECT CAST(release_year_start AS VARCHAR) AS d FROM v_film_country WHERE film_id = 'tt1'")
@@ -113,11 +120,18 @@ fn region_year_counts_a_film_once_per_region() {
     // tt2 is Argentinian and Brazilian: one South American film in 2012; tt5 has no
     // country, so it is in neither region.
     let df = engine()
-        .query("SELECT release_year, region, films FROM v_region_year ORDER BY release_year, region")
+        .query(
+            "SELECT release_year, region, films FROM v_region_year ORDER BY release_year, region",
+        )
         .unwrap();
     assert_eq!(
         strs(&df, "region"),
-        ["Rest of the world", "South America", "South America", "Rest of the world"]
+        [
+            "Rest of the world",
+            "South America",
+            "South America",
+            "Rest of the world"
+        ]
     );
     let films: Vec<i64> = df
         .column("films")
@@ -191,7 +205,9 @@ fn trends_by_year_and_country() {
         .collect();
     assert_eq!(votes, [3000, 5000, 2000, 2000, 500]);
     let none = engine()
-        .query("SELECT country_name, releases FROM v_trends_year_country WHERE country_code IS NULL")
+        .query(
+            "SELECT country_name, releases FROM v_trends_year_country WHERE country_code IS NULL",
+        )
         .unwrap();
     assert_eq!(strs(&none, "country_name"), ["No production country"]);
 }

@@ -154,6 +154,10 @@ pub async fn run(
                 layout::raw_csv_prefix(kind)
             ),
         })?;
+    let today = chrono::Utc::now().date_naive();
+    if let Some(warning) = cinelake_lake::raw::stale_csv_warning(kind, &key, today) {
+        tracing::warn!("{warning}");
+    }
     let stream = store.get_stream(&key).await?;
     let t = transform(stream, kind, &key, opts.chunk_rows).await?;
     let (rows_in, rows_out, rejected) = (t.rows_in, t.rows_out, t.rejected);
