@@ -107,10 +107,13 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<()> {
     let mut tmdb = TmdbSettings::new(&tmdb_url);
     tmdb.rps = 1000.0;
     tmdb.concurrency = NonZeroUsize::new(32).context("a concurrency of 0")?;
+    let ingest = IngestSettings::new(lake_settings.clone(), tmdb);
+    // Refined decides the films of interest with the rule ingestion fetched them by.
+    let selection = ingest.selection.clone();
     let stages = Stages {
         upload: Some(UploadArgs::new(lake_settings.clone(), &data)),
         ingest: IngestArgs {
-            settings: IngestSettings::new(lake_settings.clone(), tmdb),
+            settings: ingest,
             json: false,
         },
         tmdb_credentials: Some(Credentials::ApiKey(Secret::new(DEMO_KEY))),
@@ -120,8 +123,8 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<()> {
         },
         refined: RefinedArgs {
             settings: RefinedSettings {
-                lake: lake_settings,
-                catalog: catalog.clone(),
+                selection,
+                ..RefinedSettings::new(lake_settings, catalog.clone())
             },
             json: false,
         },

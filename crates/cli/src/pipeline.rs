@@ -9,7 +9,7 @@ use cinelake_ingest::Summary;
 use cinelake_ingest::cli::IngestArgs;
 use cinelake_query::cli::{DashboardArgs, ViewsArgs};
 use cinelake_query::dashboard::DashboardReport;
-use cinelake_refined::RefinedReport;
+use cinelake_refined::RefinedRun;
 use cinelake_refined::cli::RefinedArgs;
 use cinelake_tmdb::Credentials;
 use cinelake_trusted::TableReport;
@@ -68,7 +68,7 @@ impl Stages {
             .step(
                 "4 refined",
                 cinelake_refined::cli::execute(&self.refined),
-                |r| describe_refined(r),
+                describe_refined,
             )
             .await?;
         steps
@@ -164,12 +164,17 @@ pub fn describe_trusted(reports: &[TableReport]) -> String {
         .join(", ")
 }
 
-pub fn describe_refined(reports: &[RefinedReport]) -> String {
-    let fact = reports
+pub fn describe_refined(run: &RefinedRun) -> String {
+    let fact = run
+        .tables
         .iter()
         .find(|r| r.table.rsplit('.').next() == Some(Table::FactFilm.name()))
         .map_or(0, |r| r.rows);
-    format!("{} tables, fact_film {fact} films", reports.len())
+    format!(
+        "{} tables, fact_film {fact} films ({} left out by the rule)",
+        run.tables.len(),
+        run.set_aside.films_left_out
+    )
 }
 
 pub fn describe_views(views: &[String]) -> String {

@@ -116,9 +116,10 @@ impl Handler {
                 let mut settings = self.settings.refined.clone();
                 settings.lake.date = date.or(settings.lake.date);
                 let opts = settings.options();
-                let reports =
+                let run =
                     Box::pin(cinelake_refined::run(&self.store, &self.catalog, &opts)).await?;
-                let tables: Vec<Value> = reports
+                let tables: Vec<Value> = run
+                    .tables
                     .iter()
                     .map(|r| json!({"table": r.table, "rows": r.rows}))
                     .collect();
@@ -127,6 +128,7 @@ impl Handler {
                     "run_id": opts.run_id,
                     "manifest": layout::run_manifest_key(cinelake_refined::STAGE, &opts.run_id),
                     "tables": tables,
+                    "set_aside": run.set_aside,
                 })
             }
             Job::Views => {
@@ -140,6 +142,14 @@ impl Handler {
                 let dbs = catalog.databases();
                 let views = match target.engine {
                     cinelake_query::cli::EngineKind::Athena => {
+                        // v_data_freshness reads data_sources (the local path writes it
+                        // in in_local_catalog).
+                        Box::pin(cinelake_query::sources::publish_sources(
+                            &self.store,
+                            &self.catalog,
+                            &dbs,
+                        ))
+                        .await?;
                         let athena = cinelake_athena::Athena::connect(
                             self.settings.athena.config(&dbs.refined),
                         )

@@ -75,10 +75,7 @@ async fn every_response_stays_small_after_three_years_of_collections() {
     let catalog = CatalogSettings::local();
     let handler = Handler::new(JobsSettings {
         trusted: TrustedSettings::new(lake_settings.clone(), catalog.clone()),
-        refined: RefinedSettings {
-            lake: lake_settings,
-            catalog,
-        },
+        refined: RefinedSettings::new(lake_settings, catalog),
         athena: AthenaSettings::default(),
     })
     .await

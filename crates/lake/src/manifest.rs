@@ -51,6 +51,9 @@ pub struct RunManifest {
     pub outputs: Vec<Entry>,
     pub counts: BTreeMap<String, u64>,
     pub timings_ms: BTreeMap<String, u64>,
+    /// The rules the run applied, in words (e.g. which films are of interest).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub rules: BTreeMap<String, String>,
 }
 
 /// Collects a run's manifest as it goes.
@@ -76,6 +79,7 @@ impl RunRecorder {
                 outputs: Vec::new(),
                 counts: BTreeMap::new(),
                 timings_ms: BTreeMap::new(),
+                rules: BTreeMap::new(),
             },
             started: Instant::now(),
         }
@@ -91,6 +95,12 @@ impl RunRecorder {
 
     pub fn count(&mut self, name: &str, n: u64) {
         *self.manifest.counts.entry(name.to_string()).or_default() += n;
+    }
+
+    pub fn rule(&mut self, name: &str, text: &str) {
+        self.manifest
+            .rules
+            .insert(name.to_string(), text.to_string());
     }
 
     pub fn timing(&mut self, name: &str, ms: u64) {

@@ -12,6 +12,7 @@ use cinelake_frames::table::{TableSpec, publish, read_table, read_table_where};
 use cinelake_lake::Store;
 use cinelake_lake::layout::ProcessingDate;
 use cinelake_lake::manifest::{Entry, RunRecorder};
+use cinelake_rules::Selection;
 use polars::prelude::{DataFrame, IntoColumn, IntoLazy};
 use tracing::Instrument;
 
@@ -34,6 +35,52 @@ pub struct RefinedReport {
     pub location: String,
 }
 
+/// The rules Refined applies between Trusted and the star schema.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rules {
+    /// Which films are of interest: the same rule and settings as ingestion's.
+    pub selection: Selection,
+    /// Budgets and revenues below this (USD) are placeholders, read as unknown.
+    pub money_floor_usd: i64,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules {
+            selection: Selection::default(),
+            money_floor_usd: cinelake_rules::MONEY_FLOOR_USD,
+        }
+    }
+}
+
+impl Rules {
+    /// The rules in words, as the tables' descriptions and the run manifest carry them.
+    pub fn describe(&self) -> String {
+        format!(
+            "Films of interest: {}. Budgets and revenues under {} USD are placeholders, read as unknown.",
+            self.selection, self.money_floor_usd
+        )
+    }
+}
+
+/// What the rules set aside in one build.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct SetAside {
+    /// Films with TMDB details that the films-of-interest rule leaves out (or that are
+    /// not in the CSV, so the rule cannot admit them).
+    pub films_left_out: u64,
+    /// Budgets and revenues above 0 but under the floor, read as unknown.
+    pub placeholder_budgets: u64,
+    pub placeholder_revenues: u64,
+}
+
+/// What a build published, and what its rules set aside.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RefinedRun {
+    pub tables: Vec<RefinedReport>,
+    pub set_aside: SetAside,
+}
+
 /// One run of the stage.
 #[derive(Debug, Clone)]
 pub struct RefinedOptions {
@@ -41,6 +88,7 @@ pub struct RefinedOptions {
     /// The processing date the run's manifest is filed under.
     pub date: ProcessingDate,
     pub databases: Databases,
+    pub rules: Rules,
 }
 
 /// Builds the schema (see [`build`]) and records the run's manifest.
@@ -48,14 +96,29 @@ pub async fn run(
     store: &Store,
     catalog: &Catalog,
     opts: &RefinedOptions,
-) -> Result<Vec<RefinedReport>, RefinedError> {
+) -> Result<RefinedRun, RefinedError> {
     let span = tracing::info_span!("run", stage = STAGE, run_id = %opts.run_id);
     async {
         let mut recorder = RunRecorder::start(STAGE, &opts.run_id, opts.date, store);
+        recorder.rule("films_of_interest", &opts.rules.selection.to_string());
+        recorder.rule(
+            "placeholder_money",
+            &format!(
+                "budgets and revenues under {} USD read as unknown",
+                opts.rules.money_floor_usd
+            ),
+        );
         // Boxed: the future of the whole build nests too deep for the layout computation.
-        let result = Box::pin(build(store, catalog, &opts.databases, &opts.run_id)).await;
-        if let Ok(reports) = &result {
-            for r in reports {
+        let result = Box::pin(build(
+            store,
+            catalog,
+            &opts.databases,
+            &opts.run_id,
+            &opts.rules,
+        ))
+        .await;
+        if let Ok(run) = &result {
+            for r in &run.tables {
                 recorder.output(Entry {
                     key: r.location.clone(),
                     bytes: None,
@@ -64,6 +127,9 @@ pub async fn run(
                     note: Some(r.table.clone()),
                 });
             }
+            recorder.count("films_left_out", run.set_aside.films_left_out);
+            recorder.count("placeholder_budgets", run.set_aside.placeholder_budgets);
+            recorder.count("placeholder_revenues", run.set_aside.placeholder_revenues);
         }
         recorder
             .finish(store, result.as_ref().err().map(|e| e.to_string()))
@@ -74,14 +140,15 @@ pub async fn run(
     .await
 }
 
-/// Reads the Trusted tables through the catalog, builds and checks the schema, then
-/// publishes every table (each atomically) and registers it.
+/// Reads the Trusted tables through the catalog, applies the rules, builds and checks
+/// the schema, then publishes every table (each atomically) and registers it.
 pub async fn build(
     store: &Store,
     catalog: &Catalog,
     dbs: &Databases,
     run_id: &str,
-) -> Result<Vec<RefinedReport>, RefinedError> {
+    rules: &Rules,
+) -> Result<RefinedRun, RefinedError> {
     let started = std::time::Instant::now();
     let tmdb = read_table(store, catalog, &dbs.trusted, Table::TmdbMovies.name()).await?;
     // Only the films TMDB knows can enter the schema, and only these columns of theirs:
@@ -112,12 +179,23 @@ pub async fn build(
         ms = started.elapsed().as_millis() as u64,
         "read movies of the films"
     );
-    let tables = tokio::task::spawn_blocking(move || star::build(movies, tmdb))
-        .await
-        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
+    let rules_for_task = rules.clone();
+    let (tables, set_aside) =
+        tokio::task::spawn_blocking(move || star::build(movies, tmdb, &rules_for_task))
+            .await
+            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
+    tracing::info!(
+        films_left_out = set_aside.films_left_out,
+        placeholder_budgets = set_aside.placeholder_budgets,
+        placeholder_revenues = set_aside.placeholder_revenues,
+        rule = %rules.selection,
+        "rules applied"
+    );
+    let described = rules.describe();
     let mut reports = Vec::new();
     for (table, mut df) in tables {
-        let spec = TableSpec::of(table, dbs);
+        let mut spec = TableSpec::of(table, dbs);
+        spec.description = format!("{} {described}", spec.description);
         let p = publish(store, catalog, &spec, run_id, &mut df).await?;
         tracing::info!(table = %p.table, rows = p.rows, "refined table written");
         reports.push(RefinedReport {
@@ -126,5 +204,8 @@ pub async fn build(
             location: p.location,
         });
     }
-    Ok(reports)
+    Ok(RefinedRun {
+        tables: reports,
+        set_aside,
+    })
 }

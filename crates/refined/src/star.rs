@@ -1,8 +1,8 @@
 //! The star schema, built from the Trusted frames in memory.
 //!
-//! Grain of the fact: one row per film with TMDB details (the films of interest that
-//! ingestion fetched), from the latest TMDB collection of each film, joined to the CSV on
-//! the IMDb id. Dimensions: film, date (release), country, genre, language, artist;
+//! Grain of the fact: one row per film of interest (by the rule of `cinelake_rules`,
+//! applied again here) with TMDB details, from the latest TMDB collection of each film,
+//! joined to the CSV on the IMDb id. Dimensions: film, date (release), country, genre, language, artist;
 //! bridges where a film has many.
 
 use std::collections::BTreeMap;
@@ -11,16 +11,18 @@ use cinelake_catalog::Table;
 use cinelake_frames::PolarsContext;
 use polars::prelude::*;
 
-use crate::RefinedError;
 use crate::geo;
+use crate::{RefinedError, Rules, SetAside};
+use cinelake_rules::Selection;
 
 pub type Tables = BTreeMap<Table, DataFrame>;
 
 /// The columns of Trusted `movies` the schema uses.
-pub const MOVIE_COLUMNS: [&str; 12] = [
+pub const MOVIE_COLUMNS: [&str; 13] = [
     "title_id",
     "primary_title",
     "release_year",
+    "genres",
     "runtime_minutes",
     "average_rating",
     "num_votes",
@@ -110,13 +112,88 @@ pub fn latest_collection(tmdb: DataFrame) -> Result<DataFrame, RefinedError> {
     Ok(latest)
 }
 
-/// Builds every table of the schema from Trusted `movies` and `tmdb_movies` (with `dt`),
-/// and checks it.
-pub fn build(movies: DataFrame, tmdb: DataFrame) -> Result<Tables, RefinedError> {
+/// The ids of the films the rule admits, from each title's genres and release year in
+/// Trusted `movies` (the same fields ingestion decides on in the Raw CSV).
+fn admitted(movies: &DataFrame, selection: &Selection) -> Result<DataFrame, RefinedError> {
+    let titles = movies
+        .clone()
+        .lazy()
+        .unique_stable(Some(cols(["title_id"])), UniqueKeepStrategy::First)
+        .select([col("title_id"), col("genres"), col("release_year")])
+        .collect()
+        .context(|| "the titles of movies".into())?;
+    let ids = titles
+        .column("title_id")
+        .and_then(|c| c.str().cloned())
+        .context(|| "movies.title_id".into())?;
+    let genres = titles
+        .column("genres")
+        .and_then(|c| c.list().cloned())
+        .context(|| "movies.genres".into())?;
+    let years = titles
+        .column("release_year")
+        .and_then(|c| c.i32().cloned())
+        .context(|| "movies.release_year".into())?;
+    let mut kept: Vec<&str> = Vec::new();
+    for ((id, genres), year) in ids.iter().zip(genres.amortized_iter()).zip(years.iter()) {
+        let Some(id) = id else { continue };
+        let names: Vec<String> = genres
+            .and_then(|g| {
+                g.as_ref()
+                    .str()
+                    .ok()
+                    .map(|s| s.iter().flatten().map(str::to_string).collect())
+            })
+            .unwrap_or_default();
+        if selection.admits(names.iter().map(String::as_str), year) {
+            kept.push(id);
+        }
+    }
+    Ok(
+        DataFrame::new_infer_height(vec![Column::new("film_id".into(), kept)])
+            .context(|| "the films of interest".into())?,
+    )
+}
+
+/// Builds every table of the schema from Trusted `movies` and `tmdb_movies` (with `dt`):
+/// keeps the films of interest (the rule is decided here too, so what ingestion fetched
+/// under a wider rule does not widen the schema), reads budgets and revenues under the
+/// floor as unknown, and checks the result.
+pub fn build(
+    movies: DataFrame,
+    tmdb: DataFrame,
+    rules: &Rules,
+) -> Result<(Tables, SetAside), RefinedError> {
+    let tmdb_films = collect(
+        tmdb.clone()
+            .lazy()
+            .select([col("imdb_id").drop_nulls().unique().len().alias("n")]),
+        "the films of tmdb_movies",
+    )?;
+    let tmdb_films = tmdb_films
+        .column("n")
+        .and_then(|c| c.u32().map(|v| v.get(0).unwrap_or(0)))
+        .context(|| "the films of tmdb_movies".into())?;
+    let kept = admitted(&movies, &rules.selection)?;
+    let tmdb = collect(
+        of_films(tmdb.lazy(), &kept, "imdb_id"),
+        "tmdb_movies of interest",
+    )?;
+    let movies = collect(
+        of_films(movies.lazy(), &kept, "title_id"),
+        "movies of interest",
+    )?;
     let latest = latest_collection(tmdb)?;
     let films = films(&movies, &latest)?;
+    let floor = rules.money_floor_usd;
+    let (placeholder_budgets, placeholder_revenues) = placeholders(&films, floor)?;
+    let set_aside = SetAside {
+        films_left_out: u64::from(tmdb_films).saturating_sub(latest.height() as u64),
+        placeholder_budgets,
+        placeholder_revenues,
+    };
     let dim_film = dim_film(&films)?;
-    let fact_film = fact_film(&films)?;
+    let fact_film = fact_film(&films, floor)?;
     let dim_date = dim_date(&dim_film)?;
     let base = latest.lazy();
     let (dim_artist, bridge_film_artist) = artists(movies, &dim_film)?;
@@ -154,7 +231,33 @@ pub fn build(movies: DataFrame, tmdb: DataFrame) -> Result<Tables, RefinedError>
     t.insert(Table::DimFilm, sorted(dim_film, &["film_id"])?);
     t.insert(Table::FactFilm, sorted(fact_film, &["film_id"])?);
     check(&t)?;
-    Ok(t)
+    Ok((t, set_aside))
+}
+
+/// How many budgets and revenues are above 0 (TMDB's "unknown") but under the floor.
+fn placeholders(films: &DataFrame, floor: i64) -> Result<(u64, u64), RefinedError> {
+    let below = |c: &str| {
+        col(c)
+            .gt(lit(0))
+            .and(col(c).lt(lit(floor)))
+            .sum()
+            .cast(DataType::UInt64)
+            .alias(c)
+    };
+    let counts = collect(
+        films
+            .clone()
+            .lazy()
+            .select([below("budget"), below("revenue")]),
+        "placeholder money",
+    )?;
+    let get = |c: &str| -> Result<u64, RefinedError> {
+        Ok(counts
+            .column(c)
+            .and_then(|s| s.u64().map(|v| v.get(0).unwrap_or(0)))
+            .context(|| "placeholder money".into())?)
+    };
+    Ok((get("budget")?, get("revenue")?))
 }
 
 /// Rows in key order, so a rerun over the same data writes the same files.
@@ -176,9 +279,10 @@ fn date_key(date: Expr) -> Expr {
     .cast(DataType::Int32)
 }
 
-/// A value when it is positive, else null (TMDB writes 0 for "unknown").
-fn positive(c: &str) -> Expr {
-    when(col(c).gt(lit(0)))
+/// Money when it is at least the floor, else null: TMDB writes 0, or a placeholder of a
+/// few dollars, for "unknown".
+fn money(c: &str, floor: i64) -> Expr {
+    when(col(c).gt_eq(lit(floor.max(1))))
         .then(col(c))
         .otherwise(lit(NULL).cast(DataType::Int64))
 }
@@ -234,7 +338,7 @@ fn dim_film(films: &DataFrame) -> Result<DataFrame, RefinedError> {
     )
 }
 
-fn fact_film(films: &DataFrame) -> Result<DataFrame, RefinedError> {
+fn fact_film(films: &DataFrame, floor: i64) -> Result<DataFrame, RefinedError> {
     collect(
         films.clone().lazy().select([
             col("film_id"),
@@ -248,9 +352,9 @@ fn fact_film(films: &DataFrame) -> Result<DataFrame, RefinedError> {
                 .alias("tmdb_rating"),
             col("vote_count").alias("tmdb_votes"),
             col("popularity"),
-            positive("budget").alias("budget"),
-            positive("revenue").alias("revenue"),
-            (positive("revenue") - positive("budget")).alias("profit"),
+            money("budget", floor).alias("budget"),
+            money("revenue", floor).alias("revenue"),
+            (money("revenue", floor) - money("budget", floor)).alias("profit"),
             when(col("runtime_minutes").gt(lit(0)))
                 .then(col("runtime_minutes"))
                 .otherwise(col("imdb_runtime_minutes"))
@@ -298,7 +402,7 @@ fn dim_date(dim_film: &DataFrame) -> Result<DataFrame, RefinedError> {
                 col("date")
                     .dt()
                     .year()
-                    .gt_eq(lit(2001))
+                    .gt_eq(lit(cinelake_rules::CENTURY_FROM))
                     .alias("is_21st_century"),
             ]),
         Table::DimDate.name(),

@@ -67,11 +67,17 @@ async fn chain(
         assert_eq!(r.rejected, 0);
     }
     tmdb_job::run(store, catalog, &opts).await.unwrap();
-    let reports = cinelake_refined::build(store, catalog, dbs, &format!("{run}-rf"))
-        .await
-        .unwrap();
+    let run = cinelake_refined::build(
+        store,
+        catalog,
+        dbs,
+        &format!("{run}-rf"),
+        &cinelake_refined::Rules::default(),
+    )
+    .await
+    .unwrap();
     let mut out = Vec::new();
-    for r in reports {
+    for r in run.tables {
         let name = r.table.rsplit('.').next().unwrap().to_string();
         let df = read_table(store, catalog, &dbs.refined, &name)
             .await

@@ -7,6 +7,11 @@ use cinelake_lake::source::{CsvKind, NULL, SEPARATOR};
 
 use crate::RulesError;
 
+/// The first release year of "the 21st century" in this project: 2000, as analysts count
+/// the 2000s onward (not the calendar's 2001). The selection's default, `dim_date`'s
+/// `is_21st_century` and the views all use this one definition.
+pub const CENTURY_FROM: i32 = 2000;
+
 /// Which films to fetch.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Selection {
@@ -28,7 +33,7 @@ pub struct SelectionSettings {
     )]
     pub genres: Vec<String>,
     /// Earliest release year (0 for none).
-    #[arg(long, env = "CINELAKE_INGEST_MIN_YEAR", default_value_t = 2000)]
+    #[arg(long, env = "CINELAKE_INGEST_MIN_YEAR", default_value_t = CENTURY_FROM)]
     pub min_year: i32,
     /// Latest release year.
     #[arg(long, env = "CINELAKE_INGEST_MAX_YEAR")]
@@ -40,7 +45,7 @@ impl Default for SelectionSettings {
     fn default() -> Self {
         SelectionSettings {
             genres: vec!["Drama".into()],
-            min_year: 2000,
+            min_year: CENTURY_FROM,
             max_year: None,
         }
     }
@@ -65,8 +70,56 @@ impl Default for Selection {
     fn default() -> Self {
         Selection {
             genres: vec!["Drama".into()],
-            min_year: Some(2000),
+            min_year: Some(CENTURY_FROM),
             max_year: None,
+        }
+    }
+}
+
+impl Selection {
+    /// Whether a film with these genres (as the CSV lists them) and release year is of
+    /// interest: any genre asked for (case-insensitive; none asked for admits all), and
+    /// the year in range (a film without a year is admitted only when no range is set).
+    /// Ingestion decides with it on the Raw CSV, Refined on Trusted `movies`.
+    pub fn admits<'a>(&self, genres: impl IntoIterator<Item = &'a str>, year: Option<i32>) -> bool {
+        let year_ok = match (year, self.min_year, self.max_year) {
+            (None, None, None) => true,
+            (None, _, _) => false,
+            (Some(y), min, max) => min.is_none_or(|m| y >= m) && max.is_none_or(|m| y <= m),
+        };
+        let wanted: Vec<&str> = self
+            .genres
+            .iter()
+            .map(|g| g.trim())
+            .filter(|g| !g.is_empty())
+            .collect();
+        year_ok
+            && (wanted.is_empty()
+                || genres
+                    .into_iter()
+                    .any(|g| wanted.iter().any(|w| g.trim().eq_ignore_ascii_case(w))))
+    }
+}
+
+/// The rule in words, for run manifests and table descriptions.
+impl std::fmt::Display for Selection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let genres: Vec<&str> = self
+            .genres
+            .iter()
+            .map(|g| g.trim())
+            .filter(|g| !g.is_empty())
+            .collect();
+        if genres.is_empty() {
+            write!(f, "films of every genre")?;
+        } else {
+            write!(f, "films with genre {}", genres.join(" or "))?;
+        }
+        match (self.min_year, self.max_year) {
+            (Some(a), Some(b)) => write!(f, ", released {a} to {b}"),
+            (Some(a), None) => write!(f, ", released {a} or later"),
+            (None, Some(b)) => write!(f, ", released {b} or earlier"),
+            (None, None) => Ok(()),
         }
     }
 }
@@ -82,11 +135,6 @@ pub struct Selected {
 
 /// Scans a movies.csv (as uploaded: `|`, no quoting, `\N`) for the ids of interest.
 pub fn select(csv_bytes: &[u8], selection: &Selection) -> Result<Selected, RulesError> {
-    let wanted: Vec<String> = selection
-        .genres
-        .iter()
-        .map(|g| g.trim().to_lowercase())
-        .collect();
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(SEPARATOR)
         .quoting(false)
@@ -121,20 +169,7 @@ pub fn select(csv_bytes: &[u8], selection: &Selection) -> Result<Selected, Rules
             v if v == NULL || v.is_empty() => None,
             v => v.parse().ok(),
         };
-        let year_ok = match (year, selection.min_year, selection.max_year) {
-            (None, None, None) => true,
-            (None, _, _) => false,
-            (Some(y), min, max) => min.is_none_or(|m| y >= m) && max.is_none_or(|m| y <= m),
-        };
-        if !year_ok {
-            continue;
-        }
-        let genres = field(5);
-        let genre_ok = wanted.is_empty()
-            || genres
-                .split(',')
-                .any(|g| wanted.iter().any(|w| g.trim().eq_ignore_ascii_case(w)));
-        if genre_ok {
+        if selection.admits(field(5).split(','), year) {
             let id = field(0);
             if cinelake_tmdb::client::is_imdb_id(id) {
                 out.ids.insert(id.to_string());
@@ -181,5 +216,35 @@ tt0000006|Last|Last|2020|\\N|Crime,Drama|7|99|actor|\\N|A|\\N|\\N|actor|tt1";
             max_year: None,
         };
         assert_eq!(select(CSV.as_bytes(), &all).unwrap().ids.len(), 5);
+    }
+
+    #[test]
+    fn the_rule_decides_one_film_and_reads_as_words() {
+        let sel = Selection::default();
+        assert!(sel.admits(["Crime", " drama"], Some(2000)));
+        assert!(!sel.admits(["Drama"], Some(1999)));
+        assert!(!sel.admits(["Drama"], None));
+        assert!(!sel.admits(["Comedy"], Some(2010)));
+        assert!(!sel.admits([], Some(2010)));
+        assert_eq!(
+            sel.to_string(),
+            "films with genre Drama, released 2000 or later"
+        );
+        let two = Selection {
+            genres: vec!["Drama".into(), " ".into(), "Crime".into()],
+            min_year: Some(2001),
+            max_year: Some(2010),
+        };
+        assert_eq!(
+            two.to_string(),
+            "films with genre Drama or Crime, released 2001 to 2010"
+        );
+        let all = Selection {
+            genres: vec![],
+            min_year: None,
+            max_year: None,
+        };
+        assert!(all.admits([], None));
+        assert_eq!(all.to_string(), "films of every genre");
     }
 }

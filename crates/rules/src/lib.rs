@@ -3,8 +3,10 @@
 //! ([`interest`]), and the later stages decide with the same rule and settings.
 
 pub mod interest;
+pub mod money;
 
-pub use interest::{Selected, Selection, SelectionSettings, select};
+pub use interest::{CENTURY_FROM, Selected, Selection, SelectionSettings, select};
+pub use money::{MONEY_FLOOR_USD, MoneySettings};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RulesError {
