@@ -886,9 +886,9 @@ def render_text(directory=BODIES_DIR):
         print(f"note: {note}", file=sys.stderr)
     # JSON is YAML: CloudFormation and cfn-lint read it from a .yaml file as it is, and the
     # script needs no YAML library. Keys keep the bodies' order, so a render is stable. One
-    # item a line without indentation keeps diffs readable and the template under the
-    # 51,200 bytes CloudFormation takes inline (no S3 bucket needed to deploy it).
-    text = json.dumps(template, indent=0, ensure_ascii=True) + "\n"
+    # item a line without indentation or spaces keeps diffs readable and the template under
+    # the 51,200 bytes CloudFormation takes inline (no S3 bucket needed to deploy it).
+    text = json.dumps(template, indent=0, ensure_ascii=True, separators=(",", ":")) + "\n"
     if len(text.encode()) > INLINE_TEMPLATE_LIMIT:
         print(f"note: the template is {len(text.encode())} bytes, above the "
               f"{INLINE_TEMPLATE_LIMIT} CloudFormation takes inline: deploy it through S3 "

@@ -15,7 +15,7 @@
 // a message saying what), 2 on bad usage.
 
 import { chromium } from 'playwright-core';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -203,6 +203,7 @@ async function run() {
       `opened on South America, country-share shows ${JSON.stringify(shareSa.keys)}`);
     const bestSub = await page.$eval('[data-sub="best-films"]', (e) => e.textContent);
     check(/South America/.test(bestSub), `the best-films subtitle does not say South America: "${bestSub}"`);
+    const sources0 = await page.$eval('[data-freshness]', (e) => e.textContent);
     summary.push(`opens on South America (${brazil.size} Brazilian films in the lake): ` +
       `country-share ${shareSa.keys.join(' ')}`);
 
@@ -227,6 +228,10 @@ async function run() {
         }
         counts.push(`KPIs ${KPIS.map((n) => k[n]).join(' / ')}`);
       }
+      const sources = await page.$eval('[data-freshness]', (e) => e.textContent);
+      check(await page.isVisible('[data-freshness]'), `${sheet}: where the figures come from is not visible`);
+      check(/IMDb files of \d{4}-\d\d-\d\d/.test(sources) && /TMDB collected \d{4}-\d\d-\d\d/.test(sources),
+        `${sheet}: the sources line lacks the IMDb files' or the TMDB collection's date: "${sources}"`);
       const attribution = await page.$eval('[data-attribution]', (e) => e.textContent.replace(/\s+/g, ' '));
       check(attribution.includes(ATTRIBUTION), `${sheet}: no TMDB attribution ("${attribution}")`);
       check(await page.isVisible('[data-attribution]'), `${sheet}: the TMDB attribution is not visible`);
@@ -423,6 +428,23 @@ async function run() {
     check(await page.isVisible('section[data-sheet-panel="financial"]'), 'opening the file at #financial does not show Financial');
     check(!(await page.isVisible('section[data-sheet-panel="popularity"]')), 'opening at #financial also shows Popularity');
     assertClean();
+
+    step = 'stale IMDb files';
+    const fresh = await page.$eval('[data-freshness]', (e) => e.getAttribute('data-stale'));
+    check(fresh === '0', `the page's own IMDb files are reported stale (data-stale="${fresh}")`);
+    const staleCopy = path.join(profile, 'stale.html');
+    const html = readFileSync(htmlPath, 'utf8');
+    const staleHtml = html.replace(/("v_data_freshness":\{"columns":\[[^\]]*\],"rows":\[\[)"\d{4}-\d\d-\d\d"/,
+      '$1"2001-01-01"');
+    check(staleHtml !== html, 'cannot find the IMDb files\' date in the embedded v_data_freshness');
+    writeFileSync(staleCopy, staleHtml);
+    await page.goto(pathToFileURL(staleCopy).href, { waitUntil: 'load', timeout: TIMEOUT });
+    await page.waitForSelector('body[data-ready="1"]', { state: 'attached', timeout: TIMEOUT });
+    const staleText = await page.$eval('[data-freshness]', (e) => e.textContent);
+    check(/Warning: the IMDb files are \d+ days old, older than \d+ days/.test(staleText),
+      `IMDb files of 2001-01-01 give no warning: "${staleText}"`);
+    assertClean();
+    summary.push(`sources: "${sources0}"; with IMDb files of 2001-01-01: "${staleText.split('.')[0]}"`);
 
     for (const line of summary) console.log(line);
     console.log(`browser test passed: ${htmlPath}`);

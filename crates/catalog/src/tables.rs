@@ -69,6 +69,7 @@ pub enum Table {
     BridgeFilmGenre,
     BridgeFilmLanguage,
     BridgeFilmArtist,
+    DataSources,
 }
 
 impl Table {
@@ -86,6 +87,8 @@ impl Table {
         Table::BridgeFilmLanguage,
         Table::BridgeFilmArtist,
     ];
+    /// Written by the views step beside the views, for the dashboards.
+    pub const DASHBOARD: [Table; 1] = [Table::DataSources];
 
     /// The name in the catalog (snake_case: Glue lowercases names).
     pub fn name(self) -> &'static str {
@@ -104,6 +107,7 @@ impl Table {
             Table::BridgeFilmGenre => "bridge_film_genre",
             Table::BridgeFilmLanguage => "bridge_film_language",
             Table::BridgeFilmArtist => "bridge_film_artist",
+            Table::DataSources => "data_sources",
         }
     }
 
@@ -128,6 +132,10 @@ impl Table {
             Table::BridgeFilmGenre => "film to genre",
             Table::BridgeFilmLanguage => "film to spoken language",
             Table::BridgeFilmArtist => "film to artist, with role",
+            Table::DataSources => {
+                "where the dashboards' figures come from: the newest Raw CSV of each IMDb-derived \
+                 file, its date, and the age past which the dashboards warn"
+            }
         }
     }
 
@@ -163,7 +171,10 @@ impl Table {
 
     /// Every table, Trusted first.
     pub fn all() -> impl Iterator<Item = Table> {
-        Self::TRUSTED.into_iter().chain(Self::REFINED)
+        Self::TRUSTED
+            .into_iter()
+            .chain(Self::REFINED)
+            .chain(Self::DASHBOARD)
     }
 }
 
@@ -206,7 +217,7 @@ mod tests {
         }
         names.sort();
         names.dedup();
-        assert_eq!(names.len(), 14);
+        assert_eq!(names.len(), 15);
         assert!("gold".parse::<Table>().is_err());
     }
 

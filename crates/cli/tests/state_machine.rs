@@ -353,10 +353,15 @@ fn count(states: &[&str], name: &str) -> usize {
 
 async fn assert_published(p: &Pipeline) {
     let refined = p.glue_tables("refined").await;
-    assert_eq!(refined.len(), 11, "{refined:?}");
+    // The star schema and data_sources (written by the views job for the dashboards).
+    assert_eq!(refined.len(), 12, "{refined:?}");
     assert!(refined.contains("fact_film"), "{refined:?}");
+    assert!(refined.contains("data_sources"), "{refined:?}");
     assert_eq!(p.glue_tables("trusted").await.len(), 3);
-    assert_eq!(p.athena_views().await.len(), 7);
+    assert_eq!(
+        p.athena_views().await.len(),
+        cinelake_query::views::VIEWS.len()
+    );
     assert!(!p.keys("_runs/refined/").await.is_empty());
 }
 

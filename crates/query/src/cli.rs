@@ -194,6 +194,9 @@ pub async fn views(args: &ViewsArgs) -> anyhow::Result<Vec<String>> {
     let dbs = target.catalog.databases();
     match target.engine {
         EngineKind::Athena => {
+            let (store, catalog) = target.open().await?;
+            let sources = crate::sources::publish_sources(&store, &catalog, &dbs).await?;
+            println!("table {}: {} rows", sources.table, sources.rows);
             let created = crate::create_views::in_athena(&target.athena().await).await?;
             for name in &created {
                 println!("created view {}.{name} in Athena", dbs.refined);

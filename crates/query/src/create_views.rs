@@ -10,6 +10,8 @@ use crate::engine::Engine;
 use crate::views::{VIEWS, select_of};
 
 /// Creates every view in Athena (`CREATE OR REPLACE VIEW`, in order); their names.
+/// Write `data_sources` first ([`crate::sources::publish_sources`], with the Glue
+/// catalog), which `v_data_freshness` reads.
 pub async fn in_athena(athena: &Athena) -> Result<Vec<String>, QueryError> {
     let mut done = Vec::new();
     for (name, sql) in VIEWS {
@@ -25,7 +27,8 @@ pub async fn in_athena(athena: &Athena) -> Result<Vec<String>, QueryError> {
 }
 
 /// Creates every view in the local catalog, each checked by running it over the real
-/// tables first; each name with its rows. Refused for the Glue catalog: a view there is
+/// tables first; each name with its rows. Writes `data_sources` first (the views step's
+/// own table, which `v_data_freshness` reads). Refused for the Glue catalog: a view there is
 /// Athena's own (its text is Athena's encoding, not plain SQL), so only Athena writes it.
 pub async fn in_local_catalog(
     store: &Store,
@@ -37,6 +40,8 @@ pub async fn in_local_catalog(
             database: dbs.refined.clone(),
         });
     }
+    // v_data_freshness reads data_sources: written first, as for Athena (see sources).
+    crate::sources::publish_sources(store, catalog, dbs).await?;
     // Loading defines every view over the real tables: a view that does not run fails here.
     let mut engine = Engine::load_views(store, catalog, dbs).await?;
     let mut created = Vec::new();

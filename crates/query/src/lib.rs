@@ -10,6 +10,7 @@ pub mod create_views;
 pub mod dashboard;
 pub mod engine;
 pub mod json;
+pub mod sources;
 pub mod views;
 
 #[derive(Debug, thiserror::Error)]

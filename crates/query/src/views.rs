@@ -35,6 +35,10 @@ pub const VIEWS: &[(&str, &str)] = &[
         "v_investment_rating",
         include_str!("../../../sql/views/v_investment_rating.sql"),
     ),
+    (
+        "v_data_freshness",
+        include_str!("../../../sql/views/v_data_freshness.sql"),
+    ),
 ];
 
 /// A view's SELECT without its leading comment lines.

@@ -17,7 +17,31 @@ fn engine() -> Engine {
         "budget" => [Some(1_000_000i64), Some(20_000_000), None, Some(60_000_000), Some(500_000)],
         "revenue" => [Some(5_000_000i64), Some(10_000_000), None, Some(100_000_000), None],
         "profit" => [Some(4_000_000i64), Some(-10_000_000), None, Some(40_000_000), None],
+        "collected_on" => ["2026-10-01", "2026-11-01", "2026-11-01", "2026-11-01", "2026-11-01"],
     )
+    .unwrap();
+    let fact = fact
+        .lazy()
+        .with_column(
+            col("collected_on")
+                .str()
+                .to_date(StrptimeOptions::default()),
+        )
+        .collect()
+        .unwrap();
+    let sources = df!(
+        "source" => ["movies.csv", "series.csv"],
+        "raw_key" => [
+            "Raw/Local/CSV/Movies/2026/11/30/movies.csv",
+            "Raw/Local/CSV/Series/2026/11/20/series.csv",
+        ],
+        "file_date" => ["2026-11-30", "2026-11-20"],
+        "stale_after_days" => [90i32, 90],
+    )
+    .unwrap()
+    .lazy()
+    .with_column(col("file_date").str().to_date(StrptimeOptions::default()))
+    .collect()
     .unwrap();
     let film = df!(
         "film_id" => ["tt1", "tt2", "tt3", "tt4", "tt5"],
@@ -41,6 +65,7 @@ fn engine() -> Engine {
         ("dim_film".into(), film),
         ("bridge_film_country".into(), bridge),
         ("dim_country".into(), country),
+        ("data_sources".into(), sources),
     ])
     .unwrap()
 }
@@ -251,6 +276,25 @@ fn investment_bands() {
         films.column("n").unwrap().get(0).unwrap().extract::<u64>(),
         Some(4)
     );
+}
+
+#[test]
+fn freshness_in_one_row() {
+    let df = engine()
+        .query(
+            "SELECT CAST(imdb_files_date AS VARCHAR) AS imdb, stale_after_days, \
+             CAST(tmdb_collected_from AS VARCHAR) AS tmdb_from, \
+             CAST(tmdb_collected_on AS VARCHAR) AS tmdb_on, films FROM v_data_freshness",
+        )
+        .unwrap();
+    assert_eq!(df.height(), 1);
+    // The older of the two newest uploads; the TMDB collections' range; every film.
+    assert_eq!(strs(&df, "imdb"), ["2026-11-20"]);
+    assert_eq!(strs(&df, "tmdb_from"), ["2026-10-01"]);
+    assert_eq!(strs(&df, "tmdb_on"), ["2026-11-01"]);
+    let n = |c: &str| df.column(c).unwrap().get(0).unwrap().extract::<i64>();
+    assert_eq!(n("stale_after_days"), Some(90));
+    assert_eq!(n("films"), Some(5));
 }
 
 #[test]
