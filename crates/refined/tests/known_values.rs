@@ -1,0 +1,459 @@
+//! Every Refined rule on known values: a handful of hand-written Raw rows (movies.csv
+//! lines and TMDB records, two collections), through the Trusted jobs, into the star
+//! schema, compared row for row with the tables written out by hand below. Each film is
+//! there for a rule:
+//!
+//! | film | what it pins |
+//! |---|---|
+//! | tt0000001 | two collections: the latest (2026-11-01) wins; TMDB runtime 0 → the CSV's; profit = revenue − budget; two countries, one South American |
+//! | tt0000002 | budget 1 and revenue 500 are placeholders → unknown, and profit with them; no TMDB votes → `tmdb_rating` null; no release date → no date key; Chile |
+//! | tt0000003 | a comedy TMDB was asked for (by a wider event): left out by the rule |
+//! | tt0000004 | a 1999 drama: left out by the rule |
+//! | tt0000005 | released 2000-01-01: the first day of the century; budget 999 (under the floor) unknown, revenue 1,000 kept; Kosovo and a country code nobody maps |
+//! | tt0000006 | a drama whose CSV has no release year: the rule cannot admit it (ingestion never would) |
+//!
+//! A second build with no year bound admits tt0000006 and shows the release-year
+//! fallback (TMDB's date when the CSV has no year).
+
+use cinelake_catalog::{Catalog, Databases, Table};
+use cinelake_frames::table::read_table;
+use cinelake_lake::Store;
+use cinelake_lake::layout::{self, ProcessingDate};
+use cinelake_lake::source::{CsvKind, MOVIES_HEADER};
+use cinelake_refined::{Rules, SetAside};
+use cinelake_rules::Selection;
+use cinelake_trusted::{JobOptions, csv_job, tmdb_job};
+use polars::prelude::*;
+
+fn day(s: &str) -> ProcessingDate {
+    s.parse().unwrap()
+}
+
+/// movies.csv: one line per title and artist, `|`, `\N` for null.
+const MOVIES: &[&str] = &[
+    r"tt0000001|Um|Um|2010|100|Drama|7.5|2000|actress|Maria|Ana Lima|1970|\N|actress|tt0000001",
+    r"tt0000001|Um|Um|2010|100|Drama|7.5|2000|actor|\N|Beto Souza|\N|\N|actor,director|tt0000001",
+    r"tt0000002|Dos|Dos|2005|\N|Drama,Romance|6.0|150|actress|Rosa|Ana Lima|1970|\N|actress|tt0000001",
+    r"tt0000003|Tres|Tres|2012|90|Comedy|8.0|5000|actor|Juan|Carlos Ruiz|1960|2020|actor|tt0000003",
+    r"tt0000004|Cuatro|Cuatro|1999|110|Drama|7.0|3000|actor|Pedro|Carlos Ruiz|1960|2020|actor|tt0000003",
+    r"tt0000005|Cinco|Cinco|2000|80|Crime,Drama|5.5|1200|actress|\N|Dora Pak|1980|\N|actress|\N",
+    r"tt0000006|Seis|Seis|\N|\N|Drama|\N|\N|\N|\N|\N|\N|\N|\N|\N",
+];
+
+fn record(
+    id: u64,
+    imdb: &str,
+    title: &str,
+    release: &str,
+    (budget, revenue, runtime): (i64, i64, i64),
+    (votes, average, popularity): (i64, f64, f64),
+    countries: &[(&str, &str)],
+    genres: &[(i64, &str)],
+) -> String {
+    let countries: Vec<String> = countries
+        .iter()
+        .map(|(c, n)| format!(r#"{{"iso_3166_1":"{c}","name":"{n}"}}"#))
+        .collect();
+    let genres: Vec<String> = genres
+        .iter()
+        .map(|(i, n)| format!(r#"{{"id":{i},"name":"{n}"}}"#))
+        .collect();
+    format!(
+        r#"{{"id":{id},"imdb_id":"{imdb}","title":"{title}","original_title":"{title}","original_language":"pt","overview":"","tagline":"","status":"Released","homepage":"","release_date":"{release}","runtime":{runtime},"budget":{budget},"revenue":{revenue},"popularity":{popularity},"vote_average":{average},"vote_count":{votes},"adult":false,"video":false,"poster_path":null,"backdrop_path":null,"belongs_to_collection":null,"genres":[{}],"production_companies":[],"production_countries":[{}],"spoken_languages":[{{"iso_639_1":"pt","english_name":"Portuguese","name":"Português"}}]}}"#,
+        genres.join(","),
+        countries.join(",")
+    )
+}
+
+async fn lake() -> (tempfile::TempDir, Store, Catalog, Databases) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().to_str().unwrap()).await.unwrap();
+    let catalog = Catalog::open("local", &store).await.unwrap();
+    let dbs = Databases::with_prefix("known");
+    let csv = format!("{MOVIES_HEADER}\n{}\n", MOVIES.join("\n"));
+    store
+        .put(
+            &layout::raw_csv_key(CsvKind::Movies, day("2026-11-01")),
+            csv.into(),
+        )
+        .await
+        .unwrap();
+    let drama = [(18, "Drama")];
+    let october = [record(
+        101,
+        "tt0000001",
+        "Um",
+        "2010-05-01",
+        (1_000_000, 3_000_000, 0),
+        (10, 7.0, 2.0),
+        &[("BR", "Brazil"), ("PT", "Portugal")],
+        &drama,
+    )];
+    let november = [
+        record(
+            101,
+            "tt0000001",
+            "Um",
+            "2010-05-01",
+            (1_000_000, 3_000_000, 0),
+            (12, 7.5, 3.5),
+            &[("BR", "Brazil"), ("PT", "Portugal")],
+            &drama,
+        ),
+        record(
+            102,
+            "tt0000002",
+            "Dos",
+            "",
+            (1, 500, 95),
+            (0, 5.0, 0.5),
+            &[("CL", "Chile")],
+            &[(18, "Drama"), (10749, "Romance")],
+        ),
+        record(
+            103,
+            "tt0000003",
+            "Tres",
+            "2012-03-03",
+            (5_000_000, 1_000_000, 90),
+            (50, 8.0, 9.0),
+            &[("AR", "Argentina")],
+            &[(35, "Comedy")],
+        ),
+        record(
+            104,
+            "tt0000004",
+            "Cuatro",
+            "1999-12-31",
+            (2_000_000, 2_500_000, 110),
+            (30, 7.0, 4.0),
+            &[("PE", "Peru")],
+            &drama,
+        ),
+        record(
+            105,
+            "tt0000005",
+            "Cinco",
+            "2000-01-01",
+            (999, 1000, 80),
+            (5, 6.0, 1.0),
+            &[("XK", "Kosovo"), ("QQ", "Nowhere")],
+            &[(80, "Crime"), (18, "Drama")],
+        ),
+        record(
+            106,
+            "tt0000006",
+            "Seis",
+            "2003-07-15",
+            (0, 0, 0),
+            (1, 9.0, 0.1),
+            &[("CO", "Colombia")],
+            &drama,
+        ),
+    ];
+    for (dt, records) in [("2026-10-01", &october[..]), ("2026-11-01", &november[..])] {
+        store
+            .put(
+                &layout::raw_tmdb_json_key(day(dt), "known", 1),
+                format!("[{}]", records.join(",")).into(),
+            )
+            .await
+            .unwrap();
+    }
+    let opts = JobOptions {
+        run_id: "known-tr".into(),
+        databases: dbs.clone(),
+        max_rejected_share: 0.0,
+        chunk_rows: csv_job::CHUNK_ROWS,
+        json_chunk_records: tmdb_job::JSON_CHUNK_RECORDS,
+    };
+    csv_job::run(&store, &catalog, CsvKind::Movies, None, &opts)
+        .await
+        .unwrap();
+    tmdb_job::run(&store, &catalog, &opts).await.unwrap();
+    (dir, store, catalog, dbs)
+}
+
+/// A table's rows as text, one line per row (`|` between values, `null` for null), in
+/// the table's own order.
+fn rows(df: &DataFrame) -> Vec<String> {
+    (0..df.height())
+        .map(|i| {
+            df.columns()
+                .iter()
+                .map(|c| match c.get(i).unwrap() {
+                    AnyValue::Null => "null".to_string(),
+                    AnyValue::String(s) => s.to_string(),
+                    AnyValue::StringOwned(s) => s.to_string(),
+                    v => v.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join("|")
+        })
+        .collect()
+}
+
+async fn table(store: &Store, catalog: &Catalog, dbs: &Databases, t: Table) -> DataFrame {
+    read_table(store, catalog, &dbs.refined, t.name())
+        .await
+        .unwrap()
+}
+
+fn expect(df: &DataFrame, name: &str, columns: &[&str], expected: &[&str]) {
+    let names: Vec<&str> = df.get_column_names().iter().map(|c| c.as_str()).collect();
+    assert_eq!(names, columns, "{name}'s columns");
+    assert_eq!(rows(df), expected, "{name}'s rows");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_star_schema_of_known_rows() {
+    let (_dir, store, catalog, dbs) = lake().await;
+    let opts = cinelake_refined::RefinedOptions {
+        run_id: "known-rf".into(),
+        date: day("2026-11-01"),
+        databases: dbs.clone(),
+        rules: Rules::default(),
+    };
+    let run = cinelake_refined::run(&store, &catalog, &opts)
+        .await
+        .unwrap();
+    assert_eq!(
+        run.set_aside,
+        SetAside {
+            films_left_out: 3,
+            placeholder_budgets: 2,
+            placeholder_revenues: 1,
+        }
+    );
+    let t = |name: Table| table(&store, &catalog, &dbs, name);
+    expect(
+        &t(Table::FactFilm).await,
+        "fact_film",
+        &[
+            "film_id",
+            "release_date_key",
+            "release_year",
+            "imdb_rating",
+            "imdb_votes",
+            "tmdb_rating",
+            "tmdb_votes",
+            "popularity",
+            "budget",
+            "revenue",
+            "profit",
+            "runtime_minutes",
+            "collected_on",
+        ],
+        &[
+            // The November collection (12 votes, popularity 3.5), not October's; TMDB's
+            // runtime 0 gives way to the CSV's 100.
+            "tt0000001|20100501|2010|7.5|2000|7.5|12|3.5|1000000|3000000|2000000|100|2026-11-01",
+            // Placeholders (1, 500) unknown, and profit with them; no votes, no rating.
+            "tt0000002|null|2005|6.0|150|null|0|0.5|null|null|null|95|2026-11-01",
+            // 999 is under the floor, 1,000 is not.
+            "tt0000005|20000101|2000|5.5|1200|6.0|5|1.0|null|1000|null|80|2026-11-01",
+        ],
+    );
+    expect(
+        &t(Table::DimFilm).await,
+        "dim_film",
+        &[
+            "film_id",
+            "tmdb_id",
+            "title",
+            "original_title",
+            "imdb_title",
+            "original_language_code",
+            "release_date",
+            "release_year",
+            "status",
+            "collection_name",
+        ],
+        &[
+            "tt0000001|101|Um|Um|Um|pt|2010-05-01|2010|Released|null",
+            "tt0000002|102|Dos|Dos|Dos|pt|null|2005|Released|null",
+            "tt0000005|105|Cinco|Cinco|Cinco|pt|2000-01-01|2000|Released|null",
+        ],
+    );
+    expect(
+        &t(Table::DimDate).await,
+        "dim_date",
+        &[
+            "date_key",
+            "date",
+            "year",
+            "quarter",
+            "month",
+            "decade",
+            "is_21st_century",
+        ],
+        &[
+            "20000101|2000-01-01|2000|1|1|2000|true",
+            "20100501|2010-05-01|2010|2|5|2010|true",
+        ],
+    );
+    expect(
+        &t(Table::DimCountry).await,
+        "dim_country",
+        &[
+            "country_code",
+            "country_name",
+            "continent",
+            "is_south_america",
+        ],
+        &[
+            "BR|Brazil|South America|true",
+            "CL|Chile|South America|true",
+            "PT|Portugal|Europe|false",
+            "QQ|Nowhere|Unknown|false",
+            "XK|Kosovo|Europe|false",
+        ],
+    );
+    expect(
+        &t(Table::DimGenre).await,
+        "dim_genre",
+        &["genre_id", "genre_name"],
+        &["18|Drama", "80|Crime", "10749|Romance"],
+    );
+    expect(
+        &t(Table::DimLanguage).await,
+        "dim_language",
+        &["language_code", "english_name", "native_name"],
+        &["pt|Portuguese|Português"],
+    );
+    // Artists are (name, birth year), keyed in that order, nulls last; Ana Lima is in
+    // two films and is one artist; Carlos Ruiz's films are both left out.
+    expect(
+        &t(Table::DimArtist).await,
+        "dim_artist",
+        &[
+            "artist_key",
+            "artist_name",
+            "birth_year",
+            "death_year",
+            "professions",
+        ],
+        &[
+            r#"0|Ana Lima|1970|null|["actress"]"#,
+            r#"1|Beto Souza|null|null|["actor", "director"]"#,
+            r#"2|Dora Pak|1980|null|["actress"]"#,
+        ],
+    );
+    expect(
+        &t(Table::BridgeFilmArtist).await,
+        "bridge_film_artist",
+        &["film_id", "artist_key", "artist_category", "character_name"],
+        &[
+            "tt0000001|0|actress|Maria",
+            "tt0000001|1|actor|null",
+            "tt0000002|0|actress|Rosa",
+            "tt0000005|2|actress|null",
+        ],
+    );
+    expect(
+        &t(Table::BridgeFilmCountry).await,
+        "bridge_film_country",
+        &["film_id", "country_code"],
+        &[
+            "tt0000001|BR",
+            "tt0000001|PT",
+            "tt0000002|CL",
+            "tt0000005|QQ",
+            "tt0000005|XK",
+        ],
+    );
+    expect(
+        &t(Table::BridgeFilmGenre).await,
+        "bridge_film_genre",
+        &["film_id", "genre_id"],
+        &[
+            "tt0000001|18",
+            "tt0000002|18",
+            "tt0000002|10749",
+            "tt0000005|18",
+            "tt0000005|80",
+        ],
+    );
+    expect(
+        &t(Table::BridgeFilmLanguage).await,
+        "bridge_film_language",
+        &["film_id", "language_code"],
+        &["tt0000001|pt", "tt0000002|pt", "tt0000005|pt"],
+    );
+
+    // The rule is in the run's manifest and in every table's description.
+    let manifest: serde_json::Value = serde_json::from_slice(
+        &store
+            .get(&layout::run_manifest_key("refined", "known-rf"))
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        manifest["rules"]["films_of_interest"],
+        "films with genre Drama, released 2000 or later"
+    );
+    assert_eq!(manifest["counts"]["films_left_out"], 3);
+    assert_eq!(manifest["counts"]["placeholder_budgets"], 2);
+    assert_eq!(manifest["counts"]["placeholder_revenues"], 1);
+    for name in Table::REFINED {
+        let def = catalog
+            .get_table(&dbs.refined, name.name())
+            .await
+            .unwrap()
+            .unwrap();
+        let description = def.description.unwrap_or_default();
+        assert!(
+            description
+                .contains("Films of interest: films with genre Drama, released 2000 or later.")
+                && description.contains("under 1000 USD"),
+            "{}: {description}",
+            name.name()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_a_year_bound_the_release_year_falls_back_to_tmdb() {
+    let (_dir, store, catalog, dbs) = lake().await;
+    let rules = Rules {
+        selection: Selection {
+            genres: vec!["drama".into()],
+            min_year: None,
+            max_year: None,
+        },
+        money_floor_usd: 1000,
+    };
+    let run = cinelake_refined::build(&store, &catalog, &dbs, "known-all", &rules)
+        .await
+        .unwrap();
+    // Only the comedy is left out now.
+    assert_eq!(run.set_aside.films_left_out, 1);
+    let fact = table(&store, &catalog, &dbs, Table::FactFilm).await;
+    let fact = rows(&fact);
+    assert!(
+        fact.contains(
+            &"tt0000004|19991231|1999|7.0|3000|7.0|30|4.0|2000000|2500000|500000|110|2026-11-01"
+                .to_string()
+        ),
+        "{fact:#?}"
+    );
+    // No year in the CSV: TMDB's release date gives 2003; no IMDb figures; 0 is unknown.
+    assert!(
+        fact.contains(
+            &"tt0000006|20030715|2003|null|null|9.0|1|0.1|null|null|null|null|2026-11-01"
+                .to_string()
+        ),
+        "{fact:#?}"
+    );
+    let dates = rows(&table(&store, &catalog, &dbs, Table::DimDate).await);
+    assert_eq!(
+        dates,
+        [
+            "19991231|1999-12-31|1999|4|12|1990|false",
+            "20000101|2000-01-01|2000|1|1|2000|true",
+            "20030715|2003-07-15|2003|3|7|2000|true",
+            "20100501|2010-05-01|2010|2|5|2010|true",
+        ]
+    );
+}
