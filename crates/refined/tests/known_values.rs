@@ -40,11 +40,10 @@ const MOVIES: &[&str] = &[
     r"tt0000006|Seis|Seis|\N|\N|Drama|\N|\N|\N|\N|\N|\N|\N|\N|\N",
 ];
 
+/// A TMDB record: (id, IMDb id, title, release date), (budget, revenue, runtime),
+/// (votes, average, popularity), countries, genres.
 fn record(
-    id: u64,
-    imdb: &str,
-    title: &str,
-    release: &str,
+    (id, imdb, title, release): (u64, &str, &str, &str),
     (budget, revenue, runtime): (i64, i64, i64),
     (votes, average, popularity): (i64, f64, f64),
     countries: &[(&str, &str)],
@@ -80,10 +79,7 @@ async fn lake() -> (tempfile::TempDir, Store, Catalog, Databases) {
         .unwrap();
     let drama = [(18, "Drama")];
     let october = [record(
-        101,
-        "tt0000001",
-        "Um",
-        "2010-05-01",
+        (101, "tt0000001", "Um", "2010-05-01"),
         (1_000_000, 3_000_000, 0),
         (10, 7.0, 2.0),
         &[("BR", "Brazil"), ("PT", "Portugal")],
@@ -91,60 +87,42 @@ async fn lake() -> (tempfile::TempDir, Store, Catalog, Databases) {
     )];
     let november = [
         record(
-            101,
-            "tt0000001",
-            "Um",
-            "2010-05-01",
+            (101, "tt0000001", "Um", "2010-05-01"),
             (1_000_000, 3_000_000, 0),
             (12, 7.5, 3.5),
             &[("BR", "Brazil"), ("PT", "Portugal")],
             &drama,
         ),
         record(
-            102,
-            "tt0000002",
-            "Dos",
-            "",
+            (102, "tt0000002", "Dos", ""),
             (1, 500, 95),
             (0, 5.0, 0.5),
             &[("CL", "Chile")],
             &[(18, "Drama"), (10749, "Romance")],
         ),
         record(
-            103,
-            "tt0000003",
-            "Tres",
-            "2012-03-03",
+            (103, "tt0000003", "Tres", "2012-03-03"),
             (5_000_000, 1_000_000, 90),
             (50, 8.0, 9.0),
             &[("AR", "Argentina")],
             &[(35, "Comedy")],
         ),
         record(
-            104,
-            "tt0000004",
-            "Cuatro",
-            "1999-12-31",
+            (104, "tt0000004", "Cuatro", "1999-12-31"),
             (2_000_000, 2_500_000, 110),
             (30, 7.0, 4.0),
             &[("PE", "Peru")],
             &drama,
         ),
         record(
-            105,
-            "tt0000005",
-            "Cinco",
-            "2000-01-01",
+            (105, "tt0000005", "Cinco", "2000-01-01"),
             (999, 1000, 80),
             (5, 6.0, 1.0),
             &[("XK", "Kosovo"), ("QQ", "Nowhere")],
             &[(80, "Crime"), (18, "Drama")],
         ),
         record(
-            106,
-            "tt0000006",
-            "Seis",
-            "2003-07-15",
+            (106, "tt0000006", "Seis", "2003-07-15"),
             (0, 0, 0),
             (1, 9.0, 0.1),
             &[("CO", "Colombia")],
