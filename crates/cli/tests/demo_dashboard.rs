@@ -38,6 +38,63 @@ fn browser_check(page: &Path, shots: &Path) -> Output {
         })
 }
 
+/// `dashboards/test/parity.py`: each QuickSight visual's data set and filters turned into
+/// SQL on the local engine, against the local page's figures (read in Chromium).
+fn parity(lake: &Path, page: &Path, bodies: &Path) -> Output {
+    Command::new("python3")
+        .arg(repo().join("dashboards/test/parity.py"))
+        .arg("--lake")
+        .arg(lake)
+        .arg("--page")
+        .arg(page)
+        .arg("--cinelake")
+        .arg(CINELAKE)
+        .arg("--bodies")
+        .arg(bodies)
+        .output()
+        .unwrap_or_else(|e| panic!("running python3 dashboards/test/parity.py: {e}"))
+}
+
+/// A copy of the QuickSight bodies in which the region filter no longer reaches the
+/// "most popular films" visual: QuickSight would show every region's films there.
+fn broken_scope_copy(dir: &Path) -> PathBuf {
+    let from = repo().join("dashboards/quicksight");
+    let to = dir.join("quicksight-broken");
+    std::fs::create_dir_all(to.join("data-sets")).unwrap();
+    for entry in std::fs::read_dir(from.join("data-sets")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, to.join("data-sets").join(path.file_name().unwrap())).unwrap();
+    }
+    let mut dashboard: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(from.join("dashboard.json")).unwrap())
+            .unwrap();
+    let groups = dashboard["Definition"]["FilterGroups"]
+        .as_array_mut()
+        .unwrap();
+    let region = groups
+        .iter_mut()
+        .find(|g| g["FilterGroupId"] == "region-group")
+        .expect("the dashboard has a region-group filter group");
+    let scopes = region["ScopeConfiguration"]["SelectedSheets"]["SheetVisualScopingConfigurations"]
+        .as_array_mut()
+        .unwrap();
+    let popularity = scopes
+        .iter_mut()
+        .find(|s| s["SheetId"] == "popularity")
+        .expect("the region filter reaches the Popularity sheet");
+    *popularity = serde_json::json!({
+        "SheetId": "popularity",
+        "Scope": "SELECTED_VISUALS",
+        "VisualIds": ["best-films", "most-voted", "popularity-by-year", "country-share"],
+    });
+    std::fs::write(
+        to.join("dashboard.json"),
+        serde_json::to_string_pretty(&dashboard).unwrap(),
+    )
+    .unwrap();
+    to
+}
+
 fn text(out: &Output) -> String {
     format!(
         "stdout:\n{}\nstderr:\n{}",
@@ -96,6 +153,30 @@ fn the_demo_makes_a_dashboard_that_works_in_a_browser() {
         );
     }
     println!("screenshots in {}", shots.display());
+
+    // QuickSight and the local page show the same figures for the same filters...
+    let lake = demo.join("lake");
+    let out = parity(&lake, &page, &repo().join("dashboards/quicksight"));
+    assert!(
+        out.status.success(),
+        "QuickSight and the local page disagree\n{}",
+        text(&out)
+    );
+    println!(
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .last()
+            .unwrap_or_default()
+    );
+    // ... and the check fails when a filter's scope is broken, naming the visual.
+    let out = parity(&lake, &page, &broken_scope_copy(dir.path()));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("most-popular, default (South America): films and values differ"),
+        "{}",
+        text(&out)
+    );
 
     // The check can fail: a page whose script throws is refused, naming the error.
     let html = std::fs::read_to_string(&page).unwrap();
