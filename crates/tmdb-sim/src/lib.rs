@@ -43,6 +43,48 @@ pub struct SimConfig {
     pub read_token: Option<String>,
     pub source: Source,
     pub faults: Faults,
+    /// How the synthetic catalogue changes with the date; `None`: it never does.
+    pub timeline: Option<Timeline>,
+    /// The simulator's today; tests move it (`SimHandle::set_date`).
+    pub clock: SimClock,
+}
+
+/// How the synthetic catalogue changes with the clock's date, as TMDB's does: audience
+/// figures move every month from `since`, and some films are only known from a date.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timeline {
+    /// The month the figures start moving from (month 0).
+    pub since: chrono::NaiveDate,
+    /// Share of the films TMDB knows that it only learns of on `late_from`; before,
+    /// looking them up finds nothing.
+    pub late_share: f64,
+    pub late_from: chrono::NaiveDate,
+}
+
+impl Timeline {
+    /// Whole months from `since` to `date` (0 before it).
+    fn months(&self, date: chrono::NaiveDate) -> u32 {
+        use chrono::Datelike;
+        let m = |d: chrono::NaiveDate| d.year() * 12 + d.month0() as i32;
+        (m(date) - m(self.since)).max(0) as u32
+    }
+}
+
+/// The simulator's date: the system's (UTC) unless set.
+#[derive(Debug, Clone, Default)]
+pub struct SimClock(Arc<std::sync::Mutex<Option<chrono::NaiveDate>>>);
+
+impl SimClock {
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(|| chrono::Utc::now().date_naive())
+    }
+
+    pub fn set(&self, date: chrono::NaiveDate) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(date);
+    }
 }
 
 impl SimConfig {
@@ -55,6 +97,8 @@ impl SimConfig {
                 not_found_share: 0.16,
             },
             faults: Faults::default(),
+            timeline: None,
+            clock: SimClock::default(),
         }
     }
 
@@ -118,6 +162,7 @@ struct Sim {
 pub struct SimHandle {
     pub addr: SocketAddr,
     stats: Arc<SimStats>,
+    clock: SimClock,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -130,6 +175,11 @@ impl SimHandle {
 
     pub fn stats(&self) -> SimStatsSnapshot {
         self.stats.snapshot()
+    }
+
+    /// Moves the simulator's today (for the timeline).
+    pub fn set_date(&self, date: chrono::NaiveDate) {
+        self.clock.set(date);
     }
 
     /// Stops accepting and waits for the server task.
@@ -162,6 +212,7 @@ impl Drop for SimHandle {
 /// Starts the simulator on `addr` (port 0 picks a free one).
 pub async fn start(config: SimConfig, addr: SocketAddr) -> std::io::Result<SimHandle> {
     let stats = Arc::new(SimStats::default());
+    let clock = config.clock.clone();
     let sim = Arc::new(Sim {
         faults: faults::FaultState::new(&config.faults),
         config,
@@ -185,6 +236,7 @@ pub async fn start(config: SimConfig, addr: SocketAddr) -> std::io::Result<SimHa
     Ok(SimHandle {
         addr,
         stats,
+        clock,
         shutdown: Some(tx),
         task: Some(task),
     })
@@ -220,7 +272,9 @@ async fn find(
         Source::Synthetic {
             seed,
             not_found_share,
-        } => synthetic::tmdb_id_of(&external_id, *seed, *not_found_share),
+        } => synthetic::tmdb_id_of(&external_id, *seed, *not_found_share).filter(|_| {
+            synthetic::number_of(&external_id).is_none_or(|n| !sim.not_yet_known(n, *seed))
+        }),
         Source::Replay(r) => r.tmdb_id_of(&external_id),
     };
     let results = match found {
@@ -253,7 +307,8 @@ async fn movie(
         Source::Synthetic {
             seed,
             not_found_share,
-        } => synthetic::details(id, *seed, *not_found_share),
+        } => synthetic::details(id, *seed, *not_found_share, sim.months())
+            .filter(|_| synthetic::number_of_tmdb(id).is_none_or(|n| !sim.not_yet_known(n, *seed))),
         Source::Replay(r) => r.record(id).map(str::to_string),
     };
     match body {
@@ -267,6 +322,22 @@ async fn unknown_path(State(sim): State<Arc<Sim>>) -> Response {
 }
 
 impl Sim {
+    /// Months of figure drift at the clock's date.
+    fn months(&self) -> u32 {
+        self.config
+            .timeline
+            .as_ref()
+            .map_or(0, |t| t.months(self.config.clock.today()))
+    }
+
+    /// Whether the film (by IMDb number) is one TMDB only learns of after the clock's
+    /// date.
+    fn not_yet_known(&self, number: u64, seed: u64) -> bool {
+        self.config.timeline.as_ref().is_some_and(|t| {
+            synthetic::late(number, seed, t.late_share) && self.config.clock.today() < t.late_from
+        })
+    }
+
     /// Authentication, then the injected faults; `Some` ends the request early.
     async fn gate(
         &self,

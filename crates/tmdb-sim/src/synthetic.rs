@@ -129,8 +129,25 @@ const WORDS: &[&str] = &[
     "Chuva",
 ];
 
+/// Whether an id is one TMDB learns of late (on the timeline's date), for the share.
+pub fn late(imdb_number: u64, seed: u64, late_share: f64) -> bool {
+    late_share > 0.0 && Mix::new(seed, imdb_number, 3).unit() < late_share
+}
+
+/// The number of an IMDb id (`tt0000042` is 42).
+pub fn number_of(imdb_id: &str) -> Option<u64> {
+    imdb_number(imdb_id)
+}
+
+/// The IMDb number of a synthetic TMDB id.
+pub fn number_of_tmdb(tmdb_id: u64) -> Option<u64> {
+    tmdb_id.checked_sub(ID_OFFSET)
+}
+
 /// Movie details for a TMDB id, as `/3/movie/{id}?language=pt-BR` returns them.
-pub fn details(tmdb_id: u64, seed: u64, not_found_share: f64) -> Option<String> {
+/// `months` moves the film's audience figures on: popularity drifts and votes grow,
+/// month by month, the same for the same id, seed and month.
+pub fn details(tmdb_id: u64, seed: u64, not_found_share: f64, months: u32) -> Option<String> {
     let number = tmdb_id.checked_sub(ID_OFFSET)?;
     if !known(number, seed, not_found_share) {
         return None;
@@ -180,7 +197,18 @@ pub fn details(tmdb_id: u64, seed: u64, not_found_share: f64) -> Option<String> 
     } else {
         ((4.0 + r.unit() * 5.0) * 1000.0).round() / 1000.0
     };
-    let popularity = ((0.6 + r.unit().powi(4) * 80.0) * 1000.0).round() / 1000.0;
+    let mut popularity = 0.6 + r.unit().powi(4) * 80.0;
+    let (mut vote_count, mut vote_average) = (vote_count, vote_average);
+    if months > 0 {
+        let mut drift = Mix::new(seed, number, 4 + u64::from(months));
+        popularity *= 0.7 + drift.unit() * 0.6 + f64::from(months) * 0.02;
+        let growth = 1 + (vote_count / 50).min(400);
+        vote_count += growth * u64::from(months);
+        if vote_average == 0.0 {
+            vote_average = ((4.0 + drift.unit() * 5.0) * 1000.0).round() / 1000.0;
+        }
+    }
+    let popularity = (popularity * 1000.0).round() / 1000.0;
     let body = json!({
         "adult": false,
         "backdrop_path": format!("/b{tmdb_id}.jpg"),
@@ -229,8 +257,8 @@ mod tests {
             match tmdb_id_of(&id, 1, 0.16) {
                 None => unknown += 1,
                 Some(t) => {
-                    let a = details(t, 1, 0.16).unwrap();
-                    assert_eq!(Some(a.clone()), details(t, 1, 0.16));
+                    let a = details(t, 1, 0.16, 0).unwrap();
+                    assert_eq!(Some(a.clone()), details(t, 1, 0.16, 0));
                     let v: serde_json::Value = serde_json::from_str(&a).unwrap();
                     assert_eq!(v["imdb_id"], id.as_str());
                     let c = v["production_countries"][0]["iso_3166_1"].as_str().unwrap();
@@ -243,9 +271,34 @@ mod tests {
         assert!((650..950).contains(&unknown), "{unknown} unknown of 5000");
         assert!(south_america > 1000, "{south_america}");
         assert_eq!(
-            details(5, 1, 0.16),
+            details(5, 1, 0.16, 0),
             None,
             "ids below the offset are unknown"
         );
+    }
+
+    #[test]
+    fn audience_figures_move_with_the_months_and_only_them() {
+        let figures = |months| -> (f64, u64, String) {
+            let v: serde_json::Value =
+                serde_json::from_str(&details(ID_OFFSET + 42, 1, 0.0, months).unwrap()).unwrap();
+            let mut rest = v.clone();
+            for k in ["popularity", "vote_count", "vote_average"] {
+                rest.as_object_mut().unwrap().remove(k);
+            }
+            (
+                v["popularity"].as_f64().unwrap(),
+                v["vote_count"].as_u64().unwrap(),
+                rest.to_string(),
+            )
+        };
+        let (p0, v0, rest0) = figures(0);
+        let (p1, v1, rest1) = figures(1);
+        let (p2, v2, rest2) = figures(2);
+        assert!(v0 < v1 && v1 < v2, "{v0} {v1} {v2}");
+        assert!(p0 != p1 && p1 != p2);
+        assert_eq!(rest0, rest1);
+        assert_eq!(rest1, rest2);
+        assert_eq!(figures(2), (p2, v2, rest2));
     }
 }
