@@ -24,6 +24,10 @@ pub struct IngestEvent {
     pub genres: Option<Vec<String>>,
     pub min_year: Option<i32>,
     pub max_year: Option<i32>,
+    /// `month`, a number of days (`30d`) or `never`.
+    pub refresh_period: Option<String>,
+    pub recheck_missing_months: Option<u32>,
+    pub max_requests: Option<usize>,
 }
 
 /// Everything an invocation needs, built once per cold start.
@@ -71,6 +75,8 @@ fn working_time(total: Duration, margin: Duration) -> (Duration, Duration) {
 pub enum HandlerError {
     #[error("invalid event field {field}: {value:?} is not a YYYY-MM-DD date")]
     BadDate { field: &'static str, value: String },
+    #[error("invalid event field refresh_period: {0}")]
+    BadPeriod(String),
     #[error(transparent)]
     Ingest(#[from] crate::IngestError),
 }
@@ -107,6 +113,13 @@ impl Handler {
         }
         opts.selection.min_year = event.min_year.or(opts.selection.min_year);
         opts.selection.max_year = event.max_year.or(opts.selection.max_year);
+        if let Some(p) = &event.refresh_period {
+            opts.refresh.period = p.parse().map_err(HandlerError::BadPeriod)?;
+        }
+        if let Some(m) = event.recheck_missing_months {
+            opts.refresh.recheck_missing_months = m;
+        }
+        opts.refresh.max_requests = event.max_requests.or(opts.refresh.max_requests);
         let total = deadline
             .duration_since(SystemTime::now())
             .unwrap_or(Duration::ZERO);

@@ -3,17 +3,21 @@
 //!
 //! Resumable by design: the checkpoint ([`state`]) is updated after every stored file, a
 //! run stops cleanly before a deadline (the Lambda's), and the next run continues where
-//! it stopped. A lease ([`lease`]) keeps two runs from working at once.
+//! it stopped. A lease ([`lease`]) keeps two runs from working at once. Each run also
+//! refreshes what it fetched before the current period and asks TMDB again about ids it
+//! did not know ([`refresh`]).
 
 pub mod cli;
 pub mod lambda;
 pub mod lease;
+pub mod refresh;
 pub mod run;
 pub mod selection;
 pub mod settings;
 pub mod state;
 
 pub use cinelake_rules::Selection;
+pub use refresh::{Period, RefreshPolicy};
 pub use run::{IngestOptions, Stop, Summary, ingest};
 pub use settings::{IngestSettings, TmdbSettings, resolve_credentials};
 

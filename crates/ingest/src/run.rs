@@ -17,6 +17,7 @@ use tracing::Instrument;
 use crate::lease::{Acquired, Lease};
 use cinelake_rules::{Selection, select};
 
+use crate::refresh::{RefreshPolicy, Why};
 use crate::selection::latest_movies_key;
 use crate::state::{self, Segment};
 use crate::{IngestError, STAGE};
@@ -34,6 +35,8 @@ pub struct IngestOptions {
     pub selection: Selection,
     /// Fetch at most this many ids this run.
     pub max_ids: Option<usize>,
+    /// Which fetched and unknown films are due again, and the run's request budget.
+    pub refresh: RefreshPolicy,
     /// Stop starting new work at this instant (a Lambda deadline minus a margin).
     pub stop_at: Option<Instant>,
     /// Abandon requests still in flight at this instant (default: 20 s after `stop_at`).
@@ -52,6 +55,7 @@ impl std::fmt::Debug for IngestOptions {
             .field("date", &self.date)
             .field("selection", &self.selection)
             .field("max_ids", &self.max_ids)
+            .field("refresh", &self.refresh)
             .finish_non_exhaustive()
     }
 }
@@ -64,6 +68,7 @@ impl IngestOptions {
             source_date: None,
             selection: Selection::default(),
             max_ids: None,
+            refresh: RefreshPolicy::default(),
             stop_at: None,
             hard_stop: None,
             concurrency: NonZeroUsize::new(16).expect("16 is not zero"),
@@ -94,9 +99,19 @@ pub struct Summary {
     pub selected: u64,
     pub fetched: u64,
     pub not_found: u64,
+    /// Films looked up for the first time (fetched, or found unknown).
+    #[serde(default)]
+    pub new: u64,
+    /// Films fetched again because their last fetch is before the current period.
+    #[serde(default)]
+    pub refreshed: u64,
+    /// Ids TMDB did not know, asked again (found or still unknown).
+    #[serde(default)]
+    pub rechecked: u64,
     /// Ids that failed after every retry this run; they stay pending for the next.
     pub failed: u64,
-    /// Selected ids neither fetched nor known missing after this run.
+    /// Selected ids still due after this run (never fetched, not refreshed this period,
+    /// or unknown long enough to ask again).
     pub remaining: u64,
     pub files: u64,
     pub requests: u64,
@@ -121,6 +136,9 @@ enum Outcome {
         error: TmdbError,
     },
 }
+
+/// A film to fetch: its IMDb id, its TMDB id when known, and why it is due.
+type Pending = (String, Option<u64>, Why);
 
 async fn fetch_one(client: &TmdbClient, imdb: String, known: Option<u64>) -> Outcome {
     let tmdb = match known {
@@ -196,6 +214,7 @@ impl Committer<'_> {
         self.renewed = Instant::now();
         self.seq += 1;
         let mut segment = std::mem::take(&mut batch.segment);
+        segment.date = Some(self.opts.date.iso());
         let records = std::mem::take(&mut batch.records);
         if !records.is_empty() {
             let key = layout::raw_tmdb_json_key(self.opts.date, &self.opts.run_id, self.seq);
@@ -253,6 +272,9 @@ async fn ingest_in_span(
         selected: 0,
         fetched: 0,
         not_found: 0,
+        new: 0,
+        refreshed: 0,
+        rechecked: 0,
         failed: 0,
         remaining: 0,
         files: 0,
@@ -280,6 +302,9 @@ async fn ingest_in_span(
         ("selected", summary.selected),
         ("fetched", summary.fetched),
         ("not_found", summary.not_found),
+        ("new", summary.new),
+        ("refreshed", summary.refreshed),
+        ("rechecked", summary.rechecked),
         ("failed", summary.failed),
         ("remaining", summary.remaining),
         ("files", summary.files),
@@ -297,6 +322,9 @@ async fn ingest_in_span(
     tracing::info!(
         fetched = summary.fetched,
         not_found = summary.not_found,
+        new = summary.new,
+        refreshed = summary.refreshed,
+        rechecked = summary.rechecked,
         failed = summary.failed,
         remaining = summary.remaining,
         files = summary.files,
@@ -338,11 +366,16 @@ async fn work(
     // Whatever was fetched is stored, even when TMDB ends the run.
     committer.commit(&mut ended.batch, &mut st).await?;
     summary.files = committer.files;
-    summary.remaining = due.selected.iter().filter(|id| !st.settled(id)).count() as u64;
+    let today = opts.date.date();
+    summary.remaining = due
+        .selected
+        .iter()
+        .filter(|id| opts.refresh.due(&st, id, today).is_some())
+        .count() as u64;
     if let Some(LoopError::Tmdb(e)) = ended.error {
         return Err(e.into());
     }
-    state::compact(store, &st, &committer.segment_keys).await?;
+    state::compact(store, &mut st, &committer.segment_keys, &opts.date.iso()).await?;
     summary.stop = stop_reason(ended.deadline_hit, due.limited);
     Ok(())
 }
@@ -351,9 +384,10 @@ async fn work(
 struct Due {
     /// Every film of interest in the source file.
     selected: std::collections::BTreeSet<String>,
-    /// Those not settled yet (with their TMDB id when known), at most `max_ids`.
-    pending: Vec<(String, Option<u64>)>,
-    /// Whether `max_ids` left some out.
+    /// Those due (with their TMDB id when known, and why), new first, then refreshes,
+    /// then re-checks, within `max_ids` and the request budget.
+    pending: Vec<Pending>,
+    /// Whether `max_ids` or the request budget left some out.
     limited: bool,
 }
 
@@ -375,16 +409,41 @@ async fn due_films(
         sha256: None,
         note: Some(format!("{} ids selected", selected.ids.len())),
     });
-    let mut pending: Vec<(String, Option<u64>)> = selected
+    let today = opts.date.date();
+    let mut pending: Vec<Pending> = selected
         .ids
         .iter()
-        .filter(|id| !st.settled(id))
-        .map(|id| (id.clone(), st.id_map.get(id).copied()))
+        .filter_map(|id| {
+            let why = opts.refresh.due(st, id, today)?;
+            Some((id.clone(), st.id_map.get(id).copied(), why))
+        })
         .collect();
-    let limited = opts.max_ids.is_some_and(|m| pending.len() > m);
+    // Stable: ids stay in order within each kind.
+    pending.sort_by_key(|(_, _, why)| *why);
+    let due = pending.len();
     if let Some(m) = opts.max_ids {
         pending.truncate(m);
     }
+    if let Some(budget) = opts.refresh.max_requests {
+        let mut spent = 0usize;
+        let within = pending
+            .iter()
+            .take_while(|(_, tmdb, _)| {
+                spent += RefreshPolicy::cost(tmdb.is_some());
+                spent <= budget
+            })
+            .count();
+        pending.truncate(within);
+    }
+    let limited = pending.len() < due;
+    let count = |w: Why| pending.iter().filter(|p| p.2 == w).count();
+    tracing::info!(
+        new = count(Why::New),
+        refresh = count(Why::Refresh),
+        recheck = count(Why::Recheck),
+        left_for_later = due - pending.len(),
+        "due films"
+    );
     tracing::info!(source = %source_key, selected = selected.ids.len(), to_fetch = pending.len(), "selected films");
     Ok(Due {
         selected: selected.ids,
@@ -415,7 +474,7 @@ enum LoopError {
 async fn fetch_loop(
     client: &TmdbClient,
     opts: &IngestOptions,
-    pending: Vec<(String, Option<u64>)>,
+    pending: Vec<Pending>,
     committer: &mut Committer<'_>,
     st: &mut state::State,
     summary: &mut Summary,
@@ -431,7 +490,7 @@ async fn fetch_loop(
             }
             std::future::ready(go)
         })
-        .map(|(imdb, known)| fetch_one(client, imdb, known))
+        .map(|(imdb, known, why)| async move { (why, fetch_one(client, imdb, known).await) })
         .buffer_unordered(opts.concurrency.get());
 
     let mut batch = Batch::default();
@@ -453,8 +512,15 @@ async fn fetch_loop(
             },
             None => results.next().await,
         };
-        let Some(outcome) = next else { break };
+        let Some((why, outcome)) = next else { break };
         done += 1;
+        if !matches!(outcome, Outcome::Failed { .. }) {
+            match why {
+                Why::New => summary.new += 1,
+                Why::Refresh => summary.refreshed += 1,
+                Why::Recheck => summary.rechecked += 1,
+            }
+        }
         match outcome {
             Outcome::Fetched { imdb, tmdb, raw } => {
                 summary.fetched += 1;

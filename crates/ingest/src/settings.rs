@@ -12,6 +12,7 @@ use cinelake_rules::SelectionSettings;
 use cinelake_tmdb::client::DEFAULT_BASE_URL;
 use cinelake_tmdb::{ClientConfig, Credentials, Secret, TmdbClient, TmdbError};
 
+use crate::refresh::{Period, RefreshPolicy};
 use crate::{IngestError, IngestOptions};
 
 /// How TMDB is reached.
@@ -71,6 +72,17 @@ pub struct IngestSettings {
     /// Fetch at most this many films in this run.
     #[arg(long, env = "CINELAKE_INGEST_MAX_IDS")]
     pub max_ids: Option<usize>,
+    /// Fetch a film again when its last fetch is before the current period: `month`
+    /// (before the 1st of the run's month), a number of days (`30d`), or `never`.
+    #[arg(long, env = "CINELAKE_INGEST_REFRESH_PERIOD", default_value = "month")]
+    pub refresh_period: Period,
+    /// Ask TMDB again about an id it did not know this many months later (0: never).
+    #[arg(long, env = "CINELAKE_INGEST_RECHECK_MONTHS", default_value_t = 6)]
+    pub recheck_missing_months: u32,
+    /// At most this many TMDB requests this run (new films first, then refreshes, then
+    /// re-checks).
+    #[arg(long, env = "CINELAKE_INGEST_MAX_REQUESTS")]
+    pub max_requests: Option<usize>,
     /// Stop starting new work after this many seconds (the next run continues).
     #[arg(long)]
     pub max_seconds: Option<u64>,
@@ -88,6 +100,9 @@ impl IngestSettings {
             source_date: None,
             selection: SelectionSettings::default(),
             max_ids: None,
+            refresh_period: Period::Month,
+            recheck_missing_months: 6,
+            max_requests: None,
             max_seconds: None,
             lease_secs: NonZeroU64::new(120).expect("not zero"),
         }
@@ -99,6 +114,11 @@ impl IngestSettings {
         opts.source_date = self.source_date;
         opts.selection = self.selection.selection();
         opts.max_ids = self.max_ids;
+        opts.refresh = RefreshPolicy {
+            period: self.refresh_period,
+            recheck_missing_months: self.recheck_missing_months,
+            max_requests: self.max_requests,
+        };
         opts.concurrency = self.tmdb.concurrency;
         opts.lease_ttl = chrono::Duration::seconds(self.lease_secs.get() as i64);
         opts.stop_at = self

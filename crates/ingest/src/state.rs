@@ -1,5 +1,7 @@
-//! The ingestion checkpoint under `Raw/TMDB/_state/`: ids fetched, ids TMDB does not
-//! know, and the IMDb-to-TMDB id map.
+//! The ingestion checkpoint under `Raw/TMDB/_state/`: ids fetched and when, ids TMDB
+//! does not know and when it was last asked, and the IMDb-to-TMDB id map. Its size
+//! grows with the ids, not with the runs: of the Raw files it lists only those of the
+//! newest run's folder and later (what a crash could leave unaccounted).
 //!
 //! Each batch is committed as two writes: the Raw JSON file, then a small segment naming
 //! it and the ids it settled. A crash between the two leaves a Raw file no segment
@@ -28,6 +30,9 @@ pub struct Segment {
     pub not_found: BTreeSet<String>,
     /// IMDb id to TMDB id for films resolved but not yet fetched.
     pub id_map: BTreeMap<String, u64>,
+    /// The collection date (YYYY-MM-DD) of the run that settled them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -35,8 +40,18 @@ pub struct State {
     pub fetched: BTreeMap<String, u64>,
     pub not_found: BTreeSet<String>,
     pub id_map: BTreeMap<String, u64>,
-    /// Raw files already accounted for.
+    /// Raw files already accounted for, in the folders of `files_from` and later.
     pub files: BTreeSet<String>,
+    /// When each fetched id was last fetched (YYYY-MM-DD, its collection date).
+    #[serde(default)]
+    pub fetched_on: BTreeMap<String, String>,
+    /// When TMDB last answered that it does not know an id.
+    #[serde(default)]
+    pub missing_on: BTreeMap<String, String>,
+    /// The Raw folder date from which `files` lists every accounted file; older
+    /// folders are all accounted for. `None`: `files` lists every folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files_from: Option<String>,
 }
 
 impl State {
@@ -44,8 +59,20 @@ impl State {
         for (imdb, tmdb) in &s.fetched {
             self.fetched.insert(imdb.clone(), *tmdb);
             self.id_map.insert(imdb.clone(), *tmdb);
+            // TMDB knows it now (a re-check that found it).
+            if self.not_found.remove(imdb) {
+                self.missing_on.remove(imdb);
+            }
+            if let Some(d) = &s.date {
+                self.fetched_on.insert(imdb.clone(), d.clone());
+            }
         }
-        self.not_found.extend(s.not_found.iter().cloned());
+        for imdb in &s.not_found {
+            self.not_found.insert(imdb.clone());
+            if let Some(d) = &s.date {
+                self.missing_on.insert(imdb.clone(), d.clone());
+            }
+        }
         for (imdb, tmdb) in &s.id_map {
             self.id_map.insert(imdb.clone(), *tmdb);
         }
@@ -54,9 +81,28 @@ impl State {
         }
     }
 
-    /// Whether an id needs no more work.
-    pub fn settled(&self, imdb: &str) -> bool {
-        self.fetched.contains_key(imdb) || self.not_found.contains(imdb)
+    /// Whether `key` (a Raw TMDB file) is in a folder whose files are all accounted for
+    /// without being listed.
+    fn before_listed_folders(&self, key: &str) -> bool {
+        match (&self.files_from, layout::parse_raw_tmdb_json_key(key)) {
+            (Some(from), Some(date)) => date.iso() < *from,
+            _ => false,
+        }
+    }
+
+    /// Stops listing the files of folders before `date` (all accounted for once a run
+    /// has folded its segments in), so the checkpoint does not grow with the runs.
+    pub fn forget_files_before(&mut self, date: &str) {
+        let from = match &self.files_from {
+            Some(f) if f.as_str() > date => f.clone(),
+            _ => date.to_string(),
+        };
+        self.files_from = Some(from);
+        let files = std::mem::take(&mut self.files);
+        self.files = files
+            .into_iter()
+            .filter(|k| !self.before_listed_folders(k))
+            .collect();
     }
 }
 
@@ -90,13 +136,17 @@ pub async fn load(store: &Store) -> Result<Loaded, IngestError> {
     }
     let mut repaired = Vec::new();
     for obj in store.list(&layout::raw_tmdb_json_prefix()).await? {
-        if state.files.contains(&obj.key) || layout::parse_raw_tmdb_json_key(&obj.key).is_none() {
+        let Some(folder) = layout::parse_raw_tmdb_json_key(&obj.key) else {
+            continue;
+        };
+        if state.files.contains(&obj.key) || state.before_listed_folders(&obj.key) {
             continue;
         }
         let body = store.get(&obj.key).await?;
         let seg = Segment {
             raw_key: Some(obj.key.clone()),
             fetched: records_in(&body, &obj.key)?,
+            date: Some(folder.iso()),
             ..Segment::default()
         };
         tracing::warn!(file = %obj.key, records = seg.fetched.len(), "Raw file without a checkpoint (an earlier run stopped between writes); counting its records as fetched");
@@ -135,12 +185,15 @@ pub async fn put_segment(store: &Store, key: &str, seg: &Segment) -> Result<(), 
 }
 
 /// Folds every segment into the snapshot, then deletes the segments. A crash between
-/// the two leaves segments that re-apply harmlessly.
+/// the two leaves segments that re-apply harmlessly. Every Raw file up to the run's
+/// folder (`date`) is accounted for by then, so only that folder's files stay listed.
 pub async fn compact(
     store: &Store,
-    state: &State,
+    state: &mut State,
     segment_keys: &[String],
+    date: &str,
 ) -> Result<(), IngestError> {
+    state.forget_files_before(date);
     put_json(store, &state_key(SNAPSHOT), state).await?;
     for key in segment_keys {
         store.delete(key).await?;
