@@ -213,6 +213,15 @@ async fn lambda_handler_stops_before_its_deadline_and_the_next_call_finishes() {
         records(&store).await.len() + unknown_to_sim(&ids).len(),
         ids.len()
     );
+    let weekly: IngestEvent = serde_json::from_str(r#"{"refresh_period":"weekly"}"#).unwrap();
+    let err = handler
+        .handle(weekly, SystemTime::now() + Duration::from_secs(60))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("refresh_period") && err.to_string().contains("weekly"),
+        "{err}"
+    );
     let bad: IngestEvent = serde_json::from_str(r#"{"date":"01/11/2026"}"#).unwrap();
     let err = handler
         .handle(bad, SystemTime::now() + Duration::from_secs(60))
