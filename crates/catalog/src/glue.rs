@@ -261,15 +261,24 @@ impl GlueCatalog {
         Ok(out)
     }
 
+    /// The partition as Glue takes it: the table's storage at the partition's location,
+    /// and the partition's own parameters.
+    fn partition_input(def: &TableDef, p: &PartitionDef, target: &str) -> Result<PartitionInput> {
+        Ok(PartitionInput::builder()
+            .set_values(Some(p.values.clone()))
+            .storage_descriptor(storage(&def.storage_descriptor, &p.location, target)?)
+            .set_parameters(
+                (!p.parameters.is_empty()).then(|| p.parameters.clone().into_iter().collect()),
+            )
+            .build())
+    }
+
     pub async fn put_partition(&self, db: &str, table: &str, p: &PartitionDef) -> Result<()> {
         let target = format!("{db}.{table} {:?}", p.values);
         let Some(def) = self.get_table(db, table).await? else {
             return Err(CatalogError::NotRegistered { target });
         };
-        let input = PartitionInput::builder()
-            .set_values(Some(p.values.clone()))
-            .storage_descriptor(storage(&def.storage_descriptor, &p.location, &target)?)
-            .build();
+        let input = Self::partition_input(&def, p, &target)?;
         let created = self
             .client
             .create_partition()
@@ -309,7 +318,12 @@ impl GlueCatalog {
             .send();
         let mut out = Vec::new();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| glue_err("GetPartitions", format!("{db}.{table}"), e))?;
+            // A table not registered yet has no partitions, as in the local catalog.
+            let page = match page {
+                Ok(p) => p,
+                Err(e) if e.code() == Some("EntityNotFoundException") => return Ok(Vec::new()),
+                Err(e) => return Err(glue_err("GetPartitions", format!("{db}.{table}"), e)),
+            };
             for p in page.partitions() {
                 out.push(PartitionDef {
                     values: p.values().to_vec(),
@@ -318,6 +332,10 @@ impl GlueCatalog {
                         .and_then(|s| s.location())
                         .unwrap_or_default()
                         .to_string(),
+                    parameters: p
+                        .parameters()
+                        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                        .unwrap_or_default(),
                 });
             }
         }
@@ -388,6 +406,38 @@ mod tests {
             Some("parquet")
         );
         assert_eq!(from_table(&as_returned(&input)), def);
+    }
+
+    #[test]
+    fn a_partition_carries_its_location_and_parameters() {
+        let def = parquet_table(
+            "tmdb_movies",
+            "TMDB details",
+            vec![ColumnDef::new("tmdb_id", "bigint")],
+            "s3://lake/Trusted/TMDB/Parquet/Movies/",
+            vec![ColumnDef::new("dt", "string")],
+        );
+        let mut p = PartitionDef {
+            values: vec!["2026-11-01".into()],
+            location: "s3://lake/Trusted/TMDB/Parquet/Movies/dt=2026-11-01/r1/".into(),
+            parameters: [("cinelake.raw_files".to_string(), "3".to_string())].into(),
+        };
+        let input = GlueCatalog::partition_input(&def, &p, "db.tmdb_movies").unwrap();
+        assert_eq!(input.values(), ["2026-11-01"]);
+        assert_eq!(
+            input.storage_descriptor().and_then(|s| s.location()),
+            Some(p.location.as_str())
+        );
+        assert_eq!(
+            input
+                .parameters()
+                .and_then(|m| m.get("cinelake.raw_files"))
+                .map(String::as_str),
+            Some("3")
+        );
+        p.parameters.clear();
+        let input = GlueCatalog::partition_input(&def, &p, "db.tmdb_movies").unwrap();
+        assert_eq!(input.parameters(), None);
     }
 
     #[test]

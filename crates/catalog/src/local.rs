@@ -164,6 +164,7 @@ mod tests {
         let part = |dt: &str, v: &str| PartitionDef {
             values: vec![dt.into()],
             location: format!("file:///lake/t/dt={dt}/{v}/"),
+            parameters: [("source".to_string(), format!("{v}.json"))].into(),
         };
         let err = c.put_partition("db", "t", &part("2026-01-01", "a")).await;
         assert!(matches!(err, Err(CatalogError::BadEntry { .. })), "{err:?}");

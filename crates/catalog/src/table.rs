@@ -75,12 +75,15 @@ impl TableDef {
     }
 }
 
-/// One partition: its values (in partition-key order) and where its files are.
+/// One partition: its values (in partition-key order), where its files are, and what
+/// its writer noted about them (Glue's partition `Parameters`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PartitionDef {
     pub values: Vec<String>,
     pub location: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub parameters: BTreeMap<String, String>,
 }
 
 /// An external Parquet table at `location` (a directory URL ending in `/`).

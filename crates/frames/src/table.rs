@@ -2,6 +2,8 @@
 //! switched to it, so a reader sees the old table or the new one, never a mix or an
 //! empty table; a crash before the switch leaves the previous version in place.
 
+use std::collections::BTreeMap;
+
 use cinelake_catalog::{
     Catalog, ColumnDef, Databases, PartitionDef, Table, TableDef, parquet_table,
 };
@@ -98,12 +100,15 @@ pub async fn publish_parquet(
     })
 }
 
-/// Writes `df` as a new version of one partition (`<key>=<value>`) and registers it.
+/// Writes `df` as a new version of one partition (`<key>=<value>`) and registers it,
+/// with `parameters` in the partition's catalog entry (what it was made from), so the
+/// entry that points at the new version and the note about it change together.
 pub async fn publish_partition(
     store: &Store,
     catalog: &Catalog,
     spec: &TableSpec,
     partition: (&str, &str),
+    parameters: BTreeMap<String, String>,
     run_id: &str,
     df: &mut DataFrame,
 ) -> Result<Published> {
@@ -128,6 +133,7 @@ pub async fn publish_partition(
             &PartitionDef {
                 values: vec![pvalue.to_string()],
                 location: store.location(&dir),
+                parameters,
             },
         )
         .await?;

@@ -97,6 +97,13 @@ pub fn print(reports: &[TableReport], json: bool) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(reports)?);
     } else {
         for r in reports {
+            if r.unchanged {
+                println!(
+                    "{}: unchanged since its conversion (the same Raw files), not read -> {}",
+                    r.table, r.location
+                );
+                continue;
+            }
             println!(
                 "{}: {} rows in, {} written, {} rejected -> {}",
                 r.table, r.rows_in, r.rows_out, r.rejected, r.location

@@ -193,6 +193,7 @@ pub async fn run(
         nulled: 0,
         location: published.location,
         rejects_key,
+        unchanged: false,
     })
 }
 

@@ -3,7 +3,8 @@
 //! [`csv_job`] turns the newest Raw `movies.csv` and `series.csv` into
 //! `Trusted/Local/Parquet/{Movies,Series}/`, every row kept (one per title and artist);
 //! [`tmdb_job`] turns each `Raw/TMDB/JSON/YYYY/MM/DD/` folder into the partition
-//! `Trusted/TMDB/Parquet/Movies/dt=YYYY-MM-DD/`. Rows that cannot be read go to
+//! `Trusted/TMDB/Parquet/Movies/dt=YYYY-MM-DD/`, converting only the folders that are
+//! new or changed since their partition was converted. Rows that cannot be read go to
 //! `Trusted/_rejected/<table>/` with their source, line or position, and reason
 //! ([`rejects`]); too many of them fail the job and keep the previous Trusted data.
 
@@ -12,6 +13,7 @@ pub mod csv_job;
 mod csv_rows;
 mod lines;
 pub mod mapping;
+pub mod partition_sources;
 mod record_types;
 pub mod rejects;
 pub mod tmdb_job;
@@ -157,6 +159,20 @@ async fn run_in_span(
     }
     .await;
     for r in &reports {
+        if r.unchanged {
+            recorder.output(Entry {
+                key: r.location.clone(),
+                bytes: None,
+                rows: None,
+                sha256: None,
+                note: Some(format!(
+                    "{}: unchanged, its Raw files are those it was converted from; not read, not rewritten",
+                    r.table
+                )),
+            });
+            recorder.count("partitions_unchanged", 1);
+            continue;
+        }
         for s in &r.source {
             recorder.input(Entry {
                 key: s.clone(),
@@ -207,6 +223,10 @@ pub struct TableReport {
     pub location: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rejects_key: Option<String>,
+    /// A partition left as an earlier run converted it, its Raw files being the ones
+    /// that run read: this run read and wrote nothing for it (its counts are 0).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unchanged: bool,
 }
 
 fn is_zero(n: &u64) -> bool {

@@ -5,6 +5,10 @@
 //! a record without a numeric id and a record with a wrongly typed field are quarantined
 //! (`record_types`); empty strings become nulls, and an impossible release date becomes
 //! null with a note in the quarantine.
+//!
+//! A folder is converted only when it is new or its files changed since its partition
+//! was converted (`partition_sources`): the folders of past months are neither read nor
+//! rewritten, and their partitions stay as they are.
 
 use std::collections::BTreeMap;
 use std::io::Cursor;
@@ -14,12 +18,13 @@ use std::sync::Arc;
 use cinelake_catalog::{Catalog, Table};
 use cinelake_frames::PolarsContext;
 use cinelake_frames::table::{TableSpec, publish_partition};
-use cinelake_lake::Store;
 use cinelake_lake::layout::{self, ProcessingDate};
+use cinelake_lake::{ObjectInfo, Store};
 use polars::prelude::*;
 use serde_json::value::RawValue;
 
 use crate::csv_job::check_share;
+use crate::partition_sources::RawSources;
 use crate::record_types;
 use crate::rejects::{Rejected, store_rejects};
 use crate::{JobOptions, TableReport, TrustedError};
@@ -330,20 +335,39 @@ fn read_records(
     Ok(df)
 }
 
-/// Every Raw TMDB folder, by collection date.
+/// Every Raw TMDB folder's files, by collection date.
 pub async fn raw_folders(
     store: &Store,
-) -> Result<BTreeMap<ProcessingDate, Vec<String>>, TrustedError> {
-    let mut by_date: BTreeMap<ProcessingDate, Vec<String>> = BTreeMap::new();
+) -> Result<BTreeMap<ProcessingDate, Vec<ObjectInfo>>, TrustedError> {
+    let mut by_date: BTreeMap<ProcessingDate, Vec<ObjectInfo>> = BTreeMap::new();
     for obj in store.list(&layout::raw_tmdb_json_prefix()).await? {
         if let Some(d) = layout::parse_raw_tmdb_json_key(&obj.key) {
-            by_date.entry(d).or_default().push(obj.key);
+            by_date.entry(d).or_default().push(obj);
         }
     }
     Ok(by_date)
 }
 
-/// Runs the job over every collection date.
+/// The partitions already in the catalog, by `dt`: where each is and what it was
+/// converted from (`None` when its entry has no note).
+async fn converted(
+    catalog: &Catalog,
+    opts: &JobOptions,
+) -> Result<BTreeMap<String, (String, Option<RawSources>)>, TrustedError> {
+    let db = TABLE.database(&opts.databases);
+    Ok(catalog
+        .partitions(db, TABLE.name())
+        .await?
+        .into_iter()
+        .filter_map(|p| {
+            let dt = p.values.first()?.clone();
+            Some((dt, (p.location, RawSources::from_parameters(&p.parameters))))
+        })
+        .collect())
+}
+
+/// Runs the job over every collection date: converts the folders that are new or whose
+/// files changed since their partition was converted, and reports the others unchanged.
 pub async fn run(
     store: &Store,
     catalog: &Catalog,
@@ -360,11 +384,41 @@ pub async fn run(
             ),
         });
     }
+    let converted = converted(catalog, opts).await?;
     let mut reports = Vec::new();
-    for (date, keys) in folders {
-        reports.push(run_date(store, catalog, opts, date, &keys).await?);
+    for (date, files) in folders {
+        let sources = RawSources::of(&files);
+        match converted.get(&date.iso()) {
+            Some((location, Some(before))) if *before == sources => {
+                tracing::info!(dt = %date, files = sources.files, "trusted TMDB partition unchanged: its Raw files are those it was converted from");
+                reports.push(unchanged(opts, date, location));
+            }
+            _ => {
+                let keys: Vec<String> = files.into_iter().map(|f| f.key).collect();
+                reports.push(run_date(store, catalog, opts, date, &keys, &sources).await?);
+            }
+        }
     }
     Ok(reports)
+}
+
+/// The report of a partition left as it was: nothing read, nothing written.
+fn unchanged(opts: &JobOptions, date: ProcessingDate, location: &str) -> TableReport {
+    TableReport {
+        table: format!(
+            "{}.{TABLE} dt={}",
+            TABLE.database(&opts.databases),
+            date.iso()
+        ),
+        source: Vec::new(),
+        rows_in: 0,
+        rows_out: 0,
+        rejected: 0,
+        nulled: 0,
+        location: location.to_string(),
+        rejects_key: None,
+        unchanged: true,
+    }
 }
 
 async fn run_date(
@@ -373,6 +427,7 @@ async fn run_date(
     opts: &JobOptions,
     date: ProcessingDate,
     keys: &[String],
+    sources: &RawSources,
 ) -> Result<TableReport, TrustedError> {
     let bodies = fetch(store, keys).await?;
     let what = layout::raw_tmdb_json_dir(date);
@@ -428,6 +483,7 @@ async fn run_date(
         catalog,
         &spec,
         ("dt", &date.iso()),
+        sources.parameters(),
         &opts.run_id,
         &mut df,
     )
@@ -442,5 +498,6 @@ async fn run_date(
         nulled,
         location: published.location,
         rejects_key,
+        unchanged: false,
     })
 }

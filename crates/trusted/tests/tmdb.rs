@@ -260,6 +260,167 @@ async fn a_wrongly_typed_field_quarantines_its_record_not_the_collection() {
     assert_eq!(dates.null_count(), 2, "B has none, 13's is impossible");
 }
 
+/// Every key under Trusted/ with its size, and the TMDB table's catalog entry.
+async fn trusted_state(store: &Store, catalog: &Catalog) -> (Vec<(String, u64)>, String) {
+    let keys = store
+        .list("Trusted/")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| (o.key, o.size))
+        .collect();
+    let parts = catalog
+        .partitions("cinelake_trusted", Table::TmdbMovies.name())
+        .await
+        .unwrap();
+    (keys, format!("{parts:?}"))
+}
+
+/// (dt, converted or not, the version folder the partition points at).
+fn outcome(reports: &[cinelake_trusted::TableReport]) -> Vec<(String, bool, String)> {
+    reports
+        .iter()
+        .map(|r| {
+            let dt = r.table.rsplit_once("dt=").unwrap().1.to_string();
+            let version = r.location.trim_end_matches('/').rsplit('/').next().unwrap();
+            (dt, !r.unchanged, version.to_string())
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn only_new_or_changed_collections_are_converted() {
+    let (_d, store, catalog) = lake().await;
+    let put = |dt: &str, run: &str, body: String| {
+        let key = layout::raw_tmdb_json_key(day(dt), run, 1);
+        let store = store.clone();
+        async move { store.put(&key, body.into()).await.unwrap() }
+    };
+    put("2026-10-01", "r1", format!("[{A}]")).await;
+    put("2026-11-01", "r1", format!("[{A},{B}]")).await;
+    let only_tmdb = |run: &str| cinelake_trusted::TrustedOptions {
+        jobs: opts(run, "cinelake"),
+        date: day("2026-11-01"),
+        source_date: None,
+        only: vec![cinelake_trusted::TrustedJob::Tmdb],
+    };
+    let t =
+        |dt: &str, converted: bool, version: &str| (dt.to_string(), converted, version.to_string());
+
+    let first = cinelake_trusted::run(&store, &catalog, &only_tmdb("t1"))
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome(&first),
+        [t("2026-10-01", true, "t1"), t("2026-11-01", true, "t1")]
+    );
+    let before = trusted_state(&store, &catalog).await;
+
+    // The same Raw files: nothing is read or written, and the report says so.
+    let second = cinelake_trusted::run(&store, &catalog, &only_tmdb("t2"))
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome(&second),
+        [t("2026-10-01", false, "t1"), t("2026-11-01", false, "t1")]
+    );
+    assert!(
+        second
+            .iter()
+            .all(|r| r.source.is_empty() && r.rows_out == 0)
+    );
+    assert_eq!(
+        trusted_state(&store, &catalog).await,
+        before,
+        "Trusted is untouched"
+    );
+    let manifest: serde_json::Value = serde_json::from_slice(
+        &store
+            .get(&layout::run_manifest_key("trusted", "t2"))
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(manifest["counts"]["partitions_unchanged"], 2, "{manifest}");
+    assert_eq!(
+        manifest["inputs"].as_array().unwrap().len(),
+        0,
+        "{manifest}"
+    );
+
+    // Another ingestion round of 2026-10-01 adds a file: that dt alone is converted,
+    // from both its files.
+    put("2026-10-01", "r2", format!("[{B}]")).await;
+    let third = tmdb_job::run(&store, &catalog, &opts("t3", "cinelake"))
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome(&third),
+        [t("2026-10-01", true, "t3"), t("2026-11-01", false, "t1")]
+    );
+    assert_eq!((third[0].rows_in, third[0].rows_out), (2, 2));
+    assert_eq!(third[0].source.len(), 2);
+
+    // A new collection converts only itself.
+    put("2026-12-01", "r3", format!("[{B}]")).await;
+    let fourth = tmdb_job::run(&store, &catalog, &opts("t4", "cinelake"))
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome(&fourth),
+        [
+            t("2026-10-01", false, "t3"),
+            t("2026-11-01", false, "t1"),
+            t("2026-12-01", true, "t4")
+        ]
+    );
+    let df = read_table(
+        &store,
+        &catalog,
+        "cinelake_trusted",
+        Table::TmdbMovies.name(),
+    )
+    .await
+    .unwrap();
+    let per_dt = df
+        .lazy()
+        .group_by([col("dt")])
+        .agg([len().alias("n")])
+        .sort(["dt"], Default::default())
+        .collect()
+        .unwrap();
+    assert_eq!(
+        per_dt.column("n").unwrap().u32().unwrap().to_vec(),
+        [Some(2), Some(2), Some(1)],
+        "every collection stays in its partition, once"
+    );
+
+    // A partition whose catalog entry has no note (written before notes were kept) is
+    // converted again, and gets one.
+    let db = "cinelake_trusted";
+    let mut p = catalog
+        .partitions(db, Table::TmdbMovies.name())
+        .await
+        .unwrap()
+        .remove(1);
+    p.parameters.clear();
+    catalog
+        .put_partition(db, Table::TmdbMovies.name(), &p)
+        .await
+        .unwrap();
+    let fifth = tmdb_job::run(&store, &catalog, &opts("t5", "cinelake"))
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome(&fifth),
+        [
+            t("2026-10-01", false, "t3"),
+            t("2026-11-01", true, "t5"),
+            t("2026-12-01", false, "t4")
+        ]
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_empty_raw_folder_is_a_clear_error() {
     let (_d, store, catalog) = lake().await;
@@ -379,12 +540,15 @@ async fn trusted_on_s3_registered_in_glue() {
         .await
         .unwrap();
     tmdb_job::run(&store, &catalog, &o).await.unwrap();
-    // A second run moves the tables to new versions, registered in place.
+    // A second run moves the CSV table to a new version, registered in place; the TMDB
+    // partition's Raw files are those it was converted from (noted in its Glue entry),
+    // so it stays as it is.
     let o2 = opts("g2", &prefix);
     csv_job::run(&store, &catalog, CsvKind::Movies, None, &o2)
         .await
         .unwrap();
-    tmdb_job::run(&store, &catalog, &o2).await.unwrap();
+    let again = tmdb_job::run(&store, &catalog, &o2).await.unwrap();
+    assert!(again[0].unchanged, "{again:?}");
 
     let db = format!("{prefix}_trusted");
     let movies = catalog.get_table(&db, "movies").await.unwrap().unwrap();
@@ -424,12 +588,39 @@ async fn trusted_on_s3_registered_in_glue() {
     assert_eq!(parts[0].values, ["2026-11-01"]);
     assert_eq!(
         parts[0].location,
-        format!("s3://{bucket}/Trusted/TMDB/Parquet/Movies/dt=2026-11-01/g2/")
+        format!("s3://{bucket}/Trusted/TMDB/Parquet/Movies/dt=2026-11-01/g1/")
+    );
+    assert_eq!(
+        parts[0]
+            .parameters
+            .get("cinelake.raw_last_key")
+            .map(String::as_str),
+        Some("Raw/TMDB/JSON/2026/11/01/r-00001.json")
+    );
+    // A file added to the folder: converted again, to a new version.
+    store
+        .put(
+            &layout::raw_tmdb_json_key(day("2026-11-01"), "s", 1),
+            format!("[{B}]").into(),
+        )
+        .await
+        .unwrap();
+    let third = tmdb_job::run(&store, &catalog, &opts("g3", &prefix))
+        .await
+        .unwrap();
+    assert_eq!((third[0].unchanged, third[0].rows_out), (false, 2));
+    let parts = catalog
+        .partitions(&db, Table::TmdbMovies.name())
+        .await
+        .unwrap();
+    assert_eq!(
+        parts[0].location,
+        format!("s3://{bucket}/Trusted/TMDB/Parquet/Movies/dt=2026-11-01/g3/")
     );
     let df = read_table(&store, &catalog, &db, Table::TmdbMovies.name())
         .await
         .unwrap();
-    assert_eq!(df.height(), 1, "one copy of every row after two runs");
+    assert_eq!(df.height(), 2, "one copy of every row after three runs");
 }
 
 #[tokio::test(flavor = "multi_thread")]
