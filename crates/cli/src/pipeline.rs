@@ -156,12 +156,27 @@ pub fn describe_ingest(s: &Summary) -> String {
     }
 }
 
+/// Each table or collection converted, then the collections left unchanged counted per
+/// table (after a year of monthly runs, listing them would fill the line).
 pub fn describe_trusted(reports: &[TableReport]) -> String {
-    reports
+    let mut parts: Vec<String> = reports
         .iter()
+        .filter(|r| !r.unchanged)
         .map(|r| format!("{} {} rows ({} rejected)", r.table, r.rows_out, r.rejected))
-        .collect::<Vec<_>>()
-        .join(", ")
+        .collect();
+    let mut unchanged: Vec<(&str, usize)> = Vec::new();
+    for r in reports.iter().filter(|r| r.unchanged) {
+        let table = r.table.split(' ').next().unwrap_or(&r.table);
+        match unchanged.iter_mut().find(|(t, _)| *t == table) {
+            Some((_, n)) => *n += 1,
+            None => unchanged.push((table, 1)),
+        }
+    }
+    for (table, n) in unchanged {
+        let what = if n == 1 { "collection" } else { "collections" };
+        parts.push(format!("{table} {n} {what} unchanged (not read)"));
+    }
+    parts.join(", ")
 }
 
 pub fn describe_refined(run: &RefinedRun) -> String {
@@ -183,4 +198,38 @@ pub fn describe_views(views: &[String]) -> String {
 
 pub fn describe_dashboard(r: &DashboardReport) -> String {
     format!("{} ({:.1} MB)", r.path.display(), r.bytes as f64 / 1e6)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(table: &str, rows_out: u64, unchanged: bool) -> TableReport {
+        TableReport {
+            table: table.to_string(),
+            source: vec![],
+            rows_in: rows_out,
+            rows_out,
+            rejected: 0,
+            nulled: 0,
+            location: String::new(),
+            rejects_key: None,
+            unchanged,
+        }
+    }
+
+    #[test]
+    fn trusted_lists_what_it_converted_and_counts_what_it_left() {
+        let reports = [
+            report("t.movies", 10, false),
+            report("t.tmdb_movies dt=2026-01-01", 0, true),
+            report("t.tmdb_movies dt=2026-02-01", 0, true),
+            report("t.tmdb_movies dt=2026-03-01", 4, false),
+        ];
+        assert_eq!(
+            describe_trusted(&reports),
+            "t.movies 10 rows (0 rejected), t.tmdb_movies dt=2026-03-01 4 rows (0 rejected), \
+             t.tmdb_movies 2 collections unchanged (not read)"
+        );
+    }
 }

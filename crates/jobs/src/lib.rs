@@ -175,33 +175,68 @@ impl Handler {
 }
 
 /// What a trusted run returns: one entry a table, a partitioned table's collections
-/// added up, and where the manifest with every source and partition is. Its size does
-/// not grow with the months collected (Step Functions keeps it in the state).
+/// added up (how many converted and which, the newest few by date; how many unchanged),
+/// and where the manifest with every source and partition is. Its size does not grow
+/// with the months collected (Step Functions keeps it in the state).
 fn trusted_summary(run_id: &str, reports: &[cinelake_trusted::TableReport]) -> Value {
-    let mut tables: Vec<(String, u64, u64, u64, u64)> = Vec::new();
+    #[derive(Default)]
+    struct Sum {
+        converted: u64,
+        unchanged: u64,
+        rows_in: u64,
+        rows_out: u64,
+        rejected: u64,
+        /// Whether the table is partitioned (its reports name a `dt`).
+        partitioned: bool,
+        /// The dts converted, in the order of the reports (by date).
+        dts: Vec<String>,
+    }
+    let mut tables: Vec<(String, Sum)> = Vec::new();
     for r in reports {
         // A partition's report names its table and then its partition (`<table> dt=...`).
-        let table = r.table.split(' ').next().unwrap_or(&r.table).to_string();
-        match tables.iter_mut().find(|t| t.0 == table) {
-            Some(t) => {
-                t.1 += 1;
-                t.2 += r.rows_in;
-                t.3 += r.rows_out;
-                t.4 += r.rejected;
+        let (table, partition) = match r.table.split_once(' ') {
+            Some((t, p)) => (t, Some(p)),
+            None => (r.table.as_str(), None),
+        };
+        let at = match tables.iter().position(|t| t.0 == table) {
+            Some(i) => i,
+            None => {
+                tables.push((table.to_string(), Sum::default()));
+                tables.len() - 1
             }
-            None => tables.push((table, 1, r.rows_in, r.rows_out, r.rejected)),
+        };
+        let sum = &mut tables[at].1;
+        sum.partitioned |= partition.is_some();
+        if r.unchanged {
+            sum.unchanged += 1;
+            continue;
+        }
+        sum.converted += 1;
+        sum.rows_in += r.rows_in;
+        sum.rows_out += r.rows_out;
+        sum.rejected += r.rejected;
+        if let Some(dt) = partition.and_then(|p| p.strip_prefix("dt=")) {
+            sum.dts.push(dt.to_string());
         }
     }
     let tables: Vec<Value> = tables
         .into_iter()
-        .map(|(table, parts, rows_in, rows_out, rejected)| {
-            json!({
+        .map(|(table, s)| {
+            let mut entry = json!({
                 "table": table,
-                "partitions": parts,
-                "rows_in": rows_in,
-                "rows_out": rows_out,
-                "rejected": rejected,
-            })
+                "partitions": s.converted,
+                "rows_in": s.rows_in,
+                "rows_out": s.rows_out,
+                "rejected": s.rejected,
+            });
+            if s.partitioned {
+                // Usually the month's new collection alone; the newest few when a
+                // first run converts years of them (the manifest lists every one).
+                let skip = s.dts.len().saturating_sub(LISTED_DTS);
+                entry["partitions_unchanged"] = json!(s.unchanged);
+                entry["converted_dts"] = json!(&s.dts[skip..]);
+            }
+            entry
         })
         .collect();
     json!({
@@ -211,6 +246,9 @@ fn trusted_summary(run_id: &str, reports: &[cinelake_trusted::TableReport]) -> V
         "tables": tables,
     })
 }
+
+/// The converted collections a trusted response names (the newest), at most.
+const LISTED_DTS: usize = 12;
 
 #[cfg(test)]
 mod tests {
@@ -250,6 +288,54 @@ mod tests {
         assert!(cinelake_front::env::from_env::<TrustedSettings>(&["--date", "1st May"]).is_err());
         assert!(cinelake_front::env::from_env::<TrustedSettings>(&["--only", "gold"]).is_err());
         assert!(cinelake_front::env::from_env::<TrustedSettings>(&["--chunk-rows", "0"]).is_err());
+    }
+
+    fn report(table: &str, rows: u64, unchanged: bool) -> cinelake_trusted::TableReport {
+        cinelake_trusted::TableReport {
+            table: table.to_string(),
+            source: vec![],
+            rows_in: rows,
+            rows_out: rows,
+            rejected: 0,
+            nulled: 0,
+            location: String::new(),
+            rejects_key: None,
+            unchanged,
+        }
+    }
+
+    #[test]
+    fn a_trusted_summary_names_the_converted_collections_and_counts_the_others() {
+        let mut reports = vec![report("db.movies", 100, false)];
+        for month in 1..=3 {
+            reports.push(report(&format!("db.tmdb dt=2026-0{month}-01"), 0, true));
+        }
+        reports.push(report("db.tmdb dt=2026-04-01", 7, false));
+        let s = trusted_summary("r", &reports);
+        assert_eq!(
+            s["tables"],
+            json!([
+                {"table": "db.movies", "partitions": 1, "rows_in": 100, "rows_out": 100, "rejected": 0},
+                {"table": "db.tmdb", "partitions": 1, "rows_in": 7, "rows_out": 7, "rejected": 0,
+                 "partitions_unchanged": 3, "converted_dts": ["2026-04-01"]},
+            ])
+        );
+        // A first run over years of collections names the newest twelve.
+        let all: Vec<_> = (0..36)
+            .map(|m| {
+                report(
+                    &format!("db.tmdb dt={}-{:02}-01", 2023 + m / 12, m % 12 + 1),
+                    1,
+                    false,
+                )
+            })
+            .collect();
+        let s = trusted_summary("r", &all);
+        let dts = s["tables"][0]["converted_dts"].as_array().unwrap();
+        assert_eq!(s["tables"][0]["partitions"], 36);
+        assert_eq!(dts.len(), LISTED_DTS);
+        assert_eq!(dts[0], "2025-01-01");
+        assert_eq!(dts[11], "2025-12-01");
     }
 
     #[test]

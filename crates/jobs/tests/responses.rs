@@ -103,4 +103,25 @@ async fn every_response_stays_small_after_three_years_of_collections() {
             assert_eq!(job, Job::Views, "{job:?} names no manifest: {text}");
         }
     }
+
+    // Again over the same Raw: every collection is unchanged, and the response says so
+    // in a count, not a list.
+    let response = handler
+        .handle(&JobEvent {
+            job: Job::Trusted,
+            date: None,
+        })
+        .await
+        .unwrap();
+    let text = serde_json::to_string(&response).unwrap();
+    assert!(text.len() <= MAX_RESPONSE, "{} bytes: {text}", text.len());
+    let tmdb = response["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["table"].as_str().unwrap().ends_with(".tmdb_movies"))
+        .unwrap();
+    assert_eq!(tmdb["partitions"], 0, "{text}");
+    assert_eq!(tmdb["partitions_unchanged"], MONTHS, "{text}");
+    assert_eq!(tmdb["converted_dts"], serde_json::json!([]), "{text}");
 }
