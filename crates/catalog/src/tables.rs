@@ -59,6 +59,7 @@ pub enum Table {
     Series,
     TmdbMovies,
     FactFilm,
+    FactFilmSnapshot,
     DimFilm,
     DimDate,
     DimCountry,
@@ -74,8 +75,9 @@ pub enum Table {
 
 impl Table {
     pub const TRUSTED: [Table; 3] = [Table::Movies, Table::Series, Table::TmdbMovies];
-    pub const REFINED: [Table; 11] = [
+    pub const REFINED: [Table; 12] = [
         Table::FactFilm,
+        Table::FactFilmSnapshot,
         Table::DimFilm,
         Table::DimDate,
         Table::DimCountry,
@@ -97,6 +99,7 @@ impl Table {
             Table::Series => "series",
             Table::TmdbMovies => "tmdb_movies",
             Table::FactFilm => "fact_film",
+            Table::FactFilmSnapshot => "fact_film_snapshot",
             Table::DimFilm => "dim_film",
             Table::DimDate => "dim_date",
             Table::DimCountry => "dim_country",
@@ -122,8 +125,12 @@ impl Table {
             Table::FactFilm => {
                 "one row per film with TMDB details: ratings, votes, popularity, money, runtime"
             }
+            Table::FactFilmSnapshot => {
+                "one row per film and TMDB collection date: popularity, votes, rating and revenue \
+                 as collected that day, to follow a film's figures between collections"
+            }
             Table::DimFilm => "films: titles, language, release",
-            Table::DimDate => "release dates",
+            Table::DimDate => "the films' release dates and the TMDB collection dates",
             Table::DimCountry => "production countries with continent, South America marked",
             Table::DimGenre => "TMDB genres (pt-BR names)",
             Table::DimLanguage => "spoken languages",
@@ -217,7 +224,7 @@ mod tests {
         }
         names.sort();
         names.dedup();
-        assert_eq!(names.len(), 15);
+        assert_eq!(names.len(), 16);
         assert!("gold".parse::<Table>().is_err());
     }
 
@@ -243,5 +250,6 @@ mod tests {
         tables.sort();
         assert_eq!(tables[0], Table::BridgeFilmArtist);
         assert_eq!(tables[10], Table::FactFilm);
+        assert_eq!(tables[11], Table::FactFilmSnapshot);
     }
 }

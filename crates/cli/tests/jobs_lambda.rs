@@ -47,7 +47,11 @@ fn the_jobs_lambda_runs_trusted_refined_and_views_through_the_runtime_api() {
     assert_eq!(trusted["tables"][0]["rows_out"], 6000, "{trusted}");
 
     let refined = report(r#"{"job": "refined", "date": "2026-11-01"}"#);
-    assert_eq!(refined["tables"].as_array().unwrap().len(), 11, "{refined}");
+    assert_eq!(
+        refined["tables"].as_array().unwrap().len(),
+        cinelake_catalog::Table::REFINED.len(),
+        "{refined}"
+    );
     let views = report(r#"{"job": "views"}"#);
     assert_eq!(
         views["views"].as_array().unwrap().len(),

@@ -354,7 +354,11 @@ fn count(states: &[&str], name: &str) -> usize {
 async fn assert_published(p: &Pipeline) {
     let refined = p.glue_tables("refined").await;
     // The star schema and data_sources (written by the views job for the dashboards).
-    assert_eq!(refined.len(), 12, "{refined:?}");
+    assert_eq!(
+        refined.len(),
+        cinelake_catalog::Table::REFINED.len() + cinelake_catalog::Table::DASHBOARD.len(),
+        "{refined:?}"
+    );
     assert!(refined.contains("fact_film"), "{refined:?}");
     assert!(refined.contains("data_sources"), "{refined:?}");
     assert_eq!(p.glue_tables("trusted").await.len(), 3);

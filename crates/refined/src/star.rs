@@ -2,8 +2,10 @@
 //!
 //! Grain of the fact: one row per film of interest (by the rule of `cinelake_rules`,
 //! applied again here) with TMDB details, from the latest TMDB collection of each film,
-//! joined to the CSV on the IMDb id. Dimensions: film, date (release), country, genre, language, artist;
-//! bridges where a film has many.
+//! joined to the CSV on the IMDb id. Grain of the snapshot fact: one row per film of
+//! interest per TMDB collection (`dt`), its figures as collected that day. Dimensions:
+//! film, date (release and collection), country, genre, language, artist; bridges where
+//! a film has many.
 
 use std::collections::BTreeMap;
 
@@ -183,7 +185,7 @@ pub fn build(
         of_films(movies.lazy(), &kept, "title_id"),
         "movies of interest",
     )?;
-    let latest = latest_collection(tmdb)?;
+    let latest = latest_collection(tmdb.clone())?;
     let films = films(&movies, &latest)?;
     let floor = rules.money_floor_usd;
     let (placeholder_budgets, placeholder_revenues) = placeholders(&films, floor)?;
@@ -194,7 +196,9 @@ pub fn build(
     };
     let dim_film = dim_film(&films)?;
     let fact_film = fact_film(&films, floor)?;
-    let dim_date = dim_date(&dim_film)?;
+    let snapshot = fact_film_snapshot(&tmdb, &fact_film, floor)?;
+    drop(tmdb);
+    let dim_date = dim_date(&dim_film, &snapshot)?;
     let base = latest.lazy();
     let (dim_artist, bridge_film_artist) = artists(movies, &dim_film)?;
     let mut t = Tables::new();
@@ -230,6 +234,10 @@ pub fn build(
     t.insert(Table::DimDate, dim_date);
     t.insert(Table::DimFilm, sorted(dim_film, &["film_id"])?);
     t.insert(Table::FactFilm, sorted(fact_film, &["film_id"])?);
+    t.insert(
+        Table::FactFilmSnapshot,
+        sorted(snapshot, &["film_id", "collected_on"])?,
+    );
     check(&t)?;
     Ok((t, set_aside))
 }
@@ -285,6 +293,22 @@ fn money(c: &str, floor: i64) -> Expr {
     when(col(c).gt_eq(lit(floor.max(1))))
         .then(col(c))
         .otherwise(lit(NULL).cast(DataType::Int64))
+}
+
+/// TMDB's average vote, null when nobody voted (TMDB then writes 0).
+fn tmdb_rating() -> Expr {
+    when(col("vote_count").gt(lit(0)))
+        .then(col("vote_average"))
+        .otherwise(lit(NULL).cast(DataType::Float64))
+}
+
+/// The collection date of a Trusted row: its `dt` partition, as a date.
+fn collection_date() -> Expr {
+    col("dt").str().to_date(StrptimeOptions {
+        format: Some("%Y-%m-%d".into()),
+        strict: false,
+        ..Default::default()
+    })
 }
 
 /// The release year: the CSV's, else the year of TMDB's release date.
@@ -346,10 +370,7 @@ fn fact_film(films: &DataFrame, floor: i64) -> Result<DataFrame, RefinedError> {
             release_year().alias("release_year"),
             col("imdb_rating"),
             col("imdb_votes"),
-            when(col("vote_count").gt(lit(0)))
-                .then(col("vote_average"))
-                .otherwise(lit(NULL).cast(DataType::Float64))
-                .alias("tmdb_rating"),
+            tmdb_rating().alias("tmdb_rating"),
             col("vote_count").alias("tmdb_votes"),
             col("popularity"),
             money("budget", floor).alias("budget"),
@@ -359,27 +380,90 @@ fn fact_film(films: &DataFrame, floor: i64) -> Result<DataFrame, RefinedError> {
                 .then(col("runtime_minutes"))
                 .otherwise(col("imdb_runtime_minutes"))
                 .alias("runtime_minutes"),
-            col("dt")
-                .str()
-                .to_date(StrptimeOptions {
-                    format: Some("%Y-%m-%d".into()),
-                    strict: false,
-                    ..Default::default()
-                })
-                .alias("collected_on"),
+            collection_date().alias("collected_on"),
         ]),
         Table::FactFilm.name(),
     )
 }
 
-/// Every release date of the films, once, in order.
-fn dim_date(dim_film: &DataFrame) -> Result<DataFrame, RefinedError> {
+/// One row per film of interest per collection, from `tmdb` (the films of interest,
+/// every `dt`): the figures as collected that day, with the rules of `fact_film` (no
+/// rating without votes, money under the floor unknown). Where a collection holds a
+/// film twice (two TMDB ids for one IMDb id), the row kept is the one
+/// [`latest_collection`] keeps, so the latest snapshot of a film is its `fact_film` row.
+/// The release date key is the film's own, from `fact_film`: one release date per film
+/// whatever an older collection said.
+fn fact_film_snapshot(
+    tmdb: &DataFrame,
+    fact_film: &DataFrame,
+    floor: i64,
+) -> Result<DataFrame, RefinedError> {
+    let release = fact_film
+        .clone()
+        .lazy()
+        .select([col("film_id"), col("release_date_key")]);
     collect(
-        dim_film
-            .clone()
+        tmdb.clone()
             .lazy()
-            .filter(col("release_date").is_not_null())
-            .select([col("release_date").alias("date")])
+            .select([
+                col("imdb_id"),
+                col("dt"),
+                col("popularity"),
+                col("vote_count"),
+                col("vote_average"),
+                col("revenue"),
+            ])
+            .filter(col("imdb_id").is_not_null())
+            .unique_stable(Some(cols(["imdb_id", "dt"])), UniqueKeepStrategy::First)
+            .select([
+                col("imdb_id").alias("film_id"),
+                collection_date().alias("collected_on"),
+                date_key(collection_date()).alias("collected_on_key"),
+                col("popularity"),
+                col("vote_count").alias("tmdb_votes"),
+                tmdb_rating().alias("tmdb_rating"),
+                money("revenue", floor).alias("revenue"),
+            ])
+            .join(
+                release,
+                [col("film_id")],
+                [col("film_id")],
+                JoinArgs::new(JoinType::Left),
+            )
+            .select([
+                col("film_id"),
+                col("collected_on"),
+                col("collected_on_key"),
+                col("release_date_key"),
+                col("popularity"),
+                col("tmdb_votes"),
+                col("tmdb_rating"),
+                col("revenue"),
+            ]),
+        Table::FactFilmSnapshot.name(),
+    )
+}
+
+/// Every date a fact points at, once, in order: the films' release dates and the
+/// collection dates.
+fn dim_date(dim_film: &DataFrame, snapshot: &DataFrame) -> Result<DataFrame, RefinedError> {
+    let dates = concat(
+        [
+            dim_film
+                .clone()
+                .lazy()
+                .select([col("release_date").alias("date")]),
+            snapshot
+                .clone()
+                .lazy()
+                .select([col("collected_on").alias("date")]),
+        ],
+        UnionArgs::default(),
+    )
+    .context(|| "the dates of dim_date".into())?;
+    collect(
+        dates
+            .filter(col("date").is_not_null())
             .unique_stable(None, UniqueKeepStrategy::First)
             .sort(["date"], SortMultipleOptions::default())
             .select([
@@ -578,32 +662,50 @@ fn first_value(lf: LazyFrame, column: &str, what: &str) -> Result<String, Refine
 
 /// The grain is unique and every key points at a row of its dimension.
 pub fn check(t: &Tables) -> Result<(), RefinedError> {
-    for (name, key) in [
-        (Table::FactFilm, "film_id"),
-        (Table::DimFilm, "film_id"),
-        (Table::DimDate, "date_key"),
-        (Table::DimCountry, "country_code"),
-        (Table::DimGenre, "genre_id"),
-        (Table::DimLanguage, "language_code"),
-        (Table::DimArtist, "artist_key"),
+    for (name, grain) in [
+        (Table::FactFilm, &["film_id"][..]),
+        (Table::FactFilmSnapshot, &["film_id", "collected_on"]),
+        (Table::DimFilm, &["film_id"]),
+        (Table::DimDate, &["date_key"]),
+        (Table::DimCountry, &["country_code"]),
+        (Table::DimGenre, &["genre_id"]),
+        (Table::DimLanguage, &["language_code"]),
+        (Table::DimArtist, &["artist_key"]),
     ] {
         let df = table(t, name)?;
-        let c = df.column(key).context(|| format!("{name}.{key}"))?;
-        if c.null_count() > 0 {
-            return Err(RefinedError::Check(format!("{name}.{key} has a null")));
+        for key in grain {
+            let c = df.column(key).context(|| format!("{name}.{key}"))?;
+            if c.null_count() > 0 {
+                return Err(RefinedError::Check(format!("{name}.{key} has a null")));
+            }
         }
-        if c.n_unique().context(|| format!("{name}.{key}"))? < c.len() {
-            let dup = first_value(
-                df.clone()
-                    .lazy()
-                    .group_by([col(key)])
-                    .agg([len().alias("_n")])
-                    .filter(col("_n").gt(lit(1))),
-                key,
-                "a repeated key",
-            )?;
+        let keys: Vec<Expr> = grain.iter().map(|k| col(*k)).collect();
+        let repeated = collect(
+            df.clone()
+                .lazy()
+                .group_by(keys)
+                .agg([len().alias("_n")])
+                .filter(col("_n").gt(lit(1)))
+                .select([concat_str(
+                    grain
+                        .iter()
+                        .map(|k| col(*k).cast(DataType::String))
+                        .collect::<Vec<_>>(),
+                    " ",
+                    true,
+                )
+                .alias("_key")])
+                .limit(1),
+            &format!("the grain of {name}"),
+        )?;
+        if repeated.height() > 0 {
+            let dup = first_value(repeated.lazy(), "_key", "a repeated key")?;
+            let grain = match grain {
+                [key] => key.to_string(),
+                keys => format!("({})", keys.join(", ")),
+            };
             return Err(RefinedError::Check(format!(
-                "{name}.{key} {dup} is not unique"
+                "{name}.{grain} {dup} is not unique"
             )));
         }
     }
@@ -612,6 +714,24 @@ pub fn check(t: &Tables) -> Result<(), RefinedError> {
         (
             Table::FactFilm,
             "release_date_key",
+            Table::DimDate,
+            "date_key",
+        ),
+        (
+            Table::FactFilmSnapshot,
+            "film_id",
+            Table::DimFilm,
+            "film_id",
+        ),
+        (
+            Table::FactFilmSnapshot,
+            "release_date_key",
+            Table::DimDate,
+            "date_key",
+        ),
+        (
+            Table::FactFilmSnapshot,
+            "collected_on_key",
             Table::DimDate,
             "date_key",
         ),
@@ -697,8 +817,21 @@ mod tests {
             df!("film_id" => ["tt1", "tt2"], "release_date_key" => [Some(20010101i32), None])
                 .unwrap(),
         );
+        t.insert(
+            Table::FactFilmSnapshot,
+            df!(
+                "film_id" => ["tt1", "tt1", "tt2"],
+                "collected_on" => ["2026-10-01", "2026-11-01", "2026-11-01"],
+                "collected_on_key" => [20261001i32, 20261101, 20261101],
+                "release_date_key" => [Some(20010101i32), Some(20010101), None],
+            )
+            .unwrap(),
+        );
         t.insert(Table::DimFilm, df!("film_id" => ["tt1", "tt2"]).unwrap());
-        t.insert(Table::DimDate, df!("date_key" => [20010101i32]).unwrap());
+        t.insert(
+            Table::DimDate,
+            df!("date_key" => [20010101i32, 20261001, 20261101]).unwrap(),
+        );
         t.insert(
             Table::DimCountry,
             df!("country_code" => ["BR", "AR"]).unwrap(),
@@ -784,6 +917,22 @@ mod tests {
         );
         let mut t = valid();
         t.insert(
+            Table::FactFilmSnapshot,
+            df!(
+                "film_id" => ["tt1", "tt1"],
+                "collected_on" => ["2026-11-01", "2026-11-01"],
+                "collected_on_key" => [20261101i32, 20261101],
+                "release_date_key" => [20010101i32, 20010101],
+            )
+            .unwrap(),
+        );
+        assert_eq!(
+            error(&t),
+            "the star schema failed its checks: \
+             fact_film_snapshot.(film_id, collected_on) tt1 2026-11-01 is not unique"
+        );
+        let mut t = valid();
+        t.insert(
             Table::DimGenre,
             df!("genre_id" => [Some(18i64), None]).unwrap(),
         );
@@ -814,6 +963,18 @@ mod tests {
         );
         assert!(
             error(&t).ends_with("fact_film.release_date_key 20020202 is not in dim_date.date_key"),
+            "{}",
+            error(&t)
+        );
+        let mut t = valid();
+        t.insert(
+            Table::DimDate,
+            df!("date_key" => [20010101i32, 20261101]).unwrap(),
+        );
+        assert!(
+            error(&t).ends_with(
+                "fact_film_snapshot.collected_on_key 20261001 is not in dim_date.date_key"
+            ),
             "{}",
             error(&t)
         );

@@ -176,7 +176,26 @@ async fn local_chain_twice_then_views() {
             .collect::<Vec<_>>()
     );
 
-    // The views need only the star schema: no Trusted table is loaded for them.
+    // One collection: a snapshot row per film, the fact's own figures.
+    let snapshot = &tables[Table::FactFilmSnapshot.name()];
+    assert_eq!(snapshot.height(), fact.height());
+    let figures = |df: &DataFrame| {
+        df.select([
+            "film_id",
+            "popularity",
+            "tmdb_votes",
+            "tmdb_rating",
+            "revenue",
+        ])
+        .unwrap()
+    };
+    assert!(figures(snapshot).equals_missing(&figures(fact)));
+
+    // The views need only the star schema (and where its sources came from, which the
+    // views step publishes): no Trusted table is loaded for them.
+    cinelake_query::sources::publish_sources(&store, &catalog, &dbs)
+        .await
+        .unwrap();
     let views_only = Engine::load_views(&store, &catalog, &dbs).await.unwrap();
     assert!(
         !views_only.tables.iter().any(|t| t.starts_with("trusted_")),
@@ -189,20 +208,12 @@ async fn local_chain_twice_then_views() {
             .iter()
             .filter(|t| t.starts_with("v_"))
             .count(),
-        7,
+        cinelake_query::views::VIEWS.len(),
         "{:?}",
         views_only.tables
     );
     let mut engine = Engine::load(&store, &catalog, &dbs).await.unwrap();
-    for view in [
-        "v_film_country",
-        "v_best_films",
-        "v_trends_year_country",
-        "v_budget_revenue",
-        "v_top_profits",
-        "v_investment_rating",
-        "v_country_share_best",
-    ] {
+    for (view, _) in cinelake_query::views::VIEWS {
         let df = engine.query(&format!("SELECT * FROM {view}")).unwrap();
         assert!(df.height() > 0, "{view} is empty");
     }
@@ -260,7 +271,7 @@ async fn s3_and_glue_chain_matches_the_local_one() {
     assert_eq!(on_s3, on_disk);
 
     let tables = glue.list_tables(&dbs.refined).await.unwrap();
-    assert_eq!(tables.len(), 11);
+    assert_eq!(tables.len(), Table::REFINED.len());
     let fact = tables
         .iter()
         .find(|t| t.name == Table::FactFilm.name())

@@ -5,7 +5,7 @@
 //!
 //! | film | what it pins |
 //! |---|---|
-//! | tt0000001 | two collections: the latest (2026-11-01) wins; TMDB runtime 0 → the CSV's; profit = revenue − budget; two countries, one South American |
+//! | tt0000001 | two collections: the latest (2026-11-01) wins in `fact_film`, both are rows of `fact_film_snapshot` (October's revenue 0 unknown; October's other release date not a key: the film's is); TMDB runtime 0 → the CSV's; profit = revenue − budget; two countries, one South American |
 //! | tt0000002 | budget 1 and revenue 500 are placeholders → unknown, and profit with them; no TMDB votes → `tmdb_rating` null; no release date → no date key; Chile |
 //! | tt0000003 | a comedy TMDB was asked for (by a wider event): left out by the rule |
 //! | tt0000004 | a 1999 drama: left out by the rule |
@@ -78,9 +78,10 @@ async fn lake() -> (tempfile::TempDir, Store, Catalog, Databases) {
         .await
         .unwrap();
     let drama = [(18, "Drama")];
+    // October's record of tt0000001 says another release date and no revenue yet.
     let october = [record(
-        (101, "tt0000001", "Um", "2010-05-01"),
-        (1_000_000, 3_000_000, 0),
+        (101, "tt0000001", "Um", "2010-05-02"),
+        (1_000_000, 0, 0),
         (10, 7.0, 2.0),
         &[("BR", "Brazil"), ("PT", "Portugal")],
         &drama,
@@ -268,6 +269,33 @@ async fn the_star_schema_of_known_rows() {
         &[
             "20000101|2000-01-01|2000|1|1|2000|true",
             "20100501|2010-05-01|2010|2|5|2010|true",
+            // The collection dates, which fact_film_snapshot points at.
+            "20261001|2026-10-01|2026|4|10|2020|true",
+            "20261101|2026-11-01|2026|4|11|2020|true",
+        ],
+    );
+    expect(
+        &t(Table::FactFilmSnapshot).await,
+        "fact_film_snapshot",
+        &[
+            "film_id",
+            "collected_on",
+            "collected_on_key",
+            "release_date_key",
+            "popularity",
+            "tmdb_votes",
+            "tmdb_rating",
+            "revenue",
+        ],
+        &[
+            // October: revenue 0 is unknown; the release date key is the film's
+            // (2010-05-01, from the latest collection), not October's 2010-05-02.
+            "tt0000001|2026-10-01|20261001|20100501|2.0|10|7.0|null",
+            // November: the fact_film row's figures.
+            "tt0000001|2026-11-01|20261101|20100501|3.5|12|7.5|3000000",
+            // No votes, no rating; revenue 500 under the floor; no release date.
+            "tt0000002|2026-11-01|20261101|null|0.5|0|null|null",
+            "tt0000005|2026-11-01|20261101|20000101|1.0|5|6.0|1000",
         ],
     );
     expect(
@@ -432,6 +460,8 @@ async fn without_a_year_bound_the_release_year_falls_back_to_tmdb() {
             "20000101|2000-01-01|2000|1|1|2000|true",
             "20030715|2003-07-15|2003|3|7|2000|true",
             "20100501|2010-05-01|2010|2|5|2010|true",
+            "20261001|2026-10-01|2026|4|10|2020|true",
+            "20261101|2026-11-01|2026|4|11|2020|true",
         ]
     );
 }
