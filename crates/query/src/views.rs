@@ -24,6 +24,10 @@ pub const VIEWS: &[(&str, &str)] = &[
         include_str!("../../../sql/views/v_region_year.sql"),
     ),
     (
+        "v_popularity_over_time",
+        include_str!("../../../sql/views/v_popularity_over_time.sql"),
+    ),
+    (
         "v_budget_revenue",
         include_str!("../../../sql/views/v_budget_revenue.sql"),
     ),

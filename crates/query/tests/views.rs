@@ -29,6 +29,26 @@ fn engine() -> Engine {
         )
         .collect()
         .unwrap();
+    // tt1 collected twice; tt2 (two countries) and tt5 (none) once.
+    let snapshot = df!(
+        "film_id" => ["tt1", "tt1", "tt2", "tt5"],
+        "collected_on" => ["2026-09-01", "2026-10-01", "2026-11-01", "2026-11-01"],
+        "collected_on_key" => [20260901i32, 20261001, 20261101, 20261101],
+        "release_date_key" => [20100101i32, 20100101, 20120101, 20120101],
+        "popularity" => [8.0f64, 10.0, 5.0, 2.0],
+        "tmdb_votes" => [80i64, 100, 0, 0],
+        "tmdb_rating" => [Some(7.0f64), Some(7.5), None, None],
+        "revenue" => [None, Some(5_000_000i64), Some(10_000_000), None],
+    )
+    .unwrap()
+    .lazy()
+    .with_column(
+        col("collected_on")
+            .str()
+            .to_date(StrptimeOptions::default()),
+    )
+    .collect()
+    .unwrap();
     let sources = df!(
         "source" => ["movies.csv", "series.csv"],
         "raw_key" => [
@@ -62,6 +82,7 @@ fn engine() -> Engine {
     .unwrap();
     Engine::from_frames(vec![
         ("fact_film".into(), fact),
+        ("fact_film_snapshot".into(), snapshot),
         ("dim_film".into(), film),
         ("bridge_film_country".into(), bridge),
         ("dim_country".into(), country),
@@ -235,6 +256,87 @@ fn trends_by_year_and_country() {
         )
         .unwrap();
     assert_eq!(strs(&none, "country_name"), ["No production country"]);
+}
+
+#[test]
+fn popularity_over_time_per_film_country_and_collection() {
+    let df = engine()
+        .query(
+            "SELECT film_id, country_name, region, CAST(collected_on AS VARCHAR) AS collected, \
+             popularity, tmdb_votes, tmdb_rating, imdb_votes \
+             FROM v_popularity_over_time ORDER BY film_id, country_name, collected_on",
+        )
+        .unwrap();
+    assert_eq!(strs(&df, "film_id"), ["tt1", "tt1", "tt2", "tt2", "tt5"]);
+    assert_eq!(
+        strs(&df, "collected"),
+        [
+            "2026-09-01",
+            "2026-10-01",
+            "2026-11-01",
+            "2026-11-01",
+            "2026-11-01"
+        ]
+    );
+    assert_eq!(
+        strs(&df, "region"),
+        [
+            "South America",
+            "South America",
+            "South America",
+            "South America",
+            "No production country"
+        ]
+    );
+    let f = |c: &str| -> Vec<Option<f64>> {
+        df.column(c)
+            .unwrap()
+            .cast(&DataType::Float64)
+            .unwrap()
+            .f64()
+            .unwrap()
+            .iter()
+            .collect()
+    };
+    assert_eq!(
+        f("popularity"),
+        [Some(8.0), Some(10.0), Some(5.0), Some(5.0), Some(2.0)]
+    );
+    assert_eq!(f("tmdb_rating"), [Some(7.0), Some(7.5), None, None, None]);
+    assert_eq!(
+        f("imdb_votes"),
+        [
+            Some(5000.0),
+            Some(5000.0),
+            Some(2000.0),
+            Some(2000.0),
+            Some(1500.0)
+        ]
+    );
+    // As a chart reads it: South America's average popularity per collection, each film
+    // once (tt2's two countries are both South American).
+    let per_date = engine()
+        .query(
+            "SELECT CAST(collected_on AS VARCHAR) AS collected, AVG(popularity) AS p, \
+             COUNT(*) AS films FROM (SELECT DISTINCT film_id, collected_on, popularity \
+             FROM v_popularity_over_time WHERE region = 'South America') AS sa \
+             GROUP BY collected_on ORDER BY collected_on",
+        )
+        .unwrap();
+    assert_eq!(
+        strs(&per_date, "collected"),
+        ["2026-09-01", "2026-10-01", "2026-11-01"]
+    );
+    assert_eq!(
+        per_date
+            .column("p")
+            .unwrap()
+            .f64()
+            .unwrap()
+            .into_no_null_iter()
+            .collect::<Vec<_>>(),
+        [8.0, 10.0, 5.0]
+    );
 }
 
 #[test]
