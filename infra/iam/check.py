@@ -283,6 +283,23 @@ def create_as_the_template_would(moto, template):
     return bucket
 
 
+def add_a_raw_tmdb_file(moto, bucket, run):
+    """Another ingestion round of the newest collection day: a copy of one of its Raw
+    files under a new run's name (the same records, so nothing else changes)."""
+    s3 = moto.client("s3")
+    keys = [o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(
+        Bucket=bucket, Prefix="Raw/TMDB/JSON/") for o in page.get("Contents", [])
+        if o["Key"].endswith(".json")]
+    if not keys:
+        sys.exit("no Raw TMDB file to add a round to: did the ingest Lambda fetch nothing?")
+    newest = max(keys)
+    folder = newest.rsplit("/", 1)[0]
+    body = s3.get_object(Bucket=bucket, Key=newest)["Body"].read()
+    key = f"{folder}/{run}-00001.json"
+    s3.put_object(Bucket=bucket, Key=key, Body=body)
+    return [bucket, key]
+
+
 def record(moto, bins, template_path, work):
     """Runs everything and returns {principal: recording text}, the facts and the
     parameters used."""
@@ -330,24 +347,41 @@ def record(moto, bins, template_path, work):
                 log(f"   {out.strip()[:300]}")
         recordings[INGEST] = rec[0]
 
-        # Three times each, so that the third prunes the first version; views twice,
-        # so that the second replaces them; and once with a statement timeout of 0, so
-        # that the client gives up and stops the query (StopQueryExecution).
-        log(f"== {JOBS}: trusted, refined three times each; views twice; views giving up at once")
+        # Trusted four times: the second finds the TMDB collection unchanged (and
+        # leaves it), and before the third and the fourth another ingestion round of the
+        # same day adds a Raw file (put here, between recordings), so the collection is
+        # converted again (UpdatePartition) and its first version pruned, as the CSV
+        # tables' are. Refined three times, so that the third prunes the first version;
+        # views twice, so that the second replaces them; and once with a statement
+        # timeout of 0, so that the client gives up and stops the query
+        # (StopQueryExecution).
+        log(f"== {JOBS}: trusted four times (a Raw file added before the last two); "
+            "refined three times; views twice; views giving up at once")
         rec = []
         jobs = function("JobsFunction", "cinelake-jobs-lambda")
         impatient = function("JobsFunction", "cinelake-jobs-lambda", {"CINELAKE_ATHENA_TIMEOUT_SECS": "0"})
-        with moto.recording(rec):
-            for event in ['{"job":"trusted"}'] * 3 + ['{"job":"refined"}'] * 3 + ['{"job":"views"}'] * 2:
+
+        def invoke(events):
+            for event in events:
                 ok, out = jobs.invoke(event)
                 if not ok:
                     sys.exit(f"{JOBS} {event} failed:\n{out}")
                 log(f"   {event}: {out.strip()[:200]}")
+
+        with moto.recording(rec):
+            invoke(['{"job":"trusted"}'] * 2)
+        put_by_the_check = []
+        for round_ in (2, 3):
+            put_by_the_check.append(add_a_raw_tmdb_file(moto, bucket, f"round{round_}"))
+            with moto.recording(rec):
+                invoke(['{"job":"trusted"}'])
+        with moto.recording(rec):
+            invoke(['{"job":"refined"}'] * 3 + ['{"job":"views"}'] * 2)
             ok, out = impatient.invoke('{"job":"views"}', ok=False)
             if ok or "stopped" not in out:
                 sys.exit(f"{JOBS} views with a timeout of 0 should have stopped its query:\n{out}")
             log(f"   views, timeout 0: failed as expected ({out.strip()[:160]})")
-        recordings[JOBS] = rec[0]
+        recordings[JOBS] = "".join(r if r.endswith("\n") else r + "\n" for r in rec if r.strip())
 
         # `cinelake run` with a person's .env, on the same lake (the upload finds the
         # files already there).
@@ -369,7 +403,8 @@ def record(moto, bins, template_path, work):
         log("   " + "\n   ".join(out.stdout.strip().splitlines()[-7:]))
         recordings[RUN] = rec[0]
 
-        facts = {"query_workgroups": {}}
+        # The keys this check wrote itself, unrecorded: they exist for the reads after.
+        facts = {"query_workgroups": {}, "objects_put_by_the_check": put_by_the_check}
         for text in recordings.values():
             facts["query_workgroups"].update(query_workgroups(moto, iam_calls.parse_recording(text)))
     return recordings, facts, params
@@ -410,7 +445,7 @@ def evaluate(template_path, recordings, facts, params, uploader_policy=UPLOADER_
         INGEST: template.function_log_group("IngestFunction"),
         JOBS: template.function_log_group("JobsFunction"),
     }
-    objects = iam_calls.Objects()
+    objects = iam_calls.Objects(tuple(k) for k in facts.get("objects_put_by_the_check", []))
     findings, misses, counts = [], {}, {}
     for principal in (UPLOADER, INGEST, JOBS, RUN):
         requests = iam_calls.parse_recording(recordings[principal])
