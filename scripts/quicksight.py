@@ -863,6 +863,20 @@ def render_template(bodies):
                 "Description": "Where to open the dashboard",
                 "Value": {"Fn::Sub": "https://${AWS::Region}.quicksight.aws.amazon.com/sn/dashboards/" + sub},
             }
+    # A data set reads the template's own data source: its ARN by Fn::GetAtt, shorter than
+    # the ARN spelt out with Fn::Sub, and it orders the data set after the data source.
+    source = next((b for b in bodies if b.kind == "data-source"), None)
+    if source is not None and source_id:
+        arn = to_cfn("arn:aws:quicksight:${Region}:${AwsAccountId}:datasource/"
+                     + str(source.data.get("DataSourceId", "")))
+        for resource in resources.values():
+            if resource["Type"] != "AWS::QuickSight::DataSet":
+                continue
+            for table in resource["Properties"].get("PhysicalTableMap", {}).values():
+                relational = table.get("RelationalTable", {}) if isinstance(table, dict) else {}
+                if relational.get("DataSourceArn") == arn:
+                    relational["DataSourceArn"] = {"Fn::GetAtt": [source_id, "Arn"]}
+                    resource.pop("DependsOn", None)  # the GetAtt orders them already
     # Every data set grants its owner the same actions: written once, as a mapping (a list
     # value, read with Fn::FindInMap), which keeps the template under the inline limit.
     mappings = {}

@@ -252,7 +252,9 @@ class CloudFormation(unittest.TestCase):
         self.assertEqual(types.count("AWS::QuickSight::Dashboard"), 1)
         data_sets = [k for k, r in resources.items() if r["Type"] == "AWS::QuickSight::DataSet"]
         for name in data_sets:
-            self.assertEqual(resources[name]["DependsOn"], ["DataSource"])
+            table = resources[name]["Properties"]["PhysicalTableMap"]["athena-view"]
+            self.assertEqual(table["RelationalTable"]["DataSourceArn"],
+                             {"Fn::GetAtt": ["DataSource", "Arn"]})  # after the data source
             self.assertEqual(resources[name]["Properties"]["AwsAccountId"],
                              {"Ref": "AWS::AccountId"})
         self.assertEqual(sorted(resources["Dashboard"]["DependsOn"]), sorted(data_sets))
