@@ -31,7 +31,7 @@ const CHROMIUM_ARGS = [
 ];
 const SHEETS = {
   popularity: ['best-films', 'most-voted', 'most-popular', 'popularity-by-year', 'country-share'],
-  trends: ['region-by-year', 'trend-votes', 'trend-rating', 'trend-releases'],
+  trends: ['region-by-year', 'trend-votes', 'trend-rating', 'trend-releases', 'tmdb-popularity-time', 'tmdb-votes-time'],
   financial: ['budget-revenue', 'top-profits', 'investment-rating'],
 };
 const MIN_BRAZILIAN_FILMS = 30;
@@ -311,6 +311,25 @@ async function run() {
     }
     check(same(popularityBr['country-share'].keys, ['BR']),
       `with Brazil chosen, country-share shows ${JSON.stringify(popularityBr['country-share'].keys)}`);
+    step = 'filter: TMDB popularity and votes per collection date follow the country';
+    const overTime = {};
+    for (const c of ['SA', 'ALL', 'BR']) {
+      await rerender(page, () => page.selectOption('#f-country', c));
+      for (const name of ['tmdb-popularity-time', 'tmdb-votes-time']) {
+        const info = await chartInfo(page, name);
+        check(info.dots > 0 && info.values.every((v) => Number.isFinite(v) && v >= 0),
+          `${c}: ${name} draws no point or a bad value (${JSON.stringify(info.values)})`);
+        overTime[`${c} ${name}`] = info;
+      }
+    }
+    for (const name of ['tmdb-popularity-time', 'tmdb-votes-time']) {
+      for (const [a, b] of [['SA', 'ALL'], ['BR', 'ALL'], ['BR', 'SA']]) {
+        check(!same(overTime[`${a} ${name}`].values, overTime[`${b} ${name}`].values),
+          `${name} is the same for ${a} and ${b}`);
+      }
+    }
+    summary.push(`TMDB figures per collection date (SA / all / BR): popularity ` +
+      ['SA', 'ALL', 'BR'].map((c) => overTime[`${c} tmdb-popularity-time`].values.map((v) => v.toFixed(2)).join(',')).join(' / '));
     await rerender(page, () => page.selectOption('#f-country', 'ALL'));
     summary.push(`filter South America / all / Brazil: best-films ${bestSaInfo.marks} / ${best.marks} / ` +
       `${popularityBr['best-films'].marks} marks, every Popularity chart changes; total profit ` +

@@ -576,6 +576,20 @@ def compare(visual_id, scenario, rows, alias, page, names):
     if visual_id == "region-by-year":
         return by_year("region-by-year", "region-by-year-year", "region-by-year-value",
                        "region-by-year-region", names.regions, missing=0)
+    if visual_id == "popularity-over-time":
+        # The page draws the two averages in two charts, a dot per collection date.
+        dots = {m["key"]: m["value"] for chart in ("tmdb-popularity-time", "tmdb-votes-time")
+                for m in marks(chart) if ":" in (m["key"] or "")}  # the dots, not the lines
+        want, got = [], []
+        for r in sorted(rows, key=lambda r: str(r[alias["pot-date"]])):
+            date = str(r[alias["pot-date"]])[:10]
+            for series, fid in (("popularity", "pot-popularity"), ("votes", "pot-votes")):
+                want.append((f"{series}:{date}", r[alias[fid]]))
+                got.append((f"{series}:{date}", dots.get(f"{series}:{date}")))
+        if not same_rows(want, got) or len(dots) != len([w for w in want if w[1] is not None]):
+            differ(visual_id, scenario, "averages per collection date", want,
+                   got + sorted(set(dots.items()) - set(got)))
+        return f"{len(rows)} collection dates"
     if visual_id.endswith("-sources"):
         want = [(col(f"{visual_id[:-len('-sources')]}-imdb-date")[0],
                  col(f"{visual_id[:-len('-sources')]}-tmdb-date")[0])]
