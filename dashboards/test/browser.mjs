@@ -39,6 +39,9 @@ const ATTRIBUTION = 'This product uses the TMDB API but is not endorsed or certi
 const ALL_CHARTS = Object.values(SHEETS).flat();
 // Charts that follow the region or country chosen (the region comparison does not).
 const FOLLOW_COUNTRY = ALL_CHARTS.filter((n) => n !== 'region-by-year');
+// Charts over collection dates, not release years: the year filters change their values.
+const OVER_TIME = ['tmdb-popularity-time', 'tmdb-votes-time'];
+const BY_YEAR_TRENDS = SHEETS.trends.filter((n) => !OVER_TIME.includes(n));
 const KPIS = ['total-budget', 'total-revenue', 'total-profit'];
 const MONEY = /^-?\$\d+(\.\d+)?[KMBT]?$/;
 const NO_MATCH = /no films match/i;
@@ -329,7 +332,7 @@ async function run() {
       }
     }
     summary.push(`TMDB figures per collection date (SA / all / BR): popularity ` +
-      ['SA', 'ALL', 'BR'].map((c) => overTime[`${c} tmdb-popularity-time`].values.map((v) => v.toFixed(2)).join(',')).join(' / '));
+      ['SA', 'ALL', 'BR'].map((c) => overTime[`${c} tmdb-popularity-time`].values.filter((v, i) => /:/.test(overTime[`${c} tmdb-popularity-time`].keys[i] || '')).map((v) => v.toFixed(2)).join(',')).join(' / '));
     await rerender(page, () => page.selectOption('#f-country', 'ALL'));
     summary.push(`filter South America / all / Brazil: best-films ${bestSaInfo.marks} / ${best.marks} / ` +
       `${popularityBr['best-films'].marks} marks, every Popularity chart changes; total profit ` +
@@ -350,12 +353,19 @@ async function run() {
     const years = await page.$$eval('#f-year-from option', (os) => os.map((o) => o.value));
     check(years.length > 1, `the year filter offers ${years.length} year(s)`);
     const before = {};
-    for (const n of SHEETS.trends) before[n] = (await chartInfo(page, n)).dots;
+    for (const n of BY_YEAR_TRENDS) before[n] = (await chartInfo(page, n)).dots;
+    const beforeTime = {};
+    for (const n of OVER_TIME) beforeTime[n] = await chartInfo(page, n);
     const trendYears = [...new Set(rowsOf(data, 'v_trends_year_country').map((r) => r.release_year))].sort((a, b) => a - b);
     check(trendYears.length > 1, `v_trends_year_country covers ${trendYears.length} year(s)`);
     const cut = String(trendYears[Math.floor(trendYears.length / 2)]);
     await rerender(page, () => page.selectOption('#f-year-from', cut));
-    for (const n of SHEETS.trends) {
+    for (const n of OVER_TIME) {
+      const after = await chartInfo(page, n);
+      check(after.dots === beforeTime[n].dots && !same(after.values, beforeTime[n].values),
+        `year range from ${cut}: ${n} did not change (${JSON.stringify(beforeTime[n].values)} -> ${JSON.stringify(after.values)})`);
+    }
+    for (const n of BY_YEAR_TRENDS) {
       const after = await chartInfo(page, n);
       check(after.dots > 0 && after.dots < before[n],
         `year range from ${cut}: ${n} points went ${before[n]} -> ${after.dots} (expected fewer, not none)`);
@@ -371,7 +381,7 @@ async function run() {
     const since = Number(cut);
     const lastN = thisYear - since + 1;
     const yearOf = (key) => Number(String(key).split(':').pop());
-    const withYears = [...SHEETS.trends, 'popularity-by-year'];
+    const withYears = [...BY_YEAR_TRENDS, 'popularity-by-year'];
     const beforeLast = {};
     for (const n of withYears) beforeLast[n] = await chartInfo(page, n);
     const bestBeforeLast = await chartInfo(page, 'best-films');
