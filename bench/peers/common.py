@@ -97,3 +97,26 @@ def continents() -> dict:
 
 
 SOUTH_AMERICA_NAME = "South America"
+
+
+def data_lines(path: Path) -> int:
+    """Lines after the header, as the Trusted job counts them (a last line without a
+    line break counts)."""
+    lines, last = 0, b"\n"
+    with open(path, "rb") as f:
+        while block := f.read(1 << 24):
+            lines += block.count(b"\n")
+            last = block[-1:]
+    if last != b"\n":
+        lines += 1
+    return max(lines - 1, 0)
+
+
+def check_share(table: str, rejected: int, total: int):
+    """The rejected-share threshold (CINELAKE_MAX_REJECTED_PERCENT, default 1%): above it
+    the Trusted job publishes nothing, so the peer stops too."""
+    limit = float(os.environ.get("CINELAKE_MAX_REJECTED_PERCENT", "1")) / 100
+    share = rejected / total if total else 0.0
+    if share > limit:
+        raise SystemExit(f"{table}: {rejected} of {total} rows rejected ({share:.2%}), "
+                         f"above the {limit:.2%} allowed")

@@ -40,7 +40,7 @@ def q(s: str) -> str:
 
 
 def copy(con, select: str, path: Path):
-    con.execute(f"COPY ({select}) TO {q(str(path))} (FORMAT PARQUET, COMPRESSION ZSTD)")
+    return con.execute(f"COPY ({select}) TO {q(str(path))} (FORMAT PARQUET, COMPRESSION ZSTD)").fetchone()[0]
 
 
 def trusted_csv(con, lake: Path, out: Path, kind: str):
@@ -67,8 +67,10 @@ def trusted_csv(con, lake: Path, out: Path, kind: str):
             else:
                 ok = f"regexp_full_match({v}, '{common.WHOLE}') AND TRY_CAST({v} AS {t}) IS NOT NULL"
             checks.append(f"({v} IS NULL OR ({ok}))")
-    copy(con, f"SELECT {', '.join(values)} FROM raw_{kind} WHERE {' AND '.join(checks)}",
-         out / f"{kind}.parquet")
+    written = copy(con, f"SELECT {', '.join(values)} FROM raw_{kind} WHERE {' AND '.join(checks)}",
+                   out / f"{kind}.parquet")
+    total = common.data_lines(src)
+    common.check_share(kind, total - written, total)
 
 
 def nullif_empty(c: str) -> str:
@@ -85,6 +87,10 @@ def trusted_tmdb(con, lake: Path, out: Path):
           SELECT *, {q(dt)} AS dt, replace(filename, {q(prefix)}, '') AS source_file,
                  row_number() OVER () AS rn
           FROM read_json({names}, format='array', columns={columns}, filename=true)""")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE raw_tmdb AS {' UNION ALL '.join(parts)}")
+    for dt, total, refused in con.execute(
+            "SELECT dt, count(*), count_if(NOT coalesce(id > 0, false)) FROM raw_tmdb GROUP BY dt").fetchall():
+        common.check_share(f"tmdb_movies dt={dt}", refused, total)
     text = ["imdb_id", "title", "original_title", "original_language", "overview", "tagline",
             "status", "homepage"]
     copy(con, f"""
@@ -94,10 +100,11 @@ def trusted_tmdb(con, lake: Path, out: Path):
         vote_count, adult, video, {nullif_empty('poster_path')}, {nullif_empty('backdrop_path')},
         belongs_to_collection.id AS collection_id, belongs_to_collection.name AS collection_name,
         genres, production_companies, production_countries, spoken_languages, source_file, dt
-      FROM ({' UNION ALL '.join(parts)})
+      FROM raw_tmdb
       WHERE id > 0
       QUALIFY row_number() OVER (PARTITION BY dt, id ORDER BY rn DESC) = 1
       ORDER BY dt, rn""", out / "tmdb_movies.parquet")
+    con.execute("DROP TABLE raw_tmdb")
 
 
 def refined(con, out: Path):

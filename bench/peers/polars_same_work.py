@@ -51,6 +51,9 @@ def trusted_csv(lake: Path, out: Path, kind: str):
                 good = v.str.contains(common.WHOLE) & number.is_not_null()
             ok = ok & (v.is_null() | good.fill_null(False))
     lf.filter(ok).select(values).sink_parquet(out / f"{kind}.parquet", **ZSTD)
+    total = common.data_lines(src)
+    written = pl.scan_parquet(out / f"{kind}.parquet").select(pl.len()).collect().item()
+    common.check_share(kind, total - written, total)
 
 
 def s(name):
@@ -83,10 +86,14 @@ def text(c):
 def trusted_tmdb(lake: Path, out: Path):
     frames = []
     for dt, files in common.tmdb_folders(lake).items():
+        total = refused = 0
         for f in files:
             df = pl.read_json(f, schema=RECORD)
+            total += df.height
+            refused += df.select((~(pl.col("id") > 0).fill_null(False)).sum()).item()
             frames.append(df.lazy().with_columns(pl.lit(dt).alias("dt"),
                                                  pl.lit(common.key_of(lake, f)).alias("source_file")))
+        common.check_share(f"tmdb_movies dt={dt}", refused, total)
     lf = pl.concat(frames, how="vertical")
     (lf.filter(pl.col("id") > 0)
        .unique(subset=["dt", "id"], keep="last", maintain_order=True)
