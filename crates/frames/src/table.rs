@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use cinelake_catalog::{
     Catalog, ColumnDef, Databases, PartitionDef, Table, TableDef, parquet_table,
 };
-use cinelake_lake::Store;
+use cinelake_lake::store::FileDigest;
+use cinelake_lake::{PutFileOptions, Store};
 use polars::prelude::*;
 
 use crate::parquet::{read_parquet_columns, read_parquet_kept, write_parquet};
@@ -84,11 +85,50 @@ pub async fn publish_parquet(
 ) -> Result<Published> {
     let dir = format!("{}{run_id}/", spec.prefix);
     let written = write_version(store, &dir, bytes, rows).await?;
+    register_version(store, catalog, spec, &dir, written, schema).await
+}
+
+/// Publishes a table written as a Parquet file on disk (rows of `schema`; with its size
+/// and SHA-256) as a new version: the file goes up in parts (multipart on S3), so
+/// the output never has to be in memory whole.
+pub async fn publish_parquet_file(
+    store: &Store,
+    catalog: &Catalog,
+    spec: &TableSpec,
+    run_id: &str,
+    (file, digest): (&std::path::Path, &FileDigest),
+    schema: &Schema,
+    rows: u64,
+) -> Result<Published> {
+    let dir = format!("{}{run_id}/", spec.prefix);
+    let key = format!("{dir}{FILE}");
+    store
+        .put_file(&key, file, digest, &PutFileOptions::default(), &|_| {})
+        .await?;
+    let written = Published {
+        table: String::new(),
+        key,
+        location: store.location(&dir),
+        rows,
+        bytes: digest.size,
+    };
+    register_version(store, catalog, spec, &dir, written, schema).await
+}
+
+/// Registers a version just written under `dir` and prunes the old ones.
+async fn register_version(
+    store: &Store,
+    catalog: &Catalog,
+    spec: &TableSpec,
+    dir: &str,
+    written: Published,
+    schema: &Schema,
+) -> Result<Published> {
     let def = parquet_table(
         &spec.name,
         &spec.description,
         columns_of(schema)?,
-        &store.location(&dir),
+        &store.location(dir),
         vec![],
     );
     catalog.ensure_database(&spec.db).await?;

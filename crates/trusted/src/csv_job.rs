@@ -12,7 +12,7 @@ use std::sync::Arc;
 use cinelake_catalog::{Catalog, Table};
 use cinelake_frames::PolarsContext;
 use cinelake_frames::parquet::{EncodedRowGroup, RowGroupEncoder};
-use cinelake_frames::table::{TableSpec, publish_parquet};
+use cinelake_frames::table::{TableSpec, publish_parquet_file};
 use cinelake_lake::layout;
 use cinelake_lake::source::CsvKind;
 use cinelake_lake::{ObjectStream, Store};
@@ -21,6 +21,7 @@ use polars::prelude::*;
 use crate::csv_rows;
 use crate::lines::{Batch, Lines};
 use crate::rejects::{Rejected, store_rejects};
+use crate::spool::Spool;
 use crate::{JobOptions, TableReport, TrustedError};
 
 /// Lines per chunk, and rows per Parquet row group: one chunk per core is typed at a
@@ -29,7 +30,8 @@ pub const CHUNK_ROWS: NonZeroUsize = NonZeroUsize::new(100_000).expect("not zero
 
 /// What one source file became.
 struct Transformed {
-    parquet: bytes::Bytes,
+    /// The table's Parquet, spooled to a temporary file, and its digest.
+    parquet: (tempfile::NamedTempFile, cinelake_lake::store::FileDigest),
     schema: Schema,
     rows_in: u64,
     rows_out: u64,
@@ -86,8 +88,8 @@ fn encode_batch(
 ///
 /// The file is read a batch of lines at a time (`chunk_rows` per core); each core types
 /// and encodes one chunk into a Parquet row group while the next batch is read, and the
-/// row groups are appended in file order. Memory holds two batches and the output,
-/// whatever the file's size.
+/// row groups are appended in file order to a temporary file ([`Spool`]). Memory holds
+/// two batches, whatever the file's size.
 async fn transform(
     stream: ObjectStream,
     kind: CsvKind,
@@ -98,7 +100,10 @@ async fn transform(
     let header = lines.take(NonZeroUsize::MIN).await?;
     check_header(&header.bytes, kind, key)?;
     let schema = csv_rows::schema(kind);
-    let mut out = Vec::new();
+    let mut out = Spool::new().map_err(|e| TrustedError::Spool {
+        what: key.to_string(),
+        source: e,
+    })?;
     let mut writer = cinelake_frames::parquet::writer(&mut out, &schema)?
         .batched(&schema)
         .context(|| "starting Parquet".into())?;
@@ -126,8 +131,12 @@ async fn transform(
         }
     }
     writer.finish().context(|| "finishing Parquet".into())?;
+    let parquet = out.finish().map_err(|e| TrustedError::Spool {
+        what: key.to_string(),
+        source: e,
+    })?;
     Ok(Transformed {
-        parquet: bytes::Bytes::from(out),
+        parquet,
         schema,
         rows_in,
         rows_out,
@@ -173,12 +182,13 @@ pub async fn run(
     let rejects_key = store_rejects(store, table, &opts.run_id, &rejected).await?;
     check_share(table, n_rejected, rows_in, opts, &rejects_key, &rejected)?;
     let spec = TableSpec::of(Table::of_csv(kind), &opts.databases);
-    let published = publish_parquet(
+    let (file, digest) = &t.parquet;
+    let published = publish_parquet_file(
         store,
         catalog,
         &spec,
         &opts.run_id,
-        t.parquet,
+        (file.path(), digest),
         &t.schema,
         rows_out,
     )

@@ -16,6 +16,7 @@ pub mod mapping;
 pub mod partition_sources;
 mod record_types;
 pub mod rejects;
+mod spool;
 pub mod tmdb_job;
 
 use std::num::NonZeroUsize;
@@ -33,6 +34,13 @@ pub const STAGE: &str = "trusted";
 pub enum TrustedError {
     #[error(transparent)]
     Lake(#[from] cinelake_lake::Error),
+    /// The temporary file the output is written to (the system's temporary directory).
+    #[error("writing the Parquet of {what} to a temporary file ({}): {source}", std::env::temp_dir().display())]
+    Spool {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Frames(#[from] cinelake_frames::FramesError),
     #[error(transparent)]
