@@ -11,7 +11,7 @@ use cinelake_lake::store::FileDigest;
 use cinelake_lake::{PutFileOptions, Store};
 use polars::prelude::*;
 
-use crate::parquet::{read_parquet_columns, read_parquet_kept, write_parquet};
+use crate::parquet::{read_parquet_columns, read_parquet_file_kept, write_parquet};
 use crate::types::columns_of;
 use crate::{FramesError, PolarsContext, Result};
 
@@ -307,11 +307,25 @@ async fn read_location(
         if !obj.key.ends_with(".parquet") || obj.key[prefix.len()..].contains('/') {
             continue;
         }
-        let bytes = store.get(&obj.key).await?;
-        let df = blocking(|| match keep {
-            None => read_parquet_columns(&bytes, &obj.key, columns),
-            Some(keep) => read_parquet_kept(&bytes, &obj.key, columns, keep),
-        })?;
+        let df = match keep {
+            None => {
+                let bytes = store.get(&obj.key).await?;
+                blocking(|| read_parquet_columns(&bytes, &obj.key, columns))?
+            }
+            // A read that keeps a few rows of a large table goes through a temporary
+            // file, so only the slice being read is in memory, never the whole file.
+            Some(keep) => match store {
+                // A directory lake's file is read where it is.
+                Store::Local(local) => {
+                    let path = local.path_of(&obj.key);
+                    blocking(|| read_parquet_file_kept(&path, &obj.key, columns, keep))?
+                }
+                Store::S3(_) => {
+                    let file = spool(store, &obj.key).await?;
+                    blocking(|| read_parquet_file_kept(file.path(), &obj.key, columns, keep))?
+                }
+            },
+        };
         out = Some(match out {
             None => df,
             Some(mut acc) => {
@@ -322,6 +336,25 @@ async fn read_location(
         });
     }
     Ok(out)
+}
+
+/// The object at `key`, copied piece by piece to a temporary file (removed when dropped).
+async fn spool(store: &Store, key: &str) -> Result<tempfile::NamedTempFile> {
+    use std::io::Write;
+    let io = |e: std::io::Error| FramesError::Polars {
+        context: format!("copying {key} to a temporary file"),
+        source: PolarsError::IO {
+            error: std::sync::Arc::new(e),
+            msg: None,
+        },
+    };
+    let mut file = tempfile::NamedTempFile::new().map_err(io)?;
+    let mut stream = store.get_stream(key).await?;
+    while let Some(piece) = stream.next().await? {
+        file.write_all(&piece).map_err(io)?;
+    }
+    file.flush().map_err(io)?;
+    Ok(file)
 }
 
 /// Runs Polars work off the async reactor: Polars blocks on its own thread pool, which
