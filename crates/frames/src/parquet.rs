@@ -231,60 +231,13 @@ pub fn read_parquet_columns(
         .context(|| format!("reading Parquet {what}"))
 }
 
-/// Rows decoded at a time by [`read_parquet_kept`]: whole row groups, at least this many.
+/// Rows decoded at a time by [`read_parquet_file_kept`]: whole row groups, at least this
+/// many.
 const ROWS_PER_READ: usize = 200_000;
 
-/// The rows of a Parquet file that `keep` keeps (only the named columns), decoded a few
-/// row groups at a time: memory holds one slice of the file's rows and what was kept,
-/// not every row of a table that a filter or a join will mostly drop.
-pub fn read_parquet_kept(
-    bytes: &[u8],
-    what: &str,
-    columns: Option<&[&str]>,
-    keep: &(dyn Fn(DataFrame) -> PolarsResult<DataFrame> + Sync),
-) -> Result<DataFrame> {
-    let columns: Option<Vec<String>> = columns.map(|c| c.iter().map(|s| s.to_string()).collect());
-    let meta = ParquetReader::new(Cursor::new(bytes))
-        .get_metadata()
-        .context(|| format!("reading Parquet {what}"))?
-        .clone();
-    let mut slices = Vec::new();
-    let (mut start, mut len) = (0usize, 0usize);
-    for rg in &meta.row_groups {
-        len += rg.num_rows();
-        if len >= ROWS_PER_READ {
-            slices.push((start, len));
-            start += len;
-            len = 0;
-        }
-    }
-    if len > 0 || slices.is_empty() {
-        slices.push((start, len));
-    }
-    let mut out: Option<DataFrame> = None;
-    for (offset, len) in slices {
-        let mut reader = ParquetReader::new(Cursor::new(bytes))
-            .with_columns(columns.clone())
-            .with_slice(Some((offset, len)));
-        reader.set_metadata(meta.clone());
-        let df = reader
-            .finish()
-            .context(|| format!("reading Parquet {what}"))?;
-        let df = keep(df).context(|| format!("filtering {what}"))?;
-        out = Some(match out {
-            None => df,
-            Some(mut acc) => {
-                acc.vstack_mut(&df).context(|| format!("stacking {what}"))?;
-                acc
-            }
-        });
-    }
-    // At least one slice is always read.
-    Ok(out.unwrap_or_default())
-}
-
-/// [`read_parquet_kept`] over a Parquet file on disk, holding in memory only the footer
-/// and the row groups of the slice being read: each slice's bytes go into a buffer the
+/// The rows of a Parquet file on disk that `keep` keeps (only the named columns), decoded
+/// a few row groups at a time, holding in memory only the footer, the row groups of the
+/// slice being read and what was kept: each slice's bytes go into a buffer the
 /// size of the file that is otherwise never touched (zeroed pages the system only backs
 /// when written), so memory follows the slice, not the file (a table ten times the real
 /// size is a 295 MB file).
@@ -377,7 +330,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_file_read_a_slice_at_a_time_gives_what_the_bytes_give() {
+    fn a_file_read_a_slice_at_a_time_gives_what_a_whole_read_gives() {
         let n = 450_000i64;
         let mut df = df!(
             "id" => (0..n).collect::<Vec<_>>(),
@@ -402,8 +355,8 @@ mod tests {
                 .collect()
         };
         let from_file = read_parquet_file_kept(&path, "t", Some(&["s", "id"]), &keep).unwrap();
-        let from_bytes = read_parquet_kept(&bytes, "t", Some(&["s", "id"]), &keep).unwrap();
-        assert_eq!(from_file, from_bytes);
+        let whole = keep(read_parquet_columns(&bytes, "t", Some(&["s", "id"])).unwrap()).unwrap();
+        assert_eq!(from_file, whole);
         assert_eq!(from_file.height(), 220_005);
         assert_eq!(from_file.get_column_names(), ["s", "id"]);
         let nothing = |d: DataFrame| d.lazy().filter(col("id").lt(lit(0i64))).collect();
@@ -459,7 +412,10 @@ mod tests {
                 .filter(col("n").lt(lit(5)).or(col("n").gt_eq(lit(n as i64 - 3))))
                 .collect()
         };
-        let kept = read_parquet_kept(&buf, "test", Some(&["n"]), &keep).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.parquet");
+        std::fs::write(&path, &buf).unwrap();
+        let kept = read_parquet_file_kept(&path, "test", Some(&["n"]), &keep).unwrap();
         let got: Vec<i64> = kept
             .column("n")
             .unwrap()
@@ -473,7 +429,8 @@ mod tests {
         assert!(slices.into_inner() > 1, "read in one go");
         let mut empty = df.clear();
         let bytes = write_parquet(&mut empty).unwrap();
-        let none = read_parquet_kept(&bytes, "test", None, &|d| Ok(d)).unwrap();
+        std::fs::write(&path, &bytes).unwrap();
+        let none = read_parquet_file_kept(&path, "test", None, &|d| Ok(d)).unwrap();
         assert_eq!(none.height(), 0);
         assert_eq!(none.width(), 2);
     }
