@@ -9,7 +9,8 @@ use std::path::Path;
 
 use cinelake_catalog::Table;
 use cinelake_testkit::{
-    ACCESS_KEY, S3Server, SECRET_KEY, athena_client, fresh_bucket, glue_client,
+    ACCESS_KEY, S3Server, SECRET_KEY, athena_client, athena_views_created, fresh_bucket,
+    glue_client,
 };
 use cinelake_tmdb_sim::{self as sim, SimConfig};
 
@@ -336,34 +337,7 @@ async fn the_pipeline_on_s3_and_glue_twice_duplicates_nothing() {
     assert!(page.contains("\"v_top_profits\"") && !page.contains("/*CINELAKE_DATA*/null"));
 
     // The views went to Athena, in the configured workgroup.
-    let athena = athena_client();
-    let ids = athena
-        .list_query_executions()
-        .work_group(&workgroup)
-        .send()
-        .await
-        .unwrap();
-    let mut views = BTreeSet::new();
-    for id in ids.query_execution_ids() {
-        let q = athena
-            .get_query_execution()
-            .query_execution_id(id)
-            .send()
-            .await
-            .unwrap();
-        let sql = q
-            .query_execution()
-            .and_then(|e| e.query())
-            .unwrap_or_default();
-        if let Some(rest) = sql.strip_prefix("CREATE OR REPLACE VIEW ") {
-            views.insert(
-                rest.split_whitespace()
-                    .next()
-                    .unwrap_or_default()
-                    .to_string(),
-            );
-        }
-    }
+    let views = athena_views_created(&workgroup).await;
     let expected: BTreeSet<String> = cinelake_query::views::VIEWS
         .iter()
         .map(|(name, _)| name.to_string())

@@ -19,7 +19,8 @@ use std::process::Command;
 use std::time::Duration;
 
 use cinelake_testkit::{
-    ACCESS_KEY, S3Server, SECRET_KEY, athena_client, fresh_bucket, glue_client,
+    ACCESS_KEY, S3Server, SECRET_KEY, athena_client, athena_views_created, fresh_bucket,
+    glue_client,
 };
 use cinelake_tmdb_sim::{self as sim, Faults, SimConfig, SimHandle};
 use serde_json::{Value, json};
@@ -310,30 +311,7 @@ impl Pipeline {
 
     /// The views created through Athena in this pipeline's workgroup.
     async fn athena_views(&self) -> BTreeSet<String> {
-        let athena = athena_client();
-        let ids = athena
-            .list_query_executions()
-            .work_group(&self.workgroup)
-            .send()
-            .await
-            .unwrap();
-        let mut views = BTreeSet::new();
-        for id in ids.query_execution_ids() {
-            let q = athena
-                .get_query_execution()
-                .query_execution_id(id)
-                .send()
-                .await
-                .unwrap();
-            let sql = q
-                .query_execution()
-                .and_then(|e| e.query())
-                .unwrap_or_default();
-            if let Some(rest) = sql.strip_prefix("CREATE OR REPLACE VIEW ") {
-                views.insert(rest.split_whitespace().next().unwrap_or("").to_string());
-            }
-        }
-        views
+        athena_views_created(&self.workgroup).await
     }
 }
 

@@ -5,6 +5,7 @@
 //! S3-compatible store, and moto, which also speaks Glue and Athena. Tests that need
 //! them fail loudly when they are missing rather than pass without testing anything.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -136,4 +137,33 @@ pub fn athena_client() -> aws_sdk_athena::Client {
         ))
         .build();
     aws_sdk_athena::Client::from_conf(config)
+}
+
+/// The views created through moto's Athena in `workgroup` (`CREATE OR REPLACE VIEW`
+/// statements it recorded), by name.
+pub async fn athena_views_created(workgroup: &str) -> BTreeSet<String> {
+    let athena = athena_client();
+    let ids = athena
+        .list_query_executions()
+        .work_group(workgroup)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("listing Athena queries of {workgroup}: {e:?}"));
+    let mut views = BTreeSet::new();
+    for id in ids.query_execution_ids() {
+        let q = athena
+            .get_query_execution()
+            .query_execution_id(id)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("Athena query {id}: {e:?}"));
+        let sql = q
+            .query_execution()
+            .and_then(|e| e.query())
+            .unwrap_or_default();
+        if let Some(rest) = sql.strip_prefix("CREATE OR REPLACE VIEW ") {
+            views.insert(rest.split_whitespace().next().unwrap_or("").to_string());
+        }
+    }
+    views
 }
