@@ -1,0 +1,87 @@
+-- fact_film_snapshot: one row per film of fact_film per TMDB collection (dt) that holds it,
+-- the figures as collected that day with fact_film's rules (star.rs fact_film_snapshot):
+-- no rating without votes, revenue under the money floor unknown. release_date_key is the
+-- film's own, from its latest collection, whatever an older collection said.
+WITH
+-- One row per title of Trusted movies: the title's attributes repeat on each of its
+-- artist rows (where they would not agree, the first row in this order is taken).
+titles AS (
+    SELECT title_id, primary_title, release_year, genres, runtime_minutes, average_rating,
+           num_votes
+    FROM (
+        SELECT m.title_id, m.primary_title, m.release_year, m.genres, m.runtime_minutes,
+               m.average_rating, m.num_votes,
+               row_number() OVER (
+                   PARTITION BY m.title_id
+                   ORDER BY m.primary_title, m.release_year, m.runtime_minutes,
+                            m.average_rating, m.num_votes, array_join(m.genres, ',')
+               ) AS pick
+        FROM ${trusted}.movies AS m
+        WHERE m.title_id IS NOT NULL
+    ) AS ranked
+    WHERE pick = 1
+),
+-- The films of interest (rules::Selection::admits): the release year in range (a title
+-- without one only when no range is set), and any of its genres one asked for, trimmed
+-- and lowercased (when none is asked for, every genre).
+admitted AS (
+    SELECT t.*
+    FROM titles AS t
+    WHERE (CASE
+               WHEN t.release_year IS NULL THEN ${min_year} = 0 AND ${max_year} = 9999
+               ELSE (${min_year} = 0 OR t.release_year >= ${min_year})
+                    AND (${max_year} = 9999 OR t.release_year <= ${max_year})
+           END)
+      AND (cardinality(CAST(ARRAY[${genres}] AS array(varchar))) = 0
+           OR cardinality(filter(t.genres, g -> contains(
+                  CAST(ARRAY[${genres}] AS array(varchar)), lower(trim(g))))) > 0)
+),
+-- Every TMDB row (every collection, dt) of the films of interest.
+tmdb AS (
+    SELECT tm.*
+    FROM ${trusted}.tmdb_movies AS tm
+    JOIN admitted AS a ON a.title_id = tm.imdb_id
+),
+-- Each film's row from its latest collection (the greatest dt); where that collection
+-- holds the film under two TMDB ids, the row of the first Raw file, then the smaller id.
+latest AS (
+    SELECT *
+    FROM (
+        SELECT tm.*,
+               row_number() OVER (
+                   PARTITION BY tm.imdb_id
+                   ORDER BY tm.dt DESC, tm.source_file, tm.tmdb_id
+               ) AS pick
+        FROM tmdb AS tm
+    ) AS ranked
+    WHERE pick = 1
+),
+-- One TMDB row per film per collection; where a collection holds the film under two
+-- TMDB ids, the row `latest` would take from it.
+snapshots AS (
+    SELECT *
+    FROM (
+        SELECT tm.*,
+               try_cast(tm.dt AS date) AS collected_on,
+               row_number() OVER (
+                   PARTITION BY tm.imdb_id, tm.dt
+                   ORDER BY tm.source_file, tm.tmdb_id
+               ) AS pick
+        FROM tmdb AS tm
+    ) AS ranked
+    WHERE pick = 1
+)
+SELECT
+    s.imdb_id AS film_id,
+    s.collected_on,
+    CAST(year(s.collected_on) * 10000 + month(s.collected_on) * 100 + day(s.collected_on)
+         AS integer) AS collected_on_key,
+    CAST(year(l.release_date) * 10000 + month(l.release_date) * 100 + day(l.release_date)
+         AS integer) AS release_date_key,
+    s.popularity,
+    s.vote_count AS tmdb_votes,
+    CAST(CASE WHEN s.vote_count > 0 THEN s.vote_average END AS double) AS tmdb_rating,
+    CAST(CASE WHEN s.revenue >= greatest(${money_floor}, 1) THEN s.revenue END
+         AS bigint) AS revenue
+FROM snapshots AS s
+LEFT JOIN latest AS l ON l.imdb_id = s.imdb_id
