@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """DuckDB doing the same work as cinelake's Trusted and Refined jobs, for the benchmark.
 
-    duckdb_same_work.py LAKE OUT [--threads N]
+    duckdb_same_work.py LAKE OUT [--threads N] [--stage trusted|refined|all]
 
 Reads the Raw CSV and TMDB JSON of a lake made by cinelake and writes, as zstd Parquet
 under OUT, the Trusted tables (movies, series, tmdb_movies with its `dt` as a column) and
@@ -227,6 +227,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("lake", type=Path)
     ap.add_argument("out", type=Path)
+    ap.add_argument("--stage", choices=["trusted", "refined", "all"], default="all",
+                    help="refined reads the Trusted tables an earlier run wrote under OUT")
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
     lake, out = args.lake.resolve(), args.out.resolve()
@@ -234,10 +236,12 @@ def main():
     con = duckdb.connect()
     con.execute(f"SET threads={args.threads}")
     con.execute("SET preserve_insertion_order=true")
-    for kind in ("movies", "series"):
-        trusted_csv(con, lake, out, kind)
-    trusted_tmdb(con, lake, out)
-    refined(con, out)
+    if args.stage in ("trusted", "all"):
+        for kind in ("movies", "series"):
+            trusted_csv(con, lake, out, kind)
+        trusted_tmdb(con, lake, out)
+    if args.stage in ("refined", "all"):
+        refined(con, out)
     print(f"duckdb: tables written to {out}")
 
 

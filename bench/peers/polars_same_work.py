@@ -2,7 +2,7 @@
 """Polars (Python, lazy and streaming where it can) doing the same work as cinelake's
 Trusted and Refined jobs, for the benchmark.
 
-    polars_same_work.py LAKE OUT
+    polars_same_work.py LAKE OUT [--stage trusted|refined|all]
 
 Reads the Raw CSV and TMDB JSON of a lake made by cinelake and writes, as zstd Parquet
 under OUT, the Trusted tables (movies, series, tmdb_movies with its `dt` as a column) and
@@ -249,13 +249,17 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("lake", type=Path)
     ap.add_argument("out", type=Path)
+    ap.add_argument("--stage", choices=["trusted", "refined", "all"], default="all",
+                    help="refined reads the Trusted tables an earlier run wrote under OUT")
     args = ap.parse_args()
     lake, out = args.lake.resolve(), args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
-    for kind in ("movies", "series"):
-        trusted_csv(lake, out, kind)
-    trusted_tmdb(lake, out)
-    refined(out)
+    if args.stage in ("trusted", "all"):
+        for kind in ("movies", "series"):
+            trusted_csv(lake, out, kind)
+        trusted_tmdb(lake, out)
+    if args.stage in ("refined", "all"):
+        refined(out)
     print(f"polars: tables written to {out}")
 
 
