@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """The project's SQL as Athena reads it: parsed as Trino, run on DuckDB, and compared
-with what Polars SQL (`cinelake query`) returns on the same lake.
+with what the Polars path gives on the same lake (Polars SQL for the views, the Refined
+tables it wrote for the Refined CTAS SELECTs).
 
     .venv/bin/python scripts/sql_engines.py views --lake DIR [--cinelake BIN]
+    .venv/bin/python scripts/sql_engines.py ctas --lake DIR [--sql-dir sql/refined]
+        [--genres Drama] [--min-year 2000] [--max-year Y] [--money-floor-usd 1000]
     .venv/bin/python scripts/sql_engines.py parse FILE_OR_DIR...
 
 `views` checks `sql/views/*.sql` (or --sql-dir) over a directory lake with its local
@@ -29,14 +32,45 @@ catalog (`_catalog/`), in three steps:
              apart from 0 and ''). JSON rather than CSV: it keeps null, '' and
              numbers apart.
 
-`parse` runs step 1 alone, on any SQL files (e.g. future Refined CTAS SQL).
+`ctas` checks the Refined star schema as Athena builds it (`cinelake refined --engine
+athena`: one CREATE TABLE AS per table, each wrapping a SELECT of `sql/refined/<table>.sql`;
+sql/refined/README.md has the convention) against the tables the Polars path wrote in the
+same directory lake:
 
-One line per file or view that agrees; a failure names the file or view and shows the
-error or a few differing rows. Exit 0 when everything agrees, 1 on any parse failure,
-DuckDB error or difference, 2 on bad arguments or an unreadable lake.
+  1 parse    each file is `--` lines, then one query without a semicolon, with only the
+             convention's placeholders (${trusted}, ${genres}, ${min_year}, ${max_year},
+             ${money_floor}, ${century_from}), substituted as the Rust side does from
+             the settings given (the project's defaults unless told: Drama, 2000, no
+             latest year, 1000 USD, 2000); parsed as `views` parses (the same
+             refusals), and refused if it reads anything but ${trusted}.movies,
+             ${trusted}.series or ${trusted}.tmdb_movies, or if a column is made of
+             string literals only without a CAST (Trino types it varchar(n), which
+             CTAS would register; DuckDB would not show it). Every one of the twelve
+             tables needs its file (for another --sql-dir, each must be one of them).
+  2 DuckDB   the Trusted tables as DuckDB views over their Parquet, in a schema named as
+             the Trusted database (tmdb_movies with `dt` a string column); each SELECT
+             typed as Trino types it and transpiled as in `views`, with Trino's UNNEST of
+             an array of rows (one column per field) rewritten for DuckDB.
+  3 compare  the result's column names, order and types (DuckDB's, written as Glue
+             types) against those the catalog registers for the Refined table, then its
+             rows against the table's Parquet (through the catalog's Location), as in
+             `views`: multisets, numbers within a relative 1e-9, nulls apart from 0 and
+             ''. A note says when the tables' descriptions name other rules than those
+             substituted (the Polars path ran with other settings). One difference is
+             told, not failed: a dim_artist row whose death year and professions differ
+             because the artist's first film holds its name and birth year twice
+             (Polars takes the CSV's first row, an order no SQL can see), when each side
+             took one of those rows.
 
-The pieces (load_sql, parse_trino, dependency_order, Lake, DuckLake, compare_rows) are
-importable, for checks of other SQL.
+`parse` runs step 1 alone, on any SQL files; a file with placeholders is read as `ctas`
+reads it, with the default settings.
+
+One line per file, view or table that agrees; a failure names the file, view or table and
+shows the error or a few differing rows. Exit 0 when everything agrees, 1 on any parse
+failure, DuckDB error or difference, 2 on bad arguments or an unreadable lake.
+
+The pieces (load_sql, parse_trino, parse_ctas, dependency_order, Lake, DuckLake,
+compare_rows) are importable, for checks of other SQL.
 """
 import argparse
 import datetime
@@ -313,9 +347,42 @@ def lake_schema(lake):
     return schema
 
 
+def unnest_rows(node):
+    """Trino's `UNNEST(a) AS t(x, y)` over an array of rows gives one column per field of
+    the row, named by the alias list in the order of the fields; DuckDB's UNNEST gives
+    one struct column (sqlglot writes it unchanged). Rewritten as a subquery DuckDB joins
+    laterally, taking each field by the name the catalog gives the field at that
+    position (so a Parquet file that orders the fields otherwise is read as Athena
+    reads it: by name, against the table's declared order). A null row gives nulls, as
+    in Trino."""
+    if not isinstance(node, exp.Unnest):
+        return node
+    alias = node.args.get("alias")
+    if not alias or not alias.columns or len(node.expressions) != 1:
+        return node
+    array = node.expressions[0]
+    dtype = array.type
+    if (dtype is None or not dtype.is_type(exp.DataType.Type.ARRAY) or not dtype.expressions
+            or not dtype.expressions[0].is_type(exp.DataType.Type.STRUCT)):
+        return node
+    fields = [f.name for f in dtype.expressions[0].expressions]
+    if node.args.get("offset") or len(alias.columns) != len(fields):
+        raise Failure(f"UNNEST({array.sql(dialect='trino')}) AS {alias.sql(dialect='trino')}: "
+                      f"Trino names the row's {len(fields)} fields ({', '.join(fields)}) "
+                      "one alias each, in that order")
+    element = exp.to_identifier("_element")
+    inner = exp.select(exp.alias_(exp.Unnest(expressions=[array.copy()]), element))
+    picks = [exp.alias_(exp.Anonymous(this="struct_extract",
+                                      expressions=[exp.column(element), exp.Literal.string(f)]),
+                        column.name, quoted=True)
+             for f, column in zip(fields, alias.columns)]
+    return exp.select(*picks).from_(inner.subquery("_elements")).subquery(alias.this.copy())
+
+
 # Transforms applied to the typed Trino tree before writing DuckDB, for constructs
-# sqlglot does not transpile the way Trino runs them. None is needed by today's views.
-DUCKDB_TRANSFORMS = []
+# sqlglot does not transpile the way Trino runs them (the views need none; the Refined
+# CTAS SQL unnests TMDB's arrays of rows).
+DUCKDB_TRANSFORMS = [unnest_rows]
 
 
 def typed_trino(name, tree, schema):
@@ -406,9 +473,12 @@ def close(a, b):
     return a == b
 
 
-def compare_rows(name, left, right, left_label="DuckDB", right_label="Polars SQL"):
+def compare_rows(name, left, right, left_label="DuckDB", right_label="Polars SQL",
+                 settle=None):
     """None when both (columns, rows) hold the same multiset of rows (columns matched by
-    name, numbers within REL_TOL, nulls equal); otherwise what differs, naming the view."""
+    name, numbers within REL_TOL, nulls equal); otherwise what differs, naming the view.
+    `settle(columns, only_left, only_right)`, when given, returns the rows of each side
+    it leaves differing (a known difference the caller accounts for)."""
     (lcols, lrows), (rcols, rrows) = left, right
     if rcols is None:  # no rows, so no column names
         rcols = lcols
@@ -431,6 +501,8 @@ def compare_rows(name, left, right, left_label="DuckDB", right_label="Polars SQL
             else:
                 unmatched.append(row)
         left_over = unmatched
+    if settle and (left_over or right_over):
+        left_over, right_over = settle(lcols, left_over, right_over)
     if not left_over and not right_over:
         return None
 
@@ -536,6 +608,300 @@ def check_views(lake_dir, cinelake, sql_dir=VIEWS_DIR, database_prefix="cinelake
     return failures
 
 
+# ---------------------------------------------------------------- ctas
+
+
+REFINED_DIR = ROOT / "sql" / "refined"
+# The tables of the star schema (crates/refined/src/star.rs build), facts first.
+REFINED_TABLES = [
+    "fact_film", "fact_film_snapshot", "dim_film", "dim_date", "dim_country", "dim_genre",
+    "dim_language", "dim_artist", "bridge_film_country", "bridge_film_genre",
+    "bridge_film_language", "bridge_film_artist",
+]
+# What a Refined CTAS SELECT may read: `${trusted}.<one of these>`.
+TRUSTED_TABLES = ("movies", "series", "tmdb_movies")
+NO_MAX_YEAR = 9999
+
+
+class Settings:
+    """The rules the Polars path applied (crates/rules: SelectionSettings, MoneySettings,
+    CENTURY_FROM), with the project's defaults."""
+
+    def __init__(self, genres=("Drama",), min_year=2000, max_year=None, money_floor_usd=1000,
+                 century_from=2000):
+        self.genres = [g.strip() for g in genres if g.strip()]
+        self.min_year = min_year if min_year and min_year > 0 else None
+        self.max_year = max_year
+        self.money_floor_usd = money_floor_usd
+        self.century_from = century_from
+
+    def placeholders(self, trusted_db):
+        """{name: text} of every placeholder, as the Rust side substitutes them."""
+        return {
+            "trusted": trusted_db,
+            "genres": ", ".join(literal(g.lower()) for g in self.genres),
+            "min_year": str(self.min_year or 0),
+            "max_year": str(NO_MAX_YEAR if self.max_year is None else self.max_year),
+            "money_floor": str(self.money_floor_usd),
+            "century_from": str(self.century_from),
+        }
+
+    def describe(self):
+        """The rules in words, as refined::Rules::describe puts them in every Refined
+        table's description."""
+        genres = (f"films with genre {' or '.join(self.genres)}" if self.genres
+                  else "films of every genre")
+        years = {(True, True): f", released {self.min_year} to {self.max_year}",
+                 (True, False): f", released {self.min_year} or later",
+                 (False, True): f", released {self.max_year} or earlier",
+                 (False, False): ""}[(self.min_year is not None, self.max_year is not None)]
+        return (f"Films of interest: {genres}{years}. Budgets and revenues under "
+                f"{self.money_floor_usd} USD are placeholders, read as unknown.")
+
+
+def substitute(f, values):
+    """The file's text with each `${name}` replaced, as the Rust side renders it
+    (crates/athena/src/sql.rs render: the whole text, comment lines too, never scanning
+    a value again); Failure naming the file, line and column for a placeholder the
+    convention does not have, or one never closed."""
+    out, at = [], 0
+    while (start := f.text.find("${", at)) >= 0:
+        end = f.text.find("}", start + 2)
+        line = f.text.count("\n", 0, start) + 1
+        col = start - (f.text.rfind("\n", 0, start) + 1) + 1
+        if end < 0:
+            raise Failure(f"{shown(f.path)}:{line}:{col}: a `${{` is never closed")
+        name = f.text[start + 2:end]
+        if name not in values:
+            raise Failure(f"{shown(f.path)}:{line}:{col}: unknown placeholder ${{{name}}} "
+                          f"(the convention has {', '.join('${' + k + '}' for k in values)})")
+        out.extend([f.text[at:start], values[name]])
+        at = end + 1
+    out.append(f.text[at:])
+    return "".join(out)
+
+
+def parse_ctas(f, values):
+    """The file's SELECT as Trino reads it, after the convention's checks: leading `--`
+    lines saying what the table is, then one query with no semicolon, only known
+    placeholders, and reading only `${trusted}.<a Trusted table>`."""
+    trusted_db = values["trusted"]
+    lines = [l for l in f.text.splitlines() if l.strip()]
+    if not lines or not lines[0].lstrip().startswith("--"):
+        raise Failure(f"{shown(f.path)}: begins without `--` lines saying what the table is")
+    if re.search(rf"\b{re.escape(trusted_db)}\b", select_of(f.text)):
+        raise Failure(f"{shown(f.path)}: names the Trusted database {trusted_db} itself; "
+                      "write ${trusted}, which the Rust side substitutes")
+    text = substitute(f, values)
+    sub = SqlFile.__new__(SqlFile)
+    sub.path, sub.name, sub.text = f.path, f.name, text
+    tree = parse_trino(sub)
+    for token in Trino().tokenize(text):
+        if token.token_type == TokenType.SEMICOLON:
+            raise Failure(f"{shown(f.path)}:{token.line}:{token.col}: a semicolon: the file "
+                          "is one SELECT, without one (the Rust side puts it after CREATE "
+                          "TABLE ... AS)")
+    if not isinstance(tree, exp.Query):
+        raise Failure(f"{shown(f.path)}: not a SELECT but {tree.key.upper()}")
+    for column in tree.selects:
+        if only_string_literals(column):
+            raise Failure(f"{shown(f.path)}: {column.alias_or_name} is made of string "
+                          "literals only, which Trino types varchar(n): CTAS would register "
+                          "that, not the Polars path's string; CAST(... AS varchar)")
+    ctes = {c.alias_or_name for c in tree.find_all(exp.CTE)}
+    for table in tree.find_all(exp.Table):
+        if not table.db and table.name in ctes:
+            continue
+        if table.db != trusted_db or table.name not in TRUSTED_TABLES or table.catalog:
+            raise Failure(f"{shown(f.path)}: reads {table.sql(dialect='trino')}; a Refined "
+                          "SELECT reads only ${trusted}." + ", ${trusted}.".join(TRUSTED_TABLES))
+    return tree
+
+
+def only_string_literals(e):
+    """Whether every value an output column can take is a string literal (a literal, or a
+    CASE, COALESCE or IF of them): Trino gives it a bounded varchar(n) type, DuckDB an
+    unbounded VARCHAR, so the type check on DuckDB would not see it."""
+    e = e.unalias()
+    while isinstance(e, exp.Paren):
+        e = e.this
+    if isinstance(e, exp.Literal):
+        return e.is_string
+    if isinstance(e, exp.Case):
+        values = [i.args["true"] for i in e.args["ifs"]] + [e.args.get("default")]
+    elif isinstance(e, exp.Coalesce):
+        values = [e.this, *e.expressions]
+    elif isinstance(e, exp.If):
+        values = [e.args["true"], e.args.get("false")]
+    else:
+        return False
+    return all(v is not None and only_string_literals(v) for v in values)
+
+
+def trusted_schema(lake, trusted_db):
+    """The Trusted tables' Glue types, as `<trusted_db>.<table>`, for sqlglot to type the
+    SQL as Athena does."""
+    schema = MappingSchema(dialect="hive")
+    for name, entry in lake.entries().items():
+        if name.startswith(TRUSTED_PREFIX):
+            table = entry["TableInput"]
+            cols = table["StorageDescriptor"]["Columns"] + (table.get("PartitionKeys") or [])
+            schema.add_table(exp.Table(this=exp.to_identifier(name[len(TRUSTED_PREFIX):]),
+                                       db=exp.to_identifier(trusted_db)),
+                             {c["Name"]: c["Type"] for c in cols}, dialect="hive")
+    return schema
+
+
+def glue_type(type_text, dialect):
+    """A column type as Glue writes it, spaces out and lowercased, from DuckDB's or
+    Glue's own spelling: `int`, `array<string>`, `struct<id:bigint,name:string>`."""
+    built = exp.DataType.build(type_text, dialect=dialect)
+    return built.sql(dialect="hive").lower().replace(" ", "")
+
+
+def homonyms_in_one_film(duck, trusted_db, settled):
+    """A `settle` for dim_artist: an artist (name and birth year) whose first film holds
+    two or more rows of it with other death years or professions. Polars takes the first
+    of them in the CSV's order, which no SQL can see (a table has no row order); the
+    SQL takes one by its columns. A pair of rows that differ only there, each one of
+    those rows' values, is accepted and its name put in `settled`; anything else still
+    differs. The first film is the artist's smallest film id in the Polars
+    bridge_film_artist (the CSV is sorted by id)."""
+    def settle(cols, only_sql, only_polars):
+        at = {c: cols.index(c) for c in
+              ("artist_key", "artist_name", "birth_year", "death_year", "professions")}
+        key = lambda r: tuple(r[at[c]] for c in ("artist_key", "artist_name", "birth_year"))
+        value = lambda r: (r[at["death_year"]], r[at["professions"]])
+        sql_rows, polars_rows = {}, {}
+        for r in only_sql:
+            sql_rows.setdefault(key(r), []).append(r)
+        for r in only_polars:
+            polars_rows.setdefault(key(r), []).append(r)
+        pairs = [k for k in sql_rows if len(sql_rows[k]) == 1 == len(polars_rows.get(k, []))]
+        if not pairs:
+            return only_sql, only_polars
+        candidates = {}
+        for artist_key, died, professions in duck.con.execute(f"""
+                SELECT d.artist_key, m.death_year, m.professions
+                FROM dim_artist AS d
+                JOIN (SELECT artist_key, min(film_id) AS film_id
+                      FROM bridge_film_artist GROUP BY artist_key) AS f
+                  ON f.artist_key = d.artist_key
+                JOIN {quote(trusted_db)}.movies AS m
+                  ON m.title_id = f.film_id AND m.artist_name = d.artist_name
+                 AND m.birth_year IS NOT DISTINCT FROM d.birth_year
+                WHERE d.artist_key IN (SELECT UNNEST(?))""",
+                [sorted(k[0] for k in pairs)]).fetchall():
+            candidates.setdefault(artist_key, set()).add((normal(died), normal(professions)))
+        for k in pairs:
+            (mine,), (theirs,) = sql_rows[k], polars_rows[k]
+            found = candidates.get(k[0], set())
+            if len(found) > 1 and value(mine) in found and value(theirs) in found:
+                only_sql.remove(mine)
+                only_polars.remove(theirs)
+                settled.append(k[1] if k[2] is None else f"{k[1]} ({k[2]})")
+        return only_sql, only_polars
+    return settle
+
+
+def check_ctas(lake_dir, sql_dir=REFINED_DIR, settings=None, database_prefix="cinelake",
+               every_table=None, out=print):
+    """Each Refined SELECT in `sql_dir` run on DuckDB over the lake's Trusted tables and
+    compared with the Refined table the Polars path wrote (columns, their order and types,
+    and rows); returns the failures (empty: all agree)."""
+    settings = settings or Settings()
+    if every_table is None:
+        every_table = Path(sql_dir).resolve() == REFINED_DIR
+    files = load_sql(sql_dir)
+    if not files:
+        raise SetupError(f"no *.sql in {sql_dir}")
+    lake = Lake(lake_dir, database_prefix)
+    trusted_db = f"{database_prefix}_trusted"
+    values = settings.placeholders(trusted_db)
+    entries = lake.entries()
+    failures, trees = [], {}
+    for f in files:
+        try:
+            if f.name not in REFINED_TABLES:
+                raise Failure(f"{shown(f.path)}: {f.name} is not a table of the star schema "
+                              f"({', '.join(REFINED_TABLES)})")
+            trees[f.name] = parse_ctas(f, values)
+        except Failure as e:
+            failures.append(str(e))
+    if every_table:
+        missing = [t for t in REFINED_TABLES if t not in {f.name for f in files}]
+        if missing:
+            failures.append(f"{shown(sql_dir)}: no SELECT for {', '.join(missing)}")
+    if failures:
+        return failures
+    out(f"parse (Trino)   {len(files)} files in {shown(sql_dir)}: each one SELECT, reading "
+        "only Trusted tables")
+    unknown = sorted(n for n in trees if n not in entries)
+    if unknown:
+        raise SetupError(f"the catalog under {lake.root}/_catalog holds no Refined "
+                         f"{', '.join(unknown)} to compare with (run refined first)")
+    read = sorted({t.name for tree in trees.values() for t in tree.find_all(exp.Table)
+                   if t.db == trusted_db})
+    polars = set(trees)
+    if "dim_artist" in trees and "bridge_film_artist" in entries:
+        polars.add("bridge_film_artist")  # each artist's first film, for the homonyms
+        read = sorted(set(read) | {"movies"})
+    duck = DuckLake(lake, {TRUSTED_PREFIX + t for t in read} | polars)
+    duck.con.execute(f"CREATE SCHEMA {quote(trusted_db)}")
+    for t in read:
+        duck.con.execute(f"CREATE VIEW {quote(trusted_db)}.{quote(t)} AS "
+                         f"SELECT * FROM main.{quote(TRUSTED_PREFIX + t)}")
+    schema = trusted_schema(lake, trusted_db)
+    described = settings.describe()
+    other = [n for n in trees
+             if not entries[n]["TableInput"].get("Description", "").endswith(described)]
+    if other:
+        which = "every table" if len(other) == len(trees) else ", ".join(sorted(other))
+        out(f"note: the lake's Refined tables ({which}) say they were built with other rules "
+            f"than these: {described!r}; give ctas the settings the Polars path ran with "
+            "(--genres, --min-year, --max-year, --money-floor-usd)")
+    for name in sorted(trees, key=REFINED_TABLES.index):
+        table = entries[name]["TableInput"]
+        try:
+            typed = typed_trino(name, trees[name], schema)
+            duck_sql = to_duckdb(typed)
+        except Failure as e:
+            failures.append(f"{name}: {e}")
+            continue
+        view = f"ctas__{name}"
+        try:
+            duck.con.execute(f"CREATE VIEW {quote(view)} AS {duck_sql}")
+            types = [(c, glue_type(t, "duckdb"))
+                     for c, t, *_ in duck.con.execute(f"DESCRIBE {quote(view)}").fetchall()]
+            got = duck.rows(view)
+        except duckdb.Error as e:
+            failures.append(f"{name}: DuckDB cannot run it: {e}\n    transpiled: {duck_sql}")
+            continue
+        registered = [(c["Name"], glue_type(c["Type"], "hive"))
+                      for c in table["StorageDescriptor"]["Columns"]]
+        if types != registered:
+            failures.append(f"{name}: the columns differ from the catalog's, in name, order "
+                            f"or type:\n    SQL      {', '.join(f'{c} {t}' for c, t in types)}"
+                            f"\n    catalog  {', '.join(f'{c} {t}' for c, t in registered)}")
+            continue
+        settled, settle = [], None
+        if name == "dim_artist" and "bridge_film_artist" in polars:
+            settle = homonyms_in_one_film(duck, trusted_db, settled)
+        diff = compare_rows(name, got, duck.rows(name), "Athena SQL", "Polars", settle)
+        if diff:
+            failures.append(diff)
+        else:
+            out(f"{name:<24} {len(got[1]):>7} rows  {len(got[0]):>3} columns  "
+                "Athena SQL (on DuckDB) = Polars")
+            if settled:
+                out(f"    but for {len(settled)} artist(s) whose first film holds the name "
+                    "and birth year twice, with other death years or professions: Polars "
+                    "takes the CSV's first row, the SQL one by its columns (the CSV's order is "
+                    f"not in the table): {', '.join(sorted(settled)[:SHOWN])}"
+                    + (", ..." if len(settled) > SHOWN else ""))
+    return failures
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="command", required=True)
@@ -550,6 +916,17 @@ def main(argv=None):
                         "repository's, when --sql-dir is sql/views)")
     p = sub.add_parser("parse", help="parse SQL files as Trino (step 1 only)")
     p.add_argument("paths", nargs="+", help="*.sql files or directories of them")
+    c = sub.add_parser("ctas", help="run the Refined CTAS SELECTs on DuckDB over Trusted, "
+                       "compare with the Refined tables the Polars path wrote")
+    c.add_argument("--lake", required=True, help="a directory lake with its local catalog")
+    c.add_argument("--sql-dir", default=str(REFINED_DIR))
+    c.add_argument("--database-prefix", default="cinelake")
+    c.add_argument("--genres", default="Drama",
+                   help="genres of interest, comma-separated (empty: every genre)")
+    c.add_argument("--min-year", type=int, default=2000, help="earliest release year (0: none)")
+    c.add_argument("--max-year", type=int, default=None, help="latest release year")
+    c.add_argument("--money-floor-usd", type=int, default=1000)
+    c.add_argument("--century-from", type=int, default=2000)
     args = ap.parse_args(argv)
     try:
         if args.command == "parse":
@@ -557,12 +934,20 @@ def main(argv=None):
             if not files:
                 raise SetupError("no *.sql files given")
             failures = []
+            values = Settings().placeholders("cinelake_trusted")
             for f in files:
                 try:
-                    parse_trino(f)
+                    if "${" in f.text:
+                        parse_ctas(f, values)
+                    else:
+                        parse_trino(f)
                     print(f"{f.name:<24} parses as Trino")
                 except Failure as e:
                     failures.append(str(e))
+        elif args.command == "ctas":
+            settings = Settings(args.genres.split(","), args.min_year, args.max_year,
+                                args.money_floor_usd, args.century_from)
+            failures = check_ctas(args.lake, args.sql_dir, settings, args.database_prefix)
         else:
             listed = None
             if args.views_rs:
