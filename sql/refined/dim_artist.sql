@@ -51,7 +51,9 @@ cast_rows AS (
 ),
 -- An artist is a (name, birth year) pair (the CSV has no artist id), keyed by its rank
 -- in that order, a birth year before none; its death year and professions are those of
--- its row in the film with the smallest id (the CSV is sorted by id).
+-- its row in the film with the smallest id (star.rs: its first row; the CSV is sorted by
+-- id). Where that film lists it twice, the first by category, character, death year and
+-- professions: star.rs takes the first in the CSV, an order the table does not keep.
 artists AS (
     SELECT
         CAST(row_number() OVER (ORDER BY artist_name, birth_year NULLS LAST) - 1 AS bigint)
@@ -64,7 +66,8 @@ artists AS (
         SELECT c.artist_name, c.birth_year, c.death_year, c.professions,
                row_number() OVER (
                    PARTITION BY c.artist_name, c.birth_year
-                   ORDER BY c.title_id, c.artist_category, c.character_name, c.death_year
+                   ORDER BY c.title_id, c.artist_category, c.character_name, c.death_year,
+                            array_join(c.professions, ',')
                ) AS pick
         FROM cast_rows AS c
     ) AS ranked

@@ -75,7 +75,8 @@ countries AS (
 SELECT
     c.country_code,
     c.country_name,
-    CASE
+    -- Cast: Trino types a string literal as varchar(n), which CTAS would register.
+    CAST(CASE
         WHEN c.country_code IN (
             'AR', 'BO', 'BR', 'CL', 'CO', 'EC', 'FK', 'GF', 'GY', 'PE', 'PY', 'SR', 'UY',
             'VE'
@@ -115,7 +116,7 @@ SELECT
             'AQ', 'BV', 'GS', 'HM', 'TF'
         ) THEN 'Antarctica'
         ELSE 'Unknown'
-    END AS continent,
+    END AS varchar) AS continent,
     c.country_code IN (
         'AR', 'BO', 'BR', 'CL', 'CO', 'EC', 'FK', 'GF', 'GY', 'PE', 'PY', 'SR', 'UY', 'VE'
     ) AS is_south_america
