@@ -83,7 +83,7 @@ pub async fn publish_parquet(
     schema: &Schema,
     rows: u64,
 ) -> Result<Published> {
-    let dir = format!("{}{run_id}/", spec.prefix);
+    let dir = version_dir(spec, run_id);
     let written = write_version(store, &dir, bytes, rows).await?;
     register_version(store, catalog, spec, &dir, written, schema).await
 }
@@ -100,7 +100,7 @@ pub async fn publish_parquet_file(
     schema: &Schema,
     rows: u64,
 ) -> Result<Published> {
-    let dir = format!("{}{run_id}/", spec.prefix);
+    let dir = version_dir(spec, run_id);
     let key = format!("{dir}{FILE}");
     store
         .put_file(&key, file, digest, &PutFileOptions::default(), &|_| {})
@@ -124,20 +124,82 @@ async fn register_version(
     written: Published,
     schema: &Schema,
 ) -> Result<Published> {
-    let def = parquet_table(
-        &spec.name,
-        &spec.description,
-        columns_of(schema)?,
-        &store.location(dir),
-        vec![],
-    );
-    catalog.ensure_database(&spec.db).await?;
-    catalog.put_table(&spec.db, &def).await?;
-    prune(store, &spec.prefix).await?;
+    switch_to_version(store, catalog, spec, dir, columns_of(schema)?).await?;
     Ok(Published {
         table: format!("{}.{}", spec.db, spec.name),
         ..written
     })
+}
+
+/// The folder of a table's version written by run `run_id`: `<table prefix><run_id>/`.
+pub fn version_dir(spec: &TableSpec, run_id: &str) -> String {
+    format!("{}{run_id}/", spec.prefix)
+}
+
+/// Switches the table to the version under `dir` (a [`version_dir`], written by this
+/// process or by another engine, e.g. Athena's `CREATE TABLE AS SELECT`): its catalog
+/// entry is replaced by one with `columns` at the version's location, so a reader sees
+/// the old version or the new one, never a mix; then all but the newest versions are
+/// deleted. Returns the version's location.
+pub async fn switch_to_version(
+    store: &Store,
+    catalog: &Catalog,
+    spec: &TableSpec,
+    dir: &str,
+    columns: Vec<ColumnDef>,
+) -> Result<String> {
+    let location = store.location(dir);
+    let def = parquet_table(&spec.name, &spec.description, columns, &location, vec![]);
+    catalog.ensure_database(&spec.db).await?;
+    // The version readers are on until the switch: the one kept beside the new one,
+    // whatever the order of their names (two runs in one second have ids that do not
+    // sort by time).
+    let previous = catalog
+        .get_table(&spec.db, &spec.name)
+        .await?
+        .and_then(|d| store.key_of_location(&d.storage_descriptor.location))
+        .and_then(|key| version_in(&spec.prefix, &key));
+    catalog.put_table(&spec.db, &def).await?;
+    let current = version_in(&spec.prefix, dir);
+    prune(store, &spec.prefix, current.as_deref(), previous.as_deref()).await?;
+    Ok(location)
+}
+
+/// The version folder a key of a version's folder (`<prefix><version>/`) names.
+fn version_in(prefix: &str, dir: &str) -> Option<String> {
+    let version = dir.strip_prefix(prefix)?.strip_suffix('/')?;
+    (!version.is_empty() && !version.contains('/')).then(|| version.to_string())
+}
+
+/// How the columns another engine registered for `db.name` (Athena, for the table of a
+/// `CREATE TABLE AS SELECT`) differ from `expected`: `None` when no such table is
+/// registered, else one line per difference (none when they agree). Names and types are
+/// compared as Glue keeps them: lowercase, without spaces.
+pub async fn column_differences(
+    catalog: &Catalog,
+    db: &str,
+    name: &str,
+    expected: &[ColumnDef],
+) -> Result<Option<Vec<String>>> {
+    let Some(def) = catalog.get_table(db, name).await? else {
+        return Ok(None);
+    };
+    let norm = |s: &str| s.to_ascii_lowercase().replace(' ', "");
+    let found = &def.storage_descriptor.columns;
+    let mut out = Vec::new();
+    for i in 0..found.len().max(expected.len()) {
+        match (found.get(i), expected.get(i)) {
+            (Some(f), Some(e))
+                if norm(&f.name) == norm(&e.name) && norm(&f.r#type) == norm(&e.r#type) => {}
+            (f, e) => out.push(format!(
+                "column {}: {} where {} was expected",
+                i + 1,
+                f.map_or("none".into(), |c| format!("{} {}", c.name, c.r#type)),
+                e.map_or("none".into(), |c| format!("{} {}", c.name, c.r#type)),
+            )),
+        }
+    }
+    Ok(Some(out))
 }
 
 /// Writes `df` as a new version of one partition (`<key>=<value>`) and registers it,
@@ -177,7 +239,7 @@ pub async fn publish_partition(
             },
         )
         .await?;
-    prune(store, &part_prefix).await?;
+    prune(store, &part_prefix, Some(run_id), None).await?;
     Ok(Published {
         table: format!("{}.{}", spec.db, spec.name),
         ..written
@@ -202,25 +264,53 @@ async fn write_version(
     })
 }
 
-/// Deletes all but the newest [`KEEP_VERSIONS`] version folders directly under `prefix`.
-async fn prune(store: &Store, prefix: &str) -> Result<()> {
-    let mut versions: Vec<String> = store
-        .list(prefix)
-        .await?
-        .into_iter()
-        .filter_map(|o| {
-            let rest = o.key.strip_prefix(prefix)?;
-            let (version, file) = rest.split_once('/')?;
-            (file == FILE && !version.contains('=')).then(|| version.to_string())
-        })
-        .collect();
-    versions.sort();
-    versions.dedup();
-    let old = versions.len().saturating_sub(KEEP_VERSIONS);
-    for v in &versions[..old] {
-        store.delete(&format!("{prefix}{v}/{FILE}")).await?;
+/// Deletes every version folder directly under `prefix` but `current` (the one the
+/// catalog now names, kept even when it holds no file: Athena writes none for an empty
+/// table) and `previous` (the one it named before); when the previous one is not known,
+/// all but the newest [`KEEP_VERSIONS`] by name, `current` among them. Every object in
+/// a folder goes with it. Folders named `key=value` are partitions, not versions.
+async fn prune(
+    store: &Store,
+    prefix: &str,
+    current: Option<&str>,
+    previous: Option<&str>,
+) -> Result<()> {
+    let mut versions: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for o in store.list(prefix).await? {
+        let Some((version, _)) = o
+            .key
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.split_once('/'))
+        else {
+            continue;
+        };
+        if !version.contains('=') {
+            versions.entry(version.to_string()).or_default().push(o.key);
+        }
+    }
+    if let Some(v) = current {
+        versions.entry(v.to_string()).or_default();
+    }
+    let newest = versions.len().saturating_sub(KEEP_VERSIONS);
+    for (i, (version, keys)) in versions.into_iter().enumerate() {
+        let keep = match (current, previous) {
+            (Some(c), Some(p)) => version == c || version == p,
+            _ => i >= newest,
+        };
+        if !keep {
+            for key in keys {
+                store.delete(&key).await?;
+            }
+        }
     }
     Ok(())
+}
+
+/// Whether an object directly in a version's folder is one of its data files: any but
+/// hidden ones (`_` or `.` first, as Hive and Athena skip them, and as the directory
+/// lake's temporary files are named). Athena's own files have no `.parquet` suffix.
+fn is_data_file(name: &str) -> bool {
+    !name.is_empty() && !name.contains('/') && !name.starts_with(['_', '.'])
 }
 
 /// Every row of a catalog table, partition columns included (as strings).
@@ -304,7 +394,7 @@ async fn read_location(
         })?;
     let mut out: Option<DataFrame> = None;
     for obj in store.list(&prefix).await? {
-        if !obj.key.ends_with(".parquet") || obj.key[prefix.len()..].contains('/') {
+        if !is_data_file(&obj.key[prefix.len()..]) {
             continue;
         }
         let df = match keep {
@@ -369,5 +459,118 @@ fn blocking<T: Send>(f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
                 .join()
                 .unwrap_or_else(|p| std::panic::resume_unwind(p))
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn keys(store: &Store, prefix: &str) -> Vec<String> {
+        let mut keys: Vec<String> = store
+            .list(prefix)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|o| o.key)
+            .collect();
+        keys.sort();
+        keys
+    }
+
+    #[tokio::test]
+    async fn prune_keeps_the_current_version_and_the_one_before_whatever_their_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().to_str().unwrap()).await.unwrap();
+        let put = |key: &'static str| {
+            let store = store.clone();
+            async move {
+                store
+                    .put(key, bytes::Bytes::from_static(b"x"))
+                    .await
+                    .unwrap()
+            }
+        };
+        // A version written here, one written by Athena (files without a suffix), and a
+        // partition folder, which is not a version.
+        put("T/t/r1/part-00000.parquet").await;
+        put("T/t/r2/20261101_000000_00001_abc_0").await;
+        put("T/t/r2/20261101_000000_00001_abc_1").await;
+        put("T/t/dt=2026-01-01/r0/part-00000.parquet").await;
+        // r3 is current and holds no file (an empty table as Athena writes it): r1 goes.
+        prune(&store, "T/t/", Some("r3"), None).await.unwrap();
+        assert_eq!(
+            keys(&store, "T/t/").await,
+            [
+                "T/t/dt=2026-01-01/r0/part-00000.parquet",
+                "T/t/r2/20261101_000000_00001_abc_0",
+                "T/t/r2/20261101_000000_00001_abc_1",
+            ]
+        );
+        // Without a current version, the two newest folders with files stay.
+        put("T/t/r4/part-00000.parquet").await;
+        prune(&store, "T/t/", None, None).await.unwrap();
+        assert_eq!(
+            keys(&store, "T/t/").await,
+            [
+                "T/t/dt=2026-01-01/r0/part-00000.parquet",
+                "T/t/r2/20261101_000000_00001_abc_0",
+                "T/t/r2/20261101_000000_00001_abc_1",
+                "T/t/r4/part-00000.parquet",
+            ]
+        );
+        // The version the catalog named before stays, though its name sorts first (runs
+        // in one second); the newer-named one nobody reads goes.
+        put("T/t/a5/part-00000.parquet").await;
+        prune(&store, "T/t/", Some("r6"), Some("a5")).await.unwrap();
+        assert_eq!(
+            keys(&store, "T/t/").await,
+            [
+                "T/t/a5/part-00000.parquet",
+                "T/t/dt=2026-01-01/r0/part-00000.parquet",
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_switch_keeps_the_version_readers_were_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().to_str().unwrap()).await.unwrap();
+        let catalog = Catalog::open("local", &store).await.unwrap();
+        let spec = TableSpec {
+            db: "d".into(),
+            name: "t".into(),
+            description: String::new(),
+            prefix: "T/t/".into(),
+        };
+        let cols = vec![ColumnDef::new("n", "bigint")];
+        // Three runs whose ids sort against their order: z, then b, then m.
+        for run in ["z", "b", "m"] {
+            let dir = version_dir(&spec, run);
+            store
+                .put(&format!("{dir}{FILE}"), bytes::Bytes::from_static(b"x"))
+                .await
+                .unwrap();
+            let location = switch_to_version(&store, &catalog, &spec, &dir, cols.clone())
+                .await
+                .unwrap();
+            assert_eq!(location, store.location(&dir));
+        }
+        assert_eq!(
+            keys(&store, "T/t/").await,
+            ["T/t/b/part-00000.parquet", "T/t/m/part-00000.parquet"]
+        );
+        let def = catalog.get_table("d", "t").await.unwrap().unwrap();
+        assert_eq!(def.storage_descriptor.location, store.location("T/t/m/"));
+        assert_eq!(def.storage_descriptor.columns, cols);
+    }
+
+    #[test]
+    fn data_files_are_any_but_hidden_ones() {
+        assert!(is_data_file("part-00000.parquet"));
+        assert!(is_data_file("20261101_000000_00001_abc_0"));
+        assert!(!is_data_file("_SUCCESS"));
+        assert!(!is_data_file(".part-00000.parquet.cinelake-tmp-1-0"));
+        assert!(!is_data_file("sub/part-00000.parquet"));
     }
 }
