@@ -25,12 +25,62 @@ pub struct Athena {
     config: AthenaConfig,
 }
 
+/// A statement that wrote rows (`CREATE TABLE AS SELECT`, `INSERT`): its execution id
+/// and the rows Athena says it wrote (`UpdateCount`), when it says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    pub id: String,
+    pub rows: Option<u64>,
+}
+
+/// Where the rows a `CREATE TABLE AS SELECT` wrote were counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowsFrom {
+    /// Athena's own count of the rows written (`UpdateCount`): no scan.
+    UpdateCount,
+    /// A `SELECT count(*)` over the new table, where Athena gave no count.
+    CountQuery,
+}
+
+impl std::fmt::Display for RowsFrom {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RowsFrom::UpdateCount => "rows as Athena counted them writing (UpdateCount)",
+            RowsFrom::CountQuery => "rows by a count query over the new table",
+        })
+    }
+}
+
+/// A table a `CREATE TABLE AS SELECT` created: the statement's id and the rows written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Created {
+    pub id: String,
+    pub rows: u64,
+    pub rows_from: RowsFrom,
+}
+
 /// A finished query: column names, their Athena types (`varchar`, `bigint`, `double`,
 /// ...), and rows of text (Athena returns every value as text).
 pub struct ResultRows {
+    /// The query's execution id, for errors about its rows.
+    pub id: String,
     pub columns: Vec<String>,
     pub types: Vec<String>,
     pub rows: Vec<Vec<Option<String>>>,
+}
+
+impl ResultRows {
+    /// The position of column `name` (case-insensitive: Athena lowercases names).
+    pub fn column(&self, name: &str) -> Result<usize> {
+        self.columns
+            .iter()
+            .position(|c| c.eq_ignore_ascii_case(name))
+            .ok_or_else(|| AthenaError::Unexpected {
+                id: self.id.clone(),
+                detail: format!("no column {name} among {:?}", self.columns),
+            })
+    }
 }
 
 impl Athena {
@@ -124,9 +174,70 @@ impl Athena {
         })
     }
 
+    /// Runs a statement that writes rows to completion; with the rows written as
+    /// Athena counts them (`GetQueryResults`' `UpdateCount`), which costs no scan.
+    pub async fn write(&self, sql: &str) -> Result<Written> {
+        let id = self.run(sql).await?;
+        let out = self
+            .client
+            .get_query_results()
+            .query_execution_id(&id)
+            .max_results(1)
+            .send()
+            .await
+            .map_err(call("GetQueryResults"))?;
+        let rows = out.update_count().and_then(|n| u64::try_from(n).ok());
+        Ok(Written { id, rows })
+    }
+
+    /// Runs `CREATE TABLE <table> ... AS <select>` ([`crate::sql::ctas`]) with its rows
+    /// written as zstd Parquet under `location`, and counts them: Athena's
+    /// `UpdateCount` where it gives one, else a count query over the new table (moto,
+    /// the local stand-in, gives none).
+    pub async fn create_table_as(
+        &self,
+        table: &str,
+        location: &str,
+        select: &str,
+    ) -> Result<Created> {
+        let written = self
+            .write(&crate::sql::ctas(table, location, select))
+            .await?;
+        Ok(match written.rows {
+            Some(rows) => Created {
+                id: written.id,
+                rows,
+                rows_from: RowsFrom::UpdateCount,
+            },
+            None => Created {
+                id: written.id,
+                rows: self
+                    .count(&format!("SELECT count(*) AS n FROM {table}"))
+                    .await?,
+                rows_from: RowsFrom::CountQuery,
+            },
+        })
+    }
+
     /// Runs a query and fetches its rows.
     pub async fn query(&self, sql: &str) -> Result<ResultRows> {
         let id = self.run(sql).await?;
+        self.rows_of(id).await
+    }
+
+    /// Runs a query of one row holding one count (`SELECT count(*) ...`).
+    pub async fn count(&self, sql: &str) -> Result<u64> {
+        let rows = self.query(sql).await?;
+        let cell = rows.rows.first().and_then(|r| r.first()).cloned().flatten();
+        cell.as_deref()
+            .and_then(|c| c.trim().parse::<u64>().ok())
+            .ok_or_else(|| AthenaError::Unexpected {
+                id: rows.id.clone(),
+                detail: format!("a count was asked for, and the first cell is {cell:?}"),
+            })
+    }
+
+    async fn rows_of(&self, id: String) -> Result<ResultRows> {
         let mut pages = self
             .client
             .get_query_results()
@@ -165,6 +276,7 @@ impl Athena {
             first = false;
         }
         Ok(ResultRows {
+            id,
             columns,
             types,
             rows,

@@ -3,9 +3,12 @@
 //! runs it here. One client, one error type that keeps the SDK's error as its source.
 
 mod client;
+mod engine;
 mod settings;
+pub mod sql;
 
-pub use client::{Athena, AthenaConfig, ResultRows};
+pub use client::{Athena, AthenaConfig, Created, ResultRows, RowsFrom, Written};
+pub use engine::{Engine, require_s3_and_glue};
 pub use settings::AthenaSettings;
 
 use cinelake_lake::error::chain;
@@ -34,6 +37,18 @@ pub enum AthenaError {
         /// `stopped`, or why it could not be.
         stopped: String,
     },
+    #[error("{file}: {detail}")]
+    Template { file: String, detail: String },
+    /// A query's rows were not what its caller reads (a column missing, a count not a
+    /// number).
+    #[error("Athena query {id}: {detail}")]
+    Unexpected { id: String, detail: String },
+    #[error(
+        "the Athena engine needs an S3 lake and the Glue catalog, and this run has lake {lake} \
+         and catalog {catalog}: Athena reads and writes S3 and knows only Glue's tables. \
+         Use --engine polars here, or --lake s3://... --catalog glue"
+    )]
+    NeedsS3AndGlue { lake: String, catalog: String },
 }
 
 pub type Result<T, E = AthenaError> = std::result::Result<T, E>;

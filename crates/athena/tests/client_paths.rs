@@ -1,7 +1,8 @@
 //! The Athena client's paths that moto cannot show (moto answers every query at once,
 //! in one page, and never fails one): a failed and a cancelled query (the reason reaches
 //! the user), a query the client gives up on (it is stopped with StopQueryExecution,
-//! within the timeout), and results over several pages. A small local server answers
+//! within the timeout), results over several pages, and the rows a `CREATE TABLE AS
+//! SELECT` wrote as Athena counts them (`UpdateCount`, which moto never gives). A small local server answers
 //! Athena's JSON protocol (awsJson1_1) for just these cases; the real SDK talks to it.
 
 use std::sync::{Arc, Mutex};
@@ -69,6 +70,11 @@ async fn athena(State(seen): State<Shared>, headers: HeaderMap, body: String) ->
         "StopQueryExecution" => {
             seen.stopped.push(id);
             json!({})
+        }
+        "GetQueryResults" if sql_of(&seen, &id).starts_with("CREATE TABLE") => {
+            // A CTAS: no rows, and the count of the rows it wrote.
+            json!({"ResultSet": {"Rows": [], "ResultSetMetadata": {"ColumnInfo": []}},
+                   "UpdateCount": 1234})
         }
         "GetQueryResults" => {
             // Three pages: the header row comes first on the first page only.
@@ -205,5 +211,23 @@ async fn rows_come_from_every_page_without_the_header() {
             (Some("Sem votos"), None),
             (Some("Relatos Salvajes"), Some("210000")),
         ]
+    );
+}
+
+#[tokio::test]
+async fn a_ctas_counts_its_rows_by_athenas_update_count() {
+    let (url, seen) = server().await;
+    let created = client(&url, Duration::from_secs(30))
+        .create_table_as("r.t__ctas_1", "s3://b/Refined/t/1/", "SELECT 1 AS n")
+        .await
+        .unwrap();
+    assert_eq!(created.rows, 1234);
+    assert_eq!(created.rows_from, cinelake_athena::RowsFrom::UpdateCount);
+    // One statement: no count query where Athena gave its count.
+    let queries = seen.lock().unwrap().queries.clone();
+    assert_eq!(queries.len(), 1, "{queries:?}");
+    assert!(
+        queries[0].contains("write_compression = 'ZSTD'"),
+        "{queries:?}"
     );
 }
