@@ -2,6 +2,7 @@
 //! settings): flags to options, and the reports printed.
 
 use anyhow::Context;
+use cinelake_athena::{Athena, AthenaSettings, Engine};
 use cinelake_catalog::CatalogSettings;
 use cinelake_lake::manifest::new_run_id;
 use cinelake_lake::settings::LakeSettings;
@@ -22,6 +23,13 @@ pub struct RefinedSettings {
     pub selection: SelectionSettings,
     #[command(flatten)]
     pub money: MoneySettings,
+    /// Build with Polars here, or with Athena (one CREATE TABLE AS SELECT a table; needs
+    /// an S3 lake and the Glue catalog).
+    #[arg(long, env = "CINELAKE_ENGINE", value_enum, default_value_t = Engine::Polars)]
+    pub engine: Engine,
+    /// Where Athena runs, with `--engine athena`.
+    #[command(flatten)]
+    pub athena: AthenaSettings,
 }
 
 impl RefinedSettings {
@@ -33,6 +41,8 @@ impl RefinedSettings {
             catalog,
             selection: SelectionSettings::default(),
             money: MoneySettings::default(),
+            engine: Engine::Polars,
+            athena: AthenaSettings::default(),
         }
     }
 
@@ -69,7 +79,13 @@ pub async fn execute(args: &RefinedArgs) -> anyhow::Result<RefinedRun> {
         .with_context(|| format!("opening lake {}", settings.lake.lake))?;
     let catalog = settings.catalog.open(&store).await?;
     let opts = settings.options();
-    let run = crate::run(&store, &catalog, &opts).await?;
+    let run = match settings.engine {
+        Engine::Polars => crate::run(&store, &catalog, &opts).await?,
+        Engine::Athena => {
+            let athena = Athena::connect(settings.athena.config(&opts.databases.refined)).await;
+            crate::on_athena::run(&store, &catalog, &athena, &opts).await?
+        }
+    };
     print(&run, &opts.rules, args.json)?;
     Ok(run)
 }
@@ -80,17 +96,26 @@ pub fn print(run: &RefinedRun, rules: &Rules, json: bool) -> anyhow::Result<()> 
         println!("{}", serde_json::to_string_pretty(run)?);
     } else {
         for r in &run.tables {
-            println!("{}: {} rows -> {}", r.table, r.rows, r.location);
+            match r.rows_from {
+                None => println!("{}: {} rows -> {}", r.table, r.rows, r.location),
+                Some(from) => println!("{}: {} rows ({from}) -> {}", r.table, r.rows, r.location),
+            }
         }
-        let s = &run.set_aside;
-        println!(
-            "rules: {}; {} films left out; {} budgets and {} revenues under {} USD read as unknown",
-            rules.selection,
-            s.films_left_out,
-            s.placeholder_budgets,
-            s.placeholder_revenues,
-            rules.money_floor_usd
-        );
+        match &run.set_aside {
+            Some(s) => println!(
+                "rules: {}; {} films left out; {} budgets and {} revenues under {} USD read as unknown",
+                rules.selection,
+                s.films_left_out,
+                s.placeholder_budgets,
+                s.placeholder_revenues,
+                rules.money_floor_usd
+            ),
+            None => println!(
+                "rules: {}; budgets and revenues under {} USD read as unknown (Athena builds the \
+                 tables only: what the rules set aside is not counted)",
+                rules.selection, rules.money_floor_usd
+            ),
+        }
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod geo;
+pub mod on_athena;
 pub mod star;
 
 use cinelake_catalog::{Catalog, Databases, Table};
@@ -26,6 +27,32 @@ pub enum RefinedError {
     Lake(#[from] cinelake_lake::Error),
     #[error("the star schema failed its checks: {0}")]
     Check(String),
+    #[error(transparent)]
+    Athena(#[from] cinelake_athena::AthenaError),
+    #[error(transparent)]
+    Catalog(#[from] cinelake_catalog::CatalogError),
+    /// Athena registered the table of a `CREATE TABLE AS SELECT` with other columns than
+    /// the Polars build's: the SQL and the Polars code disagree.
+    #[error(
+        "{table}: Athena wrote other columns than the Polars build has ({}); the previous version is kept",
+        differences.join("; ")
+    )]
+    Columns {
+        table: String,
+        differences: Vec<String>,
+    },
+    /// Athena needs the Trusted tables' columns from the catalog (it runs the Polars
+    /// build on no rows to learn the columns each table has).
+    #[error("{table} is not in the catalog: run the trusted stage first")]
+    NoTrustedTable { table: String },
+    #[error("{table} is registered without the column {column}, which the star schema reads")]
+    NoTrustedColumn { table: String, column: String },
+    #[error("{table}: its registered type {hive:?} (column {column}) has no Polars equivalent")]
+    TrustedType {
+        table: String,
+        column: String,
+        hive: String,
+    },
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -33,6 +60,9 @@ pub struct RefinedReport {
     pub table: String,
     pub rows: u64,
     pub location: String,
+    /// Where `rows` was counted when not by Polars here (Athena's count, or a query's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rows_from: Option<cinelake_athena::RowsFrom>,
 }
 
 /// The rules Refined applies between Trusted and the star schema.
@@ -78,7 +108,8 @@ pub struct SetAside {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RefinedRun {
     pub tables: Vec<RefinedReport>,
-    pub set_aside: SetAside,
+    /// Counted by the Polars build; `None` on Athena, whose SQL only builds the tables.
+    pub set_aside: Option<SetAside>,
 }
 
 /// One run of the stage.
@@ -97,6 +128,25 @@ pub async fn run(
     catalog: &Catalog,
     opts: &RefinedOptions,
 ) -> Result<RefinedRun, RefinedError> {
+    // Boxed: the future of the whole build nests too deep for the layout computation.
+    let work = Box::pin(build(
+        store,
+        catalog,
+        &opts.databases,
+        &opts.run_id,
+        &opts.rules,
+    ));
+    recorded(store, opts, None, work).await
+}
+
+/// Runs `work` (a build) in the run's span and records its manifest: the rules, each
+/// table written and what the rules set aside; `engine` is named when not Polars.
+pub(crate) async fn recorded(
+    store: &Store,
+    opts: &RefinedOptions,
+    engine: Option<&str>,
+    work: impl std::future::Future<Output = Result<RefinedRun, RefinedError>>,
+) -> Result<RefinedRun, RefinedError> {
     let span = tracing::info_span!("run", stage = STAGE, run_id = %opts.run_id);
     async {
         let mut recorder = RunRecorder::start(STAGE, &opts.run_id, opts.date, store);
@@ -108,15 +158,10 @@ pub async fn run(
                 opts.rules.money_floor_usd
             ),
         );
-        // Boxed: the future of the whole build nests too deep for the layout computation.
-        let result = Box::pin(build(
-            store,
-            catalog,
-            &opts.databases,
-            &opts.run_id,
-            &opts.rules,
-        ))
-        .await;
+        if let Some(engine) = engine {
+            recorder.rule("engine", engine);
+        }
+        let result = work.await;
         if let Ok(run) = &result {
             for r in &run.tables {
                 recorder.output(Entry {
@@ -124,12 +169,17 @@ pub async fn run(
                     bytes: None,
                     rows: Some(r.rows),
                     sha256: None,
-                    note: Some(r.table.clone()),
+                    note: Some(match r.rows_from {
+                        None => r.table.clone(),
+                        Some(from) => format!("{}: {from}", r.table),
+                    }),
                 });
             }
-            recorder.count("films_left_out", run.set_aside.films_left_out);
-            recorder.count("placeholder_budgets", run.set_aside.placeholder_budgets);
-            recorder.count("placeholder_revenues", run.set_aside.placeholder_revenues);
+            if let Some(s) = &run.set_aside {
+                recorder.count("films_left_out", s.films_left_out);
+                recorder.count("placeholder_budgets", s.placeholder_budgets);
+                recorder.count("placeholder_revenues", s.placeholder_revenues);
+            }
         }
         recorder
             .finish(store, result.as_ref().err().map(|e| e.to_string()))
@@ -202,10 +252,11 @@ pub async fn build(
             table: p.table,
             rows: p.rows,
             location: p.location,
+            rows_from: None,
         });
     }
     Ok(RefinedRun {
         tables: reports,
-        set_aside,
+        set_aside: Some(set_aside),
     })
 }

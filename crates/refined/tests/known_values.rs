@@ -198,11 +198,11 @@ async fn the_star_schema_of_known_rows() {
         .unwrap();
     assert_eq!(
         run.set_aside,
-        SetAside {
+        Some(SetAside {
             films_left_out: 3,
             placeholder_budgets: 2,
             placeholder_revenues: 1,
-        }
+        })
     );
     let t = |name: Table| table(&store, &catalog, &dbs, name);
     expect(
@@ -434,7 +434,7 @@ async fn without_a_year_bound_the_release_year_falls_back_to_tmdb() {
         .await
         .unwrap();
     // Only the comedy is left out now.
-    assert_eq!(run.set_aside.films_left_out, 1);
+    assert_eq!(run.set_aside.map(|s| s.films_left_out), Some(1));
     let fact = table(&store, &catalog, &dbs, Table::FactFilm).await;
     let fact = rows(&fact);
     assert!(
@@ -464,4 +464,30 @@ async fn without_a_year_bound_the_release_year_falls_back_to_tmdb() {
             "20261101|2026-11-01|2026|4|11|2020|true",
         ]
     );
+}
+
+/// The columns the Athena build registers are the Polars build's: derived from the
+/// Trusted tables' catalog entries by the Polars code on no rows, they equal what a
+/// Polars build of real rows registered, table for table.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_athena_builds_columns_are_the_polars_builds() {
+    let (_dir, store, catalog, dbs) = lake().await;
+    let rules = Rules::default();
+    cinelake_refined::build(&store, &catalog, &dbs, "known-cols", &rules)
+        .await
+        .unwrap();
+    let derived = cinelake_refined::on_athena::polars_columns(&catalog, &dbs, &rules)
+        .await
+        .unwrap();
+    assert_eq!(derived.len(), Table::REFINED.len());
+    for table in Table::REFINED {
+        let registered = catalog
+            .get_table(&dbs.refined, table.name())
+            .await
+            .unwrap()
+            .unwrap()
+            .storage_descriptor
+            .columns;
+        assert_eq!(derived[&table], registered, "{table}");
+    }
 }

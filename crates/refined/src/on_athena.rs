@@ -1,0 +1,395 @@
+//! Refined on Athena, for a lake past one machine: each table of the star schema is one
+//! `CREATE TABLE AS SELECT` (the SELECTs of `sql/refined/`, the same rules as
+//! [`crate::star`]) written as zstd Parquet into a new version of the table, as the
+//! Polars build writes one, and the catalog switched to it the same way
+//! ([`switch_to_version`]).
+//!
+//! Every table is written first; only when all twelve are, are they switched, so a
+//! failed statement leaves the whole previous schema in place (its new versions deleted).
+//! Then the temporary tables Athena registered for the statements are dropped, and old
+//! versions pruned as the Polars build prunes them.
+//!
+//! What the Polars build also does and this does not: its checks of each table's grain
+//! and keys ([`crate::star::check`]), and the counts of what the rules set aside (the
+//! run's `set_aside` is `None`).
+
+use std::collections::BTreeMap;
+
+use cinelake_athena::sql::{self, SqlFile};
+use cinelake_athena::{Athena, RowsFrom};
+use cinelake_catalog::{Catalog, ColumnDef, Databases, Table};
+use cinelake_frames::table::{TableSpec, column_differences, switch_to_version, version_dir};
+use cinelake_frames::types::{columns_of, polars_type};
+use cinelake_lake::Store;
+use polars::prelude::{DataFrame, DataType, Schema};
+
+use crate::{RefinedError, RefinedOptions, RefinedReport, RefinedRun, Rules};
+
+/// The SELECT of each table, in `sql/refined/`.
+pub fn sql_file(table: Table) -> Option<SqlFile> {
+    macro_rules! file {
+        ($name:literal) => {
+            SqlFile {
+                name: concat!("sql/refined/", $name, ".sql"),
+                text: include_str!(concat!("../../../sql/refined/", $name, ".sql")),
+            }
+        };
+    }
+    Some(match table {
+        Table::FactFilm => file!("fact_film"),
+        Table::FactFilmSnapshot => file!("fact_film_snapshot"),
+        Table::DimFilm => file!("dim_film"),
+        Table::DimDate => file!("dim_date"),
+        Table::DimCountry => file!("dim_country"),
+        Table::DimGenre => file!("dim_genre"),
+        Table::DimLanguage => file!("dim_language"),
+        Table::DimArtist => file!("dim_artist"),
+        Table::BridgeFilmCountry => file!("bridge_film_country"),
+        Table::BridgeFilmGenre => file!("bridge_film_genre"),
+        Table::BridgeFilmLanguage => file!("bridge_film_language"),
+        Table::BridgeFilmArtist => file!("bridge_film_artist"),
+        Table::Movies | Table::Series | Table::TmdbMovies | Table::DataSources => return None,
+    })
+}
+
+/// The values of the SQL's placeholders: the Trusted database, and the rules the Polars
+/// build applies (the same [`Rules`]), as SQL.
+pub fn placeholders(dbs: &Databases, rules: &Rules) -> Vec<(&'static str, String)> {
+    let s = &rules.selection;
+    let genres: Vec<String> = s
+        .genres
+        .iter()
+        .map(|g| g.trim())
+        .filter(|g| !g.is_empty())
+        .map(|g| sql::string_literal(&g.to_lowercase()))
+        .collect();
+    vec![
+        ("trusted", dbs.trusted.clone()),
+        ("genres", genres.join(", ")),
+        ("min_year", s.min_year.unwrap_or(0).to_string()),
+        ("max_year", s.max_year.unwrap_or(9999).to_string()),
+        ("money_floor", rules.money_floor_usd.to_string()),
+        ("century_from", cinelake_rules::CENTURY_FROM.to_string()),
+    ]
+}
+
+/// Each table's SELECT with its placeholders filled, in the order tables are written.
+pub fn selects(dbs: &Databases, rules: &Rules) -> Result<Vec<(Table, String)>, RefinedError> {
+    let values = placeholders(dbs, rules);
+    let mut tables = Table::REFINED.to_vec();
+    tables.sort();
+    tables
+        .into_iter()
+        .filter_map(|t| sql_file(t).map(|f| (t, f)))
+        .map(|(t, f)| Ok((t, sql::render(&f, &values)?)))
+        .collect()
+}
+
+/// The columns each Refined table has when Polars builds it: the Polars build itself
+/// ([`crate::star::build`]) run on no rows, over empty frames of the Trusted tables'
+/// registered columns (read as the Polars build reads them: `movies`' columns it uses,
+/// `tmdb_movies` with its partition `dt`).
+///
+/// These are what the Athena build registers, so views and readers see one schema
+/// whichever engine built it. They are derived, not listed, so they cannot drift from
+/// the Polars code; and where Athena registered the table of a statement (real Athena
+/// does, moto does not), its columns are compared with them before anything is switched.
+pub async fn polars_columns(
+    catalog: &Catalog,
+    dbs: &Databases,
+    rules: &Rules,
+) -> Result<BTreeMap<Table, Vec<ColumnDef>>, RefinedError> {
+    let movies = empty_trusted(
+        catalog,
+        &dbs.trusted,
+        Table::Movies,
+        Some(&crate::star::MOVIE_COLUMNS),
+    )
+    .await?;
+    let tmdb = empty_trusted(catalog, &dbs.trusted, Table::TmdbMovies, None).await?;
+    let rules = rules.clone();
+    let (tables, _) = tokio::task::spawn_blocking(move || crate::star::build(movies, tmdb, &rules))
+        .await
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
+    tables
+        .into_iter()
+        .map(|(t, df)| Ok((t, columns_of(df.schema())?)))
+        .collect()
+}
+
+/// An empty frame of a Trusted table's registered columns (only `columns`, in that
+/// order, when given), its partition keys last as strings, as the Polars reader adds them.
+async fn empty_trusted(
+    catalog: &Catalog,
+    db: &str,
+    table: Table,
+    columns: Option<&[&str]>,
+) -> Result<DataFrame, RefinedError> {
+    let name = format!("{db}.{}", table.name());
+    let def =
+        catalog
+            .get_table(db, table.name())
+            .await?
+            .ok_or_else(|| RefinedError::NoTrustedTable {
+                table: name.clone(),
+            })?;
+    let registered = &def.storage_descriptor.columns;
+    let picked: Vec<&ColumnDef> = match columns {
+        None => registered.iter().collect(),
+        Some(wanted) => wanted
+            .iter()
+            .map(|w| {
+                registered.iter().find(|c| c.name == *w).ok_or_else(|| {
+                    RefinedError::NoTrustedColumn {
+                        table: name.clone(),
+                        column: w.to_string(),
+                    }
+                })
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    let mut schema = Schema::default();
+    for c in picked {
+        let dtype = polars_type(&c.r#type).ok_or_else(|| RefinedError::TrustedType {
+            table: name.clone(),
+            column: c.name.clone(),
+            hive: c.r#type.clone(),
+        })?;
+        schema.with_column(c.name.as_str().into(), dtype);
+    }
+    for key in &def.partition_keys {
+        schema.with_column(key.name.as_str().into(), DataType::String);
+    }
+    Ok(DataFrame::empty_with_schema(&schema))
+}
+
+/// A table written by this run, not yet switched to.
+struct Written {
+    /// The columns it is registered with: the Polars build's.
+    columns: Vec<ColumnDef>,
+    spec: TableSpec,
+    dir: String,
+    /// The table Athena registered for the statement (`<db>.<table>__ctas_<run>`).
+    ctas_table: String,
+    rows: u64,
+    rows_from: RowsFrom,
+}
+
+/// Builds the schema on Athena and records the run's manifest, as [`crate::run`] does.
+/// Refused, before any call to Athena, unless the lake is on S3 and the catalog is Glue.
+pub async fn run(
+    store: &Store,
+    catalog: &Catalog,
+    athena: &Athena,
+    opts: &RefinedOptions,
+) -> Result<RefinedRun, RefinedError> {
+    // Refused before the run is recorded: nothing of it was done.
+    cinelake_athena::require_s3_and_glue(store, catalog.kind())?;
+    let work = Box::pin(build(
+        store,
+        catalog,
+        athena,
+        &opts.databases,
+        &opts.run_id,
+        &opts.rules,
+    ));
+    crate::recorded(
+        store,
+        opts,
+        Some("athena: one CREATE TABLE AS SELECT a table (sql/refined)"),
+        work,
+    )
+    .await
+}
+
+/// Writes every table with Athena, then switches them all (see the module's doc).
+pub async fn build(
+    store: &Store,
+    catalog: &Catalog,
+    athena: &Athena,
+    dbs: &Databases,
+    run_id: &str,
+    rules: &Rules,
+) -> Result<RefinedRun, RefinedError> {
+    cinelake_athena::require_s3_and_glue(store, catalog.kind())?;
+    let selects = selects(dbs, rules)?;
+    let columns = polars_columns(catalog, dbs, rules).await?;
+    let described = rules.describe();
+    let mut written: Vec<Written> = Vec::new();
+    // A table whose statement was sent: its folder and Athena's table, to clean up.
+    let mut sent: Vec<(String, String)> = Vec::new();
+    let mut failure = None;
+    for (table, select) in &selects {
+        let mut spec = TableSpec::of(*table, dbs);
+        spec.description = format!("{} {described}", spec.description);
+        let dir = version_dir(&spec, run_id);
+        let ctas_table = format!("{}.{}__ctas_{}", dbs.refined, table, sql::name_part(run_id));
+        sent.push((dir.clone(), ctas_table.clone()));
+        let Some(expected) = columns.get(table).cloned() else {
+            failure = Some(RefinedError::Check(format!(
+                "the Polars build has no table {table} to take its columns from"
+            )));
+            break;
+        };
+        match write_table(
+            store,
+            catalog,
+            athena,
+            dbs,
+            &dir,
+            &ctas_table,
+            select,
+            &expected,
+        )
+        .await
+        {
+            Ok(created) => {
+                tracing::info!(table = %table, rows = created.rows, from = %created.rows_from, "written by Athena");
+                written.push(Written {
+                    columns: expected,
+                    spec,
+                    dir,
+                    ctas_table,
+                    rows: created.rows,
+                    rows_from: created.rows_from,
+                });
+            }
+            Err(e) => {
+                failure = Some(e);
+                break;
+            }
+        }
+    }
+    if let Some(e) = failure {
+        // Nothing was switched: the new versions and Athena's tables go, the previous
+        // schema stays whole.
+        for (dir, ctas_table) in &sent {
+            drop_quietly(athena, ctas_table).await;
+            delete_quietly(store, dir).await;
+        }
+        return Err(e);
+    }
+    let mut reports = Vec::new();
+    for w in &written {
+        let location =
+            switch_to_version(store, catalog, &w.spec, &w.dir, w.columns.clone()).await?;
+        reports.push(RefinedReport {
+            table: format!("{}.{}", w.spec.db, w.spec.name),
+            rows: w.rows,
+            location,
+            rows_from: Some(w.rows_from),
+        });
+    }
+    for w in &written {
+        athena.run(&sql::drop_table(&w.ctas_table)).await?;
+    }
+    Ok(RefinedRun {
+        tables: reports,
+        set_aside: None,
+    })
+}
+
+/// One table's statement, its rows counted and, where Athena registered its table, its
+/// columns checked against the Polars build's.
+#[allow(clippy::too_many_arguments)]
+async fn write_table(
+    store: &Store,
+    catalog: &Catalog,
+    athena: &Athena,
+    dbs: &Databases,
+    dir: &str,
+    ctas_table: &str,
+    select: &str,
+    expected: &[ColumnDef],
+) -> Result<cinelake_athena::Created, RefinedError> {
+    let created = athena
+        .create_table_as(ctas_table, &store.location(dir), select)
+        .await?;
+    let name = ctas_table.rsplit('.').next().unwrap_or(ctas_table);
+    // Real Athena registers the statement's table; moto, the local stand-in, runs no SQL
+    // and registers none, so there is nothing to compare and the Polars columns stand.
+    if let Some(differences) = column_differences(catalog, &dbs.refined, name, expected).await?
+        && !differences.is_empty()
+    {
+        return Err(RefinedError::Columns {
+            table: ctas_table.to_string(),
+            differences,
+        });
+    }
+    Ok(created)
+}
+
+/// Drops a table Athena created, on the way out of a failed run: a failure here is
+/// logged, and the run's own error is the one reported.
+async fn drop_quietly(athena: &Athena, table: &str) {
+    if let Err(e) = athena.run(&sql::drop_table(table)).await {
+        tracing::warn!(table, error = %e, "could not drop Athena's table of a failed run");
+    }
+}
+
+/// Deletes a version a failed run wrote, never switched to.
+async fn delete_quietly(store: &Store, dir: &str) {
+    let objects = match store.list(dir).await {
+        Ok(o) => o,
+        Err(e) => {
+            tracing::warn!(dir, error = %e, "could not list a failed run's version");
+            return;
+        }
+    };
+    for o in objects {
+        if let Err(e) = store.delete(&o.key).await {
+            tracing::warn!(key = %o.key, error = %e, "could not delete a failed run's file");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cinelake_rules::Selection;
+
+    #[test]
+    fn every_table_has_its_select_and_every_placeholder_is_known() {
+        let rules = Rules {
+            selection: Selection {
+                genres: vec![" Drama".into(), "".into(), "Children's".into()],
+                min_year: None,
+                max_year: Some(2020),
+            },
+            money_floor_usd: 500,
+        };
+        let dbs = Databases::with_prefix("x");
+        let values = placeholders(&dbs, &rules);
+        let value = |n: &str| values.iter().find(|(k, _)| *k == n).unwrap().1.clone();
+        assert_eq!(value("genres"), "'drama', 'children''s'");
+        assert_eq!(value("min_year"), "0");
+        assert_eq!(value("max_year"), "2020");
+        assert_eq!(value("money_floor"), "500");
+        assert_eq!(value("century_from"), "2000");
+        assert_eq!(value("trusted"), "x_trusted");
+        let selects = selects(&dbs, &rules).unwrap();
+        assert_eq!(selects.len(), Table::REFINED.len());
+        for (table, select) in &selects {
+            assert!(!select.contains("${"), "{table}: {select}");
+            assert!(
+                sql::statement(select)
+                    .to_ascii_uppercase()
+                    .starts_with("WITH")
+                    || sql::statement(select)
+                        .to_ascii_uppercase()
+                        .starts_with("SELECT"),
+                "{table} is not one SELECT"
+            );
+        }
+        let none = Rules {
+            selection: Selection {
+                genres: vec![],
+                min_year: None,
+                max_year: None,
+            },
+            ..Rules::default()
+        };
+        let values = placeholders(&dbs, &none);
+        assert_eq!(values.iter().find(|(k, _)| *k == "genres").unwrap().1, "");
+    }
+}
