@@ -218,6 +218,7 @@ mod tests {
             location: String::new(),
             rejects_key: None,
             unchanged,
+            rows_from: None,
         }
     }
 

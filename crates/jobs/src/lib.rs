@@ -301,6 +301,7 @@ mod tests {
             location: String::new(),
             rejects_key: None,
             unchanged,
+            rows_from: None,
         }
     }
 

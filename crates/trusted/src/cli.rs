@@ -4,12 +4,13 @@
 use std::num::NonZeroUsize;
 
 use anyhow::Context;
+use cinelake_athena::{Athena, AthenaSettings, Engine};
 use cinelake_catalog::CatalogSettings;
 use cinelake_lake::layout::ProcessingDate;
 use cinelake_lake::manifest::new_run_id;
 use cinelake_lake::settings::LakeSettings;
 
-use crate::{JobOptions, TableReport, TrustedJob, TrustedOptions, csv_job, tmdb_job};
+use crate::{CsvEngine, JobOptions, TableReport, TrustedJob, TrustedOptions, csv_job, tmdb_job};
 
 /// Everything a run of the stage is configured by.
 #[derive(Debug, Clone, PartialEq, clap::Args)]
@@ -35,6 +36,13 @@ pub struct TrustedSettings {
     /// fewer use less memory, more run faster.
     #[arg(long, default_value_t = tmdb_job::JSON_CHUNK_RECORDS)]
     pub json_chunk_records: NonZeroUsize,
+    /// Convert movies.csv and series.csv with Polars here, or with Athena (needs an S3
+    /// lake and the Glue catalog); the TMDB job runs here either way.
+    #[arg(long, env = "CINELAKE_ENGINE", value_enum, default_value_t = Engine::Polars)]
+    pub engine: Engine,
+    /// Where Athena runs, with `--engine athena`.
+    #[command(flatten)]
+    pub athena: AthenaSettings,
 }
 
 impl TrustedSettings {
@@ -48,6 +56,8 @@ impl TrustedSettings {
             only: Vec::new(),
             chunk_rows: csv_job::CHUNK_ROWS,
             json_chunk_records: tmdb_job::JSON_CHUNK_RECORDS,
+            engine: Engine::Polars,
+            athena: AthenaSettings::default(),
         }
     }
 
@@ -86,7 +96,15 @@ pub async fn execute(args: &TrustedArgs) -> anyhow::Result<Vec<TableReport>> {
         .await
         .with_context(|| format!("opening lake {}", settings.lake.lake))?;
     let catalog = settings.catalog.open(&store).await?;
-    let reports = crate::run(&store, &catalog, &settings.options()).await?;
+    let opts = settings.options();
+    let reports = match settings.engine {
+        Engine::Polars => crate::run(&store, &catalog, &opts).await?,
+        Engine::Athena => {
+            let athena =
+                Athena::connect(settings.athena.config(&opts.jobs.databases.trusted)).await;
+            crate::run_with(&store, &catalog, CsvEngine::Athena(&athena), &opts).await?
+        }
+    };
     print(&reports, args.json)?;
     Ok(reports)
 }
@@ -104,8 +122,9 @@ pub fn print(reports: &[TableReport], json: bool) -> anyhow::Result<()> {
                 );
                 continue;
             }
+            let from = r.rows_from.map(|f| format!(" ({f})")).unwrap_or_default();
             println!(
-                "{}: {} rows in, {} written, {} rejected -> {}",
+                "{}: {} rows in, {} written{from}, {} rejected -> {}",
                 r.table, r.rows_in, r.rows_out, r.rejected, r.location
             );
         }

@@ -48,7 +48,7 @@ struct Encoded {
 }
 
 /// Checks the header line.
-fn check_header(line: &[u8], kind: CsvKind, key: &str) -> Result<(), TrustedError> {
+pub(crate) fn check_header(line: &[u8], kind: CsvKind, key: &str) -> Result<(), TrustedError> {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
     let header = String::from_utf8_lossy(line);
     let header = header.trim_end_matches('\r');
@@ -144,15 +144,13 @@ async fn transform(
     })
 }
 
-/// Runs the job for one source file: the newest upload, or the one of `date`.
-pub async fn run(
+/// The Raw key of the job's source file: the newest upload, or the one of `date`, with a
+/// warning logged when it is stale.
+pub(crate) async fn source(
     store: &Store,
-    catalog: &Catalog,
     kind: CsvKind,
     date: Option<layout::ProcessingDate>,
-    opts: &JobOptions,
-) -> Result<TableReport, TrustedError> {
-    let table = Table::of_csv(kind).name();
+) -> Result<String, TrustedError> {
     let key = cinelake_lake::raw::latest_csv(store, kind, date)
         .await?
         .ok_or_else(|| TrustedError::NoSource {
@@ -167,6 +165,19 @@ pub async fn run(
     if let Some(warning) = cinelake_lake::raw::stale_csv_warning(kind, &key, today) {
         tracing::warn!("{warning}");
     }
+    Ok(key)
+}
+
+/// Runs the job for one source file: the newest upload, or the one of `date`.
+pub async fn run(
+    store: &Store,
+    catalog: &Catalog,
+    kind: CsvKind,
+    date: Option<layout::ProcessingDate>,
+    opts: &JobOptions,
+) -> Result<TableReport, TrustedError> {
+    let table = Table::of_csv(kind).name();
+    let key = source(store, kind, date).await?;
     let stream = store.get_stream(&key).await?;
     let t = transform(stream, kind, &key, opts.chunk_rows).await?;
     let (rows_in, rows_out, rejected) = (t.rows_in, t.rows_out, t.rejected);
@@ -204,6 +215,7 @@ pub async fn run(
         location: published.location,
         rejects_key,
         unchanged: false,
+        rows_from: None,
     })
 }
 

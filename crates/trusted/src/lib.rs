@@ -13,6 +13,7 @@ pub mod csv_job;
 mod csv_rows;
 mod lines;
 pub mod mapping;
+pub mod on_athena;
 pub mod partition_sources;
 mod record_types;
 pub mod rejects;
@@ -21,6 +22,7 @@ pub mod tmdb_job;
 
 use std::num::NonZeroUsize;
 
+use cinelake_athena::Athena;
 use cinelake_catalog::{Catalog, Databases};
 use cinelake_lake::Store;
 use cinelake_lake::layout::ProcessingDate;
@@ -69,6 +71,18 @@ pub enum TrustedError {
         threshold: f64,
         rejects_key: String,
         first: String,
+    },
+    #[error(transparent)]
+    Athena(#[from] cinelake_athena::AthenaError),
+    /// Athena registered the table of a `CREATE TABLE AS SELECT` with other columns than
+    /// the Polars job writes: the SQL and the Polars code disagree.
+    #[error(
+        "{table}: Athena wrote other columns than the Polars job writes ({}); the previous Trusted data is kept",
+        differences.join("; ")
+    )]
+    Columns {
+        table: String,
+        differences: Vec<String>,
     },
     #[error("{table}: {rows_in} rows in, but {rows_out} written and {rejected} rejected")]
     CountMismatch {
@@ -132,6 +146,14 @@ impl TrustedOptions {
     }
 }
 
+/// Where the CSV jobs run; the TMDB job runs in this process whichever.
+#[derive(Clone, Copy)]
+pub enum CsvEngine<'a> {
+    Polars,
+    /// Athena ([`on_athena`]): needs an S3 lake and the Glue catalog.
+    Athena(&'a Athena),
+}
+
 /// Runs the stage's jobs in turn and records the run's manifest; the first failure
 /// stops it (tables already written stay, and the manifest says what failed).
 pub async fn run(
@@ -139,16 +161,39 @@ pub async fn run(
     catalog: &Catalog,
     opts: &TrustedOptions,
 ) -> Result<Vec<TableReport>, TrustedError> {
+    run_with(store, catalog, CsvEngine::Polars, opts).await
+}
+
+/// [`run`], with the CSV jobs on `engine`. Athena is refused, before anything is read,
+/// unless the lake is on S3 and the catalog is Glue.
+pub async fn run_with(
+    store: &Store,
+    catalog: &Catalog,
+    engine: CsvEngine<'_>,
+    opts: &TrustedOptions,
+) -> Result<Vec<TableReport>, TrustedError> {
+    if let CsvEngine::Athena(_) = engine {
+        cinelake_athena::require_s3_and_glue(store, catalog.kind())?;
+    }
     let span = tracing::info_span!("run", stage = STAGE, run_id = %opts.jobs.run_id);
-    run_in_span(store, catalog, opts).instrument(span).await
+    run_in_span(store, catalog, engine, opts)
+        .instrument(span)
+        .await
 }
 
 async fn run_in_span(
     store: &Store,
     catalog: &Catalog,
+    engine: CsvEngine<'_>,
     opts: &TrustedOptions,
 ) -> Result<Vec<TableReport>, TrustedError> {
     let mut recorder = RunRecorder::start(STAGE, &opts.jobs.run_id, opts.date, store);
+    if let CsvEngine::Athena(_) = engine {
+        recorder.rule(
+            "engine",
+            "athena for movies and series (CREATE TABLE AS SELECT, sql/trusted); polars for tmdb",
+        );
+    }
     let mut reports = Vec::new();
     let result: Result<(), TrustedError> = async {
         for (kind, job) in [
@@ -156,8 +201,16 @@ async fn run_in_span(
             (CsvKind::Series, TrustedJob::Series),
         ] {
             if opts.wants(job) {
-                reports
-                    .push(csv_job::run(store, catalog, kind, opts.source_date, &opts.jobs).await?);
+                let report = match engine {
+                    CsvEngine::Polars => {
+                        csv_job::run(store, catalog, kind, opts.source_date, &opts.jobs).await?
+                    }
+                    CsvEngine::Athena(athena) => {
+                        on_athena::run(store, catalog, athena, kind, opts.source_date, &opts.jobs)
+                            .await?
+                    }
+                };
+                reports.push(report);
             }
         }
         if opts.wants(TrustedJob::Tmdb) {
@@ -195,10 +248,13 @@ async fn run_in_span(
             bytes: None,
             rows: Some(r.rows_out),
             sha256: None,
-            note: Some(format!(
-                "{}: {} in, {} rejected",
-                r.table, r.rows_in, r.rejected
-            )),
+            note: Some(match r.rows_from {
+                None => format!("{}: {} in, {} rejected", r.table, r.rows_in, r.rejected),
+                Some(from) => format!(
+                    "{}: {} in, {} rejected; {from}",
+                    r.table, r.rows_in, r.rejected
+                ),
+            }),
         });
         recorder.count("rows_in", r.rows_in);
         recorder.count("rows_out", r.rows_out);
@@ -235,6 +291,10 @@ pub struct TableReport {
     /// that run read: this run read and wrote nothing for it (its counts are 0).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub unchanged: bool,
+    /// Where `rows_out` was counted when not here: Athena's count of the rows it wrote,
+    /// or a count query's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rows_from: Option<cinelake_athena::RowsFrom>,
 }
 
 fn is_zero(n: &u64) -> bool {

@@ -418,6 +418,7 @@ fn unchanged(opts: &JobOptions, date: ProcessingDate, location: &str) -> TableRe
         location: location.to_string(),
         rejects_key: None,
         unchanged: true,
+        rows_from: None,
     }
 }
 
@@ -499,5 +500,6 @@ async fn run_date(
         location: published.location,
         rejects_key,
         unchanged: false,
+        rows_from: None,
     })
 }

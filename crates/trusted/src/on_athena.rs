@@ -1,0 +1,310 @@
+//! A Raw CSV to Trusted on Athena, for files past one machine: the same table, rejects
+//! and refusals as [`crate::csv_job`], by SQL (`sql/trusted/`).
+//!
+//! Per file: a temporary external table over the Raw CSV's folder (one column holding
+//! each line); its rejected lines (with the Polars path's reasons) and its line count,
+//! queried first; the rejects stored in the quarantine and the rejected share checked
+//! against the same threshold, before anything is written; then one
+//! `CREATE TABLE AS SELECT` of the accepted lines into a new version of the table,
+//! the catalog switched to it as the Polars path switches ([`switch_to_version`]), the
+//! temporary tables dropped and old versions pruned.
+//!
+//! What differs from the Polars path: a reject has no line number (Athena does not say
+//! which line a row was), and the rows written are Athena's count of them, or a count
+//! query's ([`cinelake_athena::RowsFrom`]).
+
+use std::num::NonZeroUsize;
+
+use cinelake_athena::sql::{self, SqlFile};
+use cinelake_athena::{Athena, AthenaError};
+use cinelake_catalog::{Catalog, ColumnDef, Table};
+use cinelake_frames::table::{TableSpec, column_differences, switch_to_version, version_dir};
+use cinelake_frames::types::columns_of;
+use cinelake_lake::Store;
+use cinelake_lake::layout::ProcessingDate;
+use cinelake_lake::source::CsvKind;
+
+use crate::csv_job::{check_header, check_share, source};
+use crate::lines::Lines;
+use crate::rejects::{Rejected, store_rejects};
+use crate::{JobOptions, TableReport, TrustedError, csv_rows};
+
+macro_rules! file {
+    ($name:literal) => {
+        SqlFile {
+            name: concat!("sql/trusted/", $name, ".sql"),
+            text: include_str!(concat!("../../../sql/trusted/", $name, ".sql")),
+        }
+    };
+}
+
+/// The external table over a Raw CSV's folder: one string column, the whole line.
+pub const RAW_TABLE: SqlFile = file!("raw_csv_table");
+
+/// The SELECT of the accepted lines, typed, and the one of the rejected lines (`raw`
+/// and `reason`), of a source file.
+pub fn sql_files(kind: CsvKind) -> (SqlFile, SqlFile) {
+    match kind {
+        CsvKind::Movies => (file!("movies"), file!("movies_rejects")),
+        CsvKind::Series => (file!("series"), file!("series_rejects")),
+    }
+}
+
+/// The columns Athena's table has: those the Polars job writes ([`csv_rows`]'s schema,
+/// as it registers them), so readers see one table whichever engine wrote it. Where
+/// Athena registered the statement's table (real Athena does, moto does not), its
+/// columns are compared with these before the catalog is switched.
+pub fn polars_columns(kind: CsvKind) -> Result<Vec<ColumnDef>, TrustedError> {
+    Ok(columns_of(&csv_rows::schema(kind))?)
+}
+
+/// The run's statements, their placeholders filled, before any is sent: a placeholder
+/// the code does not know fails the run here.
+struct Statements {
+    raw_ddl: String,
+    rejects: String,
+    accepted: String,
+}
+
+fn statements(
+    kind: CsvKind,
+    raw_table: &str,
+    raw_location: &str,
+) -> Result<Statements, AthenaError> {
+    // The location goes inside the DDL's quotes as it is.
+    if raw_location.contains('\'') {
+        return Err(AthenaError::Template {
+            file: RAW_TABLE.name.into(),
+            detail: format!("the location {raw_location} holds a quote"),
+        });
+    }
+    let values = [
+        ("raw_table", raw_table.to_string()),
+        ("raw_location", raw_location.to_string()),
+    ];
+    let (accepted, rejects) = sql_files(kind);
+    Ok(Statements {
+        raw_ddl: sql::statement(&sql::render(&RAW_TABLE, &values)?).to_string(),
+        rejects: sql::statement(&sql::render(&rejects, &values)?).to_string(),
+        accepted: sql::render(&accepted, &values)?,
+    })
+}
+
+/// Runs the job for one source file on Athena: the newest upload, or the one of `date`.
+pub async fn run(
+    store: &Store,
+    catalog: &Catalog,
+    athena: &Athena,
+    kind: CsvKind,
+    date: Option<ProcessingDate>,
+    opts: &JobOptions,
+) -> Result<TableReport, TrustedError> {
+    let key = source(store, kind, date).await?;
+    // The header is checked here, as the Polars path checks it: the SQL skips it unread.
+    let mut lines = Lines::new(store.get_stream(&key).await?);
+    let header = lines.take(NonZeroUsize::MIN).await?;
+    check_header(&header.bytes, kind, &key)?;
+    drop(lines);
+    let folder = match key.rsplit_once('/') {
+        Some((dir, _)) => format!("{dir}/"),
+        None => String::new(),
+    };
+    let table = Table::of_csv(kind);
+    let run = sql::name_part(&opts.run_id);
+    let db = &opts.databases.trusted;
+    let raw_table = format!("{db}.raw_{table}__{run}");
+    let ctas_table = format!("{db}.{table}__ctas_{run}");
+    let sql = statements(kind, &raw_table, &store.location(&folder))?;
+    athena.run(&sql.raw_ddl).await?;
+    let converted = convert(
+        store,
+        catalog,
+        athena,
+        kind,
+        &key,
+        &raw_table,
+        &ctas_table,
+        &sql,
+        opts,
+    )
+    .await;
+    // The external table over Raw goes whatever happened; the job's own error first.
+    let dropped = athena.run(&sql::drop_table(&raw_table)).await;
+    match (converted, dropped) {
+        (Ok(report), Ok(_)) => Ok(report),
+        (Ok(_), Err(e)) => Err(e.into()),
+        (Err(e), dropped) => {
+            if let Err(d) = dropped {
+                tracing::warn!(table = %raw_table, error = %d, "could not drop the Raw CSV's external table");
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Everything after the external table exists: rejects and counts, the threshold, the
+/// table written and switched to.
+#[allow(clippy::too_many_arguments)]
+async fn convert(
+    store: &Store,
+    catalog: &Catalog,
+    athena: &Athena,
+    kind: CsvKind,
+    key: &str,
+    raw_table: &str,
+    ctas_table: &str,
+    sql: &Statements,
+    opts: &JobOptions,
+) -> Result<TableReport, TrustedError> {
+    let table = Table::of_csv(kind);
+    let found = athena.query(&sql.rejects).await?;
+    let (raw, reason) = (found.column("raw")?, found.column("reason")?);
+    let rejected: Vec<Rejected> = found
+        .rows
+        .iter()
+        .map(|row| Rejected {
+            source: key.to_string(),
+            line: None,
+            position: None,
+            reason: row.get(reason).cloned().flatten().unwrap_or_default(),
+            raw: row.get(raw).cloned().flatten(),
+            kept: false,
+        })
+        .collect();
+    let rows_in = athena
+        .count(&format!("SELECT count(*) AS n FROM {raw_table}"))
+        .await?;
+    let n_rejected = rejected.len() as u64;
+    let rejects_key = store_rejects(store, table.name(), &opts.run_id, &rejected).await?;
+    check_share(
+        table.name(),
+        n_rejected,
+        rows_in,
+        opts,
+        &rejects_key,
+        &rejected,
+    )?;
+
+    let spec = TableSpec::of(table, &opts.databases);
+    let dir = version_dir(&spec, &opts.run_id);
+    let columns = polars_columns(kind)?;
+    let written = write(
+        store, catalog, athena, &spec, &dir, ctas_table, sql, &columns,
+    )
+    .await;
+    let created = match written.and_then(|c| {
+        if rows_in == c.rows + n_rejected {
+            Ok(c)
+        } else {
+            Err(TrustedError::CountMismatch {
+                table: table.name().into(),
+                rows_in,
+                rows_out: c.rows,
+                rejected: n_rejected,
+            })
+        }
+    }) {
+        Ok(c) => c,
+        Err(e) => {
+            // Never switched to: the new version and Athena's table go, the previous
+            // Trusted data stays.
+            if let Err(d) = athena.run(&sql::drop_table(ctas_table)).await {
+                tracing::warn!(table = %ctas_table, error = %d, "could not drop Athena's table of a failed run");
+            }
+            delete_version(store, &dir).await;
+            return Err(e);
+        }
+    };
+    let location = switch_to_version(store, catalog, &spec, &dir, columns).await?;
+    athena.run(&sql::drop_table(ctas_table)).await?;
+    tracing::info!(table = %table, rows_in, rows_out = created.rows, rejected = n_rejected, %location, from = %created.rows_from, "trusted table written by Athena");
+    Ok(TableReport {
+        table: format!("{}.{}", spec.db, spec.name),
+        source: vec![key.to_string()],
+        rows_in,
+        rows_out: created.rows,
+        rejected: n_rejected,
+        nulled: 0,
+        location,
+        rejects_key,
+        unchanged: false,
+        rows_from: Some(created.rows_from),
+    })
+}
+
+/// The accepted lines written as a new version by Athena, and, where Athena registered
+/// its table, that table's columns checked against the Polars job's.
+#[allow(clippy::too_many_arguments)]
+async fn write(
+    store: &Store,
+    catalog: &Catalog,
+    athena: &Athena,
+    spec: &TableSpec,
+    dir: &str,
+    ctas_table: &str,
+    sql: &Statements,
+    columns: &[ColumnDef],
+) -> Result<cinelake_athena::Created, TrustedError> {
+    let created = athena
+        .create_table_as(ctas_table, &store.location(dir), &sql.accepted)
+        .await?;
+    let name = ctas_table.rsplit('.').next().unwrap_or(ctas_table);
+    // Real Athena registers the statement's table; moto, the local stand-in, runs no SQL
+    // and registers none, so there is nothing to compare and the Polars columns stand.
+    if let Some(differences) = column_differences(catalog, &spec.db, name, columns).await?
+        && !differences.is_empty()
+    {
+        return Err(TrustedError::Columns {
+            table: ctas_table.to_string(),
+            differences,
+        });
+    }
+    Ok(created)
+}
+
+/// Deletes a version a failed run wrote (a failed statement may leave files), never
+/// switched to; a failure is logged, the run's own error is the one reported.
+async fn delete_version(store: &Store, dir: &str) {
+    match store.list(dir).await {
+        Ok(objects) => {
+            for o in objects {
+                if let Err(e) = store.delete(&o.key).await {
+                    tracing::warn!(key = %o.key, error = %e, "could not delete a failed run's file");
+                }
+            }
+        }
+        Err(e) => tracing::warn!(dir, error = %e, "could not list a failed run's version"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_statement_renders_and_a_quote_in_the_location_is_refused() {
+        for kind in CsvKind::ALL {
+            let s = statements(
+                kind,
+                "t.raw_movies__r1",
+                "s3://b/Raw/Local/CSV/Movies/2026/11/01/",
+            )
+            .unwrap();
+            for text in [&s.raw_ddl, &s.rejects, &s.accepted] {
+                assert!(!text.contains("${"), "{text}");
+            }
+            assert!(
+                s.raw_ddl
+                    .starts_with("CREATE EXTERNAL TABLE t.raw_movies__r1")
+            );
+            assert!(
+                s.raw_ddl
+                    .contains("LOCATION 's3://b/Raw/Local/CSV/Movies/2026/11/01/'"),
+                "{}",
+                s.raw_ddl
+            );
+            assert!(statements(kind, "t.x", "s3://b/it's/").is_err());
+        }
+        assert_eq!(polars_columns(CsvKind::Series).unwrap()[4].name, "end_year");
+    }
+}
