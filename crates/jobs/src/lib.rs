@@ -1,10 +1,11 @@
 //! The transform jobs behind one entry point, for the Lambda (and the Step Functions
 //! state machine that orders them): `{"job": "trusted"}`, `{"job": "refined"}`,
-//! `{"job": "views"}`. The function reads its settings from the environment once per
+//! `{"job": "views"}`; `"engine": "athena"` runs trusted's CSV jobs or refined on Athena
+//! (`"polars"`, the flag's default, in the function). The function reads its settings from the environment once per
 //! cold start, with the same flags' variables as the CLI (`.env.example`), and each job
 //! calls its stage's library: the Lambda and `cinelake` cannot drift apart.
 
-use cinelake_athena::AthenaSettings;
+use cinelake_athena::{Athena, AthenaSettings, Engine};
 use cinelake_catalog::Catalog;
 use cinelake_lake::Store;
 use cinelake_lake::layout::{self, ProcessingDate};
@@ -40,6 +41,10 @@ pub struct JobEvent {
     /// Processing date (YYYY-MM-DD) the run's manifest is filed under; default today.
     #[serde(default)]
     pub date: Option<String>,
+    /// Where trusted's CSV jobs and refined run; absent, the function's setting
+    /// (`CINELAKE_ENGINE`, polars by default). The views job ignores it.
+    #[serde(default)]
+    pub engine: Option<Engine>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -108,28 +113,67 @@ impl Handler {
                 let mut settings = self.settings.trusted.clone();
                 settings.lake.date = date.or(settings.lake.date);
                 let opts = settings.options();
-                let reports =
-                    Box::pin(cinelake_trusted::run(&self.store, &self.catalog, &opts)).await?;
-                trusted_summary(&opts.jobs.run_id, &reports)
+                let engine = event.engine.unwrap_or(settings.engine);
+                let reports = match engine {
+                    Engine::Polars => {
+                        Box::pin(cinelake_trusted::run(&self.store, &self.catalog, &opts)).await?
+                    }
+                    Engine::Athena => {
+                        let athena =
+                            Athena::connect(settings.athena.config(&opts.jobs.databases.trusted))
+                                .await;
+                        Box::pin(cinelake_trusted::run_with(
+                            &self.store,
+                            &self.catalog,
+                            cinelake_trusted::CsvEngine::Athena(&athena),
+                            &opts,
+                        ))
+                        .await?
+                    }
+                };
+                let mut summary = trusted_summary(&opts.jobs.run_id, &reports);
+                if engine == Engine::Athena {
+                    summary["engine"] = json!(engine);
+                }
+                summary
             }
             Job::Refined => {
                 let mut settings = self.settings.refined.clone();
                 settings.lake.date = date.or(settings.lake.date);
                 let opts = settings.options();
-                let run =
-                    Box::pin(cinelake_refined::run(&self.store, &self.catalog, &opts)).await?;
+                let engine = event.engine.unwrap_or(settings.engine);
+                let run = match engine {
+                    Engine::Polars => {
+                        Box::pin(cinelake_refined::run(&self.store, &self.catalog, &opts)).await?
+                    }
+                    Engine::Athena => {
+                        let athena =
+                            Athena::connect(settings.athena.config(&opts.databases.refined)).await;
+                        Box::pin(cinelake_refined::on_athena::run(
+                            &self.store,
+                            &self.catalog,
+                            &athena,
+                            &opts,
+                        ))
+                        .await?
+                    }
+                };
                 let tables: Vec<Value> = run
                     .tables
                     .iter()
                     .map(|r| json!({"table": r.table, "rows": r.rows}))
                     .collect();
-                json!({
+                let mut summary = json!({
                     "job": "refined",
                     "run_id": opts.run_id,
                     "manifest": layout::run_manifest_key(cinelake_refined::STAGE, &opts.run_id),
                     "tables": tables,
                     "set_aside": run.set_aside,
-                })
+                });
+                if engine == Engine::Athena {
+                    summary["engine"] = json!(engine);
+                }
+                summary
             }
             Job::Views => {
                 // Views live where the tables are: Athena over Glue, or the local catalog.
@@ -260,6 +304,12 @@ mod tests {
             serde_json::from_str(r#"{"job":"refined","Execution":{"Id":"x"}}"#).unwrap();
         assert_eq!(e.job, Job::Refined);
         assert_eq!(e.date, None);
+        assert_eq!(e.engine, None);
+        let e: JobEvent = serde_json::from_str(r#"{"job":"trusted","engine":"athena"}"#).unwrap();
+        assert_eq!(e.engine, Some(Engine::Athena));
+        let bad =
+            serde_json::from_str::<JobEvent>(r#"{"job":"trusted","engine":"spark"}"#).unwrap_err();
+        assert!(bad.to_string().contains("spark"), "{bad}");
         let bad = serde_json::from_str::<JobEvent>(r#"{"job":"gold"}"#).unwrap_err();
         assert!(bad.to_string().contains("gold"), "{bad}");
     }

@@ -82,7 +82,11 @@ async fn every_response_stays_small_after_three_years_of_collections() {
     .unwrap();
 
     for job in [Job::Trusted, Job::Refined, Job::Views] {
-        let event = JobEvent { job, date: None };
+        let event = JobEvent {
+            job,
+            date: None,
+            engine: None,
+        };
         let response = handler.handle(&event).await.unwrap();
         let text = serde_json::to_string(&response).unwrap();
         assert!(
@@ -110,6 +114,7 @@ async fn every_response_stays_small_after_three_years_of_collections() {
         .handle(&JobEvent {
             job: Job::Trusted,
             date: None,
+            engine: None,
         })
         .await
         .unwrap();
@@ -124,4 +129,37 @@ async fn every_response_stays_small_after_three_years_of_collections() {
     assert_eq!(tmdb["partitions"], 0, "{text}");
     assert_eq!(tmdb["partitions_unchanged"], MONTHS, "{text}");
     assert_eq!(tmdb["converted_dts"], serde_json::json!([]), "{text}");
+}
+
+/// The event's engine reaches the stage: Athena over a directory lake and the local
+/// catalog is refused, by both jobs, before anything is read or written.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_athena_event_over_a_directory_lake_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake");
+    let lake_settings = LakeSettings::at(lake.to_str().unwrap());
+    let catalog = CatalogSettings::local();
+    let handler = Handler::new(JobsSettings {
+        trusted: TrustedSettings::new(lake_settings.clone(), catalog.clone()),
+        refined: RefinedSettings::new(lake_settings, catalog),
+        athena: AthenaSettings::default(),
+    })
+    .await
+    .unwrap();
+    for job in [Job::Trusted, Job::Refined] {
+        let err = handler
+            .handle(&JobEvent {
+                job,
+                date: None,
+                engine: Some(cinelake_athena::Engine::Athena),
+            })
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("the Athena engine needs an S3 lake and the Glue catalog"),
+            "{job:?}: {err}"
+        );
+    }
+    assert!(!lake.join("_runs").exists());
 }
