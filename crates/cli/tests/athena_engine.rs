@@ -1,0 +1,840 @@
+//! `cinelake trusted --engine athena` and `cinelake refined --engine athena`, as a user
+//! runs them, against the AWS protocols: the lake on SeaweedFS (S3), the catalog in
+//! moto's Glue, the statements sent to moto's Athena.
+//!
+//! moto's Athena runs no SQL: it records each statement (read back here with
+//! ListQueryExecutions and GetQueryExecution) and answers each with the next result set
+//! queued through its API (`/moto-api/static/athena/query-results`, one per statement,
+//! in order), which is how the rejects and the counts are given. It writes no Parquet
+//! and registers no table for a `CREATE TABLE AS SELECT`; where a check needs the files
+//! Athena would have written (the pruning of old versions), the test puts a stand-in
+//! file in their place, and says so.
+//!
+//! Each test runs in its own AWS region: moto keeps one queue of result sets per region,
+//! so no other test can take this one's results.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+use cinelake_athena::sql;
+use cinelake_catalog::{Databases, Table};
+use cinelake_lake::source::CsvKind;
+use cinelake_testkit::{ACCESS_KEY, S3Server, SECRET_KEY, fresh_bucket};
+use cinelake_tmdb_sim::{self as sim, SimConfig};
+use serde_json::{Value, json};
+
+mod common;
+
+const DATE: &str = "2026-11-01";
+
+/// A lake on S3 with the Glue catalog and an Athena workgroup, all in `region`.
+struct Aws {
+    region: &'static str,
+    bucket: String,
+    s3: aws_sdk_s3::Client,
+    glue: aws_sdk_glue::Client,
+    athena: aws_sdk_athena::Client,
+    workgroup: String,
+    dbs: Databases,
+    env: Vec<(String, String)>,
+    dir: tempfile::TempDir,
+    /// Statements already read back, so each run's are told apart.
+    seen: usize,
+}
+
+impl Aws {
+    async fn new(region: &'static str) -> Aws {
+        let (s3, bucket) = fresh_bucket(S3Server::SeaweedFs).await;
+        let prefix = format!("ae_{}", bucket.replace('-', "_"));
+        let workgroup = format!("wg_{prefix}");
+        let moto = S3Server::Moto.endpoint();
+        let glue = aws_sdk_glue::Client::from_conf(
+            aws_sdk_glue::config::Builder::new()
+                .behavior_version(aws_sdk_glue::config::BehaviorVersion::latest())
+                .region(aws_sdk_glue::config::Region::new(region))
+                .endpoint_url(&moto)
+                .credentials_provider(aws_sdk_glue::config::Credentials::new(
+                    ACCESS_KEY, SECRET_KEY, None, None, "test",
+                ))
+                .build(),
+        );
+        let athena = aws_sdk_athena::Client::from_conf(
+            aws_sdk_athena::config::Builder::new()
+                .behavior_version(aws_sdk_athena::config::BehaviorVersion::latest())
+                .region(aws_sdk_athena::config::Region::new(region))
+                .endpoint_url(&moto)
+                .credentials_provider(aws_sdk_athena::config::Credentials::new(
+                    ACCESS_KEY, SECRET_KEY, None, None, "test",
+                ))
+                .build(),
+        );
+        athena
+            .create_work_group()
+            .name(&workgroup)
+            .send()
+            .await
+            .expect("creating the Athena workgroup in moto");
+        drain(&athena).await;
+        let dir = tempfile::tempdir().unwrap();
+        let env = [
+            ("CINELAKE_LAKE", format!("s3://{bucket}")),
+            ("CINELAKE_CATALOG", "glue".into()),
+            ("CINELAKE_DATABASE_PREFIX", prefix.clone()),
+            ("CINELAKE_DATE", DATE.into()),
+            (
+                "CINELAKE_SOURCE_DIR",
+                dir.path().join("data").to_string_lossy().to_string(),
+            ),
+            ("CINELAKE_ATHENA_WORKGROUP", workgroup.clone()),
+            (
+                "CINELAKE_ATHENA_OUTPUT",
+                format!("s3://{bucket}/athena-results/"),
+            ),
+            ("CINELAKE_ATHENA_TIMEOUT_SECS", "60".into()),
+            ("AWS_REGION", region.into()),
+            ("AWS_ACCESS_KEY_ID", ACCESS_KEY.into()),
+            ("AWS_SECRET_ACCESS_KEY", SECRET_KEY.into()),
+            ("AWS_EC2_METADATA_DISABLED", "true".into()),
+            ("AWS_ENDPOINT_URL_S3", S3Server::SeaweedFs.endpoint()),
+            ("AWS_ENDPOINT_URL_GLUE", moto.clone()),
+            ("AWS_ENDPOINT_URL_ATHENA", moto),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        Aws {
+            region,
+            bucket,
+            s3,
+            glue,
+            athena,
+            workgroup,
+            dbs: Databases::with_prefix(&prefix),
+            env,
+            dir,
+            seen: 0,
+        }
+    }
+
+    fn env(&self) -> Vec<(&str, &str)> {
+        self.env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect()
+    }
+
+    /// Runs `cinelake`, which must succeed; its standard output.
+    fn cinelake(&self, args: &[&str]) -> String {
+        common::cinelake(args, &self.env())
+    }
+
+    /// Runs `cinelake`, which must fail; its standard error.
+    fn cinelake_fails(&self, args: &[&str]) -> String {
+        let out = std::process::Command::new(common::CINELAKE)
+            .args(args)
+            .envs(self.env())
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("running cinelake");
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(
+            !out.status.success(),
+            "cinelake {args:?} should have failed\nstdout:\n{}\nstderr:\n{stderr}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        stderr
+    }
+
+    /// Sample CSVs uploaded to Raw.
+    fn upload(&self) {
+        let data = self.dir.path().join("data");
+        self.cinelake(&[
+            "sample",
+            "--out",
+            data.to_str().unwrap(),
+            "--movies-rows",
+            "3000",
+            "--series-rows",
+            "1000",
+        ]);
+        self.cinelake(&["upload"]);
+    }
+
+    /// Queues the result sets moto's Athena gives the next statements, one each.
+    async fn queue(&self, results: Vec<Value>) {
+        let body = json!({"region": self.region, "results": results});
+        let response = reqwest::Client::new()
+            .post(format!(
+                "{}/moto-api/static/athena/query-results",
+                S3Server::Moto.endpoint()
+            ))
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "{}", response.status());
+    }
+
+    /// The statements sent to the workgroup since the last call, in the order sent.
+    async fn statements(&mut self) -> Vec<String> {
+        let ids = self
+            .athena
+            .list_query_executions()
+            .work_group(&self.workgroup)
+            .send()
+            .await
+            .expect("ListQueryExecutions")
+            .query_execution_ids()
+            .to_vec();
+        let mut out = Vec::new();
+        for id in &ids[self.seen..] {
+            let q = self
+                .athena
+                .get_query_execution()
+                .query_execution_id(id)
+                .send()
+                .await
+                .expect("GetQueryExecution");
+            let q = q.query_execution().expect("an execution");
+            assert_eq!(q.work_group(), Some(self.workgroup.as_str()));
+            out.push(q.query().unwrap_or_default().to_string());
+        }
+        self.seen = ids.len();
+        out
+    }
+
+    /// A table's location and columns in Glue.
+    async fn glue_table(&self, db: &str, name: &str) -> (String, Vec<(String, String)>) {
+        let t = self
+            .glue
+            .get_table()
+            .database_name(db)
+            .name(name)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("Glue GetTable {db}.{name}: {e:?}"));
+        let sd = t
+            .table()
+            .and_then(|t| t.storage_descriptor())
+            .expect("a storage descriptor");
+        (
+            sd.location().unwrap_or_default().to_string(),
+            sd.columns()
+                .iter()
+                .map(|c| {
+                    (
+                        c.name().to_string(),
+                        c.r#type().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect(),
+        )
+    }
+
+    /// Every key under `prefix`, sorted.
+    async fn keys(&self, prefix: &str) -> Vec<String> {
+        let mut keys = Vec::new();
+        let mut pages = self
+            .s3
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(prefix)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            for o in page.expect("listing the bucket").contents() {
+                keys.push(o.key().unwrap_or_default().to_string());
+            }
+        }
+        keys.sort();
+        keys
+    }
+
+    async fn get(&self, key: &str) -> String {
+        let out = self
+            .s3
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GetObject {key}: {e:?}"));
+        String::from_utf8(out.body.collect().await.unwrap().to_vec()).unwrap()
+    }
+
+    /// What Athena's `CREATE TABLE AS SELECT` writes under a version, which moto does not:
+    /// a stand-in file, named as Athena names its files.
+    async fn athena_would_have_written(&self, dir: &str) {
+        self.s3
+            .put_object()
+            .bucket(&self.bucket)
+            .key(format!("{dir}20261101_000000_00001_stand_in"))
+            .body(b"a stand-in for the Parquet Athena writes".to_vec().into())
+            .send()
+            .await
+            .unwrap();
+    }
+
+    fn location(&self, key: &str) -> String {
+        format!("s3://{}/{key}", self.bucket)
+    }
+}
+
+/// Takes what an earlier, failed run of this test left queued in its region (moto's
+/// queue outlives a test), so that this run's answers are the ones it queues: starts
+/// queries, off the test's workgroup, until one gets moto's empty answer.
+async fn drain(athena: &aws_sdk_athena::Client) {
+    const WORKGROUP: &str = "athena_engine_drain";
+    // Created by an earlier run, perhaps.
+    let _ = athena.create_work_group().name(WORKGROUP).send().await;
+    for _ in 0..10_000 {
+        let id = athena
+            .start_query_execution()
+            .query_string("SELECT 1")
+            .work_group(WORKGROUP)
+            .send()
+            .await
+            .expect("StartQueryExecution")
+            .query_execution_id()
+            .unwrap_or_default()
+            .to_string();
+        // moto gives results once it has moved the query to SUCCEEDED, a state a call.
+        loop {
+            let q = athena
+                .get_query_execution()
+                .query_execution_id(&id)
+                .send()
+                .await
+                .expect("GetQueryExecution");
+            let state = q
+                .query_execution()
+                .and_then(|e| e.status())
+                .and_then(|s| s.state());
+            if state == Some(&aws_sdk_athena::types::QueryExecutionState::Succeeded) {
+                break;
+            }
+        }
+        let out = athena
+            .get_query_results()
+            .query_execution_id(&id)
+            .send()
+            .await
+            .expect("GetQueryResults");
+        let columns = out
+            .result_set()
+            .and_then(|r| r.result_set_metadata())
+            .map_or(0, |m| m.column_info().len());
+        if columns == 0 {
+            return;
+        }
+    }
+    panic!("moto's Athena queue did not empty");
+}
+
+/// A result set with no rows, for a statement whose results are not read (a DDL
+/// statement, a CTAS). Its one column tells it from moto's answer when nothing is
+/// queued (no column at all), which [`Aws::drain`] looks for.
+fn nothing() -> Value {
+    json!({"rows": [], "column_info": [column("queued", "varchar")]})
+}
+
+fn column(name: &str, ty: &str) -> Value {
+    json!({"Name": name, "Type": ty, "CatalogName": "hive", "SchemaName": "", "TableName": "",
+           "Label": name, "Precision": 0, "Scale": 0, "Nullable": "UNKNOWN",
+           "CaseSensitive": true})
+}
+
+/// A query's result set: the header row first, as Athena sends it.
+fn result(columns: &[(&str, &str)], rows: &[Vec<Option<String>>]) -> Value {
+    let cell = |v: Option<&str>| match v {
+        Some(v) => json!({"VarCharValue": v}),
+        None => json!({}),
+    };
+    let mut all =
+        vec![json!({"Data": columns.iter().map(|(n, _)| cell(Some(n))).collect::<Vec<_>>()})];
+    for r in rows {
+        all.push(json!({"Data": r.iter().map(|v| cell(v.as_deref())).collect::<Vec<_>>()}));
+    }
+    json!({"rows": all, "column_info": columns.iter().map(|(n, t)| column(n, t)).collect::<Vec<_>>()})
+}
+
+fn count(n: u64) -> Value {
+    result(&[("n", "bigint")], &[vec![Some(n.to_string())]])
+}
+
+fn rejects(lines: &[(&str, &str)]) -> Value {
+    let rows: Vec<Vec<Option<String>>> = lines
+        .iter()
+        .map(|(raw, reason)| vec![Some(raw.to_string()), Some(reason.to_string())])
+        .collect();
+    result(&[("raw", "varchar"), ("reason", "varchar")], &rows)
+}
+
+/// The version folder (`<prefix><run>/`) a location names, and its run id.
+fn version_of(location: &str, bucket: &str, prefix: &str) -> String {
+    let rest = location
+        .strip_prefix(&format!("s3://{bucket}/{prefix}"))
+        .unwrap_or_else(|| panic!("{location} is not under s3://{bucket}/{prefix}"));
+    let run = rest
+        .strip_suffix('/')
+        .unwrap_or_else(|| panic!("{location}"));
+    assert!(!run.contains('/') && !run.is_empty(), "{location}");
+    run.to_string()
+}
+
+/// The statements one trusted table's Athena job sends, up to its CTAS, as expected.
+fn trusted_statements(aws: &Aws, kind: CsvKind, run: &str) -> (String, String, String, String) {
+    let table = Table::of_csv(kind).name();
+    let part = sql::name_part(run);
+    let raw_table = format!("{}.raw_{table}__{part}", aws.dbs.trusted);
+    let raw_location = aws.location(&format!("Raw/Local/CSV/{}/2026/11/01/", kind.folder()));
+    let values = [
+        ("raw_table", raw_table.clone()),
+        ("raw_location", raw_location),
+    ];
+    let (accepted, rejected) = cinelake_trusted::on_athena::sql_files(kind);
+    let ddl =
+        sql::statement(&sql::render(&cinelake_trusted::on_athena::RAW_TABLE, &values).unwrap())
+            .to_string();
+    let rejects = sql::statement(&sql::render(&rejected, &values).unwrap()).to_string();
+    let ctas = sql::ctas(
+        &format!("{}.{table}__ctas_{part}", aws.dbs.trusted),
+        &aws.location(&format!("{}{run}/", Table::of_csv(kind).prefix())),
+        &sql::render(&accepted, &values).unwrap(),
+    );
+    (raw_table, ddl, rejects, ctas)
+}
+
+/// What one successful trusted run on Athena sends for a table, in order, and what moto
+/// answers each with: `lines` counted, `rejected` of them refused.
+fn trusted_answers(lines: u64, rejected: &[(&str, &str)]) -> Vec<Value> {
+    vec![
+        nothing(),                            // CREATE EXTERNAL TABLE over the Raw CSV
+        rejects(rejected),                    // its rejected lines
+        count(lines),                         // its lines
+        nothing(),                            // CREATE TABLE AS SELECT
+        count(lines - rejected.len() as u64), // the rows written (moto gives no UpdateCount)
+        nothing(),                            // DROP the CTAS's table
+        nothing(),                            // DROP the external table
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn trusted_on_athena_quarantines_rejects_refuses_past_the_threshold_and_switches_versions() {
+    let mut aws = Aws::new("eu-west-3").await;
+    aws.upload();
+    // The Polars engine first: the version Athena's runs follow.
+    aws.cinelake(&["trusted", "--only", "movies,series"]);
+    let (polars_location, polars_columns) = aws.glue_table(&aws.dbs.trusted, "movies").await;
+    let polars_run = version_of(
+        &polars_location,
+        &aws.bucket,
+        "Trusted/Local/Parquet/Movies/",
+    );
+    let movies_rejects = [
+        ("tt1|short", "expected 15 fields, found 2"),
+        (
+            "tt2|x|x|year|90|Drama|1|1|a|b|c|1|1|d|e",
+            "release_year: \"year\" is not a number",
+        ),
+    ];
+
+    // Run 1: movies with two lines refused, series with none.
+    let mut answers = trusted_answers(1000, &movies_rejects);
+    answers.extend(trusted_answers(400, &[]));
+    aws.queue(answers).await;
+    let out = aws.cinelake(&[
+        "trusted",
+        "--engine",
+        "athena",
+        "--only",
+        "movies,series",
+        "--json",
+    ]);
+    let reports: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let movies = &reports[0];
+    assert_eq!(movies["table"], format!("{}.movies", aws.dbs.trusted));
+    assert_eq!(
+        (&movies["rows_in"], &movies["rows_out"], &movies["rejected"]),
+        (&json!(1000), &json!(998), &json!(2))
+    );
+    assert_eq!(movies["rows_from"], "count_query");
+    assert_eq!(reports[1]["rows_out"], 400);
+    let run1 = version_of(
+        movies["location"].as_str().unwrap(),
+        &aws.bucket,
+        "Trusted/Local/Parquet/Movies/",
+    );
+    assert_ne!(run1, polars_run);
+
+    // Every statement, in order: the external table over the Raw CSV's folder, its
+    // rejects and its count, the CTAS into the new version, the count of its rows, and
+    // both temporary tables dropped.
+    let sent = aws.statements().await;
+    assert_eq!(sent.len(), 14, "{sent:#?}");
+    for (i, kind) in [CsvKind::Movies, CsvKind::Series].into_iter().enumerate() {
+        let s = &sent[i * 7..i * 7 + 7];
+        let (raw_table, ddl, rejects, ctas) = trusted_statements(&aws, kind, &run1);
+        let table = Table::of_csv(kind).name();
+        let ctas_table = format!(
+            "{}.{table}__ctas_{}",
+            aws.dbs.trusted,
+            sql::name_part(&run1)
+        );
+        assert_eq!(s[0], ddl);
+        assert!(
+            s[0].contains(&format!(
+                "LOCATION '{}'",
+                aws.location(&format!("Raw/Local/CSV/{}/2026/11/01/", kind.folder()))
+            )),
+            "{}",
+            s[0]
+        );
+        assert_eq!(s[1], rejects);
+        assert_eq!(s[2], format!("SELECT count(*) AS n FROM {raw_table}"));
+        assert_eq!(s[3], ctas);
+        assert!(
+            s[3].contains(&format!(
+                "external_location = '{}'",
+                aws.location(&format!("{}{run1}/", Table::of_csv(kind).prefix()))
+            )) && s[3].contains("write_compression = 'ZSTD'")
+                && s[3].contains("format = 'PARQUET'"),
+            "{}",
+            s[3]
+        );
+        assert_eq!(s[4], format!("SELECT count(*) AS n FROM {ctas_table}"));
+        assert_eq!(s[5], format!("DROP TABLE IF EXISTS {ctas_table}"));
+        assert_eq!(s[6], format!("DROP TABLE IF EXISTS {raw_table}"));
+    }
+    assert!(sent.iter().all(|s| !s.contains("${")), "{sent:#?}");
+
+    // The catalog names the new version with the Polars job's columns; the Polars
+    // version stays as the previous one.
+    let (location, columns) = aws.glue_table(&aws.dbs.trusted, "movies").await;
+    assert_eq!(
+        location,
+        aws.location(&format!("Trusted/Local/Parquet/Movies/{run1}/"))
+    );
+    assert_eq!(columns, polars_columns);
+    let polars_file = format!("Trusted/Local/Parquet/Movies/{polars_run}/part-00000.parquet");
+    assert!(
+        aws.keys("Trusted/Local/Parquet/Movies/")
+            .await
+            .contains(&polars_file)
+    );
+
+    // The rejects, in the quarantine with their reason and the Raw file they came from.
+    let quarantine = aws
+        .get(&format!("Trusted/_rejected/movies/{run1}.jsonl"))
+        .await;
+    let lines: Vec<Value> = quarantine
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let raw_key = "Raw/Local/CSV/Movies/2026/11/01/movies.csv";
+    assert_eq!(
+        lines,
+        movies_rejects
+            .iter()
+            .map(|(raw, reason)| json!({"source": raw_key, "reason": reason, "raw": raw}))
+            .collect::<Vec<_>>()
+    );
+    assert!(aws.keys("Trusted/_rejected/series/").await.is_empty());
+
+    // Run 2: 30 of 1000 lines refused, past the 1% allowed: refused before anything is
+    // written, the quarantine kept, the catalog untouched, the external table dropped.
+    aws.athena_would_have_written(&format!("Trusted/Local/Parquet/Movies/{run1}/"))
+        .await;
+    let many: Vec<(&str, &str)> = (0..30)
+        .map(|_| ("tt9|bad", "expected 15 fields, found 2"))
+        .collect();
+    aws.queue(vec![nothing(), rejects(&many), count(1000), nothing()])
+        .await;
+    let err = aws.cinelake_fails(&["trusted", "--engine", "athena", "--only", "movies"]);
+    assert!(
+        err.contains("30 of 1000 rows rejected (3.00%)") && err.contains(raw_key),
+        "{err}"
+    );
+    let sent = aws.statements().await;
+    assert_eq!(sent.len(), 4, "{sent:#?}");
+    assert!(sent[0].starts_with("CREATE EXTERNAL TABLE"), "{}", sent[0]);
+    assert!(sent[3].starts_with("DROP TABLE IF EXISTS"), "{}", sent[3]);
+    assert!(
+        sent.iter().all(|s| !s.starts_with("CREATE TABLE ")),
+        "{sent:#?}"
+    );
+    assert_eq!(aws.glue_table(&aws.dbs.trusted, "movies").await.0, location);
+    let refused_quarantine = aws.keys("Trusted/_rejected/movies/").await;
+    assert_eq!(refused_quarantine.len(), 2, "{refused_quarantine:?}");
+
+    // Run 3: the catalog moves on; the previous version (run 1's) stays, the one before
+    // it (the Polars job's) is deleted.
+    aws.queue(trusted_answers(1000, &[])).await;
+    let out = aws.cinelake(&[
+        "trusted", "--engine", "athena", "--only", "movies", "--json",
+    ]);
+    let reports: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let run3 = version_of(
+        reports[0]["location"].as_str().unwrap(),
+        &aws.bucket,
+        "Trusted/Local/Parquet/Movies/",
+    );
+    assert_eq!(
+        aws.glue_table(&aws.dbs.trusted, "movies").await.0,
+        aws.location(&format!("Trusted/Local/Parquet/Movies/{run3}/"))
+    );
+    assert_eq!(
+        aws.keys("Trusted/Local/Parquet/Movies/").await,
+        [format!(
+            "Trusted/Local/Parquet/Movies/{run1}/20261101_000000_00001_stand_in"
+        )]
+    );
+    assert_eq!(aws.statements().await.len(), 7);
+
+    // Run 4: Athena writes other than the lines accepted (999 + 0 rejected of 1000):
+    // the run fails after its CTAS, whose table is dropped, and nothing is switched.
+    let mut answers = trusted_answers(1000, &[]);
+    answers[4] = count(999);
+    aws.queue(answers).await;
+    let err = aws.cinelake_fails(&["trusted", "--engine", "athena", "--only", "movies"]);
+    assert!(
+        err.contains("1000 rows in, but 999 written and 0 rejected"),
+        "{err}"
+    );
+    let sent = aws.statements().await;
+    assert_eq!(sent.len(), 7, "{sent:#?}");
+    assert!(sent[3].starts_with("CREATE TABLE "), "{}", sent[3]);
+    let drops = [
+        format!("DROP TABLE IF EXISTS {}.movies__ctas_", aws.dbs.trusted),
+        format!("DROP TABLE IF EXISTS {}.raw_movies__", aws.dbs.trusted),
+    ];
+    assert!(
+        sent[5].starts_with(&drops[0]) && sent[6].starts_with(&drops[1]),
+        "{sent:#?}"
+    );
+    assert_eq!(
+        aws.glue_table(&aws.dbs.trusted, "movies").await.0,
+        aws.location(&format!("Trusted/Local/Parquet/Movies/{run3}/"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refined_on_athena_writes_each_table_by_ctas_then_switches_them_all() {
+    let mut aws = Aws::new("ap-southeast-2").await;
+    aws.upload();
+    let simulator = sim::start(
+        SimConfig::synthetic("athena-engine-key"),
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+    )
+    .await
+    .unwrap();
+    aws.env.extend(
+        [
+            ("TMDB_BASE_URL", simulator.base_url()),
+            ("TMDB_API_KEY", "athena-engine-key".to_string()),
+            ("CINELAKE_TMDB_RPS", "1000".to_string()),
+            ("CINELAKE_TMDB_CONCURRENCY", "16".to_string()),
+        ]
+        .map(|(k, v)| (k.to_string(), v)),
+    );
+    aws.cinelake(&["ingest"]);
+    // The Polars engine first: Trusted (which the SQL reads), and the star schema's
+    // version Athena's runs follow.
+    aws.cinelake(&["trusted"]);
+    aws.cinelake(&["refined"]);
+    let mut tables: Vec<Table> = Table::REFINED.to_vec();
+    tables.sort();
+    let mut polars: BTreeMap<Table, (String, Vec<(String, String)>)> = BTreeMap::new();
+    for t in &tables {
+        let (location, columns) = aws.glue_table(&aws.dbs.refined, t.name()).await;
+        polars.insert(
+            *t,
+            (version_of(&location, &aws.bucket, &t.prefix()), columns),
+        );
+    }
+
+    // Each table: its CTAS and the count of its rows; then every temporary table dropped.
+    let queue = |rows: &dyn Fn(usize) -> u64| {
+        let mut answers = Vec::new();
+        for i in 0..tables.len() {
+            answers.push(nothing());
+            answers.push(count(rows(i)));
+        }
+        answers.extend(tables.iter().map(|_| nothing()));
+        answers
+    };
+    aws.queue(queue(&|i| 100 + i as u64)).await;
+    let out = aws.cinelake(&["refined", "--engine", "athena", "--json"]);
+    let run: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert_eq!(run["set_aside"], Value::Null);
+    let reported = run["tables"].as_array().unwrap();
+    assert_eq!(reported.len(), tables.len());
+    let run1 = version_of(
+        reported[0]["location"].as_str().unwrap(),
+        &aws.bucket,
+        &tables[0].prefix(),
+    );
+
+    let selects =
+        cinelake_refined::on_athena::selects(&aws.dbs, &cinelake_refined::Rules::default())
+            .unwrap();
+    let sent = aws.statements().await;
+    assert_eq!(sent.len(), 3 * tables.len(), "{sent:#?}");
+    let part = sql::name_part(&run1);
+    for (i, t) in tables.iter().enumerate() {
+        let r = &reported[i];
+        assert_eq!(r["table"], format!("{}.{t}", aws.dbs.refined));
+        assert_eq!(r["rows"], 100 + i as u64);
+        assert_eq!(r["rows_from"], "count_query");
+        let version = aws.location(&format!("{}{run1}/", t.prefix()));
+        assert_eq!(r["location"], version);
+        // The CTAS: the table's own SELECT, rendered, into the new version as zstd Parquet.
+        let ctas_table = format!("{}.{t}__ctas_{part}", aws.dbs.refined);
+        let (table, select) = &selects[i];
+        assert_eq!(table, t);
+        assert_eq!(sent[2 * i], sql::ctas(&ctas_table, &version, select));
+        assert!(
+            sent[2 * i].contains(&format!("external_location = '{version}'"))
+                && sent[2 * i].contains("write_compression = 'ZSTD'")
+                && sent[2 * i].contains(&format!("{}.", aws.dbs.trusted)),
+            "{}",
+            sent[2 * i]
+        );
+        assert_eq!(
+            sent[2 * i + 1],
+            format!("SELECT count(*) AS n FROM {ctas_table}")
+        );
+        // Dropped only after every table was switched.
+        assert_eq!(
+            sent[2 * tables.len() + i],
+            format!("DROP TABLE IF EXISTS {ctas_table}")
+        );
+        // The catalog: the new version, with the Polars build's columns.
+        let (location, columns) = aws.glue_table(&aws.dbs.refined, t.name()).await;
+        assert_eq!(location, version);
+        assert_eq!(columns, polars[t].1, "{t}");
+        // The Polars build's version stays, as the previous one.
+        let previous = format!("{}{}/part-00000.parquet", t.prefix(), polars[t].0);
+        assert!(aws.keys(&t.prefix()).await.contains(&previous), "{t}");
+    }
+    assert!(sent.iter().all(|s| !s.contains("${")), "{sent:#?}");
+
+    // A second run: the previous version (run 1's) stays, the Polars one is deleted.
+    for t in &tables {
+        aws.athena_would_have_written(&format!("{}{run1}/", t.prefix()))
+            .await;
+    }
+    aws.queue(queue(&|_| 7)).await;
+    let out = aws.cinelake(&["refined", "--engine", "athena", "--json"]);
+    let run: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let run2 = version_of(
+        run["tables"][0]["location"].as_str().unwrap(),
+        &aws.bucket,
+        &tables[0].prefix(),
+    );
+    assert_ne!(run2, run1);
+    for t in &tables {
+        assert_eq!(
+            aws.glue_table(&aws.dbs.refined, t.name()).await.0,
+            aws.location(&format!("{}{run2}/", t.prefix()))
+        );
+        assert_eq!(
+            aws.keys(&t.prefix()).await,
+            [format!(
+                "{}{run1}/20261101_000000_00001_stand_in",
+                t.prefix()
+            )],
+            "{t}"
+        );
+    }
+    assert_eq!(aws.statements().await.len(), 3 * tables.len());
+
+    // A third run whose second table fails (its count comes back without a row): no
+    // table is switched, and the tables Athena created for the run are dropped.
+    aws.queue(vec![
+        nothing(),
+        count(5),
+        nothing(),
+        nothing(),
+        nothing(),
+        nothing(),
+    ])
+    .await;
+    let err = aws.cinelake_fails(&["refined", "--engine", "athena"]);
+    assert!(err.contains("a count was asked for"), "{err}");
+    let sent = aws.statements().await;
+    assert_eq!(sent.len(), 6, "{sent:#?}");
+    for (i, t) in tables[..2].iter().enumerate() {
+        let ctas_table = format!("{}.{t}__ctas_", aws.dbs.refined);
+        assert!(
+            sent[2 * i].starts_with(&format!("CREATE TABLE {ctas_table}")),
+            "{sent:#?}"
+        );
+        assert!(
+            sent[4 + i].starts_with(&format!("DROP TABLE IF EXISTS {ctas_table}")),
+            "{sent:#?}"
+        );
+    }
+    for t in &tables {
+        assert_eq!(
+            aws.glue_table(&aws.dbs.refined, t.name()).await.0,
+            aws.location(&format!("{}{run2}/", t.prefix())),
+            "{t}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_athena_engine_refuses_a_directory_lake_or_the_local_catalog() {
+    let mut aws = Aws::new("ca-central-1").await;
+    let lake = aws.dir.path().join("lake");
+    let lake = lake.to_str().unwrap();
+    for stage in ["trusted", "refined"] {
+        let err = aws.cinelake_fails(&[
+            stage,
+            "--engine",
+            "athena",
+            "--lake",
+            lake,
+            "--catalog",
+            "local",
+        ]);
+        assert!(
+            err.contains("the Athena engine needs an S3 lake and the Glue catalog")
+                && err.contains(lake)
+                && err.contains("catalog local"),
+            "{stage}: {err}"
+        );
+        // An S3 lake with the local catalog is refused as well.
+        let err = aws.cinelake_fails(&[stage, "--engine", "athena", "--catalog", "local"]);
+        assert!(
+            err.contains("needs an S3 lake and the Glue catalog")
+                && err.contains(&format!("s3://{}", aws.bucket)),
+            "{stage}: {err}"
+        );
+    }
+    // Refused before Athena was asked anything, and nothing was written.
+    assert!(aws.statements().await.is_empty());
+    assert!(!std::path::Path::new(lake).join("_runs").exists());
+    assert!(aws.keys("").await.is_empty());
+
+    // A Raw movies.csv with another header (put there by something other than the upload
+    // stage, which refuses it) is refused as the Polars path refuses it, though the SQL
+    // skips the header unread: before any statement.
+    let raw_key = "Raw/Local/CSV/Movies/2026/11/01/movies.csv";
+    aws.s3
+        .put_object()
+        .bucket(&aws.bucket)
+        .key(raw_key)
+        .body(b"id|title\ntt1|One\n".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    let err = aws.cinelake_fails(&["trusted", "--engine", "athena", "--only", "movies"]);
+    assert!(
+        err.contains(&format!("{raw_key}: not a movies file")),
+        "{err}"
+    );
+    assert!(aws.statements().await.is_empty());
+}
