@@ -44,6 +44,8 @@ struct Case {
     faults: Faults,
     /// Lines with too few fields appended to movies.csv (rejected by Trusted).
     broken_movie_lines: usize,
+    /// The execution's input (the schedule sends `{}`).
+    input: Value,
 }
 
 impl Default for Case {
@@ -53,6 +55,7 @@ impl Default for Case {
             rps: 500,
             faults: Faults::default(),
             broken_movie_lines: 0,
+            input: json!({}),
         }
     }
 }
@@ -64,6 +67,7 @@ struct Pipeline {
     bucket: String,
     prefix: String,
     workgroup: String,
+    input: Value,
     _simulator: SimHandle,
     ingest: Function,
     jobs: Function,
@@ -210,6 +214,7 @@ impl Pipeline {
             bucket,
             prefix,
             workgroup,
+            input: case.input.clone(),
             _simulator: simulator,
             ingest,
             jobs,
@@ -252,7 +257,7 @@ impl Pipeline {
             // The one-minute Wait between rounds, and the Retry pauses, shortened.
             "waitMs": 1000,
             "retryMs": 100,
-            "input": {},
+            "input": self.input,
         });
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.json");
@@ -377,6 +382,12 @@ async fn a_month_that_needs_several_ingestion_rounds_runs_every_stage() {
         "{states:?}"
     );
     assert!(!states.contains(&"IngestLeftFailures"), "{states:?}");
+    // The schedule's input names no engine: polars.
+    assert_eq!(
+        states[..3],
+        ["HasEngine", "DefaultEngine", "StartIngestLoop"],
+        "{states:?}"
+    );
     assert_eq!(
         states[states.len() - 4..],
         [
@@ -474,4 +485,56 @@ async fn trusted_rejecting_above_the_threshold_fails_the_execution_by_name() {
     assert!(p.glue_tables("refined").await.is_empty());
     assert!(p.keys("Refined/").await.is_empty());
     assert_eq!(p.keys("Raw/Local/CSV/").await.len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_input_engine_reaches_the_jobs_function() {
+    let case = Case {
+        input: json!({"Engine": "athena"}),
+        ..Case::default()
+    };
+    let p = Pipeline::deploy(&case).await;
+    let report = p.execute(20);
+    let states = states(&report);
+    // Trusted ran its CSV jobs on Athena: the external table over the Raw movies.csv
+    // and its rejects query went to the workgroup. moto runs no SQL, so the rejects came
+    // back without their columns and the job failed, by name, leaving Trusted as it was.
+    let athena = athena_client();
+    let ids = athena
+        .list_query_executions()
+        .work_group(&p.workgroup)
+        .send()
+        .await
+        .unwrap();
+    let mut sent = Vec::new();
+    for id in ids.query_execution_ids() {
+        let q = athena
+            .get_query_execution()
+            .query_execution_id(id)
+            .send()
+            .await
+            .unwrap();
+        sent.push(
+            q.query_execution()
+                .and_then(|e| e.query())
+                .unwrap_or_default()
+                .to_string(),
+        );
+    }
+    let raw_table = format!("{}_trusted.raw_movies__", p.prefix);
+    assert!(
+        sent.first()
+            .is_some_and(|s| s.starts_with(&format!("CREATE EXTERNAL TABLE {raw_table}"))),
+        "{sent:#?}"
+    );
+    assert!(
+        sent.iter()
+            .any(|s| s.starts_with(&format!("DROP TABLE IF EXISTS {raw_table}"))),
+        "{sent:#?}"
+    );
+    assert_eq!(report["status"], "FAILED", "{report}");
+    assert_eq!(report["error"], "TrustedJobFailed", "{report}");
+    assert_eq!(states.last(), Some(&"TrustedJobFailed"), "{states:?}");
+    assert_eq!(states[..2], ["HasEngine", "StartIngestLoop"], "{states:?}");
+    assert!(!p.glue_tables("trusted").await.contains("movies"));
 }
