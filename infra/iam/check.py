@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """IAM equal to the calls, against moto: runs `cinelake upload`, the ingest Lambda, each
-jobs-Lambda job and `cinelake run` with S3, Glue, Athena and SSM all on moto, records
-every request with moto's recorder, and checks the calls against the template's roles
-(and infra/policies/uploader.json) both ways. See infra/README.md, "IAM equal to the
-calls".
+jobs-Lambda job (trusted and refined on both engines) and `cinelake run` with S3, Glue,
+Athena and SSM all on moto, records every request with moto's recorder, and checks the
+calls against the template's roles (and infra/policies/uploader.json) both ways. See
+infra/README.md, "IAM equal to the calls".
 
     .venv/bin/python infra/iam/check.py [--moto URL] [--bin DIR] [--save DIR]
 
@@ -172,6 +172,7 @@ class Lambda:
             {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp")},
             f"invoking {self.name} with {event}", cwd=ROOT, ok=ok,
         )
+        self.last_response = out.stdout
         return out.returncode == 0, out.stdout + out.stderr
 
 
@@ -197,7 +198,14 @@ def query_workgroups(moto, requests):
 KEPT_FIELDS = (
     "Name", "DatabaseName", "TableName", "TableInput", "DatabaseInput", "WorkGroup",
     "QueryString", "QueryExecutionContext", "ResultConfiguration", "QueryExecutionId",
+    "PartitionInput", "PartitionValueList", "PartitionValues",
 )
+
+
+def _location_only(descriptor):
+    """A storage descriptor as the fixture keeps it: its location (which the catalog the
+    check follows reads), nothing else."""
+    return {k: descriptor[k] for k in ("Location",) if k in (descriptor or {})}
 
 
 def trimmed(recording):
@@ -210,9 +218,20 @@ def trimmed(recording):
         if req.target:
             full = req.json()
             kept = {k: full[k] for k in KEPT_FIELDS if k in full}
-            for k in ("TableInput", "DatabaseInput"):
-                if k in kept:
-                    kept[k] = {"Name": kept[k]["Name"]}
+            if "DatabaseInput" in kept:
+                kept["DatabaseInput"] = {"Name": kept["DatabaseInput"]["Name"]}
+            if "TableInput" in kept:
+                ti = kept["TableInput"]
+                kept["TableInput"] = {"Name": ti["Name"]}
+                if ti.get("PartitionKeys"):
+                    kept["TableInput"]["PartitionKeys"] = [{"Name": k["Name"]} for k in ti["PartitionKeys"]]
+                if "StorageDescriptor" in ti:
+                    kept["TableInput"]["StorageDescriptor"] = _location_only(ti["StorageDescriptor"])
+            if "PartitionInput" in kept:
+                pi = kept["PartitionInput"]
+                kept["PartitionInput"] = {"Values": pi.get("Values", [])}
+                if "StorageDescriptor" in pi:
+                    kept["PartitionInput"]["StorageDescriptor"] = _location_only(pi["StorageDescriptor"])
             body = json.dumps(kept, sort_keys=True)
         elif req.method == "POST" and "delete" in req.query:
             body = req.body.decode()
@@ -300,6 +319,112 @@ def add_a_raw_tmdb_file(moto, bucket, run):
     return [bucket, key]
 
 
+# moto's Athena runs no SQL: it answers each statement started with the next result set
+# queued through its API (one queue per region, taken at StartQueryExecution), else with
+# none. The Athena engine reads rejects and counts, so the check queues them, as
+# crates/cli/tests/athena_engine.rs does.
+
+
+def athena_column(name, kind):
+    return {"Name": name, "Type": kind, "CatalogName": "hive", "SchemaName": "", "TableName": "",
+            "Label": name, "Precision": 0, "Scale": 0, "Nullable": "UNKNOWN", "CaseSensitive": True}
+
+
+def athena_nothing():
+    """The answer to a statement whose results are not read (DDL, a CTAS); its one column
+    tells it from moto's answer when nothing is queued (none), which `drain_athena_queue`
+    looks for."""
+    return {"rows": [], "column_info": [athena_column("queued", "varchar")]}
+
+
+def athena_result(columns, rows):
+    """A result set: the header row first, as Athena sends it."""
+    cell = lambda v: {} if v is None else {"VarCharValue": v}  # noqa: E731
+    return {
+        "rows": [{"Data": [cell(n) for n, _ in columns]}] + [{"Data": [cell(v) for v in r]} for r in rows],
+        "column_info": [athena_column(n, t) for n, t in columns],
+    }
+
+
+def athena_count(n):
+    return athena_result([("n", "bigint")], [[str(n)]])
+
+
+def trusted_answers(lines, rejected):
+    """What moto answers each statement of one trusted CSV job on Athena with, in the
+    order crates/trusted/src/on_athena.rs sends them: `lines` lines, `rejected` of them
+    (raw, reason) refused."""
+    return [
+        athena_nothing(),  # CREATE EXTERNAL TABLE over the Raw CSV's folder
+        athena_result([("raw", "varchar"), ("reason", "varchar")], [list(r) for r in rejected]),
+        athena_count(lines),  # its lines
+        athena_nothing(),  # CREATE TABLE AS SELECT into the new version
+        athena_count(lines - len(rejected)),  # the rows written (moto gives no UpdateCount)
+        athena_nothing(),  # DROP the CTAS's table
+        athena_nothing(),  # DROP the external table
+    ]
+
+
+def refined_answers(tables):
+    """What moto answers the statements of refined on Athena with, in the order
+    crates/refined/src/on_athena.rs sends them: a CTAS and the count of its rows a table,
+    then the temporary tables dropped."""
+    answers = []
+    for i in range(tables):
+        answers += [athena_nothing(), athena_count(100 + i)]
+    return answers + [athena_nothing()] * tables
+
+
+def queue_athena_results(moto, results):
+    body = json.dumps({"region": iam_calls.REGION, "results": results}).encode()
+    req = urllib.request.Request(
+        f"{moto.url}/moto-api/static/athena/query-results", data=body, method="POST",
+        headers={"content-type": "application/json"},
+    )
+    with urllib.request.urlopen(req, timeout=60) as r:
+        r.read()
+
+
+def drain_athena_queue(moto):
+    """Takes what an earlier, failed run left queued in the region (the queue outlives a
+    run), so that the answers are the ones queued next: starts queries in a workgroup of
+    the check's own until one gets moto's empty answer."""
+    athena = moto.client("athena")
+    workgroup = "cinelake-iam-drain"
+    with contextlib.suppress(athena.exceptions.InvalidRequestException):
+        athena.create_work_group(Name=workgroup)
+    for _ in range(10_000):
+        qid = athena.start_query_execution(QueryString="SELECT 1", WorkGroup=workgroup)["QueryExecutionId"]
+        while athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]["Status"]["State"] != "SUCCEEDED":
+            pass
+        meta = athena.get_query_results(QueryExecutionId=qid)["ResultSet"].get("ResultSetMetadata", {})
+        if not meta.get("ColumnInfo"):
+            return
+    sys.exit("moto's Athena queue did not empty")
+
+
+def athena_would_have_written(moto, bucket, response):
+    """What a CTAS writes under each version a run on Athena switched to, which moto does
+    not: a stand-in file, named as Athena names its files, so that the lake holds what it
+    would (the later runs prune it as they would Athena's). The versions are the tables of
+    the job's response whose location is a folder of the run's id."""
+    glue, s3 = moto.client("glue"), moto.client("s3")
+    run_id = response["run_id"]
+    put = []
+    for entry in response["tables"]:
+        db, _, name = entry["table"].partition(".")
+        location = glue.get_table(DatabaseName=db, Name=name)["Table"]["StorageDescriptor"]["Location"]
+        if not location.endswith(f"/{run_id}/"):
+            continue  # not written by this run (the TMDB job's partitions, left as they were)
+        prefix = location.removeprefix(f"s3://{bucket}/")
+        key = f"{prefix}20261101_000000_00001_stand_in"
+        s3.put_object(Bucket=bucket, Key=key, Body=b"a stand-in for the Parquet Athena writes")
+        put.append([bucket, key])
+    if not put:
+        sys.exit(f"no version of run {run_id} to stand in for: {response}")
+    return put
+
+
 def record(moto, bins, template_path, work):
     """Runs everything and returns {principal: recording text}, the facts and the
     parameters used."""
@@ -356,7 +481,8 @@ def record(moto, bins, template_path, work):
         # timeout of 0, so that the client gives up and stops the query
         # (StopQueryExecution).
         log(f"== {JOBS}: trusted four times (a Raw file added before the last two); "
-            "refined three times; views twice; views giving up at once")
+            "refined three times; views twice; views giving up at once; "
+            "trusted and refined on Athena")
         rec = []
         jobs = function("JobsFunction", "cinelake-jobs-lambda")
         impatient = function("JobsFunction", "cinelake-jobs-lambda", {"CINELAKE_ATHENA_TIMEOUT_SECS": "0"})
@@ -367,6 +493,13 @@ def record(moto, bins, template_path, work):
                 if not ok:
                     sys.exit(f"{JOBS} {event} failed:\n{out}")
                 log(f"   {event}: {out.strip()[:200]}")
+
+        def invoke_json(event):
+            invoke([event])
+            try:
+                return json.loads(jobs.last_response)
+            except json.JSONDecodeError:
+                sys.exit(f"{JOBS} {event} answered other than JSON:\n{jobs.last_response}")
 
         with moto.recording(rec):
             invoke(['{"job":"trusted"}'] * 2)
@@ -381,6 +514,31 @@ def record(moto, bins, template_path, work):
             if ok or "stopped" not in out:
                 sys.exit(f"{JOBS} views with a timeout of 0 should have stopped its query:\n{out}")
             log(f"   views, timeout 0: failed as expected ({out.strip()[:160]})")
+
+        # The Athena engine, as an execution with {"Engine": "athena"} runs it: trusted
+        # (movies and series on Athena, with two lines of movies refused; the TMDB job in
+        # the function, its collection unchanged), then refined, every statement answered
+        # from moto's queue (the queue put and the stand-ins for what each CTAS would have
+        # written, unrecorded, between recordings).
+        drain_athena_queue(moto)
+        rejected = [("tt0000001|short", "2 fields, expected 15"),
+                    ("tt0000002|x|x|year|90|Drama|1|1|a|b|c|1|1|d|e",
+                     'anoLancamento: "year" is not a whole number')]
+        queue_athena_results(moto, trusted_answers(4000, rejected) + trusted_answers(1500, []))
+        with moto.recording(rec):
+            trusted_on_athena = invoke_json('{"job":"trusted","engine":"athena"}')
+        csv_tables = {t["table"].rsplit(".", 1)[1]: t for t in trusted_on_athena["tables"]}
+        if ((csv_tables["movies"]["rows_in"], csv_tables["movies"]["rejected"], csv_tables["series"]["rows_out"])
+                != (4000, 2, 1500)) or trusted_on_athena.get("engine") != "athena":
+            sys.exit(f"{JOBS} trusted on Athena did not take the queued answers: {trusted_on_athena}")
+        put_by_the_check += athena_would_have_written(moto, bucket, trusted_on_athena)
+        refined_tables = len(list((ROOT / "sql/refined").glob("*.sql")))
+        queue_athena_results(moto, refined_answers(refined_tables))
+        with moto.recording(rec):
+            refined_on_athena = invoke_json('{"job":"refined","engine":"athena"}')
+        if [t["rows"] for t in refined_on_athena["tables"]] != [100 + i for i in range(refined_tables)]:
+            sys.exit(f"{JOBS} refined on Athena did not take the queued answers: {refined_on_athena}")
+        put_by_the_check += athena_would_have_written(moto, bucket, refined_on_athena)
         recordings[JOBS] = "".join(r if r.endswith("\n") else r + "\n" for r in rec if r.strip())
 
         # `cinelake run` with a person's .env, on the same lake (the upload finds the
@@ -446,11 +604,14 @@ def evaluate(template_path, recordings, facts, params, uploader_policy=UPLOADER_
         JOBS: template.function_log_group("JobsFunction"),
     }
     objects = iam_calls.Objects(tuple(k) for k in facts.get("objects_put_by_the_check", []))
+    # One lake and one catalog, which each principal leaves to the next, in the order
+    # they ran.
+    catalog = iam_calls.Catalog()
     findings, misses, counts = [], {}, {}
     for principal in (UPLOADER, INGEST, JOBS, RUN):
         requests = iam_calls.parse_recording(recordings[principal])
         calls, missed = iam_calls.all_calls(
-            principal, requests, facts, workgroups, logs.get(principal), objects
+            principal, requests, facts, workgroups, logs.get(principal), objects, catalog
         )
         calls += when_a_request_fails(principal, bucket)
         counts[principal] = (len(requests), len(calls))

@@ -548,19 +548,102 @@ def recorded_calls(principal, requests, facts=None, objects=None):
     return calls, misses
 
 
+# ------------------------------------------------------------------ the catalog as it stands
+
+
+@dataclass
+class GlueTable:
+    location: str | None
+    partitioned: bool
+    partitions: dict = field(default_factory=dict)  # values (tuple) -> location
+
+
+class Catalog:
+    """The Glue tables as the recorded requests and the statements Athena ran leave them:
+    each table's location, whether it is partitioned, and each partition's location. What
+    Athena reads for a statement that reads a table is the table's (or its partitions')
+    location at that moment."""
+
+    def __init__(self):
+        self.tables = {}
+
+    @staticmethod
+    def _key(db, name):
+        # Glue keeps names in lower case.
+        return (db.lower(), name.lower())
+
+    def get(self, db, name):
+        return self.tables.get(self._key(db, name))
+
+    def put(self, db, name, location, partitioned=False):
+        old = self.tables.get(self._key(db, name))
+        self.tables[self._key(db, name)] = GlueTable(
+            location, partitioned, old.partitions if old else {}
+        )
+
+    def drop(self, db, name):
+        self.tables.pop(self._key(db, name), None)
+
+    def follow(self, req):
+        """Applies a recorded Glue request that changes a table or a partition."""
+        if not (req.target or "").startswith("AWSGlue."):
+            return
+        op = req.target.split(".", 1)[1]
+        body = req.json()
+        if op in ("CreateTable", "UpdateTable"):
+            ti = body["TableInput"]
+            self.put(
+                body["DatabaseName"], ti["Name"],
+                ti.get("StorageDescriptor", {}).get("Location"), bool(ti.get("PartitionKeys")),
+            )
+        elif op == "DeleteTable":
+            self.drop(body["DatabaseName"], body["Name"])
+        elif op in ("CreatePartition", "UpdatePartition", "DeletePartition"):
+            table = self.get(body["DatabaseName"], body["TableName"])
+            if table is None:
+                return  # a partition of a table that does not exist: refused by Glue
+            if op == "DeletePartition":
+                table.partitions.pop(tuple(body["PartitionValues"]), None)
+                return
+            if op == "UpdatePartition":
+                table.partitions.pop(tuple(body["PartitionValueList"]), None)
+            pi = body["PartitionInput"]
+            table.partitions[tuple(pi["Values"])] = pi.get("StorageDescriptor", {}).get("Location")
+        elif op.startswith("Batch") and op.endswith(("Partition", "Table")) and not op.startswith("BatchGet"):
+            raise Unmapped(f"{req.describe()}: the catalog the check follows does not apply {op}")
+
+
 # ------------------------------------------------------------------ what services do for us
 
 # What Athena does with the caller's credentials, which no recorder sees: it writes the
-# results to the workgroup's output location and reads the catalog. From Athena's
-# documentation:
+# results to the workgroup's output location, reads and changes the catalog, and reads
+# and writes the data of the tables a statement names. From Athena's documentation:
 #   https://docs.aws.amazon.com/athena/latest/ug/access.html (running a query needs the
-#     S3 locations, the Glue Data Catalog's databases and tables, and the Athena actions)
+#     S3 locations where the underlying data is stored, the Glue Data Catalog's databases
+#     and tables, and the Athena actions)
 #   https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonAthenaFullAccess.html
 #     (BaseQueryResultsPermissions: s3:GetBucketLocation, s3:GetObject, s3:ListBucket,
 #     s3:ListBucketMultipartUploads, s3:ListMultipartUploadParts, s3:AbortMultipartUpload,
 #     s3:PutObject on the query results bucket)
 #   https://docs.aws.amazon.com/athena/latest/ug/fine-grained-access-to-glue-resources.html
-#     (a Glue action Athena takes needs the catalog, the database and the table resources)
+#     (a Glue action Athena takes needs the catalog, the database and the table resources;
+#     its examples by statement: CREATE TABLE needs glue:GetDatabase, glue:GetTable and
+#     glue:CreateTable; DROP TABLE needs glue:GetDatabase, glue:GetTable and
+#     glue:DeleteTable, and the partition actions only for a partitioned table, which this
+#     does not model)
+#   https://docs.aws.amazon.com/athena/latest/ug/cross-account-permissions.html
+#     (its bucket policy for querying another account's data bucket: s3:GetBucketLocation,
+#     s3:ListBucket, s3:GetObject to read it; its other actions are those of the results
+#     above, and a CTAS's writes below)
+#   https://docs.aws.amazon.com/athena/latest/ug/partition-projection.html
+#     ("when processing queries, Athena makes a GetPartitions call to the AWS Glue Data
+#     Catalog before performing partition pruning": glue:GetPartitions of a partitioned
+#     table read)
+#   https://docs.aws.amazon.com/athena/latest/ug/create-table-as.html and
+#   https://docs.aws.amazon.com/athena/latest/ug/ctas-considerations-limitations.html
+#     (a CTAS writes its data files under external_location; "A CTAS query checks that the
+#     path location (prefix) in the bucket is empty": s3:ListBucket of it; "Athena does not
+#     delete any data (even partial data)": no s3:DeleteObject)
 ATHENA_RESULTS_BUCKET_ACTIONS = ("s3:GetBucketLocation", "s3:ListBucketMultipartUploads")
 ATHENA_RESULTS_OBJECT_ACTIONS = (
     "s3:PutObject",
@@ -575,6 +658,18 @@ ATHENA_CONTEXT_GLUE_ACTIONS = ("glue:GetDatabase",)
 ATHENA_READ_TABLE_ACTIONS = ("glue:GetTable",)
 ATHENA_CREATE_VIEW_ACTIONS = ("glue:GetTable", "glue:CreateTable")
 ATHENA_REPLACE_VIEW_ACTIONS = ("glue:UpdateTable",)
+# CREATE EXTERNAL TABLE and CREATE TABLE AS SELECT: the table's database read, the table
+# looked up, then created. DROP TABLE: looked up, then deleted (only a table that exists).
+ATHENA_CREATE_TABLE_ACTIONS = ("glue:GetTable", "glue:CreateTable")
+ATHENA_DROP_TABLE_ACTIONS = ("glue:GetTable",)
+ATHENA_DELETE_TABLE_ACTIONS = ("glue:DeleteTable",)
+# A table read by a SELECT: its partitions listed if it has any; its data, at its
+# location or each partition's, listed and read.
+ATHENA_READ_PARTITIONS_ACTIONS = ("glue:GetPartitions",)
+ATHENA_DATA_BUCKET_ACTIONS = ("s3:GetBucketLocation",)
+ATHENA_READ_DATA_OBJECT_ACTIONS = ("s3:GetObject",)
+# A CTAS's output: the location checked empty (a listing of its prefix), the files written.
+ATHENA_WRITE_DATA_OBJECT_ACTIONS = ("s3:PutObject",)
 
 WHAT_ATHENA_DOES = "what Athena does for us"
 WHAT_LAMBDA_DOES = "what Lambda does for us"
@@ -588,11 +683,24 @@ def _strip_sql_comments(sql):
     return re.sub(r"--[^\n]*", "", sql)
 
 
+# A table's name as the statements write it: `name` or `db.name`, either part quoted.
+_NAME = r'((?:"?\w+"?\s*\.\s*)?"?\w+\b"?)'
+
+
+def _name(text, database):
+    """(db, name) of a name as written, the query's database where it gives none."""
+    parts = [p.strip().strip('"') for p in text.split(".")]
+    return (parts[0], parts[1]) if len(parts) == 2 else (database, parts[0])
+
+
 def tables_read(select):
-    """The tables a SELECT reads (FROM and JOIN), less its WITH names: (db or None, name)."""
+    """The tables a SELECT reads (FROM and JOIN), less its WITH names, and less what
+    follows FROM in `IS [NOT] DISTINCT FROM` and a function after JOIN (`UNNEST(...)`):
+    (db or None, name)."""
     sql = _strip_sql_comments(select)
+    sql = re.sub(r"\bDISTINCT\s+FROM\b", "DISTINCT_FROM", sql, flags=re.I)
     ctes = {m.lower() for m in re.findall(r"(?:\bWITH|,)\s*(\w+)\s+AS\s*\(", sql, re.I)}
-    names = re.findall(r'\b(?:FROM|JOIN)\s+((?:"?\w+"?\s*\.\s*)?"?\w+"?)', sql, re.I)
+    names = re.findall(r"\b(?:FROM|JOIN)\s+" + _NAME + r"(?!\s*\()", sql, re.I)
     out = set()
     for n in names:
         parts = [p.strip().strip('"') for p in n.split(".")]
@@ -602,8 +710,33 @@ def tables_read(select):
     return sorted(out, key=lambda t: (t[0] or "", t[1]))
 
 
-def what_athena_does(principal, req, workgroups):
-    """The calls Athena makes with the caller's credentials for one StartQueryExecution."""
+def _s3_location(url, what):
+    if not url or not url.startswith("s3://"):
+        raise Unmapped(f"{what}: {url!r} is not an s3:// location")
+    bucket, _, key = url.removeprefix("s3://").partition("/")
+    return bucket, key
+
+
+_VIEW = re.compile(r"CREATE\s+(OR\s+REPLACE\s+)?VIEW\s+" + _NAME + r"\s+AS\s+(.*)", re.I | re.S)
+_EXTERNAL_TABLE = re.compile(
+    r"CREATE\s+EXTERNAL\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?" + _NAME + r"\s*\((.*)", re.I | re.S
+)
+_CTAS = re.compile(
+    r"CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?" + _NAME + r"\s+WITH\s*\(([^)]*)\)\s*AS\s+(.*)",
+    re.I | re.S,
+)
+_DROP_TABLE = re.compile(r"DROP\s+TABLE\s+(IF\s+EXISTS\s+)?" + _NAME + r"\s*$", re.I | re.S)
+_SELECT = re.compile(r"(?:SELECT|WITH)\b", re.I)
+
+
+def what_athena_does(principal, req, workgroups, catalog=None):
+    """The calls Athena makes with the caller's credentials for one StartQueryExecution;
+    `catalog` (the tables as the requests before it left them) is brought up to date with
+    what the statement does to it. Modelled: CREATE [OR REPLACE] VIEW, CREATE EXTERNAL
+    TABLE (unpartitioned), CREATE TABLE AS SELECT with an external_location
+    (unpartitioned), DROP TABLE (of an unpartitioned table), and SELECT; another statement
+    is refused until it is modelled."""
+    catalog = catalog if catalog is not None else Catalog()
     body = req.json()
     workgroup = body.get("WorkGroup") or "primary"
     context = body.get("QueryExecutionContext", {})
@@ -622,23 +755,88 @@ def what_athena_does(principal, req, workgroups):
             for r in resources:
                 out.append(Call(principal, d, a, r, dict(ctx), WHAT_ATHENA_DOES))
 
+    def read(select):
+        """A SELECT's tables looked up, their partitions listed, their data read."""
+        for db, table in tables_read(select):
+            db = db or database
+            add(ATHENA_READ_TABLE_ACTIONS, glue_arns(db, table))
+            known = catalog.get(db, table)
+            if known is None:
+                raise Unmapped(f"{d}: reads {db}.{table}, which the catalog (as the recorded "
+                               "requests and the statements before it left it) does not hold")
+            if known.partitioned:
+                add(ATHENA_READ_PARTITIONS_ACTIONS, glue_arns(db, table))
+                locations = list(known.partitions.values())
+            else:
+                locations = [known.location]
+            for loc in locations:
+                data_bucket, key = _s3_location(loc, f"{d}: {db}.{table}")
+                add(ATHENA_DATA_BUCKET_ACTIONS, [s3_arn(data_bucket)])
+                add(("s3:ListBucket",), [s3_arn(data_bucket)], **{"s3:prefix": key})
+                add(ATHENA_READ_DATA_OBJECT_ACTIONS, [s3_arn(data_bucket, f"{key}<data-file>")])
+
     add(ATHENA_RESULTS_BUCKET_ACTIONS, [s3_arn(bucket)])
     add(("s3:ListBucket",), [s3_arn(bucket)], **{"s3:prefix": prefix})
     add(ATHENA_RESULTS_OBJECT_ACTIONS, [s3_arn(bucket, f"{prefix}<query-execution-id>.txt")])
     sql = _strip_sql_comments(body["QueryString"]).strip()
-    view = re.match(r"CREATE\s+(OR\s+REPLACE\s+)?VIEW\s+((?:\"?\w+\"?\s*\.\s*)?\"?\w+\"?)\s+AS\s+(.*)", sql, re.I | re.S)
-    if not view:
-        raise Unmapped(f"{d}: only CREATE [OR REPLACE] VIEW is modelled in {WHAT_ATHENA_DOES!r}")
     if database is None:
         raise Unmapped(f"{d}: no database in the query's context")
     add(ATHENA_CONTEXT_GLUE_ACTIONS, glue_arns(database))
-    name = [p.strip().strip('"') for p in view.group(2).split(".")]
-    view_db, view_name = (name[0], name[1]) if len(name) == 2 else (database, name[0])
-    add(ATHENA_CREATE_VIEW_ACTIONS, glue_arns(view_db, view_name))
-    if view.group(1):
-        add(ATHENA_REPLACE_VIEW_ACTIONS, glue_arns(view_db, view_name))
-    for db, table in tables_read(view.group(3)):
-        add(ATHENA_READ_TABLE_ACTIONS, glue_arns(db or database, table))
+
+    if m := _VIEW.match(sql):
+        view_db, view_name = _name(m.group(2), database)
+        add(ATHENA_CREATE_VIEW_ACTIONS, glue_arns(view_db, view_name))
+        if m.group(1):
+            add(ATHENA_REPLACE_VIEW_ACTIONS, glue_arns(view_db, view_name))
+        for db, table in tables_read(m.group(3)):
+            add(ATHENA_READ_TABLE_ACTIONS, glue_arns(db or database, table))
+    elif m := _EXTERNAL_TABLE.match(sql):
+        db, table = _name(m.group(1), database)
+        rest = m.group(2)
+        if re.search(r"\bPARTITIONED\s+BY\b", rest, re.I):
+            raise Unmapped(f"{d}: a partitioned external table is not modelled")
+        where = re.search(r"\bLOCATION\s+'([^']*)'", rest, re.I)
+        if not where:
+            raise Unmapped(f"{d}: an external table without a LOCATION is not modelled")
+        _s3_location(where.group(1), d)
+        add(ATHENA_CONTEXT_GLUE_ACTIONS, glue_arns(db))
+        add(ATHENA_CREATE_TABLE_ACTIONS, glue_arns(db, table))
+        catalog.put(db, table, where.group(1))
+    elif m := _CTAS.match(sql):
+        db, table = _name(m.group(1), database)
+        props, select = m.group(2), m.group(3)
+        if re.search(r"\b(partitioned_by|bucketed_by)\b", props, re.I):
+            raise Unmapped(f"{d}: a partitioned or bucketed CTAS is not modelled")
+        where = re.search(r"\bexternal_location\s*=\s*'([^']*)'", props, re.I)
+        if not where:
+            raise Unmapped(f"{d}: a CTAS without an external_location is not modelled")
+        data_bucket, key = _s3_location(where.group(1), d)
+        add(ATHENA_CONTEXT_GLUE_ACTIONS, glue_arns(db))
+        add(ATHENA_CREATE_TABLE_ACTIONS, glue_arns(db, table))
+        read(select)
+        add(ATHENA_DATA_BUCKET_ACTIONS, [s3_arn(data_bucket)])
+        add(("s3:ListBucket",), [s3_arn(data_bucket)], **{"s3:prefix": key})
+        add(ATHENA_WRITE_DATA_OBJECT_ACTIONS, [s3_arn(data_bucket, f"{key}<data-file>")])
+        catalog.put(db, table, where.group(1))
+    elif m := _DROP_TABLE.match(sql):
+        db, table = _name(m.group(2), database)
+        known = catalog.get(db, table)
+        if known is not None and known.partitioned:
+            raise Unmapped(f"{d}: DROP TABLE of a partitioned table is not modelled")
+        if known is None and not m.group(1):
+            raise Unmapped(f"{d}: drops {db}.{table}, which the catalog does not hold")
+        add(ATHENA_CONTEXT_GLUE_ACTIONS, glue_arns(db))
+        add(ATHENA_DROP_TABLE_ACTIONS, glue_arns(db, table))
+        if known is not None:
+            add(ATHENA_DELETE_TABLE_ACTIONS, glue_arns(db, table))
+            catalog.drop(db, table)
+    elif _SELECT.match(sql):
+        read(sql)
+    else:
+        raise Unmapped(
+            f"{d}: only CREATE [OR REPLACE] VIEW, CREATE EXTERNAL TABLE, CREATE TABLE AS "
+            f"SELECT, DROP TABLE and SELECT are modelled in {WHAT_ATHENA_DOES!r}"
+        )
     return out
 
 
@@ -647,13 +845,20 @@ def what_lambda_does(principal, log_group):
     return [Call(principal, "the function's logs", a, stream, {}, WHAT_LAMBDA_DOES) for a in LAMBDA_LOG_ACTIONS]
 
 
-def all_calls(principal, requests, facts, workgroups, log_group=None, objects=None):
-    """The recorded calls, what Athena does for each query started, and (for a Lambda
-    function) what Lambda does; and the missing keys read."""
-    calls, misses = recorded_calls(principal, requests, facts, objects)
+def all_calls(principal, requests, facts, workgroups, log_group=None, objects=None, catalog=None):
+    """The recorded calls, what Athena does for each query started (in order, with the
+    catalog as the requests before it left it), and (for a Lambda function) what Lambda
+    does; and the missing keys read."""
+    objects = objects if objects is not None else Objects()
+    catalog = catalog if catalog is not None else Catalog()
+    calls, misses = [], []
     for req in requests:
+        recorded, missed = recorded_calls(principal, [req], facts, objects)
+        calls.extend(recorded)
+        misses.extend(missed)
+        catalog.follow(req)
         if req.target == "AmazonAthena.StartQueryExecution":
-            calls.extend(what_athena_does(principal, req, workgroups))
+            calls.extend(what_athena_does(principal, req, workgroups, catalog))
     if log_group is not None:
         calls.extend(what_lambda_does(principal, log_group))
     return calls, misses
