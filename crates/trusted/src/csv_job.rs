@@ -7,10 +7,10 @@
 //! and a copy of every field.)
 
 use std::num::NonZeroUsize;
-use std::sync::Arc;
 
 use cinelake_catalog::{Catalog, Table};
 use cinelake_frames::PolarsContext;
+use cinelake_frames::parallel::pipeline;
 use cinelake_frames::parquet::{EncodedRowGroup, RowGroupEncoder};
 use cinelake_frames::table::{TableSpec, publish_parquet_file};
 use cinelake_lake::layout;
@@ -62,34 +62,36 @@ pub(crate) fn check_header(line: &[u8], kind: CsvKind, key: &str) -> Result<(), 
     Ok(())
 }
 
-/// Types and encodes one batch of lines: `chunk_rows` lines per chunk, one chunk per core.
-fn encode_batch(
+/// Types and encodes one chunk of at most `chunk_rows` lines.
+fn encode_chunk(
     batch: &Batch,
     kind: CsvKind,
     key: &str,
     chunk_rows: NonZeroUsize,
     encoder: &RowGroupEncoder,
-) -> Result<Vec<Encoded>, TrustedError> {
-    let chunks = csv_rows::split(&batch.bytes, 0, chunk_rows, batch.first_line);
-    cinelake_frames::parallel::map_ordered(&chunks, |c| {
-        let p = csv_rows::parse(&batch.bytes, *c, kind, key)?;
-        Ok(Encoded {
-            rows: p.frame.height() as u64,
-            lines: c.lines,
-            groups: encoder.encode(&p.frame)?,
-            rejected: p.rejected,
-        })
-    })
-    .into_iter()
-    .collect()
+) -> Result<Encoded, TrustedError> {
+    let mut encoded = Encoded {
+        lines: 0,
+        rows: 0,
+        groups: Vec::new(),
+        rejected: Vec::new(),
+    };
+    for c in csv_rows::split(&batch.bytes, 0, chunk_rows, batch.first_line) {
+        let p = csv_rows::parse(&batch.bytes, c, kind, key)?;
+        encoded.lines += c.lines;
+        encoded.rows += p.frame.height() as u64;
+        encoded.groups.extend(encoder.encode(&p.frame)?);
+        encoded.rejected.extend(p.rejected);
+    }
+    Ok(encoded)
 }
 
-/// Reads, types and writes one source file, streamed from the lake.
+/// Reads the file a chunk at a time and writes the typed rows to a spooled Parquet file.
 ///
-/// The file is read a batch of lines at a time (`chunk_rows` per core); each core types
-/// and encodes one chunk into a Parquet row group while the next batch is read, and the
-/// row groups are appended in file order to a temporary file ([`Spool`]). Memory holds
-/// two batches, whatever the file's size.
+/// The chunks go through [`pipeline`]: one thread reads, one per core types and encodes
+/// the next chunk as soon as it is free, and this one appends the row groups in the
+/// file's order. At most one chunk per core, and the one being read, are held at a time,
+/// whatever the file's size.
 async fn transform(
     stream: ObjectStream,
     kind: CsvKind,
@@ -99,49 +101,49 @@ async fn transform(
     let mut lines = Lines::new(stream);
     let header = lines.take(NonZeroUsize::MIN).await?;
     check_header(&header.bytes, kind, key)?;
-    let schema = csv_rows::schema(kind);
-    let mut out = Spool::new().map_err(|e| TrustedError::Spool {
-        what: key.to_string(),
-        source: e,
-    })?;
-    let mut writer = cinelake_frames::parquet::writer(&mut out, &schema)?
-        .batched(&schema)
-        .context(|| "starting Parquet".into())?;
-    let encoder = Arc::new(RowGroupEncoder::for_writer(&mut writer, &schema));
-    let cores =
-        NonZeroUsize::new(cinelake_frames::parallel::threads()).unwrap_or(NonZeroUsize::MIN);
-    let batch_lines = chunk_rows.saturating_mul(cores);
-    let (mut rows_in, mut rows_out) = (0u64, 0u64);
-    let mut rejected = Vec::new();
-    let mut next = lines.take(batch_lines).await?;
-    while !next.bytes.is_empty() {
-        let batch = next;
-        let (encoder, key_owned) = (encoder.clone(), key.to_string());
-        let work = tokio::task::spawn_blocking(move || {
-            encode_batch(&batch, kind, &key_owned, chunk_rows, &encoder)
-        });
-        let (done, read) = tokio::join!(work, lines.take(batch_lines));
-        let done = done.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
-        next = read?;
-        for e in done {
-            rows_in += e.lines;
-            rows_out += e.rows;
-            rejected.extend(e.rejected);
-            RowGroupEncoder::append(&mut writer, e.groups)?;
-        }
-    }
-    writer.finish().context(|| "finishing Parquet".into())?;
-    let parquet = out.finish().map_err(|e| TrustedError::Spool {
-        what: key.to_string(),
-        source: e,
-    })?;
-    Ok(Transformed {
-        parquet,
-        schema,
-        rows_in,
-        rows_out,
-        rejected,
+    let runtime = tokio::runtime::Handle::current();
+    let key = key.to_string();
+    tokio::task::spawn_blocking(move || {
+        let schema = csv_rows::schema(kind);
+        let spool_error = |e| TrustedError::Spool {
+            what: key.clone(),
+            source: e,
+        };
+        let mut out = Spool::new().map_err(spool_error)?;
+        let mut writer = cinelake_frames::parquet::writer(&mut out, &schema)?
+            .batched(&schema)
+            .context(|| "starting Parquet".into())?;
+        let encoder = RowGroupEncoder::for_writer(&mut writer, &schema);
+        let (mut rows_in, mut rows_out) = (0u64, 0u64);
+        let mut rejected = Vec::new();
+        pipeline::<_, _, TrustedError>(
+            // The reading thread is not one of the runtime's, so it may wait on it.
+            || {
+                let batch = runtime.block_on(lines.take(chunk_rows))?;
+                Ok((!batch.bytes.is_empty()).then_some(batch))
+            },
+            |batch: Batch| encode_chunk(&batch, kind, &key, chunk_rows, &encoder),
+            |done: Result<Encoded, TrustedError>| {
+                let e = done?;
+                rows_in += e.lines;
+                rows_out += e.rows;
+                rejected.extend(e.rejected);
+                RowGroupEncoder::append(&mut writer, e.groups)?;
+                Ok(())
+            },
+        )?;
+        writer.finish().context(|| "finishing Parquet".into())?;
+        let parquet = out.finish().map_err(spool_error)?;
+        Ok(Transformed {
+            parquet,
+            schema,
+            rows_in,
+            rows_out,
+            rejected,
+        })
     })
+    .await
+    .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
 }
 
 /// The Raw key of the job's source file: the newest upload, or the one of `date`, with a
