@@ -9,7 +9,7 @@ pub mod sql;
 
 pub use client::{Athena, AthenaConfig, Created, ResultRows, RowsFrom, Written};
 pub use engine::{Engine, require_s3_and_glue};
-pub use settings::AthenaSettings;
+pub use settings::{AthenaEngineSettings, AthenaSettings};
 
 use cinelake_lake::error::chain;
 

@@ -12,6 +12,12 @@
 //!
 //! Each test runs in its own AWS region: moto keeps one queue of result sets per region,
 //! so no other test can take this one's results.
+//!
+//! The engine's statements go to a workgroup of their own
+//! (`CINELAKE_ATHENA_ENGINE_WORKGROUP`, as the stack's jobs Lambda sends them to one that
+//! does not enforce its configuration, where a CTAS may name its `external_location`);
+//! the views go to the ordinary one (`CINELAKE_ATHENA_WORKGROUP`). moto records the
+//! workgroup of each execution, which the tests check.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -27,14 +33,18 @@ mod common;
 
 const DATE: &str = "2026-11-01";
 
-/// A lake on S3 with the Glue catalog and an Athena workgroup, all in `region`.
+/// A lake on S3 with the Glue catalog and two Athena workgroups (the ordinary one and
+/// the engine's), all in `region`.
 struct Aws {
     region: &'static str,
     bucket: String,
     s3: aws_sdk_s3::Client,
     glue: aws_sdk_glue::Client,
     athena: aws_sdk_athena::Client,
+    /// The ordinary workgroup: the views', never the engine's statements.
     workgroup: String,
+    /// The engine's workgroup.
+    engine_workgroup: String,
     dbs: Databases,
     env: Vec<(String, String)>,
     dir: tempfile::TempDir,
@@ -47,6 +57,7 @@ impl Aws {
         let (s3, bucket) = fresh_bucket(S3Server::SeaweedFs).await;
         let prefix = format!("ae_{}", bucket.replace('-', "_"));
         let workgroup = format!("wg_{prefix}");
+        let engine_workgroup = format!("wg_{prefix}_engine");
         let moto = S3Server::Moto.endpoint();
         let glue = aws_sdk_glue::Client::from_conf(
             aws_sdk_glue::config::Builder::new()
@@ -68,12 +79,14 @@ impl Aws {
                 ))
                 .build(),
         );
-        athena
-            .create_work_group()
-            .name(&workgroup)
-            .send()
-            .await
-            .expect("creating the Athena workgroup in moto");
+        for name in [&workgroup, &engine_workgroup] {
+            athena
+                .create_work_group()
+                .name(name)
+                .send()
+                .await
+                .expect("creating the Athena workgroup in moto");
+        }
         drain(&athena).await;
         let dir = tempfile::tempdir().unwrap();
         let env = [
@@ -86,6 +99,7 @@ impl Aws {
                 dir.path().join("data").to_string_lossy().to_string(),
             ),
             ("CINELAKE_ATHENA_WORKGROUP", workgroup.clone()),
+            ("CINELAKE_ATHENA_ENGINE_WORKGROUP", engine_workgroup.clone()),
             (
                 "CINELAKE_ATHENA_OUTPUT",
                 format!("s3://{bucket}/athena-results/"),
@@ -109,6 +123,7 @@ impl Aws {
             glue,
             athena,
             workgroup,
+            engine_workgroup,
             dbs: Databases::with_prefix(&prefix),
             env,
             dir,
@@ -176,19 +191,36 @@ impl Aws {
         assert!(response.status().is_success(), "{}", response.status());
     }
 
-    /// The statements sent to the workgroup since the last call, in the order sent.
+    /// The statements sent to the engine's workgroup since the last call, in the order
+    /// sent. None of the engine's went to the ordinary workgroup, which holds only views.
     async fn statements(&mut self) -> Vec<String> {
+        let all = self.executions(&self.engine_workgroup).await;
+        let out = all[self.seen..].to_vec();
+        self.seen = all.len();
+        let ordinary = self.executions(&self.workgroup).await;
+        assert!(
+            ordinary
+                .iter()
+                .all(|s| s.starts_with("CREATE OR REPLACE VIEW ")),
+            "the ordinary workgroup ran more than views: {ordinary:#?}"
+        );
+        out
+    }
+
+    /// Every statement moto ran in `workgroup`, in the order sent, each execution's
+    /// workgroup checked.
+    async fn executions(&self, workgroup: &str) -> Vec<String> {
         let ids = self
             .athena
             .list_query_executions()
-            .work_group(&self.workgroup)
+            .work_group(workgroup)
             .send()
             .await
             .expect("ListQueryExecutions")
             .query_execution_ids()
             .to_vec();
         let mut out = Vec::new();
-        for id in &ids[self.seen..] {
+        for id in &ids {
             let q = self
                 .athena
                 .get_query_execution()
@@ -197,10 +229,9 @@ impl Aws {
                 .await
                 .expect("GetQueryExecution");
             let q = q.query_execution().expect("an execution");
-            assert_eq!(q.work_group(), Some(self.workgroup.as_str()));
+            assert_eq!(q.work_group(), Some(workgroup));
             out.push(q.query().unwrap_or_default().to_string());
         }
-        self.seen = ids.len();
         out
     }
 
@@ -749,6 +780,27 @@ async fn refined_on_athena_writes_each_table_by_ctas_then_switches_them_all() {
         );
     }
     assert_eq!(aws.statements().await.len(), 3 * tables.len());
+
+    // The views, in the ordinary workgroup: none of the engine's statements went there,
+    // and none of the views' to the engine's.
+    let out = aws.cinelake(&["views", "--engine", "athena"]);
+    let views = aws.executions(&aws.workgroup).await;
+    assert_eq!(
+        views.len(),
+        cinelake_query::views::VIEWS.len(),
+        "{out}\n{views:#?}"
+    );
+    assert!(
+        views
+            .iter()
+            .all(|s| s.starts_with("CREATE OR REPLACE VIEW ")),
+        "{views:#?}"
+    );
+    assert_eq!(
+        aws.executions(&aws.engine_workgroup).await.len(),
+        aws.seen,
+        "the views went to the engine's workgroup"
+    );
 
     // A third run whose second table fails (its count comes back without a row): no
     // table is switched, and the tables Athena created for the run are dropped.

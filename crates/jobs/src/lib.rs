@@ -176,7 +176,9 @@ impl Handler {
                 summary
             }
             Job::Views => {
-                // Views live where the tables are: Athena over Glue, or the local catalog.
+                // Views live where the tables are: Athena over Glue, or the local catalog;
+                // in the ordinary workgroup (CINELAKE_ATHENA_WORKGROUP), never the
+                // engine's.
                 let catalog = &self.settings.refined.catalog;
                 let target = SqlTarget::for_views(
                     &self.settings.refined.lake.lake,

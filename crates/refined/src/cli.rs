@@ -2,7 +2,7 @@
 //! settings): flags to options, and the reports printed.
 
 use anyhow::Context;
-use cinelake_athena::{Athena, AthenaSettings, Engine};
+use cinelake_athena::{Athena, AthenaEngineSettings, Engine};
 use cinelake_catalog::CatalogSettings;
 use cinelake_lake::manifest::new_run_id;
 use cinelake_lake::settings::LakeSettings;
@@ -27,9 +27,9 @@ pub struct RefinedSettings {
     /// an S3 lake and the Glue catalog).
     #[arg(long, env = "CINELAKE_ENGINE", value_enum, default_value_t = Engine::Polars)]
     pub engine: Engine,
-    /// Where Athena runs, with `--engine athena`.
+    /// Where Athena runs, with `--engine athena` (`--engine-workgroup`, else `--workgroup`).
     #[command(flatten)]
-    pub athena: AthenaSettings,
+    pub athena: AthenaEngineSettings,
 }
 
 impl RefinedSettings {
@@ -42,7 +42,7 @@ impl RefinedSettings {
             selection: SelectionSettings::default(),
             money: MoneySettings::default(),
             engine: Engine::Polars,
-            athena: AthenaSettings::default(),
+            athena: AthenaEngineSettings::default(),
         }
     }
 

@@ -4,7 +4,7 @@
 use std::num::NonZeroUsize;
 
 use anyhow::Context;
-use cinelake_athena::{Athena, AthenaSettings, Engine};
+use cinelake_athena::{Athena, AthenaEngineSettings, Engine};
 use cinelake_catalog::CatalogSettings;
 use cinelake_lake::layout::ProcessingDate;
 use cinelake_lake::manifest::new_run_id;
@@ -40,9 +40,9 @@ pub struct TrustedSettings {
     /// lake and the Glue catalog); the TMDB job runs here either way.
     #[arg(long, env = "CINELAKE_ENGINE", value_enum, default_value_t = Engine::Polars)]
     pub engine: Engine,
-    /// Where Athena runs, with `--engine athena`.
+    /// Where Athena runs, with `--engine athena` (`--engine-workgroup`, else `--workgroup`).
     #[command(flatten)]
-    pub athena: AthenaSettings,
+    pub athena: AthenaEngineSettings,
 }
 
 impl TrustedSettings {
@@ -57,7 +57,7 @@ impl TrustedSettings {
             chunk_rows: csv_job::CHUNK_ROWS,
             json_chunk_records: tmdb_job::JSON_CHUNK_RECORDS,
             engine: Engine::Polars,
-            athena: AthenaSettings::default(),
+            athena: AthenaEngineSettings::default(),
         }
     }
 
