@@ -262,6 +262,12 @@ def load(directory):
     return recordings, saved["facts"], saved["parameters"]
 
 
+def stack_name(suffix):
+    """The name of this check's stack, which names the engine's workgroup
+    (`<stack>-engine`): one of its own, as the parameters' names are."""
+    return f"cinelake-iam-{suffix}"
+
+
 def parameters(suffix, tmdb_url):
     """The template parameters of this check's stack: names of its own, so that it
     shares nothing with the tests that ran before it on the same moto."""
@@ -276,7 +282,8 @@ def parameters(suffix, tmdb_url):
 
 def create_as_the_template_would(moto, template):
     """What the template creates and the binaries rely on: the bucket, the Glue
-    databases, the workgroup; and the TMDB key the deployer puts in SSM."""
+    databases, the workgroups (each enforcing its configuration or not, as the template
+    says); and the TMDB key the deployer puts in SSM."""
     res = template.t["Resources"]
     bucket = template.physical("LakeBucket")
     moto.client("s3").create_bucket(Bucket=bucket)
@@ -293,7 +300,8 @@ def create_as_the_template_would(moto, template):
                 Name=props["Name"],
                 Configuration={
                     "ResultConfiguration": {"OutputLocation": config["ResultConfiguration"]["OutputLocation"]},
-                    "EnforceWorkGroupConfiguration": True,
+                    "EnforceWorkGroupConfiguration":
+                        str(config.get("EnforceWorkGroupConfiguration", "false")).lower() == "true",
                 },
             )
     moto.client("ssm").put_parameter(
@@ -442,8 +450,10 @@ def record(moto, bins, template_path, work):
             {"PATH": os.environ.get("PATH", "")}, logs / "tmdb-sim.log",
         ))
         wait_port(port, "cinelake tmdb-sim", sim)
-        params = parameters(secrets.token_hex(4), f"http://127.0.0.1:{port}")
-        template = iam_calls.Template(template_path, params)
+        suffix = secrets.token_hex(4)
+        params = parameters(suffix, f"http://127.0.0.1:{port}")
+        cfn_stack = stack_name(suffix)
+        template = iam_calls.Template(template_path, params, stack=cfn_stack)
         bucket = create_as_the_template_would(moto, template)
         aws = aws_env(moto.url)
         data = work / "data"
@@ -479,10 +489,11 @@ def record(moto, bins, template_path, work):
         # tables' are. Refined three times, so that the third prunes the first version;
         # views twice, so that the second replaces them; and once with a statement
         # timeout of 0, so that the client gives up and stops the query
-        # (StopQueryExecution).
+        # (StopQueryExecution). Then the Athena engine, in its own workgroup: trusted and
+        # refined, and refined once more giving up at once (StopQueryExecution there).
         log(f"== {JOBS}: trusted four times (a Raw file added before the last two); "
             "refined three times; views twice; views giving up at once; "
-            "trusted and refined on Athena")
+            "trusted and refined on Athena; refined on Athena giving up at once")
         rec = []
         jobs = function("JobsFunction", "cinelake-jobs-lambda")
         impatient = function("JobsFunction", "cinelake-jobs-lambda", {"CINELAKE_ATHENA_TIMEOUT_SECS": "0"})
@@ -539,6 +550,12 @@ def record(moto, bins, template_path, work):
         if [t["rows"] for t in refined_on_athena["tables"]] != [100 + i for i in range(refined_tables)]:
             sys.exit(f"{JOBS} refined on Athena did not take the queued answers: {refined_on_athena}")
         put_by_the_check += athena_would_have_written(moto, bucket, refined_on_athena)
+        # Nothing is left queued: the first CTAS gets moto's empty answer, and is stopped.
+        with moto.recording(rec):
+            ok, out = impatient.invoke('{"job":"refined","engine":"athena"}', ok=False)
+        if ok or "stopped" not in out:
+            sys.exit(f"{JOBS} refined on Athena with a timeout of 0 should have stopped its statement:\n{out}")
+        log(f"   refined on Athena, timeout 0: failed as expected ({out.strip()[:160]})")
         recordings[JOBS] = "".join(r if r.endswith("\n") else r + "\n" for r in rec if r.strip())
 
         # `cinelake run` with a person's .env, on the same lake (the upload finds the
@@ -562,7 +579,8 @@ def record(moto, bins, template_path, work):
         recordings[RUN] = rec[0]
 
         # The keys this check wrote itself, unrecorded: they exist for the reads after.
-        facts = {"query_workgroups": {}, "objects_put_by_the_check": put_by_the_check}
+        facts = {"query_workgroups": {}, "objects_put_by_the_check": put_by_the_check,
+                 "stack": cfn_stack}
         for text in recordings.values():
             facts["query_workgroups"].update(query_workgroups(moto, iam_calls.parse_recording(text)))
     return recordings, facts, params
@@ -585,7 +603,7 @@ def when_a_request_fails(principal, bucket):
 
 def evaluate(template_path, recordings, facts, params, uploader_policy=UPLOADER_POLICY):
     """Every principal's findings, and the missing keys each read."""
-    template = iam_calls.Template(template_path, params)
+    template = iam_calls.Template(template_path, params, stack=facts.get("stack", iam_calls.STACK))
     workgroups = template.workgroups()
     bucket = template.physical("LakeBucket")
     uploader = iam_calls.fill_placeholders(

@@ -133,8 +133,56 @@ class TheRecordedRunAgainstTheTemplate(unittest.TestCase):
             "drop": sum(s.startswith("DROP TABLE IF EXISTS ") for s in sql),
         }
         refined = len(list((ROOT / "sql/refined").glob("*.sql")))
-        self.assertEqual(kinds, {"external table": 2, "ctas": 2 + refined, "drop": 4 + refined})
+        # Trusted's two CSV jobs and refined's tables, then refined giving up on its
+        # first CTAS (and on the DROP of its table, which it stops too).
+        self.assertEqual(kinds, {"external table": 2, "ctas": 2 + refined + 1, "drop": 4 + refined + 1})
         self.assertTrue(any(r.target == "AmazonAthena.GetQueryResults" for r in requests))
+
+    def test_the_engine_runs_in_its_workgroup_and_the_views_in_the_analysts(self):
+        template = iam_calls.Template(TEMPLATE, self.params, stack=self.facts["stack"])
+        engine, analysts = template.physical("EngineWorkGroup"), template.physical("AthenaWorkGroup")
+        self.assertEqual(engine, f"{self.facts['stack']}-engine")
+        self.assertEqual(template.workgroups()[engine][1], False)
+        self.assertEqual(template.workgroups()[analysts][1], True)
+        requests = iam_calls.parse_recording(self.recordings[check.JOBS])
+        started = [r.json() for r in requests if r.target == "AmazonAthena.StartQueryExecution"]
+        for body in started:
+            sql = body["QueryString"]
+            wanted = analysts if sql.startswith("CREATE OR REPLACE VIEW") else engine
+            self.assertEqual(body["WorkGroup"], wanted, sql[:80])
+            # The workgroups' own result locations: the function names none.
+            self.assertNotIn("ResultConfiguration", body)
+        self.assertTrue(any(b["WorkGroup"] == engine for b in started))
+        self.assertTrue(any(b["WorkGroup"] == analysts for b in started))
+        # Each workgroup saw a statement stopped (a client with a timeout of 0).
+        stopped = {self.facts["query_workgroups"][r.json()["QueryExecutionId"]]
+                   for r in requests if r.target == "AmazonAthena.StopQueryExecution"}
+        self.assertEqual(stopped, {engine, analysts})
+
+    def test_the_engine_without_its_workgroups_grants_is_not_allowed(self):
+        t = self.broken(TEMPLATE, ":workgroup/${EngineWorkGroup}", ":workgroup/${AthenaWorkGroup}")
+        found = self.findings(t)
+        engine = f"{self.facts['stack']}-engine"
+        self.assertTrue(found)
+        for f in found:
+            self.assertRegex(f, r"^JobsFunction: (not allowed: POST AmazonAthena\.\w+: athena:\w+ on "
+                                rf"arn:aws:athena:\S+:workgroup/{engine} is not allowed by JobsRole"
+                                r"|unused: JobsRole AthenaEngineInItsWorkgroup: athena:GetQueryResults on "
+                                r"arn:aws:athena:\S+:workgroup/\S+: granted, and no call uses it)$")
+        for action in ("StartQueryExecution", "GetQueryExecution", "GetQueryResults", "StopQueryExecution"):
+            self.assertTrue(any(f"athena:{action} on arn:aws:athena:" in f and "not allowed" in f for f in found),
+                            (action, found))
+
+    def test_a_grant_of_get_query_results_to_the_views_is_unused(self):
+        t = self.broken(TEMPLATE, "              - Sid: AthenaViewsInTheWorkgroup\n                Effect: Allow\n"
+                                  "                Action:\n",
+                        "              - Sid: AthenaViewsInTheWorkgroup\n                Effect: Allow\n"
+                        "                Action:\n                  - athena:GetQueryResults\n")
+        self.assertEqual(self.findings(t), [
+            "JobsFunction: unused: JobsRole AthenaViewsInTheWorkgroup: athena:GetQueryResults on "
+            f"arn:aws:athena:us-east-1:123456789012:workgroup/{self.params['AthenaWorkGroupName']}: "
+            "granted, and no call uses it"
+        ])
 
     def test_the_athena_engine_without_get_query_results_is_not_allowed(self):
         t = self.broken(TEMPLATE, "                  - athena:GetQueryResults\n", "")
@@ -358,9 +406,18 @@ class TheTemplate(unittest.TestCase):
         env = t.function_env("JobsFunction")
         self.assertEqual(env["CINELAKE_LAKE"], "s3://lake")
         self.assertEqual(env["CINELAKE_DATABASE_PREFIX"], "p")
-        self.assertEqual(env["CINELAKE_ATHENA_OUTPUT"], "s3://lake/athena-results/")
+        # The views in the analysts' workgroup, the Athena engine in its own; each
+        # workgroup's result location, none of the client's.
+        self.assertEqual(env["CINELAKE_ATHENA_WORKGROUP"], "cinelake")
+        self.assertEqual(env["CINELAKE_ATHENA_ENGINE_WORKGROUP"], "cinelake-engine")
+        self.assertNotIn("CINELAKE_ATHENA_OUTPUT", env)
         self.assertEqual(t.function_env("IngestFunction")["TMDB_API_KEY_SSM_PARAMETER"], "/cinelake/tmdb-api-key")
-        self.assertEqual(t.workgroups(), {"cinelake": ("s3://lake/athena-results/", True)})
+        self.assertEqual(t.workgroups(), {
+            "cinelake": ("s3://lake/athena-results/", True),
+            "cinelake-engine": ("s3://lake/athena-results/engine/", False),
+        })
+        other = iam_calls.Template(TEMPLATE, {"LakeBucketName": "lake"}, stack="other")
+        self.assertEqual(other.function_env("JobsFunction")["CINELAKE_ATHENA_ENGINE_WORKGROUP"], "other-engine")
         resources = {r for s in t.role_statements("JobsRole") for r in iam_calls._as_list(s["Resource"])}
         self.assertIn("arn:aws:glue:us-east-1:123456789012:database/p_refined", resources)
         # The KMS statement exists only with a customer key.

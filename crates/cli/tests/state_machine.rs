@@ -60,13 +60,14 @@ impl Default for Case {
     }
 }
 
-/// A deployed-like pipeline: the bucket, the Glue databases and the workgroup the
-/// template creates, the TMDB key in SSM, the CSVs uploaded to Raw, and both functions.
+/// A deployed-like pipeline: the bucket, the Glue databases and the two workgroups (the
+/// analysts', for the views, and the Athena engine's) the template creates, the TMDB key in SSM, the CSVs uploaded to Raw, and both functions.
 struct Pipeline {
     s3: aws_sdk_s3::Client,
     bucket: String,
     prefix: String,
     workgroup: String,
+    engine_workgroup: String,
     input: Value,
     _simulator: SimHandle,
     ingest: Function,
@@ -112,6 +113,7 @@ impl Pipeline {
         let (s3, bucket) = fresh_bucket(S3Server::SeaweedFs).await;
         let prefix = format!("sm_{}", bucket.replace('-', "_"));
         let workgroup = format!("wg_{prefix}");
+        let engine_workgroup = format!("wg_{prefix}_engine");
         let glue = glue_client();
         for zone in ["trusted", "refined"] {
             glue.create_database()
@@ -125,12 +127,14 @@ impl Pipeline {
                 .await
                 .expect("creating the Glue database as the template does");
         }
-        athena_client()
-            .create_work_group()
-            .name(&workgroup)
-            .send()
-            .await
-            .expect("creating the Athena workgroup in moto");
+        for name in [&workgroup, &engine_workgroup] {
+            athena_client()
+                .create_work_group()
+                .name(name)
+                .send()
+                .await
+                .expect("creating the Athena workgroup in moto");
+        }
         let parameter = format!("/cinelake/{bucket}/tmdb-api-key");
         ssm_put(&parameter, TMDB_KEY).await;
 
@@ -193,14 +197,14 @@ impl Pipeline {
             &ingest_env,
             &dir.path().join("ingest.log"),
         );
-        // As JobsFunction's.
+        // As JobsFunction's (no CINELAKE_ATHENA_OUTPUT: each workgroup has its own).
         let mut jobs_env = aws(S3Server::SeaweedFs);
         jobs_env.extend([
             ("CINELAKE_LAKE", lake.clone()),
             ("CINELAKE_CATALOG", "glue".to_string()),
             ("CINELAKE_DATABASE_PREFIX", prefix.clone()),
             ("CINELAKE_ATHENA_WORKGROUP", workgroup.clone()),
-            ("CINELAKE_ATHENA_OUTPUT", format!("{lake}/athena-results/")),
+            ("CINELAKE_ATHENA_ENGINE_WORKGROUP", engine_workgroup.clone()),
             ("CINELAKE_MAX_REJECTED_PERCENT", "1".to_string()),
         ]);
         let jobs = Function::start(
@@ -214,6 +218,7 @@ impl Pipeline {
             bucket,
             prefix,
             workgroup,
+            engine_workgroup,
             input: case.input.clone(),
             _simulator: simulator,
             ingest,
@@ -314,7 +319,7 @@ impl Pipeline {
             .collect()
     }
 
-    /// The views created through Athena in this pipeline's workgroup.
+    /// The views created through Athena in this pipeline's (analysts') workgroup.
     async fn athena_views(&self) -> BTreeSet<String> {
         athena_views_created(&self.workgroup).await
     }
@@ -497,12 +502,20 @@ async fn the_input_engine_reaches_the_jobs_function() {
     let report = p.execute(20);
     let states = states(&report);
     // Trusted ran its CSV jobs on Athena: the external table over the Raw movies.csv
-    // and its rejects query went to the workgroup. moto runs no SQL, so the rejects came
-    // back without their columns and the job failed, by name, leaving Trusted as it was.
+    // and its rejects query went to the engine's workgroup, none to the analysts'. moto
+    // runs no SQL, so the rejects came back without their columns and the job failed, by
+    // name, leaving Trusted as it was.
     let athena = athena_client();
-    let ids = athena
+    let analysts = athena
         .list_query_executions()
         .work_group(&p.workgroup)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(analysts.query_execution_ids(), Vec::<String>::new());
+    let ids = athena
+        .list_query_executions()
+        .work_group(&p.engine_workgroup)
         .send()
         .await
         .unwrap();
