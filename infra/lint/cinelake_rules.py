@@ -2,8 +2,8 @@
 
 cfn-lint checks a state machine's definition against the ASL schema but not its graph;
 it accepts an IAM statement that allows everything; and in a template with the SAM
-transform it checks no IAM action names at all (W3037 steps aside). These rules close
-those gaps.
+transform it checks no IAM action names at all (W3037 steps aside); and it knows
+nothing of what the functions' code sends Athena. These rules close those gaps.
 """
 
 import fnmatch
@@ -240,3 +240,67 @@ class FailedRunAlerts(CloudFormationLintRule):
         if not isinstance(arns, list) or not any(_ref_name(a) == machine for a in arns):
             return False
         return any(_ref_name(t.get("Arn")) in topics for t in props.get("Targets", []))
+
+
+class EngineWorkgroupNotEnforced(CloudFormationLintRule):
+    """The Athena engine's CREATE TABLE AS SELECT can run in the workgroup it is sent to."""
+
+    id = "E9105"
+    shortdesc = "The Athena engine's workgroup does not enforce its configuration"
+    description = (
+        "A function whose environment names an Athena workgroup runs the Athena engine "
+        "(trusted and refined with engine athena) in CINELAKE_ATHENA_ENGINE_WORKGROUP, "
+        "else in CINELAKE_ATHENA_WORKGROUP, as crates/athena/src/settings.rs reads them. "
+        "Its statements are CREATE TABLE ... WITH (external_location = ...) AS SELECT, "
+        "which Athena fails in a workgroup that enforces its configuration: an "
+        "AWS::Athena::WorkGroup of the template named there must set "
+        "EnforceWorkGroupConfiguration to false (explicitly)"
+    )
+    source_url = "https://docs.aws.amazon.com/athena/latest/ug/ctas-considerations-limitations.html"
+    tags = ["resources", "athena", "lambda", "cinelake"]
+
+    ENGINE = "CINELAKE_ATHENA_ENGINE_WORKGROUP"
+    ORDINARY = "CINELAKE_ATHENA_WORKGROUP"
+
+    def match(self, cfn):
+        matches = []
+        workgroups = cfn.get_resources(["AWS::Athena::WorkGroup"])
+        functions = cfn.get_resources(["AWS::Lambda::Function", "AWS::Serverless::Function"])
+        for name, function in functions.items():
+            env = function.get("Properties", {}).get("Environment", {})
+            variables = env.get("Variables", {}) if isinstance(env, dict) else {}
+            if not isinstance(variables, dict):
+                continue
+            variable = next((v for v in (self.ENGINE, self.ORDINARY) if v in variables), None)
+            if variable is None:
+                continue
+            workgroup = self._workgroup(variables[variable], workgroups)
+            if workgroup is None:
+                continue  # a workgroup this template does not make: not its to check
+            config = workgroups[workgroup].get("Properties", {}).get("WorkGroupConfiguration", {})
+            enforced = config.get("EnforceWorkGroupConfiguration") if isinstance(config, dict) else None
+            if enforced is False or (isinstance(enforced, str) and enforced.lower() == "false"):
+                continue
+            matches.append(
+                RuleMatch(
+                    ["Resources", name, "Properties", "Environment", "Variables", variable],
+                    f"{name} runs the Athena engine's CREATE TABLE AS SELECT (with an "
+                    f"external_location) in {workgroup} ({variable}), whose "
+                    f"EnforceWorkGroupConfiguration is {enforced!r}, not false: Athena fails "
+                    "such a statement in a workgroup that enforces its configuration",
+                )
+            )
+        return matches
+
+    @staticmethod
+    def _workgroup(value, workgroups):
+        """The logical id of the template's workgroup a variable's value names: a Ref to
+        it, or its literal Name."""
+        ref = _ref_name(value)
+        if ref in workgroups:
+            return ref
+        if isinstance(value, str):
+            for logical, wg in workgroups.items():
+                if wg.get("Properties", {}).get("Name") == value:
+                    return logical
+        return None

@@ -79,6 +79,43 @@ class BrokenCopies(unittest.TestCase):
         self.assertNotEqual(out.returncode, 0)
         self.assertIn("E9104", out.stdout)
 
+    def test_project_rule_refuses_the_engine_in_an_enforcing_workgroup(self):
+        """The jobs Lambda's Athena engine (trusted and refined with engine athena) sends
+        CREATE TABLE ... WITH (external_location = ...) AS SELECT to the workgroup its
+        environment names (CINELAKE_ATHENA_ENGINE_WORKGROUP, else
+        CINELAKE_ATHENA_WORKGROUP). Athena's documentation
+        (https://docs.aws.amazon.com/athena/latest/ug/ctas-considerations-limitations.html):
+        "If the workgroup in which a query will run is configured with an enforced query
+        results location, do not specify an external_location for the CTAS query. Athena
+        issues an error and fails a query that specifies an external_location in this
+        case." So that workgroup, resolved from the function's environment in the
+        template, must not enforce its configuration (rule E9105).
+
+        The template before the engine had a workgroup of its own is the first copy: no
+        CINELAKE_ATHENA_ENGINE_WORKGROUP, so the engine ran in the analysts' workgroup,
+        which enforces its configuration, and every CTAS would have failed on AWS."""
+        without_own = self.broken(
+            "infra/template.yaml",
+            "          CINELAKE_ATHENA_ENGINE_WORKGROUP: !Ref EngineWorkGroup\n",
+            "",
+        )
+        out = self.cfn_lint(without_own)
+        self.assertNotEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertIn("E9105", out.stdout)
+        self.assertIn("in AthenaWorkGroup (CINELAKE_ATHENA_WORKGROUP)", out.stdout)
+        # The engine's own workgroup, made to enforce its configuration, or left to
+        # Athena's default, is refused as well.
+        for enforce in ("        EnforceWorkGroupConfiguration: true\n", ""):
+            enforcing = self.broken(
+                "infra/template.yaml",
+                "        EnforceWorkGroupConfiguration: false\n",
+                enforce,
+            )
+            out = self.cfn_lint(enforcing)
+            self.assertNotEqual(out.returncode, 0, out.stdout + out.stderr)
+            self.assertIn("E9105", out.stdout)
+            self.assertIn("in EngineWorkGroup (CINELAKE_ATHENA_ENGINE_WORKGROUP)", out.stdout)
+
     def test_sam_validate_refuses_a_misspelt_property(self):
         sam = ROOT / ".venv-sam/bin/sam"
         self.assertTrue(sam.exists(), f"{sam} is missing: scripts/test installs it")
