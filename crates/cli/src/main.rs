@@ -71,6 +71,7 @@ struct SampleArgs {
 }
 
 fn main() -> std::process::ExitCode {
+    cinelake_front::memory::one_malloc_arena_per_core();
     let cli = Cli::parse();
     // The configuration file goes into the environment before any thread exists.
     let env_file = match &cli.command {

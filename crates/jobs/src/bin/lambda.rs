@@ -9,8 +9,16 @@ use cinelake_front::telemetry::{self, LogFormat};
 use cinelake_jobs::{Handler, JobEvent, JobsSettings};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 
-#[tokio::main]
-async fn main() -> Result<(), Error> {
+fn main() -> Result<(), Error> {
+    // Before the runtime's threads exist, which tokio::main would start first.
+    cinelake_front::memory::one_malloc_arena_per_core();
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(serve())
+}
+
+async fn serve() -> Result<(), Error> {
     telemetry::init(LogFormat::Json);
     let handler = Arc::new(Handler::new(JobsSettings::from_env()?).await?);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<JobEvent>| {

@@ -1,0 +1,23 @@
+//! How the process uses memory, set once at start.
+
+/// Limits glibc's malloc to one arena per core.
+///
+/// By default glibc gives threads new arenas, up to eight per core, and an arena keeps
+/// the memory its threads freed. The jobs run one table after another, each on threads
+/// of its own, so freed memory piled up in arenas no later thread used: `cinelake
+/// trusted` at the real size peaked at 305 to 388 MB, and at 215 to 219 MB with one
+/// arena per core, in the same time (`MALLOC_ARENA_MAX`, 2026-11-30, release build).
+///
+/// Call it first thing in `main`, before any thread exists: arenas made before it stay.
+/// A no-op where the C library is not glibc.
+pub fn one_malloc_arena_per_core() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let cores = libc::c_int::try_from(cores).unwrap_or(libc::c_int::MAX);
+        // SAFETY: mallopt sets one of malloc's parameters; no other thread is running yet.
+        unsafe {
+            libc::mallopt(libc::M_ARENA_MAX, cores);
+        }
+    }
+}
