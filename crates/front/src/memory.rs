@@ -5,8 +5,8 @@
 /// By default glibc gives threads new arenas, up to eight per core, and an arena keeps
 /// the memory its threads freed. The jobs run one table after another, each on threads
 /// of its own, so freed memory piled up in arenas no later thread used: `cinelake
-/// trusted` at the real size peaked at 305 to 388 MB, and at 215 to 219 MB with one
-/// arena per core, in the same time (`MALLOC_ARENA_MAX`, 2026-11-30, release build).
+/// trusted` at the real size peaked at 370 to 375 MiB, and at 230 MiB with one arena
+/// per core, in the same time (2026-11-30, release build).
 ///
 /// Call it first thing in `main`, before any thread exists: arenas made before it stay.
 /// A no-op where the C library is not glibc.
