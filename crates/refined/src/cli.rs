@@ -82,6 +82,8 @@ pub async fn execute(args: &RefinedArgs) -> anyhow::Result<RefinedRun> {
     let run = match settings.engine {
         Engine::Polars => crate::run(&store, &catalog, &opts).await?,
         Engine::Athena => {
+            // Refused before connecting: loading AWS settings for nothing only adds noise.
+            cinelake_athena::require_s3_and_glue(&store, catalog.kind())?;
             let athena = Athena::connect(settings.athena.config(&opts.databases.refined)).await;
             crate::on_athena::run(&store, &catalog, &athena, &opts).await?
         }

@@ -100,6 +100,8 @@ pub async fn execute(args: &TrustedArgs) -> anyhow::Result<Vec<TableReport>> {
     let reports = match settings.engine {
         Engine::Polars => crate::run(&store, &catalog, &opts).await?,
         Engine::Athena => {
+            // Refused before connecting: loading AWS settings for nothing only adds noise.
+            cinelake_athena::require_s3_and_glue(&store, catalog.kind())?;
             let athena =
                 Athena::connect(settings.athena.config(&opts.jobs.databases.trusted)).await;
             crate::run_with(&store, &catalog, CsvEngine::Athena(&athena), &opts).await?
