@@ -4,6 +4,7 @@
 //! chunks of a file, columns of a row group) that are each worked on by one thread.
 
 use std::collections::BTreeMap;
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{channel, sync_channel};
 use std::sync::{Arc, Mutex};
@@ -51,7 +52,8 @@ pub fn map_ordered<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) ->
 /// the cores work), which bounds memory whatever the number of items.
 ///
 /// Stops at the first error of `next` (after the items before it are taken) or of
-/// `take`, and returns it. A panic in any of them is raised here.
+/// `take`, and returns it. A panic in any of them is raised here, once the threads
+/// have stopped.
 pub fn pipeline<T: Send, R: Send, E: Send>(
     mut next: impl FnMut() -> Result<Option<T>, E> + Send,
     work: impl Fn(T) -> R + Sync,
@@ -62,7 +64,9 @@ pub fn pipeline<T: Send, R: Send, E: Send>(
     std::thread::scope(|s| {
         let (item_tx, item_rx) = sync_channel::<(usize, T)>(workers);
         let item_rx = Arc::new(Mutex::new(item_rx));
-        let (done_tx, done_rx) = channel::<(usize, R)>();
+        // A panic in `work` comes back as a result, so that the others are not left
+        // waiting for an item that will never be taken.
+        let (done_tx, done_rx) = channel::<(usize, std::thread::Result<R>)>();
         // A token per item allowed in flight; `take` hands one back per item taken.
         let (token_tx, token_rx) = sync_channel::<()>(in_flight);
         for _ in 0..in_flight {
@@ -75,7 +79,8 @@ pub fn pipeline<T: Send, R: Send, E: Send>(
                     // The lock is held only while waiting, never while working.
                     let item = item_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
                     let Ok((i, item)) = item else { break };
-                    if done_tx.send((i, work(item))).is_err() {
+                    let r = std::panic::catch_unwind(AssertUnwindSafe(|| work(item)));
+                    if done_tx.send((i, r)).is_err() {
                         break;
                     }
                 }
@@ -103,9 +108,17 @@ pub fn pipeline<T: Send, R: Send, E: Send>(
             let mut waiting = BTreeMap::new();
             let mut want = 0usize;
             let mut result = Ok(());
+            let mut panicked = None;
             'results: for (i, r) in done_rx {
                 waiting.insert(i, r);
                 while let Some(r) = waiting.remove(&want) {
+                    let r = match r {
+                        Ok(r) => r,
+                        Err(payload) => {
+                            panicked = Some(payload);
+                            break 'results;
+                        }
+                    };
                     if let Err(e) = take(r) {
                         result = Err(e);
                         break 'results;
@@ -117,12 +130,15 @@ pub fn pipeline<T: Send, R: Send, E: Send>(
             // Dropping the receivers here (the loop owns done_rx) stops the workers and
             // the producer after an error of `take`.
             drop(token_tx);
-            result
+            (result, panicked)
         };
         let produced = producer
             .join()
             .unwrap_or_else(|e| std::panic::resume_unwind(e));
-        taken.and(produced)
+        if let (_, Some(payload)) = taken {
+            std::panic::resume_unwind(payload);
+        }
+        taken.0.and(produced)
     })
 }
 
@@ -231,6 +247,26 @@ mod tests {
         );
         assert_eq!(r, Err("write 10".to_string()));
         assert_eq!(after, 0);
+    }
+
+    #[test]
+    #[should_panic(expected = "chunk 0")]
+    fn a_panic_in_the_work_of_a_pipeline_reaches_the_caller() {
+        // Item 0 panics while later items wait: the caller gets the panic, not a hang.
+        let mut n = 0;
+        let _: Result<(), ()> = pipeline(
+            || {
+                n += 1;
+                Ok((n <= 100).then_some(n - 1))
+            },
+            |i| {
+                if i == 0 {
+                    panic!("chunk {i}");
+                }
+                i
+            },
+            |_| Ok(()),
+        );
     }
 
     #[test]

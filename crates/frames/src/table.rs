@@ -267,7 +267,7 @@ async fn write_version(
 /// Deletes every version folder directly under `prefix` but `current` (the one the
 /// catalog now names, kept even when it holds no file: Athena writes none for an empty
 /// table) and `previous` (the one it named before); when the previous one is not known,
-/// all but the newest [`KEEP_VERSIONS`] by name, `current` among them. Every object in
+/// all but `current` and the newest [`KEEP_VERSIONS`] by name. Every object in
 /// a folder goes with it. Folders named `key=value` are partitions, not versions.
 async fn prune(
     store: &Store,
@@ -293,10 +293,13 @@ async fn prune(
     }
     let newest = versions.len().saturating_sub(KEEP_VERSIONS);
     for (i, (version, keys)) in versions.into_iter().enumerate() {
-        let keep = match (current, previous) {
-            (Some(c), Some(p)) => version == c || version == p,
-            _ => i >= newest,
-        };
+        // The version the catalog now names is never deleted, whatever its name's rank
+        // (a run id may sort below older ones, as two runs in one second can).
+        let keep = Some(version.as_str()) == current
+            || match previous {
+                Some(p) => version == p,
+                None => i >= newest,
+            };
         if !keep {
             for key in keys {
                 store.delete(&key).await?;
@@ -527,6 +530,21 @@ mod tests {
             keys(&store, "T/t/").await,
             [
                 "T/t/a5/part-00000.parquet",
+                "T/t/dt=2026-01-01/r0/part-00000.parquet",
+            ]
+        );
+        // The current version stays when the previous one is not known, though two
+        // others sort after it.
+        put("T/t/b7/part-00000.parquet").await;
+        put("T/t/c8/part-00000.parquet").await;
+        put("T/t/a0/part-00000.parquet").await;
+        prune(&store, "T/t/", Some("a0"), None).await.unwrap();
+        assert_eq!(
+            keys(&store, "T/t/").await,
+            [
+                "T/t/a0/part-00000.parquet",
+                "T/t/b7/part-00000.parquet",
+                "T/t/c8/part-00000.parquet",
                 "T/t/dt=2026-01-01/r0/part-00000.parquet",
             ]
         );
