@@ -41,6 +41,18 @@ pub enum RefinedError {
         table: String,
         differences: Vec<String>,
     },
+    /// The catalog or the store failed while the Athena build's tables were being
+    /// switched, one at a time: those before `table` are on the new run.
+    #[error(
+        "switching {table} to its new version: {source}; already switched: {}; rerun to switch them all",
+        if switched.is_empty() { "none".to_string() } else { switched.join(", ") }
+    )]
+    PartlySwitched {
+        table: String,
+        switched: Vec<String>,
+        #[source]
+        source: Box<cinelake_frames::FramesError>,
+    },
     /// Athena needs the Trusted tables' columns from the catalog (it runs the Polars
     /// build on no rows to learn the columns each table has).
     #[error("{table} is not in the catalog: run the trusted stage first")]

@@ -6,8 +6,11 @@
 //!
 //! Every table is written first; only when all twelve are, are they switched, so a
 //! failed statement leaves the whole previous schema in place (its new versions deleted).
-//! Then the temporary tables Athena registered for the statements are dropped, and old
-//! versions pruned as the Polars build prunes them.
+//! The temporary tables Athena registered for the statements are dropped before the
+//! switch (their columns were compared already), so none is left in the catalog by a
+//! failure after it. Glue switches one table at a time: a catalog or store error in the
+//! middle of the switch leaves the tables before it on the new run, and the error names
+//! them (a rerun switches all). Old versions are pruned as the Polars build prunes them.
 //!
 //! What the Polars build also does and this does not: its checks of each table's grain
 //! and keys ([`crate::star::check`]), and the counts of what the rules set aside (the
@@ -269,19 +272,24 @@ pub async fn build(
         }
         return Err(e);
     }
-    let mut reports = Vec::new();
     for w in &written {
-        let location =
-            switch_to_version(store, catalog, &w.spec, &w.dir, w.columns.clone()).await?;
+        drop_quietly(athena, &w.ctas_table).await;
+    }
+    let mut reports: Vec<RefinedReport> = Vec::new();
+    for w in &written {
+        let location = switch_to_version(store, catalog, &w.spec, &w.dir, w.columns.clone())
+            .await
+            .map_err(|e| RefinedError::PartlySwitched {
+                table: format!("{}.{}", w.spec.db, w.spec.name),
+                switched: reports.iter().map(|r| r.table.clone()).collect(),
+                source: Box::new(e),
+            })?;
         reports.push(RefinedReport {
             table: format!("{}.{}", w.spec.db, w.spec.name),
             rows: w.rows,
             location,
             rows_from: Some(w.rows_from),
         });
-    }
-    for w in &written {
-        athena.run(&sql::drop_table(&w.ctas_table)).await?;
     }
     Ok(RefinedRun {
         tables: reports,
@@ -323,7 +331,7 @@ async fn write_table(
 /// logged, and the run's own error is the one reported.
 async fn drop_quietly(athena: &Athena, table: &str) {
     if let Err(e) = athena.run(&sql::drop_table(table)).await {
-        tracing::warn!(table, error = %e, "could not drop Athena's table of a failed run");
+        tracing::warn!(table, error = %e, "could not drop a temporary table of Athena's");
     }
 }
 
