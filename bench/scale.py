@@ -80,7 +80,7 @@ def clear_outputs(lake: Path):
         shutil.rmtree(lake / d, ignore_errors=True)
 
 
-def timed_runs(cinelake: str, root: Path, env: dict, runs: int) -> dict:
+def timed_runs(cinelake: str, root: Path, env: dict, runs: int) -> tuple:
     lake = root / "lake"
     figures = {f"{e} {s}": [] for e in ENGINES for s in STAGES}
     spool = []
@@ -131,7 +131,9 @@ def fit(xs, ys):
 def lambda_limits(results: list) -> list:
     """Where one Lambda invocation per job would no longer do, from the fitted curves."""
     xs = [input_mb(r["made"]) / 1000 for r in results]
-    real = xs[0] / results[0]["made"]["scale"]
+    # The real size: the CSV scaled back, the TMDB JSON as it is (the same at every scale).
+    made = results[0]["made"]
+    real = (made["csv_bytes"] / made["scale"] + made["tmdb_bytes"]) / 1e9
     out, limits = [], []
     for stage in STAGES:
         a, b = fit(xs, [r["medians"][f"cinelake {stage}"]["wall_s"] for r in results])
@@ -221,11 +223,13 @@ def main():
     cinelake = args.cinelake or str(target / "release" / "cinelake")
     scales = [float(s) for s in args.scales.split(",")]
     work = args.work or Path(tempfile.mkdtemp(prefix="cinelake-bench-scale-"))
+    made_here = []
     env = dict(os.environ, RUST_LOG="warn", TMDB_API_KEY="bench")
     results = []
     try:
         for scale in scales:
             root = work / f"{scale:g}x"
+            made_here.append(root)
             made = make_lake(cinelake, root, scale, env)
             print(f"{scale:g}x: {made['movies_rows']:,} + {made['series_rows']:,} rows, "
                   f"{input_mb(made):,.0f} MB of input; {args.runs} runs", flush=True)
@@ -244,7 +248,11 @@ def main():
             shutil.rmtree(root / "polars", ignore_errors=True)
     finally:
         if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
+            # Only what this run made: --work may name a directory holding other things.
+            for root in made_here:
+                shutil.rmtree(root, ignore_errors=True)
+            if not args.work:
+                shutil.rmtree(work, ignore_errors=True)
     print()
     print(report(results))
     if args.json:
