@@ -21,8 +21,9 @@ For movies and series, over a directory lake with its local catalog (`_catalog/`
              (refusing `::`, `==` and ILIKE, as sql_engines does), their WITH checked to
              be the same word for word, typed as Trino types them and written as DuckDB.
              Three Trino functions DuckDB lacks or runs otherwise are stand-ins:
-             to_utf8 and from_utf8 (Trino's repair of bad UTF-8, one U+FFFD per bad
-             sequence as airlift's SliceUtf8.fixInvalidUtf8 counts them), is_finite.
+             to_utf8 and from_utf8 (Trino's repair of bad UTF-8: one U+FFFD per bad
+             sequence, sequences delimited as Trino's slice library delimits them),
+             is_finite.
   3 compare  the rows against the Trusted table the catalog points at (its Parquet): the
              same columns in the same order, the same types (DuckDB's result types and
              the catalog's Glue types), the same rows as multisets (numbers within a
@@ -236,8 +237,8 @@ def trino_to_utf8(text):
 
 
 def trino_from_utf8(data):
-    """from_utf8: bytes as text, each bad sequence one U+FFFD as airlift's
-    SliceUtf8.fixInvalidUtf8 (tryGetCodePointAt) counts it."""
+    """from_utf8: bytes as text, each bad sequence one U+FFFD, the sequences delimited
+    as Trino delimits them (code_point_at)."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -254,8 +255,10 @@ def trino_from_utf8(data):
 
 
 def code_point_at(b, pos):
-    """(code point, length) or (None, length of the bad sequence), as airlift's
-    tryGetCodePointAtRaw."""
+    """(code point, length) or (None, length of the bad sequence): a lead byte says
+    how long the sequence claims to be (5 and 6 too), and it ends at the first byte
+    that is not a continuation; overlong forms, surrogates and code points past
+    U+10FFFF are bad, as Trino reads them."""
     first = b[pos]
     if first < 0x80:
         return first, 1
