@@ -42,7 +42,9 @@ pub struct JobEvent {
     #[serde(default)]
     pub date: Option<String>,
     /// Where trusted's CSV jobs and refined run; absent, the function's setting
-    /// (`CINELAKE_ENGINE`, polars by default). The views job ignores it.
+    /// (`CINELAKE_ENGINE`, polars by default), for a direct invocation: the state
+    /// machine always sends one (its `Engine` input, else polars). The views job
+    /// ignores it.
     #[serde(default)]
     pub engine: Option<Engine>,
 }

@@ -215,8 +215,12 @@ async fn convert(
             return Err(e);
         }
     };
+    // Dropped before the switch, its columns compared already: a failure to drop must
+    // neither leave the job failed with the catalog moved nor stop the switch.
+    if let Err(d) = athena.run(&sql::drop_table(ctas_table)).await {
+        tracing::warn!(table = %ctas_table, error = %d, "could not drop a temporary table of Athena's");
+    }
     let location = switch_to_version(store, catalog, &spec, &dir, columns).await?;
-    athena.run(&sql::drop_table(ctas_table)).await?;
     tracing::info!(table = %table, rows_in, rows_out = created.rows, rejected = n_rejected, %location, from = %created.rows_from, "trusted table written by Athena");
     Ok(TableReport {
         table: format!("{}.{}", spec.db, spec.name),
