@@ -165,6 +165,24 @@ pub async fn switch_to_version(
     Ok(location)
 }
 
+/// Deletes a version a failed run wrote and never switched to, as far as it can: what
+/// cannot be listed or deleted is logged, not returned, so the run's own error is the
+/// one reported (a later prune removes what is left).
+pub async fn delete_unswitched_version(store: &Store, dir: &str) {
+    let objects = match store.list(dir).await {
+        Ok(o) => o,
+        Err(e) => {
+            tracing::warn!(dir, error = %e, "could not list a failed run's version");
+            return;
+        }
+    };
+    for o in objects {
+        if let Err(e) = store.delete(&o.key).await {
+            tracing::warn!(key = %o.key, error = %e, "could not delete a failed run's file");
+        }
+    }
+}
+
 /// The version folder a key of a version's folder (`<prefix><version>/`) names.
 fn version_in(prefix: &str, dir: &str) -> Option<String> {
     let version = dir.strip_prefix(prefix)?.strip_suffix('/')?;

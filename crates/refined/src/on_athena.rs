@@ -21,7 +21,9 @@ use std::collections::BTreeMap;
 use cinelake_athena::sql::{self, SqlFile};
 use cinelake_athena::{Athena, RowsFrom};
 use cinelake_catalog::{Catalog, ColumnDef, Databases, Table};
-use cinelake_frames::table::{TableSpec, column_differences, switch_to_version, version_dir};
+use cinelake_frames::table::{
+    TableSpec, column_differences, delete_unswitched_version, switch_to_version, version_dir,
+};
 use cinelake_frames::types::{columns_of, polars_type};
 use cinelake_lake::Store;
 use polars::prelude::{DataFrame, DataType, Schema};
@@ -268,7 +270,7 @@ pub async fn build(
         // schema stays whole.
         for (dir, ctas_table) in &sent {
             drop_quietly(athena, ctas_table).await;
-            delete_quietly(store, dir).await;
+            delete_unswitched_version(store, dir).await;
         }
         return Err(e);
     }
@@ -332,22 +334,6 @@ async fn write_table(
 async fn drop_quietly(athena: &Athena, table: &str) {
     if let Err(e) = athena.run(&sql::drop_table(table)).await {
         tracing::warn!(table, error = %e, "could not drop a temporary table of Athena's");
-    }
-}
-
-/// Deletes a version a failed run wrote, never switched to.
-async fn delete_quietly(store: &Store, dir: &str) {
-    let objects = match store.list(dir).await {
-        Ok(o) => o,
-        Err(e) => {
-            tracing::warn!(dir, error = %e, "could not list a failed run's version");
-            return;
-        }
-    };
-    for o in objects {
-        if let Err(e) = store.delete(&o.key).await {
-            tracing::warn!(key = %o.key, error = %e, "could not delete a failed run's file");
-        }
     }
 }
 

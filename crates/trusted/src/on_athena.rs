@@ -18,7 +18,9 @@ use std::num::NonZeroUsize;
 use cinelake_athena::sql::{self, SqlFile};
 use cinelake_athena::{Athena, AthenaError};
 use cinelake_catalog::{Catalog, ColumnDef, Table};
-use cinelake_frames::table::{TableSpec, column_differences, switch_to_version, version_dir};
+use cinelake_frames::table::{
+    TableSpec, column_differences, delete_unswitched_version, switch_to_version, version_dir,
+};
 use cinelake_frames::types::columns_of;
 use cinelake_lake::Store;
 use cinelake_lake::layout::ProcessingDate;
@@ -211,7 +213,7 @@ async fn convert(
             if let Err(d) = athena.run(&sql::drop_table(ctas_table)).await {
                 tracing::warn!(table = %ctas_table, error = %d, "could not drop Athena's table of a failed run");
             }
-            delete_version(store, &dir).await;
+            delete_unswitched_version(store, &dir).await;
             return Err(e);
         }
     };
@@ -264,21 +266,6 @@ async fn write(
         });
     }
     Ok(created)
-}
-
-/// Deletes a version a failed run wrote (a failed statement may leave files), never
-/// switched to; a failure is logged, the run's own error is the one reported.
-async fn delete_version(store: &Store, dir: &str) {
-    match store.list(dir).await {
-        Ok(objects) => {
-            for o in objects {
-                if let Err(e) = store.delete(&o.key).await {
-                    tracing::warn!(key = %o.key, error = %e, "could not delete a failed run's file");
-                }
-            }
-        }
-        Err(e) => tracing::warn!(dir, error = %e, "could not list a failed run's version"),
-    }
 }
 
 #[cfg(test)]
