@@ -69,8 +69,9 @@ One line per file, view or table that agrees; a failure names the file, view or 
 shows the error or a few differing rows. Exit 0 when everything agrees, 1 on any parse
 failure, DuckDB error or difference, 2 on bad arguments or an unreadable lake.
 
-The pieces (load_sql, parse_trino, parse_ctas, dependency_order, Lake, DuckLake,
-compare_rows) are importable, for checks of other SQL.
+The pieces (SqlFile, load_sql, parse_trino, parse_ctas, dependency_order, Lake,
+DuckLake, compare_rows; substitute and statement, the twins of crates/athena/src/sql.rs
+render and statement) are importable, for checks of other SQL (scripts/sql_trusted.py).
 """
 import argparse
 import datetime
@@ -125,10 +126,14 @@ def shown(path):
 
 
 class SqlFile:
-    def __init__(self, path):
+    """A SQL file: its path (for errors), name (the stem) and text. `text`, when given,
+    stands for the file's own (e.g. the file with its placeholders filled in by
+    `substitute`); errors still name the file at `path`."""
+
+    def __init__(self, path, text=None):
         self.path = Path(path)
         self.name = self.path.stem
-        self.text = self.path.read_text()
+        self.text = self.path.read_text() if text is None else text
         self.select = select_of(self.text)
 
     def __repr__(self):
@@ -152,6 +157,49 @@ def load_sql(*paths):
     if twice:
         raise SetupError(f"two SQL files with the same name: {', '.join(twice)}")
     return files
+
+
+# ---------------------------------------------------------------- the Rust side's rendering
+
+
+def substitute(f, values):
+    """The file's text with each `${name}` replaced, as the Rust side renders it
+    (crates/athena/src/sql.rs render: the whole text, comment lines too, never scanning
+    a value again); Failure naming the file, line and column for a placeholder not in
+    `values` (naming those that are), or one never closed."""
+    out, at = [], 0
+    while (start := f.text.find("${", at)) >= 0:
+        end = f.text.find("}", start + 2)
+        line = f.text.count("\n", 0, start) + 1
+        col = start - (f.text.rfind("\n", 0, start) + 1) + 1
+        if end < 0:
+            raise Failure(f"{shown(f.path)}:{line}:{col}: a `${{` is never closed")
+        name = f.text[start + 2:end]
+        if name not in values:
+            raise Failure(f"{shown(f.path)}:{line}:{col}: unknown placeholder ${{{name}}} "
+                          f"(the convention has {', '.join('${' + k + '}' for k in values)})")
+        out.extend([f.text[at:start], values[name]])
+        at = end + 1
+    out.append(f.text[at:])
+    return "".join(out)
+
+
+# What Rust's str::trim_* take as whitespace (char::is_whitespace, Unicode's White_Space);
+# Python's str.strip() would also take U+001C..U+001F.
+RUST_WHITESPACE = ("\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+                   "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+
+
+def statement(sql):
+    """The statement of a (filled-in) file as the Rust side sends it to Athena
+    (crates/athena/src/sql.rs statement): its leading `--` comment lines and blank
+    lines dropped (a comment line ends at `\\n` only), and the trailing `;`s and
+    whitespace."""
+    rest = sql.lstrip(RUST_WHITESPACE)
+    while rest.startswith("--"):
+        _, newline, after = rest.partition("\n")
+        rest = after.lstrip(RUST_WHITESPACE) if newline else ""
+    return rest.rstrip(RUST_WHITESPACE).rstrip(";").rstrip(RUST_WHITESPACE)
 
 
 # Tokens sqlglot's Trino reader accepts (it reads a superset of Trino) that Trino
@@ -659,28 +707,6 @@ class Settings:
                 f"{self.money_floor_usd} USD are placeholders, read as unknown.")
 
 
-def substitute(f, values):
-    """The file's text with each `${name}` replaced, as the Rust side renders it
-    (crates/athena/src/sql.rs render: the whole text, comment lines too, never scanning
-    a value again); Failure naming the file, line and column for a placeholder the
-    convention does not have, or one never closed."""
-    out, at = [], 0
-    while (start := f.text.find("${", at)) >= 0:
-        end = f.text.find("}", start + 2)
-        line = f.text.count("\n", 0, start) + 1
-        col = start - (f.text.rfind("\n", 0, start) + 1) + 1
-        if end < 0:
-            raise Failure(f"{shown(f.path)}:{line}:{col}: a `${{` is never closed")
-        name = f.text[start + 2:end]
-        if name not in values:
-            raise Failure(f"{shown(f.path)}:{line}:{col}: unknown placeholder ${{{name}}} "
-                          f"(the convention has {', '.join('${' + k + '}' for k in values)})")
-        out.extend([f.text[at:start], values[name]])
-        at = end + 1
-    out.append(f.text[at:])
-    return "".join(out)
-
-
 def parse_ctas(f, values):
     """The file's SELECT as Trino reads it, after the convention's checks: leading `--`
     lines saying what the table is, then one query with no semicolon, only known
@@ -693,9 +719,7 @@ def parse_ctas(f, values):
         raise Failure(f"{shown(f.path)}: names the Trusted database {trusted_db} itself; "
                       "write ${trusted}, which the Rust side substitutes")
     text = substitute(f, values)
-    sub = SqlFile.__new__(SqlFile)
-    sub.path, sub.name, sub.text = f.path, f.name, text
-    tree = parse_trino(sub)
+    tree = parse_trino(SqlFile(f.path, text))
     for token in Trino().tokenize(text):
         if token.token_type == TokenType.SEMICOLON:
             raise Failure(f"{shown(f.path)}:{token.line}:{token.col}: a semicolon: the file "

@@ -17,7 +17,9 @@ For movies and series, over a directory lake with its local catalog (`_catalog/`
              them, as private-use characters that the stand-ins for to_utf8 and
              from_utf8 below turn back into those bytes.
   2 SQL      <table>.sql and <table>_rejects.sql, their placeholders (${raw_table},
-             ${raw_location}; no others) filled in, parsed with sqlglot's Trino reader
+             ${raw_location}; no others) filled in as the Rust side fills them
+             (sql_engines.substitute and statement, the twins of render and statement
+             in crates/athena/src/sql.rs), parsed with sqlglot's Trino reader
              (refusing `::`, `==` and ILIKE, as sql_engines does), their WITH checked to
              be the same word for word, typed as Trino types them and written as DuckDB.
              Three Trino functions DuckDB lacks or runs otherwise are stand-ins:
@@ -55,8 +57,8 @@ ROOT = se.ROOT
 TRUSTED_SQL = ROOT / "sql" / "trusted"
 TABLE_DDL = "raw_csv_table"
 TABLES = {"movies": "Movies", "series": "Series"}
-PLACEHOLDERS = {"raw_table", "raw_location"}
-# What the placeholders become here: a db-qualified name, as the Rust side gives.
+# What the placeholders (${raw_table}, ${raw_location}, no others) become here: a
+# db-qualified name, as the Rust side gives.
 RAW_DB = "cinelake_raw"
 RAW_LOCATION = "s3://emulated/raw/"
 # The Glue type of each DuckDB result type the Trusted tables have.
@@ -81,34 +83,11 @@ def sql_files(sql_dir, table):
 
 
 def filled(path, values):
-    """The file's text with its placeholders filled in; a Failure for any other."""
-    text = path.read_text()
-    unknown = sorted(set(re.findall(r"\$\{([^}]*)\}", text)) - PLACEHOLDERS)
-    if unknown:
-        raise Failure(f"{se.shown(path)}: unknown placeholder(s) "
-                      + ", ".join("${" + u + "}" for u in unknown)
-                      + " (the Rust side fills in only ${raw_table} and ${raw_location})")
-    if "${" in re.sub(r"\$\{[^}]*\}", "", text):
-        raise Failure(f"{se.shown(path)}: a `${{` is never closed")
-    for name, value in values.items():
-        text = text.replace("${" + name + "}", value)
-    return text
-
-
-class Text:
-    """A file's text after filling in, as sql_engines.parse_trino takes it."""
-
-    def __init__(self, path, text):
-        self.path, self.text, self.name = Path(path), text, Path(path).stem
-
-
-def statement_of(text):
-    """The statement as the Rust side sends it: leading `--` lines and blank lines
-    dropped, no trailing `;` (crates/athena/src/sql.rs, statement)."""
-    lines = text.splitlines()
-    while lines and (not lines[0].strip() or lines[0].lstrip().startswith("--")):
-        lines.pop(0)
-    return "\n".join(lines).strip().rstrip(";").strip()
+    """The file with its placeholders filled in, as the Rust side renders it
+    (sql_engines.substitute, the twin of crates/athena/src/sql.rs render): a Failure
+    naming the file, line and column of a placeholder not in `values`, or of one never
+    closed."""
+    return se.SqlFile(path, se.substitute(se.SqlFile(path), values))
 
 
 def literal_value(node):
@@ -121,7 +100,7 @@ class RawTable:
     """raw_csv_table.sql, parsed: what the emulated reader follows."""
 
     def __init__(self, path, values):
-        text = statement_of(filled(path, values))
+        text = se.statement(filled(path, values).text)
         if ";" in text:
             raise Failure(f"{se.shown(path)}: one statement, with no `;`")
         try:
@@ -447,15 +426,16 @@ class Duck:
                             f"{left_label} {counts[0]} rows, {right_label} {counts[1]} rows", 1)
 
 
-def duckdb_sql(path, text, schema):
-    """A SELECT file (filled in) parsed as Trino, typed and written as DuckDB."""
-    if text.rstrip().endswith(";"):
-        raise Failure(f"{se.shown(path)}: ends with `;` (Athena takes one statement, "
+def duckdb_sql(f, schema):
+    """A SELECT file (an se.SqlFile, filled in) parsed as Trino, typed and written as
+    DuckDB."""
+    if f.text.rstrip().endswith(";"):
+        raise Failure(f"{se.shown(f.path)}: ends with `;` (Athena takes one statement, "
                       "with none)")
-    tree = se.parse_trino(Text(path, text))
+    tree = se.parse_trino(f)
     if not isinstance(tree, exp.Select):
-        raise Failure(f"{se.shown(path)}: not one SELECT")
-    typed = se.typed_trino(se.shown(path), tree, schema)
+        raise Failure(f"{se.shown(f.path)}: not one SELECT")
+    typed = se.typed_trino(se.shown(f.path), tree, schema)
     return tree, se.to_duckdb(stand_ins(typed))
 
 
@@ -469,8 +449,8 @@ def check_table(lake, table, sql_dir, database_prefix, duck, out):
 
     schema = MappingSchema(dialect="hive")
     schema.add_table(values["raw_table"], {"line": "string"}, dialect="hive")
-    rows_tree, rows_sql = duckdb_sql(rows_path, filled(rows_path, values), schema)
-    rejects_tree, rejects_sql = duckdb_sql(rejects_path, filled(rejects_path, values), schema)
+    rows_tree, rows_sql = duckdb_sql(filled(rows_path, values), schema)
+    rejects_tree, rejects_sql = duckdb_sql(filled(rejects_path, values), schema)
     if rows_tree.args.get("with_") != rejects_tree.args.get("with_"):
         raise Failure(f"{table}: the WITH of {se.shown(rejects_path)} is not "
                       f"{se.shown(rows_path)}'s: the two must judge lines by the same rules")

@@ -777,6 +777,48 @@ class Ctas(unittest.TestCase):
         self.assertEqual(sorted(e.name for e in south.expressions), rust["South America"])
 
 
+class RustRendering(unittest.TestCase):
+    """substitute and statement are the twins of crates/athena/src/sql.rs render and
+    statement (its tests, and the edges where a line-based Python version would differ)."""
+
+    def setUp(self):
+        self.tmp = Path(tempfile.mkdtemp(prefix="cinelake-render-"))
+        self.path = self.tmp / "t.sql"
+        self.path.write_text("-- a comment\n-- another\n\nSELECT * FROM ${db}.t WHERE y >= ${min}\n")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp)
+
+    def test_placeholders_are_filled_and_unknown_ones_refused(self):
+        f = se.SqlFile(self.path)
+        sql = se.substitute(f, {"db": "trusted", "min": "2000"})
+        self.assertEqual(se.statement(sql), "SELECT * FROM trusted.t WHERE y >= 2000")
+        with self.assertRaises(se.Failure) as e:
+            se.substitute(f, {"db": "trusted"})
+        self.assertIn("t.sql:4:34: unknown placeholder ${min} (the convention has ${db})",
+                      str(e.exception))
+        with self.assertRaisesRegex(se.Failure, r"o\.sql:1:8: a `\$\{` is never closed"):
+            se.substitute(se.SqlFile(self.tmp / "o.sql", "SELECT ${db"), {"db": "x"})
+        # A value is not scanned again: one holding `${` stays as given.
+        v = se.substitute(f, {"db": "${min}", "min": "1"})
+        self.assertIn("FROM ${min}.t", v)
+
+    def test_a_file_built_from_its_filled_text_keeps_its_path(self):
+        f = se.SqlFile(self.path, "-- x\nSELECT 1")
+        self.assertEqual((f.path, f.name, f.text, f.select), (self.path, "t", "-- x\nSELECT 1",
+                                                             "SELECT 1"))
+
+    def test_the_statement_is_rusts(self):
+        self.assertEqual(se.statement("  -- only a comment"), "")
+        self.assertEqual(se.statement("-- c\nSELECT 1;\n"), "SELECT 1")
+        self.assertEqual(se.statement("\n  -- c\n\n\t-- d\nSELECT 1\n-- e\n;; \n"),
+                         "SELECT 1\n-- e")
+        # A comment line ends at \n only (not at a lone \r, as splitlines would have it).
+        self.assertEqual(se.statement("-- c\rSELECT 1"), "")
+        # Rust's whitespace, not Python's: U+001C is kept, U+3000 trimmed.
+        self.assertEqual(se.statement("\x1cSELECT 1\u3000"), "\x1cSELECT 1")
+
+
 class Compare(unittest.TestCase):
     COLS = ["id", "x", "ok"]
 

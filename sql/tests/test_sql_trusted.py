@@ -327,7 +327,13 @@ class AgainstThePolarsPath(unittest.TestCase):
         self.edit_both("movies", "FROM ${raw_table}", "FROM ${raw_db}.lines")
         rc, out = check(self.lake, self.sql, "--only", "movies")
         self.assertEqual(rc, 1, out)
-        self.assertIn("unknown placeholder(s) ${raw_db}", out)
+        # As the Rust side renders it (sql_engines.substitute): the file, line and column,
+        # and the placeholders there are.
+        text = (self.sql / "movies.sql").read_text()
+        at = text.index("${raw_db}")
+        line, col = text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
+        self.assertIn(f"movies.sql:{line}:{col}: unknown placeholder ${{raw_db}} (the "
+                      "convention has ${raw_table}, ${raw_location})", out)
 
     def test_syntax_only_sqlglot_takes_fails(self):
         self.edit_both("movies", "try_cast(release_year AS integer) IS NOT NULL",
@@ -482,6 +488,24 @@ class Emulation(unittest.TestCase):
     def test_bytes_that_are_not_utf8_survive_the_round_trip(self):
         for data in [b"caf\xe9", b"\xff\xfe", b"ok", "日本".encode(), b"\xed\xa0\x80"]:
             self.assertEqual(st.trino_to_utf8(st.held(data)), data)
+
+    def test_placeholders_are_filled_as_the_rust_side_fills_them(self):
+        values = {"raw_table": "cinelake_raw.movies_csv", "raw_location": st.RAW_LOCATION}
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "t.sql"
+            path.write_text("-- reads ${raw_table}\n\nSELECT line FROM ${raw_table};\n")
+            f = st.filled(path, values)
+            self.assertEqual((f.path, f.name), (path, "t"))
+            self.assertEqual(st.se.statement(f.text),
+                             "SELECT line FROM cinelake_raw.movies_csv")
+            path.write_text("-- x\nSELECT line\nFROM ${raw_db}.t\n")
+            with self.assertRaises(st.Failure) as e:
+                st.filled(path, values)
+            self.assertIn("t.sql:3:6: unknown placeholder ${raw_db} (the convention has "
+                          "${raw_table}, ${raw_location})", str(e.exception))
+            path.write_text("SELECT ${raw_table")
+            with self.assertRaisesRegex(st.Failure, r"t\.sql:1:8: a `\$\{` is never closed"):
+                st.filled(path, values)
 
     def test_the_rows_and_rejects_files_share_their_with(self):
         for table in st.TABLES:
