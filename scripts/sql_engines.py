@@ -47,6 +47,10 @@ same directory lake:
              string literals only without a CAST (Trino types it varchar(n), which
              CTAS would register; DuckDB would not show it). Every one of the twelve
              tables needs its file (for another --sql-dir, each must be one of them).
+             A CTE name that several files hold (each file repeats the steps it
+             shares, Athena having no includes) must be the same query in each, as
+             sqlglot writes it (comments and layout aside): a failure names the CTE,
+             the files that agree and those that differ, with a diff.
   2 DuckDB   the Trusted tables as DuckDB views over their Parquet, in a schema named as
              the Trusted database (tmdb_movies with `dt` a string column); each SELECT
              typed as Trino types it and transpiled as in `views`, with Trino's UNNEST of
@@ -63,19 +67,22 @@ same directory lake:
              took one of those rows.
 
 `parse` runs step 1 alone, on any SQL files; a file with placeholders is read as `ctas`
-reads it, with the default settings.
+reads it, with the default settings, and the CTEs such files share are compared as
+`ctas` compares them.
 
 One line per file, view or table that agrees; a failure names the file, view or table and
 shows the error or a few differing rows. Exit 0 when everything agrees, 1 on any parse
 failure, DuckDB error or difference, 2 on bad arguments or an unreadable lake.
 
-The pieces (SqlFile, load_sql, parse_trino, parse_ctas, dependency_order, Lake,
-DuckLake, compare_rows; substitute and statement, the twins of crates/athena/src/sql.rs
-render and statement) are importable, for checks of other SQL (scripts/sql_trusted.py).
+The pieces (SqlFile, load_sql, parse_trino, parse_ctas, check_cte_copies,
+dependency_order, Lake, DuckLake, compare_rows; substitute and statement, the twins of
+crates/athena/src/sql.rs render and statement) are importable, for checks of other SQL
+(scripts/sql_trusted.py).
 """
 import argparse
 import datetime
 import decimal
+import difflib
 import json
 import math
 import os
@@ -762,6 +769,84 @@ def only_string_literals(e):
     return all(v is not None and only_string_literals(v) for v in values)
 
 
+def cte_copies(trees):
+    """{CTE name: {its query as sqlglot writes Trino, comments out, one clause a line:
+    [the paths of the files holding that version]}} over `trees` ({path: parsed tree})."""
+    copies = {}
+    for path, tree in trees.items():
+        for cte in tree.find_all(exp.CTE):
+            body = cte.this.sql(dialect="trino", pretty=True, comments=False)
+            holders = copies.setdefault(cte.alias_or_name, {}).setdefault(body, [])
+            if path not in holders:
+                holders.append(path)
+    return copies
+
+
+DIFF_LINES = 20
+
+
+def cte_copy_failures(trees):
+    """The Refined files repeat the steps they share (Athena has no includes): a CTE name
+    held by several files must be the same query in each, compared as sqlglot writes it
+    (whitespace and comments aside). One failure per CTE that is not: the files that
+    agree (the version most files hold), each that differs, and a short diff."""
+    paths = list(trees)
+    parents = {Path(p).parent for p in paths}
+    if len(parents) == 1:
+        where, label = f"{shown(parents.pop())}: ", lambda p: Path(p).name
+    else:
+        where, label = "", shown
+
+    def names(ps):
+        return ", ".join(label(p) for p in ps)
+
+    failures = []
+    for name, versions in sorted(cte_copies(trees).items()):
+        if len(versions) < 2:
+            continue
+        # The version most files hold first (ties: the one of the first file).
+        ranked = sorted(versions.items(),
+                        key=lambda v: (-len(v[1]), min(paths.index(p) for p in v[1])))
+        (base, agree), rest = ranked[0], ranked[1:]
+        same = f"{names(agree)} agree" if len(agree) > 1 else f"{names(agree)} has one"
+        differ = "; ".join(f"{names(ps)} differ{'s' if len(ps) == 1 else ''}"
+                           for _, ps in rest)
+        lines = [f"{where}the CTE {name} is not the same query in every file that repeats "
+                 f"it (compared as sqlglot writes it, comments and layout aside): {same}; "
+                 f"{differ}"]
+        for body, holders in rest:
+            diff = list(difflib.unified_diff(
+                base.splitlines(), body.splitlines(), lineterm="", n=1,
+                fromfile=f"{name} in {label(agree[0])}",
+                tofile=f"{name} in {label(holders[0])}"))
+            more = len(diff) - DIFF_LINES
+            lines.extend("    " + l for l in diff[:DIFF_LINES])
+            if more > 0:
+                lines.append(f"    ... ({more} more lines)")
+        failures.append("\n".join(lines))
+    return failures
+
+
+def shared_ctes(trees):
+    """A line naming the CTEs several of `trees` repeat, each with its number of files."""
+    shared = sorted(((n, sum(len(ps) for ps in v.values()))
+                     for n, v in cte_copies(trees).items()), key=lambda c: (-c[1], c[0]))
+    return ", ".join(f"{n} ({count})" for n, count in shared if count > 1)
+
+
+def check_cte_copies(sql_dir=REFINED_DIR, settings=None, trusted_db="cinelake_trusted"):
+    """The Refined files of `sql_dir` parsed (parse_ctas) and their shared CTEs compared
+    (cte_copy_failures), without a lake: the failures (empty: every copy agrees)."""
+    values = (settings or Settings()).placeholders(trusted_db)
+    trees, failures = {}, []
+    for f in load_sql(sql_dir):
+        try:
+            trees[f.path] = parse_ctas(f, values)
+        except Failure as e:
+            failures.append(str(e))
+    return failures + cte_copy_failures(trees)
+
+
 def trusted_schema(lake, trusted_db):
     """The Trusted tables' Glue types, as `<trusted_db>.<table>`, for sqlglot to type the
     SQL as Athena does."""
@@ -856,10 +941,15 @@ def check_ctas(lake_dir, sql_dir=REFINED_DIR, settings=None, database_prefix="ci
         missing = [t for t in REFINED_TABLES if t not in {f.name for f in files}]
         if missing:
             failures.append(f"{shown(sql_dir)}: no SELECT for {', '.join(missing)}")
+    by_path = {f.path: trees[f.name] for f in files if f.name in trees}
+    failures.extend(cte_copy_failures(by_path))
     if failures:
         return failures
     out(f"parse (Trino)   {len(files)} files in {shown(sql_dir)}: each one SELECT, reading "
         "only Trusted tables")
+    shared = shared_ctes(by_path)
+    if shared:
+        out(f"shared CTEs     the same query in each file that repeats it: {shared}")
     unknown = sorted(n for n in trees if n not in entries)
     if unknown:
         raise SetupError(f"the catalog under {lake.root}/_catalog holds no Refined "
@@ -957,17 +1047,22 @@ def main(argv=None):
             files = load_sql(*args.paths)
             if not files:
                 raise SetupError("no *.sql files given")
-            failures = []
+            failures, ctas_trees = [], {}
             values = Settings().placeholders("cinelake_trusted")
             for f in files:
                 try:
                     if "${" in f.text:
-                        parse_ctas(f, values)
+                        ctas_trees[f.path] = parse_ctas(f, values)
                     else:
                         parse_trino(f)
                     print(f"{f.name:<24} parses as Trino")
                 except Failure as e:
                     failures.append(str(e))
+            # Refined files (those with placeholders) repeat their shared CTEs: the same.
+            failures.extend(cte_copy_failures(ctas_trees))
+            if ctas_trees and not failures and shared_ctes(ctas_trees):
+                print(f"shared CTEs     the same query in each file that repeats it: "
+                      f"{shared_ctes(ctas_trees)}")
         elif args.command == "ctas":
             settings = Settings(args.genres.split(","), args.min_year, args.max_year,
                                 args.money_floor_usd, args.century_from)

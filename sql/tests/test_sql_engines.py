@@ -777,6 +777,73 @@ class Ctas(unittest.TestCase):
         self.assertEqual(sorted(e.name for e in south.expressions), rust["South America"])
 
 
+class CteCopies(unittest.TestCase):
+    """Each sql/refined file repeats the CTEs it shares with others (Athena has no
+    includes); a CTE name held by several files must be the same query in each."""
+
+    def setUp(self):
+        self.tmp = Path(tempfile.mkdtemp(prefix="cinelake-ctes-"))
+        self.sql = self.tmp / "refined"
+        shutil.copytree(se.REFINED_DIR, self.sql)
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp)
+
+    def edit(self, table, old, new):
+        path = self.sql / f"{table}.sql"
+        text = path.read_text()
+        self.assertIn(old, text, f"{table}.sql no longer contains {old!r}; update the test")
+        path.write_text(text.replace(old, new, 1))
+
+    def test_the_real_files_repeat_their_ctes_unchanged(self):
+        self.assertEqual(se.check_cte_copies(), [])
+        trees = {f.path: se.parse_ctas(f, se.Settings().placeholders("cinelake_trusted"))
+                 for f in se.load_sql(se.REFINED_DIR)}
+        shared = se.shared_ctes(trees)
+        for cte in ("titles (12)", "admitted (12)", "tmdb (12)", "latest (10)"):
+            self.assertIn(cte, shared)
+
+    def test_comments_and_layout_do_not_count(self):
+        self.edit("dim_film", "-- One row per title of Trusted movies",
+                  "-- Reworded: one row per title of Trusted movies")
+        self.edit("dim_film", "    SELECT title_id, primary_title, release_year",
+                  "  select   title_id,primary_title, /* c */\n  release_year")
+        self.assertEqual(se.check_cte_copies(self.sql), [])
+
+    def test_a_changed_copy_fails_naming_the_cte_and_the_file(self):
+        # dim_genre's latest takes the oldest collection; the nine other copies agree.
+        self.edit("dim_genre", "ORDER BY tm.dt DESC, tm.source_file",
+                  "ORDER BY tm.dt, tm.source_file")
+        failures = se.check_cte_copies(self.sql)
+        self.assertEqual(len(failures), 1, failures)
+        text = failures[0]
+        self.assertIn("the CTE latest is not the same query in every file that repeats it",
+                      text)
+        self.assertIn("fact_film.sql, fact_film_snapshot.sql agree; dim_genre.sql differs", text)
+        self.assertIn("--- latest in bridge_film_country.sql\n    +++ latest in dim_genre.sql",
+                      text)
+        self.assertRegex(text, r"\n    -.*ORDER BY tm\.dt DESC, tm\.source_file")
+        self.assertRegex(text, r"\n    \+.*ORDER BY tm\.dt, tm\.source_file")
+        # parse and ctas (before the lake's tables are read) fail on it too.
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            self.assertEqual(se.main(["parse", str(self.sql)]), 1)
+        self.assertIn("FAIL ", out.getvalue())
+        self.assertIn("dim_genre.sql differs", out.getvalue())
+        (self.tmp / "lake/_catalog").mkdir(parents=True)  # a lake with no tables
+        failures = se.check_ctas(self.tmp / "lake", self.sql, out=lambda _: None)
+        self.assertEqual(len(failures), 1, failures)
+        self.assertIn("the CTE latest", failures[0])
+
+    def test_two_files_that_differ_are_both_named(self):
+        self.edit("dim_artist", "WHERE m.artist_name IS NOT NULL",
+                  "WHERE m.artist_name <> ''")
+        failures = se.check_cte_copies(self.sql)
+        self.assertEqual(len(failures), 1, failures)
+        self.assertIn("the CTE cast_rows is not the same query", failures[0])
+        self.assertIn("bridge_film_artist.sql has one; dim_artist.sql differs", failures[0])
+
+
 class RustRendering(unittest.TestCase):
     """substitute and statement are the twins of crates/athena/src/sql.rs render and
     statement (its tests, and the edges where a line-based Python version would differ)."""
