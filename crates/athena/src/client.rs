@@ -100,6 +100,11 @@ impl Athena {
         Athena { client, config }
     }
 
+    /// The database an unqualified table name is in.
+    pub fn database(&self) -> &str {
+        &self.config.database
+    }
+
     /// Runs one statement to completion; its execution id.
     pub async fn run(&self, sql: &str) -> Result<String> {
         let mut start = self

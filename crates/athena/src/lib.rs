@@ -3,6 +3,7 @@
 //! runs it here. One client, one error type that keeps the SDK's error as its source.
 
 mod client;
+mod ctas;
 mod engine;
 mod settings;
 pub mod sql;
@@ -39,6 +40,18 @@ pub enum AthenaError {
     },
     #[error("{file}: {detail}")]
     Template { file: String, detail: String },
+    /// Athena registered the table of a `CREATE TABLE AS SELECT` with other columns than
+    /// the Polars path registers: the SQL and the Polars code disagree.
+    #[error(
+        "{table}: Athena wrote other columns than the Polars path writes ({}); nothing was switched to it, the previous version is kept",
+        differences.join("; ")
+    )]
+    Columns {
+        table: String,
+        differences: Vec<String>,
+    },
+    #[error(transparent)]
+    Catalog(#[from] cinelake_catalog::CatalogError),
     /// A query's rows were not what its caller reads (a column missing, a count not a
     /// number).
     #[error("Athena query {id}: {detail}")]

@@ -15,6 +15,20 @@ pub struct SqlFile {
     pub text: &'static str,
 }
 
+/// The [`SqlFile`] `sql/<folder>/<name>.sql`, compiled in. The path is resolved from the
+/// file that invokes the macro (`include_str!` resolves from the outermost call site), so
+/// it is for a crate's module directly under `crates/<crate>/src/`, which every engine
+/// module is; a module elsewhere fails to compile, never reads another file.
+#[macro_export]
+macro_rules! sql_file {
+    ($folder:literal, $name:literal) => {
+        $crate::sql::SqlFile {
+            name: concat!("sql/", $folder, "/", $name, ".sql"),
+            text: include_str!(concat!("../../../sql/", $folder, "/", $name, ".sql")),
+        }
+    };
+}
+
 /// `text` with each `${name}` replaced by its value; an error naming the file for a
 /// placeholder not in `values`, or one never closed.
 pub fn render(file: &SqlFile, values: &[(&str, String)]) -> Result<String> {

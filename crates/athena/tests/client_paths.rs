@@ -231,3 +231,70 @@ async fn a_ctas_counts_its_rows_by_athenas_update_count() {
         "{queries:?}"
     );
 }
+
+/// Where Athena registered the table of a `CREATE TABLE AS SELECT` (moto never does; here
+/// the local catalog holds what Athena would have registered), its columns are held
+/// against the Polars path's: a difference fails the write, naming each column.
+#[tokio::test]
+async fn a_ctas_whose_table_has_other_columns_is_refused() {
+    use cinelake_catalog::{Catalog, ColumnDef, parquet_table};
+
+    let (url, _) = server().await;
+    let athena = client(&url, Duration::from_secs(30));
+    let dir = tempfile::tempdir().unwrap();
+    let store = cinelake_lake::Store::open(dir.path().to_str().unwrap())
+        .await
+        .unwrap();
+    let catalog = Catalog::open("local", &store).await.unwrap();
+    let col = |name: &str, ty: &str| ColumnDef {
+        name: name.into(),
+        r#type: ty.into(),
+        comment: None,
+    };
+    let expected = vec![col("tconst", "string"), col("year", "int")];
+    let location = "s3://b/Refined/t/1/";
+
+    // Nothing registered (as with moto): nothing to compare, the write stands.
+    let created = athena
+        .create_version(&catalog, "r.t__ctas_1", location, "SELECT 1", &expected)
+        .await
+        .unwrap();
+    assert_eq!(created.rows, 1234);
+
+    // Registered with the same columns, spelled as Glue keeps them: it stands.
+    let same = vec![col("TConst", "string"), col("year", "INT")];
+    let def = parquet_table("t__ctas_2", "", same, location, vec![]);
+    catalog.put_table("r", &def).await.unwrap();
+    athena
+        .create_version(&catalog, "r.t__ctas_2", location, "SELECT 1", &expected)
+        .await
+        .unwrap();
+
+    // Another type and a column too many: refused, each difference named.
+    let other = vec![
+        col("tconst", "string"),
+        col("year", "bigint"),
+        col("extra", "double"),
+    ];
+    let def = parquet_table("t__ctas_3", "", other, location, vec![]);
+    catalog.put_table("r", &def).await.unwrap();
+    let err = athena
+        .create_version(&catalog, "r.t__ctas_3", location, "SELECT 1", &expected)
+        .await
+        .unwrap_err();
+    let AthenaError::Columns { table, differences } = &err else {
+        panic!("expected a columns error, got {err}");
+    };
+    assert_eq!(table, "r.t__ctas_3");
+    assert_eq!(
+        differences,
+        &[
+            "column 2: year bigint where year int was expected",
+            "column 3: extra double where none was expected",
+        ]
+    );
+    assert!(
+        err.to_string().contains("the previous version is kept"),
+        "{err}"
+    );
+}

@@ -88,6 +88,37 @@ impl Catalog {
         }
     }
 
+    /// How the columns another engine registered for `db.name` (Athena, for the table of
+    /// a `CREATE TABLE AS SELECT`) differ from `expected`: `None` when no such table is
+    /// registered, else one line per difference (none when they agree). Names and types
+    /// are compared as Glue keeps them: lowercase, without spaces.
+    pub async fn column_differences(
+        &self,
+        db: &str,
+        name: &str,
+        expected: &[ColumnDef],
+    ) -> Result<Option<Vec<String>>> {
+        let Some(def) = self.get_table(db, name).await? else {
+            return Ok(None);
+        };
+        let norm = |s: &str| s.to_ascii_lowercase().replace(' ', "");
+        let found = &def.storage_descriptor.columns;
+        let mut out = Vec::new();
+        for i in 0..found.len().max(expected.len()) {
+            match (found.get(i), expected.get(i)) {
+                (Some(f), Some(e))
+                    if norm(&f.name) == norm(&e.name) && norm(&f.r#type) == norm(&e.r#type) => {}
+                (f, e) => out.push(format!(
+                    "column {}: {} where {} was expected",
+                    i + 1,
+                    f.map_or("none".into(), |c| format!("{} {}", c.name, c.r#type)),
+                    e.map_or("none".into(), |c| format!("{} {}", c.name, c.r#type)),
+                )),
+            }
+        }
+        Ok(Some(out))
+    }
+
     pub async fn list_tables(&self, db: &str) -> Result<Vec<TableDef>> {
         let mut tables = match self {
             Catalog::Local(l) => l.list_tables(db).await?,

@@ -31,16 +31,6 @@ pub enum RefinedError {
     Athena(#[from] cinelake_athena::AthenaError),
     #[error(transparent)]
     Catalog(#[from] cinelake_catalog::CatalogError),
-    /// Athena registered the table of a `CREATE TABLE AS SELECT` with other columns than
-    /// the Polars build's: the SQL and the Polars code disagree.
-    #[error(
-        "{table}: Athena wrote other columns than the Polars build has ({}); the previous version is kept",
-        differences.join("; ")
-    )]
-    Columns {
-        table: String,
-        differences: Vec<String>,
-    },
     /// The catalog or the store failed while the Athena build's tables were being
     /// switched, one at a time: those before `table` are on the new run.
     #[error(

@@ -19,10 +19,10 @@
 use std::collections::BTreeMap;
 
 use cinelake_athena::sql::{self, SqlFile};
-use cinelake_athena::{Athena, RowsFrom};
+use cinelake_athena::{Athena, RowsFrom, sql_file};
 use cinelake_catalog::{Catalog, ColumnDef, Databases, Table};
 use cinelake_frames::table::{
-    TableSpec, column_differences, delete_unswitched_version, switch_to_version, version_dir,
+    TableSpec, delete_unswitched_version, switch_to_version, version_dir,
 };
 use cinelake_frames::types::{columns_of, polars_type};
 use cinelake_lake::Store;
@@ -32,27 +32,19 @@ use crate::{RefinedError, RefinedOptions, RefinedReport, RefinedRun, Rules};
 
 /// The SELECT of each table, in `sql/refined/`.
 pub fn sql_file(table: Table) -> Option<SqlFile> {
-    macro_rules! file {
-        ($name:literal) => {
-            SqlFile {
-                name: concat!("sql/refined/", $name, ".sql"),
-                text: include_str!(concat!("../../../sql/refined/", $name, ".sql")),
-            }
-        };
-    }
     Some(match table {
-        Table::FactFilm => file!("fact_film"),
-        Table::FactFilmSnapshot => file!("fact_film_snapshot"),
-        Table::DimFilm => file!("dim_film"),
-        Table::DimDate => file!("dim_date"),
-        Table::DimCountry => file!("dim_country"),
-        Table::DimGenre => file!("dim_genre"),
-        Table::DimLanguage => file!("dim_language"),
-        Table::DimArtist => file!("dim_artist"),
-        Table::BridgeFilmCountry => file!("bridge_film_country"),
-        Table::BridgeFilmGenre => file!("bridge_film_genre"),
-        Table::BridgeFilmLanguage => file!("bridge_film_language"),
-        Table::BridgeFilmArtist => file!("bridge_film_artist"),
+        Table::FactFilm => sql_file!("refined", "fact_film"),
+        Table::FactFilmSnapshot => sql_file!("refined", "fact_film_snapshot"),
+        Table::DimFilm => sql_file!("refined", "dim_film"),
+        Table::DimDate => sql_file!("refined", "dim_date"),
+        Table::DimCountry => sql_file!("refined", "dim_country"),
+        Table::DimGenre => sql_file!("refined", "dim_genre"),
+        Table::DimLanguage => sql_file!("refined", "dim_language"),
+        Table::DimArtist => sql_file!("refined", "dim_artist"),
+        Table::BridgeFilmCountry => sql_file!("refined", "bridge_film_country"),
+        Table::BridgeFilmGenre => sql_file!("refined", "bridge_film_genre"),
+        Table::BridgeFilmLanguage => sql_file!("refined", "bridge_film_language"),
+        Table::BridgeFilmArtist => sql_file!("refined", "bridge_film_artist"),
         Table::Movies | Table::Series | Table::TmdbMovies | Table::DataSources => return None,
     })
 }
@@ -236,17 +228,15 @@ pub async fn build(
             )));
             break;
         };
-        match write_table(
-            store,
-            catalog,
-            athena,
-            dbs,
-            &dir,
-            &ctas_table,
-            select,
-            &expected,
-        )
-        .await
+        match athena
+            .create_version(
+                catalog,
+                &ctas_table,
+                &store.location(&dir),
+                select,
+                &expected,
+            )
+            .await
         {
             Ok(created) => {
                 tracing::info!(table = %table, rows = created.rows, from = %created.rows_from, "written by Athena");
@@ -260,7 +250,7 @@ pub async fn build(
                 });
             }
             Err(e) => {
-                failure = Some(e);
+                failure = Some(e.into());
                 break;
             }
         }
@@ -269,13 +259,13 @@ pub async fn build(
         // Nothing was switched: the new versions and Athena's tables go, the previous
         // schema stays whole.
         for (dir, ctas_table) in &sent {
-            drop_quietly(athena, ctas_table).await;
+            athena.drop_quietly(ctas_table).await;
             delete_unswitched_version(store, dir).await;
         }
         return Err(e);
     }
     for w in &written {
-        drop_quietly(athena, &w.ctas_table).await;
+        athena.drop_quietly(&w.ctas_table).await;
     }
     let mut reports: Vec<RefinedReport> = Vec::new();
     for w in &written {
@@ -297,44 +287,6 @@ pub async fn build(
         tables: reports,
         set_aside: None,
     })
-}
-
-/// One table's statement, its rows counted and, where Athena registered its table, its
-/// columns checked against the Polars build's.
-#[allow(clippy::too_many_arguments)]
-async fn write_table(
-    store: &Store,
-    catalog: &Catalog,
-    athena: &Athena,
-    dbs: &Databases,
-    dir: &str,
-    ctas_table: &str,
-    select: &str,
-    expected: &[ColumnDef],
-) -> Result<cinelake_athena::Created, RefinedError> {
-    let created = athena
-        .create_table_as(ctas_table, &store.location(dir), select)
-        .await?;
-    let name = ctas_table.rsplit('.').next().unwrap_or(ctas_table);
-    // Real Athena registers the statement's table; moto, the local stand-in, runs no SQL
-    // and registers none, so there is nothing to compare and the Polars columns stand.
-    if let Some(differences) = column_differences(catalog, &dbs.refined, name, expected).await?
-        && !differences.is_empty()
-    {
-        return Err(RefinedError::Columns {
-            table: ctas_table.to_string(),
-            differences,
-        });
-    }
-    Ok(created)
-}
-
-/// Drops a table Athena created, on the way out of a failed run: a failure here is
-/// logged, and the run's own error is the one reported.
-async fn drop_quietly(athena: &Athena, table: &str) {
-    if let Err(e) = athena.run(&sql::drop_table(table)).await {
-        tracing::warn!(table, error = %e, "could not drop a temporary table of Athena's");
-    }
 }
 
 #[cfg(test)]

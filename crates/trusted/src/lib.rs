@@ -74,16 +74,6 @@ pub enum TrustedError {
     },
     #[error(transparent)]
     Athena(#[from] cinelake_athena::AthenaError),
-    /// Athena registered the table of a `CREATE TABLE AS SELECT` with other columns than
-    /// the Polars job writes: the SQL and the Polars code disagree.
-    #[error(
-        "{table}: Athena wrote other columns than the Polars job writes ({}); the previous Trusted data is kept",
-        differences.join("; ")
-    )]
-    Columns {
-        table: String,
-        differences: Vec<String>,
-    },
     #[error("{table}: {rows_in} rows in, but {rows_out} written and {rejected} rejected")]
     CountMismatch {
         table: String,

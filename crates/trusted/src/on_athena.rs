@@ -16,10 +16,10 @@
 use std::num::NonZeroUsize;
 
 use cinelake_athena::sql::{self, SqlFile};
-use cinelake_athena::{Athena, AthenaError};
+use cinelake_athena::{Athena, AthenaError, sql_file};
 use cinelake_catalog::{Catalog, ColumnDef, Table};
 use cinelake_frames::table::{
-    TableSpec, column_differences, delete_unswitched_version, switch_to_version, version_dir,
+    TableSpec, delete_unswitched_version, switch_to_version, version_dir,
 };
 use cinelake_frames::types::columns_of;
 use cinelake_lake::Store;
@@ -31,24 +31,21 @@ use crate::lines::Lines;
 use crate::rejects::{Rejected, store_rejects};
 use crate::{JobOptions, TableReport, TrustedError, csv_rows};
 
-macro_rules! file {
-    ($name:literal) => {
-        SqlFile {
-            name: concat!("sql/trusted/", $name, ".sql"),
-            text: include_str!(concat!("../../../sql/trusted/", $name, ".sql")),
-        }
-    };
-}
-
 /// The external table over a Raw CSV's folder: one string column, the whole line.
-pub const RAW_TABLE: SqlFile = file!("raw_csv_table");
+pub const RAW_TABLE: SqlFile = sql_file!("trusted", "raw_csv_table");
 
 /// The SELECT of the accepted lines, typed, and the one of the rejected lines (`raw`
 /// and `reason`), of a source file.
 pub fn sql_files(kind: CsvKind) -> (SqlFile, SqlFile) {
     match kind {
-        CsvKind::Movies => (file!("movies"), file!("movies_rejects")),
-        CsvKind::Series => (file!("series"), file!("series_rejects")),
+        CsvKind::Movies => (
+            sql_file!("trusted", "movies"),
+            sql_file!("trusted", "movies_rejects"),
+        ),
+        CsvKind::Series => (
+            sql_file!("trusted", "series"),
+            sql_file!("trusted", "series_rejects"),
+        ),
     }
 }
 
@@ -190,10 +187,16 @@ async fn convert(
     let spec = TableSpec::of(table, &opts.databases);
     let dir = version_dir(&spec, &opts.run_id);
     let columns = polars_columns(kind)?;
-    let written = write(
-        store, catalog, athena, &spec, &dir, ctas_table, sql, &columns,
-    )
-    .await;
+    let written = athena
+        .create_version(
+            catalog,
+            ctas_table,
+            &store.location(&dir),
+            &sql.accepted,
+            &columns,
+        )
+        .await
+        .map_err(TrustedError::from);
     let created = match written.and_then(|c| {
         if rows_in == c.rows + n_rejected {
             Ok(c)
@@ -210,18 +213,14 @@ async fn convert(
         Err(e) => {
             // Never switched to: the new version and Athena's table go, the previous
             // Trusted data stays.
-            if let Err(d) = athena.run(&sql::drop_table(ctas_table)).await {
-                tracing::warn!(table = %ctas_table, error = %d, "could not drop Athena's table of a failed run");
-            }
+            athena.drop_quietly(ctas_table).await;
             delete_unswitched_version(store, &dir).await;
             return Err(e);
         }
     };
     // Dropped before the switch, its columns compared already: a failure to drop must
     // neither leave the job failed with the catalog moved nor stop the switch.
-    if let Err(d) = athena.run(&sql::drop_table(ctas_table)).await {
-        tracing::warn!(table = %ctas_table, error = %d, "could not drop a temporary table of Athena's");
-    }
+    athena.drop_quietly(ctas_table).await;
     let location = switch_to_version(store, catalog, &spec, &dir, columns).await?;
     tracing::info!(table = %table, rows_in, rows_out = created.rows, rejected = n_rejected, %location, from = %created.rows_from, "trusted table written by Athena");
     Ok(TableReport {
@@ -236,36 +235,6 @@ async fn convert(
         unchanged: false,
         rows_from: Some(created.rows_from),
     })
-}
-
-/// The accepted lines written as a new version by Athena, and, where Athena registered
-/// its table, that table's columns checked against the Polars job's.
-#[allow(clippy::too_many_arguments)]
-async fn write(
-    store: &Store,
-    catalog: &Catalog,
-    athena: &Athena,
-    spec: &TableSpec,
-    dir: &str,
-    ctas_table: &str,
-    sql: &Statements,
-    columns: &[ColumnDef],
-) -> Result<cinelake_athena::Created, TrustedError> {
-    let created = athena
-        .create_table_as(ctas_table, &store.location(dir), &sql.accepted)
-        .await?;
-    let name = ctas_table.rsplit('.').next().unwrap_or(ctas_table);
-    // Real Athena registers the statement's table; moto, the local stand-in, runs no SQL
-    // and registers none, so there is nothing to compare and the Polars columns stand.
-    if let Some(differences) = column_differences(catalog, &spec.db, name, columns).await?
-        && !differences.is_empty()
-    {
-        return Err(TrustedError::Columns {
-            table: ctas_table.to_string(),
-            differences,
-        });
-    }
-    Ok(created)
 }
 
 #[cfg(test)]
