@@ -586,7 +586,11 @@ fn dim_language(base: LazyFrame) -> Result<DataFrame, RefinedError> {
 
 /// `dim_artist` and `bridge_film_artist`. The CSV has no artist id, so an artist is a
 /// (name, birth year) pair, keyed by its rank in that order (the schema is rebuilt
-/// whole on every run).
+/// whole on every run). Its death year and professions are those of one of its rows,
+/// chosen by the rows' values, never by their order in the file: the row of the film
+/// with the smallest id, then the smallest category, character, death year and
+/// professions (nulls last), as `sql/refined/dim_artist.sql` chooses on Athena, which
+/// has no row order.
 fn artists(
     movies: DataFrame,
     dim_film: &DataFrame,
@@ -605,7 +609,19 @@ fn artists(
     let dim_artist = collect(
         cast.clone()
             .lazy()
-            .group_by([col("artist_name"), col("birth_year")])
+            .sort_by_exprs(
+                [
+                    col("title_id"),
+                    col("artist_category"),
+                    col("character_name"),
+                    col("death_year"),
+                    col("professions").list().join(lit(","), true),
+                ],
+                SortMultipleOptions::default()
+                    .with_nulls_last(true)
+                    .with_maintain_order(true),
+            )
+            .group_by_stable([col("artist_name"), col("birth_year")])
             .agg([col("death_year").first(), col("professions").first()])
             .sort(
                 ["artist_name", "birth_year"],
@@ -889,6 +905,73 @@ mod tests {
         let one = df!("imdb_id" => ["tt2", "tt1"], "dt" => ["2026-11-01", "2026-11-01"]).unwrap();
         let latest = latest_collection(one).unwrap();
         assert_eq!(texts(&latest, "film_id"), [Some("tt2"), Some("tt1")]);
+    }
+
+    /// An artist listed twice in one film with other death years and professions gets
+    /// the same row whatever the file's order: the one the Athena SQL picks too.
+    #[test]
+    fn an_artists_row_is_chosen_by_its_values_not_the_files_order() {
+        let cast = |order: [usize; 4]| {
+            let rows = [
+                ("tt2", "actor", Some("Ana"), Some(1990), ["actor"]),
+                ("tt1", "actress", Some("Rita"), None, ["writer"]),
+                ("tt1", "actress", Some("Rita"), Some(2001), ["actress"]),
+                ("tt1", "actor", Some("Rita"), Some(2010), ["director"]),
+            ];
+            let pick: Vec<_> = order.iter().map(|&i| rows[i]).collect();
+            let professions: Vec<Series> = pick
+                .iter()
+                .map(|r| Series::new("".into(), r.4.to_vec()))
+                .collect();
+            df!(
+                "title_id" => pick.iter().map(|r| r.0).collect::<Vec<_>>(),
+                "artist_name" => pick.iter().map(|r| r.2).collect::<Vec<_>>(),
+                "birth_year" => pick.iter().map(|_| Some(1960i32)).collect::<Vec<_>>(),
+                "death_year" => pick.iter().map(|r| r.3).collect::<Vec<_>>(),
+                "professions" => professions,
+                "artist_category" => pick.iter().map(|r| r.1).collect::<Vec<_>>(),
+                "character_name" => pick.iter().map(|_| None::<&str>).collect::<Vec<_>>(),
+            )
+            .unwrap()
+        };
+        let films = df!("film_id" => ["tt1", "tt2"]).unwrap();
+        let mut seen = Vec::new();
+        for order in [[0, 1, 2, 3], [3, 2, 1, 0], [2, 0, 3, 1]] {
+            let (dim, bridge) = artists(cast(order), &films).unwrap();
+            assert_eq!(bridge.height(), 4);
+            let deaths: Vec<Option<i32>> = dim
+                .column("death_year")
+                .unwrap()
+                .i32()
+                .unwrap()
+                .iter()
+                .collect();
+            let professions = dim
+                .column("professions")
+                .unwrap()
+                .list()
+                .unwrap()
+                .get_as_series(1)
+                .unwrap();
+            seen.push((
+                texts(&dim, "artist_name")
+                    .into_iter()
+                    .map(|n| n.map(String::from))
+                    .collect::<Vec<_>>(),
+                deaths,
+                professions.str().unwrap().get(0).map(String::from),
+            ));
+        }
+        // Rita's row: film tt1, category "actor" before "actress".
+        assert_eq!(
+            seen[0],
+            (
+                vec![Some("Ana".to_string()), Some("Rita".to_string())],
+                vec![Some(1990), Some(2010)],
+                Some("director".to_string()),
+            )
+        );
+        assert!(seen.iter().all(|s| *s == seen[0]), "{seen:?}");
     }
 
     fn texts<'a>(df: &'a DataFrame, column: &str) -> Vec<Option<&'a str>> {
