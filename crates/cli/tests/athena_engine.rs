@@ -390,6 +390,12 @@ fn result(columns: &[(&str, &str)], rows: &[Vec<Option<String>>]) -> Value {
     json!({"rows": all, "column_info": columns.iter().map(|(n, t)| column(n, t)).collect::<Vec<_>>()})
 }
 
+/// The star schema checks' answer: one row per problem.
+fn problems(found: &[&str]) -> Value {
+    let rows: Vec<Vec<Option<String>>> = found.iter().map(|p| vec![Some(p.to_string())]).collect();
+    result(&[("problem", "varchar")], &rows)
+}
+
 fn count(n: u64) -> Value {
     result(&[("n", "bigint")], &[vec![Some(n.to_string())]])
 }
@@ -685,13 +691,15 @@ async fn refined_on_athena_writes_each_table_by_ctas_then_switches_them_all() {
         );
     }
 
-    // Each table: its CTAS and the count of its rows; then every temporary table dropped.
+    // Each table: its CTAS and the count of its rows; the star schema's checks over them
+    // (no problem); then every temporary table dropped.
     let queue = |rows: &dyn Fn(usize) -> u64| {
         let mut answers = Vec::new();
         for i in 0..tables.len() {
             answers.push(nothing());
             answers.push(count(rows(i)));
         }
+        answers.push(problems(&[]));
         answers.extend(tables.iter().map(|_| nothing()));
         answers
     };
@@ -711,8 +719,15 @@ async fn refined_on_athena_writes_each_table_by_ctas_then_switches_them_all() {
         cinelake_refined::on_athena::selects(&aws.dbs, &cinelake_refined::Rules::default())
             .unwrap();
     let sent = aws.statements().await;
-    assert_eq!(sent.len(), 3 * tables.len(), "{sent:#?}");
+    assert_eq!(sent.len(), 3 * tables.len() + 1, "{sent:#?}");
     let part = sql::name_part(&run1);
+    // The checks, after every table is written and before any is dropped or switched:
+    // over the tables Athena registered for the run.
+    let ctas_of = |t: Table, part: &str| format!("{}.{t}__ctas_{part}", aws.dbs.refined);
+    assert_eq!(
+        sent[2 * tables.len()],
+        cinelake_refined::on_athena::check_query(|t| ctas_of(t, &part))
+    );
     for (i, t) in tables.iter().enumerate() {
         let r = &reported[i];
         assert_eq!(r["table"], format!("{}.{t}", aws.dbs.refined));
@@ -736,9 +751,9 @@ async fn refined_on_athena_writes_each_table_by_ctas_then_switches_them_all() {
             sent[2 * i + 1],
             format!("SELECT count(*) AS n FROM {ctas_table}")
         );
-        // Dropped only after every table was switched.
+        // Dropped after the checks, before the switch.
         assert_eq!(
-            sent[2 * tables.len() + i],
+            sent[2 * tables.len() + 1 + i],
             format!("DROP TABLE IF EXISTS {ctas_table}")
         );
         // The catalog: the new version, with the Polars build's columns.
@@ -779,7 +794,7 @@ async fn refined_on_athena_writes_each_table_by_ctas_then_switches_them_all() {
             "{t}"
         );
     }
-    assert_eq!(aws.statements().await.len(), 3 * tables.len());
+    assert_eq!(aws.statements().await.len(), 3 * tables.len() + 1);
 
     // The views, in the ordinary workgroup: none of the engine's statements went there,
     // and none of the views' to the engine's.
@@ -832,6 +847,49 @@ async fn refined_on_athena_writes_each_table_by_ctas_then_switches_them_all() {
         assert_eq!(
             aws.glue_table(&aws.dbs.refined, t.name()).await.0,
             aws.location(&format!("{}{run2}/", t.prefix())),
+            "{t}"
+        );
+    }
+
+    // A fourth run whose tables break the star schema (as the checks over them say): it
+    // fails naming the problem, no table is switched, every temporary table is dropped.
+    let mut answers: Vec<Value> = (0..tables.len())
+        .flat_map(|_| [nothing(), count(3)])
+        .collect();
+    answers.push(problems(&["dim_film.film_id tt2 is not unique"]));
+    answers.extend(tables.iter().map(|_| nothing()));
+    aws.queue(answers).await;
+    let err = aws.cinelake_fails(&["refined", "--engine", "athena"]);
+    assert!(
+        err.contains("the star schema failed its checks: dim_film.film_id tt2 is not unique"),
+        "{err}"
+    );
+    let sent = aws.statements().await;
+    assert_eq!(sent.len(), 3 * tables.len() + 1, "{sent:#?}");
+    assert!(
+        sent[2 * tables.len()].starts_with("SELECT problem FROM ("),
+        "{sent:#?}"
+    );
+    for (i, t) in tables.iter().enumerate() {
+        assert!(
+            sent[2 * tables.len() + 1 + i].starts_with(&format!(
+                "DROP TABLE IF EXISTS {}.{t}__ctas_",
+                aws.dbs.refined
+            )),
+            "{sent:#?}"
+        );
+        assert_eq!(
+            aws.glue_table(&aws.dbs.refined, t.name()).await.0,
+            aws.location(&format!("{}{run2}/", t.prefix())),
+            "{t}"
+        );
+        // Nothing pruned: the previous version stays as it was.
+        assert_eq!(
+            aws.keys(&t.prefix()).await,
+            [format!(
+                "{}{run1}/20261101_000000_00001_stand_in",
+                t.prefix()
+            )],
             "{t}"
         );
     }

@@ -12,9 +12,11 @@
 //! middle of the switch leaves the tables before it on the new run, and the error names
 //! them (a rerun switches all). Old versions are pruned as the Polars build prunes them.
 //!
-//! What the Polars build also does and this does not: its checks of each table's grain
-//! and keys ([`crate::star::check`]), and the counts of what the rules set aside (the
-//! run's `set_aside` is `None`).
+//! The star schema's checks (each table's grain, every key in its dimension) run as one
+//! query over the written tables before the switch ([`check_query`]: the lists of
+//! [`crate::star::check`], worded as it words a problem). What the Polars build also does
+//! and this does not: the counts of what the rules set aside (the run's `set_aside` is
+//! `None`).
 
 use std::collections::BTreeMap;
 
@@ -28,6 +30,7 @@ use cinelake_frames::types::{columns_of, polars_type};
 use cinelake_lake::Store;
 use polars::prelude::{DataFrame, DataType, Schema};
 
+use crate::star::{GRAINS, REFERENCES};
 use crate::{RefinedError, RefinedOptions, RefinedReport, RefinedRun, Rules};
 
 /// The SELECT of each table, in `sql/refined/`.
@@ -162,6 +165,7 @@ async fn empty_trusted(
 
 /// A table written by this run, not yet switched to.
 struct Written {
+    table: Table,
     /// The columns it is registered with: the Polars build's.
     columns: Vec<ColumnDef>,
     spec: TableSpec,
@@ -241,6 +245,7 @@ pub async fn build(
             Ok(created) => {
                 tracing::info!(table = %table, rows = created.rows, from = %created.rows_from, "written by Athena");
                 written.push(Written {
+                    table: *table,
                     columns: expected,
                     spec,
                     dir,
@@ -254,6 +259,9 @@ pub async fn build(
                 break;
             }
         }
+    }
+    if failure.is_none() {
+        failure = check_written(athena, &written).await.err();
     }
     if let Some(e) = failure {
         // Nothing was switched: the new versions and Athena's tables go, the previous
@@ -287,6 +295,91 @@ pub async fn build(
         tables: reports,
         set_aside: None,
     })
+}
+
+/// The star schema's checks ([`check_query`]) over the tables Athena just wrote, before
+/// any is switched: a problem fails the run as the Polars check would.
+async fn check_written(athena: &Athena, written: &[Written]) -> Result<(), RefinedError> {
+    let name_of = |t: Table| {
+        written
+            .iter()
+            .find(|w| w.table == t)
+            .map_or_else(|| t.name().to_string(), |w| w.ctas_table.clone())
+    };
+    let found = athena.query(&check_query(name_of)).await?;
+    let problem = found.column("problem")?;
+    match found
+        .rows
+        .first()
+        .and_then(|row| row.get(problem).cloned().flatten())
+    {
+        Some(problem) => Err(RefinedError::Check(problem)),
+        None if found.rows.is_empty() => Ok(()),
+        None => Err(RefinedError::Check(
+            "a problem without its description (a null row of the check query)".into(),
+        )),
+    }
+}
+
+/// The checks of [`crate::star::check`] (the same [`GRAINS`] and [`REFERENCES`]) as one
+/// query over the tables just written, `name_of` naming each: a row per problem, worded
+/// as the Polars check words it, the first in its order; no row when the schema holds.
+pub fn check_query(name_of: impl Fn(Table) -> String) -> String {
+    let text = |v: &str| format!("CAST({v} AS varchar)");
+    let lit = |v: String| sql::string_literal(&v);
+    let mut parts: Vec<String> = Vec::new();
+    let mut part = |problem: String, rest: String| {
+        parts.push(format!(
+            "SELECT {} AS check_order, {problem} AS problem {rest}",
+            parts.len()
+        ));
+    };
+    for (table, grain) in GRAINS {
+        let from = name_of(table);
+        for key in grain {
+            part(
+                lit(format!("{table}.{key} has a null")),
+                format!("FROM {from} WHERE {key} IS NULL"),
+            );
+        }
+        let shown = match grain {
+            [key] => key.to_string(),
+            keys => format!("({})", keys.join(", ")),
+        };
+        let repeated: Vec<String> = grain.iter().map(|k| text(k)).collect();
+        part(
+            format!(
+                "{} || {} || {}",
+                lit(format!("{table}.{shown} ")),
+                repeated.join(" || ' ' || "),
+                lit(" is not unique".into())
+            ),
+            format!(
+                "FROM {from} GROUP BY {} HAVING count(*) > 1",
+                grain.join(", ")
+            ),
+        );
+    }
+    for (table, column, dim, key) in REFERENCES {
+        part(
+            format!(
+                "{} || {} || {}",
+                lit(format!("{table}.{column} ")),
+                text(&format!("r.{column}")),
+                lit(format!(" is not in {dim}.{key}"))
+            ),
+            format!(
+                "FROM {} AS r LEFT JOIN {} AS d ON r.{column} = d.{key} \
+                 WHERE r.{column} IS NOT NULL AND d.{key} IS NULL",
+                name_of(table),
+                name_of(dim)
+            ),
+        );
+    }
+    format!(
+        "SELECT problem FROM (\n{}\n) AS problems ORDER BY check_order LIMIT 1",
+        parts.join("\nUNION ALL\n")
+    )
 }
 
 #[cfg(test)]

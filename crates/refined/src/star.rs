@@ -676,18 +676,94 @@ fn first_value(lf: LazyFrame, column: &str, what: &str) -> Result<String, Refine
         .to_string())
 }
 
+/// Each table's grain: the columns that name one of its rows, none of them null.
+pub const GRAINS: [(Table, &[&str]); 8] = [
+    (Table::FactFilm, &["film_id"]),
+    (Table::FactFilmSnapshot, &["film_id", "collected_on"]),
+    (Table::DimFilm, &["film_id"]),
+    (Table::DimDate, &["date_key"]),
+    (Table::DimCountry, &["country_code"]),
+    (Table::DimGenre, &["genre_id"]),
+    (Table::DimLanguage, &["language_code"]),
+    (Table::DimArtist, &["artist_key"]),
+];
+
+/// Each column that refers to a dimension (`table.column` to `dimension.key`): every
+/// value in it, nulls aside, is a key of the dimension.
+pub const REFERENCES: [(Table, &str, Table, &str); 13] = [
+    (Table::FactFilm, "film_id", Table::DimFilm, "film_id"),
+    (
+        Table::FactFilm,
+        "release_date_key",
+        Table::DimDate,
+        "date_key",
+    ),
+    (
+        Table::FactFilmSnapshot,
+        "film_id",
+        Table::DimFilm,
+        "film_id",
+    ),
+    (
+        Table::FactFilmSnapshot,
+        "release_date_key",
+        Table::DimDate,
+        "date_key",
+    ),
+    (
+        Table::FactFilmSnapshot,
+        "collected_on_key",
+        Table::DimDate,
+        "date_key",
+    ),
+    (
+        Table::BridgeFilmCountry,
+        "film_id",
+        Table::DimFilm,
+        "film_id",
+    ),
+    (
+        Table::BridgeFilmCountry,
+        "country_code",
+        Table::DimCountry,
+        "country_code",
+    ),
+    (Table::BridgeFilmGenre, "film_id", Table::DimFilm, "film_id"),
+    (
+        Table::BridgeFilmGenre,
+        "genre_id",
+        Table::DimGenre,
+        "genre_id",
+    ),
+    (
+        Table::BridgeFilmLanguage,
+        "film_id",
+        Table::DimFilm,
+        "film_id",
+    ),
+    (
+        Table::BridgeFilmLanguage,
+        "language_code",
+        Table::DimLanguage,
+        "language_code",
+    ),
+    (
+        Table::BridgeFilmArtist,
+        "film_id",
+        Table::DimFilm,
+        "film_id",
+    ),
+    (
+        Table::BridgeFilmArtist,
+        "artist_key",
+        Table::DimArtist,
+        "artist_key",
+    ),
+];
+
 /// The grain is unique and every key points at a row of its dimension.
 pub fn check(t: &Tables) -> Result<(), RefinedError> {
-    for (name, grain) in [
-        (Table::FactFilm, &["film_id"][..]),
-        (Table::FactFilmSnapshot, &["film_id", "collected_on"]),
-        (Table::DimFilm, &["film_id"]),
-        (Table::DimDate, &["date_key"]),
-        (Table::DimCountry, &["country_code"]),
-        (Table::DimGenre, &["genre_id"]),
-        (Table::DimLanguage, &["language_code"]),
-        (Table::DimArtist, &["artist_key"]),
-    ] {
+    for (name, grain) in GRAINS {
         let df = table(t, name)?;
         for key in grain {
             let c = df.column(key).context(|| format!("{name}.{key}"))?;
@@ -725,76 +801,7 @@ pub fn check(t: &Tables) -> Result<(), RefinedError> {
             )));
         }
     }
-    for (name, column, dim, key) in [
-        (Table::FactFilm, "film_id", Table::DimFilm, "film_id"),
-        (
-            Table::FactFilm,
-            "release_date_key",
-            Table::DimDate,
-            "date_key",
-        ),
-        (
-            Table::FactFilmSnapshot,
-            "film_id",
-            Table::DimFilm,
-            "film_id",
-        ),
-        (
-            Table::FactFilmSnapshot,
-            "release_date_key",
-            Table::DimDate,
-            "date_key",
-        ),
-        (
-            Table::FactFilmSnapshot,
-            "collected_on_key",
-            Table::DimDate,
-            "date_key",
-        ),
-        (
-            Table::BridgeFilmCountry,
-            "film_id",
-            Table::DimFilm,
-            "film_id",
-        ),
-        (
-            Table::BridgeFilmCountry,
-            "country_code",
-            Table::DimCountry,
-            "country_code",
-        ),
-        (Table::BridgeFilmGenre, "film_id", Table::DimFilm, "film_id"),
-        (
-            Table::BridgeFilmGenre,
-            "genre_id",
-            Table::DimGenre,
-            "genre_id",
-        ),
-        (
-            Table::BridgeFilmLanguage,
-            "film_id",
-            Table::DimFilm,
-            "film_id",
-        ),
-        (
-            Table::BridgeFilmLanguage,
-            "language_code",
-            Table::DimLanguage,
-            "language_code",
-        ),
-        (
-            Table::BridgeFilmArtist,
-            "film_id",
-            Table::DimFilm,
-            "film_id",
-        ),
-        (
-            Table::BridgeFilmArtist,
-            "artist_key",
-            Table::DimArtist,
-            "artist_key",
-        ),
-    ] {
+    for (name, column, dim, key) in REFERENCES {
         let known = table(t, dim)?
             .clone()
             .lazy()
@@ -980,6 +987,99 @@ mod tests {
 
     fn error(t: &Tables) -> String {
         check(t).unwrap_err().to_string()
+    }
+
+    /// The Athena build's check query, run here on Polars SQL over the same tables, finds
+    /// what [`check`] finds, worded the same, for a sound schema and for each kind of fault.
+    #[test]
+    fn the_athena_check_query_finds_what_check_finds() {
+        let on_sql = |t: &Tables| -> Option<String> {
+            let mut ctx = polars::sql::SQLContext::new();
+            for (table, df) in t {
+                ctx.register(table.name(), df.clone().lazy());
+            }
+            let query = crate::on_athena::check_query(|t| t.name().to_string());
+            // Polars plans a union of thirty SELECTs by recursion, deeper than a test
+            // thread's stack in the dev profile.
+            let out = std::thread::scope(|scope| {
+                std::thread::Builder::new()
+                    .stack_size(256 << 20)
+                    .spawn_scoped(scope, || ctx.execute(&query).and_then(|lf| lf.collect()))
+                    .unwrap()
+                    .join()
+                    .unwrap()
+            })
+            .unwrap_or_else(|e| panic!("{e}\n{query}"));
+            out.column("problem")
+                .unwrap()
+                .str()
+                .unwrap()
+                .iter()
+                .next()
+                .flatten()
+                .map(String::from)
+        };
+        let on_polars = |t: &Tables| match check(t) {
+            Ok(()) => None,
+            Err(RefinedError::Check(problem)) => Some(problem),
+            Err(e) => panic!("{e}"),
+        };
+        let mut cases = vec![valid()];
+        let mut t = valid();
+        t.insert(
+            Table::DimFilm,
+            df!("film_id" => ["tt1", "tt2", "tt2"]).unwrap(),
+        );
+        cases.push(t);
+        let mut t = valid();
+        t.insert(
+            Table::FactFilmSnapshot,
+            df!(
+                "film_id" => ["tt1", "tt1"],
+                "collected_on" => ["2026-11-01", "2026-11-01"],
+                "collected_on_key" => [20261101i32, 20261101],
+                "release_date_key" => [20010101i32, 20010101],
+            )
+            .unwrap(),
+        );
+        cases.push(t);
+        let mut t = valid();
+        t.insert(
+            Table::DimGenre,
+            df!("genre_id" => [Some(18i64), None]).unwrap(),
+        );
+        cases.push(t);
+        let mut t = valid();
+        t.insert(
+            Table::BridgeFilmArtist,
+            df!("film_id" => ["tt1"], "artist_key" => [7i64]).unwrap(),
+        );
+        cases.push(t);
+        let mut t = valid();
+        t.insert(
+            Table::FactFilm,
+            df!("film_id" => ["tt1", "tt2"], "release_date_key" => [20010101i32, 20020202])
+                .unwrap(),
+        );
+        cases.push(t);
+        // Two faults: the first in the check's order is the one named.
+        let mut t = valid();
+        t.insert(Table::DimArtist, df!("artist_key" => [0i64, 0]).unwrap());
+        t.insert(
+            Table::DimFilm,
+            df!("film_id" => ["tt1", "tt2", "tt2"]).unwrap(),
+        );
+        cases.push(t);
+        let found: Vec<Option<String>> = cases.iter().map(on_polars).collect();
+        assert_eq!(found[0], None);
+        assert_eq!(
+            found[6].as_deref(),
+            Some("dim_film.film_id tt2 is not unique")
+        );
+        assert!(found[1..].iter().all(Option::is_some), "{found:?}");
+        for (i, t) in cases.iter().enumerate() {
+            assert_eq!(on_sql(t), found[i], "case {i}");
+        }
     }
 
     #[test]
