@@ -60,11 +60,8 @@ same directory lake:
              rows against the table's Parquet (through the catalog's Location), as in
              `views`: multisets, numbers within a relative 1e-9, nulls apart from 0 and
              ''. A note says when the tables' descriptions name other rules than those
-             substituted (the Polars path ran with other settings). One difference is
-             told, not failed: a dim_artist row whose death year and professions differ
-             because the artist's first film holds its name and birth year twice
-             (Polars takes the CSV's first row, an order no SQL can see), when each side
-             took one of those rows.
+             substituted (the Polars path ran with other settings). Every table must
+             be equal: none of them has an accepted difference.
 
 `parse` runs step 1 alone, on any SQL files; a file with placeholders is read as `ctas`
 reads it, with the default settings, and the CTEs such files share are compared as
@@ -528,12 +525,9 @@ def close(a, b):
     return a == b
 
 
-def compare_rows(name, left, right, left_label="DuckDB", right_label="Polars SQL",
-                 settle=None):
+def compare_rows(name, left, right, left_label="DuckDB", right_label="Polars SQL"):
     """None when both (columns, rows) hold the same multiset of rows (columns matched by
-    name, numbers within REL_TOL, nulls equal); otherwise what differs, naming the view.
-    `settle(columns, only_left, only_right)`, when given, returns the rows of each side
-    it leaves differing (a known difference the caller accounts for)."""
+    name, numbers within REL_TOL, nulls equal); otherwise what differs, naming the view."""
     (lcols, lrows), (rcols, rrows) = left, right
     if rcols is None:  # no rows, so no column names
         rcols = lcols
@@ -556,8 +550,6 @@ def compare_rows(name, left, right, left_label="DuckDB", right_label="Polars SQL
             else:
                 unmatched.append(row)
         left_over = unmatched
-    if settle and (left_over or right_over):
-        left_over, right_over = settle(lcols, left_over, right_over)
     if not left_over and not right_over:
         return None
 
@@ -868,51 +860,6 @@ def glue_type(type_text, dialect):
     return built.sql(dialect="hive").lower().replace(" ", "")
 
 
-def homonyms_in_one_film(duck, trusted_db, settled):
-    """A `settle` for dim_artist: an artist (name and birth year) whose first film holds
-    two or more rows of it with other death years or professions. Polars takes the first
-    of them in the CSV's order, which no SQL can see (a table has no row order); the
-    SQL takes one by its columns. A pair of rows that differ only there, each one of
-    those rows' values, is accepted and its name put in `settled`; anything else still
-    differs. The first film is the artist's smallest film id in the Polars
-    bridge_film_artist (the CSV is sorted by id)."""
-    def settle(cols, only_sql, only_polars):
-        at = {c: cols.index(c) for c in
-              ("artist_key", "artist_name", "birth_year", "death_year", "professions")}
-        key = lambda r: tuple(r[at[c]] for c in ("artist_key", "artist_name", "birth_year"))
-        value = lambda r: (r[at["death_year"]], r[at["professions"]])
-        sql_rows, polars_rows = {}, {}
-        for r in only_sql:
-            sql_rows.setdefault(key(r), []).append(r)
-        for r in only_polars:
-            polars_rows.setdefault(key(r), []).append(r)
-        pairs = [k for k in sql_rows if len(sql_rows[k]) == 1 == len(polars_rows.get(k, []))]
-        if not pairs:
-            return only_sql, only_polars
-        candidates = {}
-        for artist_key, died, professions in duck.con.execute(f"""
-                SELECT d.artist_key, m.death_year, m.professions
-                FROM dim_artist AS d
-                JOIN (SELECT artist_key, min(film_id) AS film_id
-                      FROM bridge_film_artist GROUP BY artist_key) AS f
-                  ON f.artist_key = d.artist_key
-                JOIN {quote(trusted_db)}.movies AS m
-                  ON m.title_id = f.film_id AND m.artist_name = d.artist_name
-                 AND m.birth_year IS NOT DISTINCT FROM d.birth_year
-                WHERE d.artist_key IN (SELECT UNNEST(?))""",
-                [sorted(k[0] for k in pairs)]).fetchall():
-            candidates.setdefault(artist_key, set()).add((normal(died), normal(professions)))
-        for k in pairs:
-            (mine,), (theirs,) = sql_rows[k], polars_rows[k]
-            found = candidates.get(k[0], set())
-            if len(found) > 1 and value(mine) in found and value(theirs) in found:
-                only_sql.remove(mine)
-                only_polars.remove(theirs)
-                settled.append(k[1] if k[2] is None else f"{k[1]} ({k[2]})")
-        return only_sql, only_polars
-    return settle
-
-
 def check_ctas(lake_dir, sql_dir=REFINED_DIR, settings=None, database_prefix="cinelake",
                every_table=None, out=print):
     """Each Refined SELECT in `sql_dir` run on DuckDB over the lake's Trusted tables and
@@ -956,11 +903,7 @@ def check_ctas(lake_dir, sql_dir=REFINED_DIR, settings=None, database_prefix="ci
                          f"{', '.join(unknown)} to compare with (run refined first)")
     read = sorted({t.name for tree in trees.values() for t in tree.find_all(exp.Table)
                    if t.db == trusted_db})
-    polars = set(trees)
-    if "dim_artist" in trees and "bridge_film_artist" in entries:
-        polars.add("bridge_film_artist")  # each artist's first film, for the homonyms
-        read = sorted(set(read) | {"movies"})
-    duck = DuckLake(lake, {TRUSTED_PREFIX + t for t in read} | polars)
+    duck = DuckLake(lake, {TRUSTED_PREFIX + t for t in read} | set(trees))
     duck.con.execute(f"CREATE SCHEMA {quote(trusted_db)}")
     for t in read:
         duck.con.execute(f"CREATE VIEW {quote(trusted_db)}.{quote(t)} AS "
@@ -998,21 +941,12 @@ def check_ctas(lake_dir, sql_dir=REFINED_DIR, settings=None, database_prefix="ci
                             f"or type:\n    SQL      {', '.join(f'{c} {t}' for c, t in types)}"
                             f"\n    catalog  {', '.join(f'{c} {t}' for c, t in registered)}")
             continue
-        settled, settle = [], None
-        if name == "dim_artist" and "bridge_film_artist" in polars:
-            settle = homonyms_in_one_film(duck, trusted_db, settled)
-        diff = compare_rows(name, got, duck.rows(name), "Athena SQL", "Polars", settle)
+        diff = compare_rows(name, got, duck.rows(name), "Athena SQL", "Polars")
         if diff:
             failures.append(diff)
         else:
             out(f"{name:<24} {len(got[1]):>7} rows  {len(got[0]):>3} columns  "
                 "Athena SQL (on DuckDB) = Polars")
-            if settled:
-                out(f"    but for {len(settled)} artist(s) whose first film holds the name "
-                    "and birth year twice, with other death years or professions: Polars "
-                    "takes the CSV's first row, the SQL one by its columns (the CSV's order is "
-                    f"not in the table): {', '.join(sorted(settled)[:SHOWN])}"
-                    + (", ..." if len(settled) > SHOWN else ""))
     return failures
 
 

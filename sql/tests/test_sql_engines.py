@@ -349,7 +349,8 @@ def movie(title_id, title, year, runtime, genres, rating, votes, category, chara
 
 # Sorted by id, as the CSV is. Ana Lima (1970) is in tt01 and tt02 with other death
 # years and professions: dim_artist takes tt01's. Bruno Reis (no birth year) is in tt01
-# twice, with other professions: Polars takes the first row, which the SQL cannot tell.
+# twice, with other professions: dim_artist takes the director's row (category
+# "director" before "writer"), though the writer's comes first in the file.
 # tt03 is from 1999, tt04 a comedy, tt05 has no year, tt06 is not on TMDB: none is a
 # film of the schema.
 MOVIES = [
@@ -469,7 +470,7 @@ REFINED = {
         [("artist_key", "bigint"), ("artist_name", "string"), ("birth_year", "int"),
          ("death_year", "int"), ("professions", "array<string>")],
         [(0, "Ana Lima", 1970, None, ["actress"]),
-         (1, "Bruno Reis", None, None, ["writer"])]),
+         (1, "Bruno Reis", None, None, ["director", "writer"])]),
     "bridge_film_artist": (
         [("film_id", "string"), ("artist_key", "bigint"), ("artist_category", "string"),
          ("character_name", "string")],
@@ -555,21 +556,23 @@ class Ctas(unittest.TestCase):
             self.assertRegex(out, rf"\n{table} +\d+ rows .*= Polars")
         self.assertNotIn("note:", out)
 
-    def test_homonyms_in_one_film_are_told_not_failed(self):
-        # Bruno Reis is twice in tt01: Polars took the CSV's first row (a writer), the SQL
-        # the director's. Either is one of his rows in his first film: told, accepted.
+    def test_an_artists_first_row_in_the_file_is_no_longer_accepted(self):
+        # Bruno Reis is twice in tt01: star.rs, as the SQL, takes the director's row (by
+        # category). A dim_artist holding the file's first row (the writer's, as star.rs
+        # once took) differs, and the check fails: no difference is told and accepted.
+        columns, rows = REFINED["dim_artist"]
+        write_parquet(self.lake / "Refined/dim_artist/v1/part-00000.parquet", columns,
+                      [rows[0], (1, "Bruno Reis", None, None, ["writer"])])
         self.copy("dim_artist")
         rc, out = self.run_ctas()
-        self.assertEqual(rc, 0, out)
-        self.assertIn("dim_artist                     2 rows    5 columns  Athena SQL (on "
-                      "DuckDB) = Polars\n    but for 1 artist(s) whose first film holds the "
-                      "name and birth year twice", out)
-        self.assertIn("(the CSV's order is not in the table): Bruno Reis", out)
-        # Without the Polars bridge (each artist's first film), the difference is one.
-        (self.lake / "_catalog/cinelake_refined/bridge_film_artist.json").unlink()
-        rc, out = self.run_ctas()
         self.assertEqual(rc, 1, out)
-        self.assertIn("FAIL dim_artist: Athena SQL 2 rows, Polars 2 rows; 1 only in", out)
+        self.assertIn("FAIL dim_artist: Athena SQL 2 rows, Polars 2 rows; 1 only in "
+                      "Athena SQL, 1 only in Polars", out)
+        self.assertRegex(out, r"only in Athena SQL.*\n.*'artist_name': 'Bruno Reis'.*"
+                              r"'professions': \('list', 'director', 'writer'\)")
+        self.assertRegex(out, r"only in Polars.*\n.*'artist_name': 'Bruno Reis'.*"
+                              r"'professions': \('list', 'writer'\)")
+        self.assertNotIn("but for", out)
 
     def test_the_real_files_parse_with_their_placeholders(self):
         out = io.StringIO()
