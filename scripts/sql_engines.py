@@ -665,6 +665,10 @@ REFINED_TABLES = [
     "dim_language", "dim_artist", "bridge_film_country", "bridge_film_genre",
     "bridge_film_language", "bridge_film_artist",
 ]
+# Not a table: the one-row query of what the rules set aside (refined on_athena SET_ASIDE),
+# compared with the counts the Polars run recorded in its manifest.
+SET_ASIDE = "set_aside"
+SET_ASIDE_COUNTS = ("films_left_out", "placeholder_budgets", "placeholder_revenues")
 # What a Refined CTAS SELECT may read: `${trusted}.<one of these>`.
 TRUSTED_TABLES = ("movies", "series", "tmdb_movies")
 NO_MAX_YEAR = 9999
@@ -878,9 +882,9 @@ def check_ctas(lake_dir, sql_dir=REFINED_DIR, settings=None, database_prefix="ci
     failures, trees = [], {}
     for f in files:
         try:
-            if f.name not in REFINED_TABLES:
+            if f.name not in REFINED_TABLES and f.name != SET_ASIDE:
                 raise Failure(f"{shown(f.path)}: {f.name} is not a table of the star schema "
-                              f"({', '.join(REFINED_TABLES)})")
+                              f"({', '.join(REFINED_TABLES)}) nor {SET_ASIDE}")
             trees[f.name] = parse_ctas(f, values)
         except Failure as e:
             failures.append(str(e))
@@ -897,11 +901,13 @@ def check_ctas(lake_dir, sql_dir=REFINED_DIR, settings=None, database_prefix="ci
     shared = shared_ctes(by_path)
     if shared:
         out(f"shared CTEs     the same query in each file that repeats it: {shared}")
+    set_aside = trees.pop(SET_ASIDE, None)
     unknown = sorted(n for n in trees if n not in entries)
     if unknown:
         raise SetupError(f"the catalog under {lake.root}/_catalog holds no Refined "
                          f"{', '.join(unknown)} to compare with (run refined first)")
-    read = sorted({t.name for tree in trees.values() for t in tree.find_all(exp.Table)
+    every_tree = list(trees.values()) + ([set_aside] if set_aside is not None else [])
+    read = sorted({t.name for tree in every_tree for t in tree.find_all(exp.Table)
                    if t.db == trusted_db})
     duck = DuckLake(lake, {TRUSTED_PREFIX + t for t in read} | set(trees))
     duck.con.execute(f"CREATE SCHEMA {quote(trusted_db)}")
@@ -947,7 +953,40 @@ def check_ctas(lake_dir, sql_dir=REFINED_DIR, settings=None, database_prefix="ci
         else:
             out(f"{name:<24} {len(got[1]):>7} rows  {len(got[0]):>3} columns  "
                 "Athena SQL (on DuckDB) = Polars")
+    if set_aside is not None:
+        failures.extend(check_set_aside(lake, duck, set_aside, entries, out))
     return failures
+
+
+def check_set_aside(lake, duck, tree, entries, out):
+    """set_aside.sql's one row on DuckDB against the counts the Polars run that wrote the
+    lake's Refined tables recorded in its manifest (`_runs/refined/<run>.json`)."""
+    name = f"{SET_ASIDE}.sql"
+    location = entries.get("fact_film", {}).get("TableInput", {}).get(
+        "StorageDescriptor", {}).get("Location", "")
+    run_id = location.rstrip("/").rsplit("/", 1)[-1]
+    manifest = lake.root / "_runs" / "refined" / f"{run_id}.json"
+    if not run_id or not manifest.is_file():
+        return [f"{name}: no manifest of the run that wrote fact_film ({location}) to compare "
+                f"with: {shown(manifest)}"]
+    recorded = json.loads(manifest.read_text()).get("counts", {})
+    try:
+        duck_sql = to_duckdb(tree)
+        cur = duck.con.execute(duck_sql)
+        columns = [d[0] for d in cur.description]
+        rows = cur.fetchall()
+    except (Failure, duckdb.Error) as e:
+        return [f"{name}: DuckDB cannot run it: {e}"]
+    if columns != list(SET_ASIDE_COUNTS) or len(rows) != 1:
+        return [f"{name}: one row of {', '.join(SET_ASIDE_COUNTS)} expected, got "
+                f"{len(rows)} row(s) of {', '.join(columns)}"]
+    got = dict(zip(columns, rows[0]))
+    want = {c: recorded.get(c) for c in SET_ASIDE_COUNTS}
+    if got != want:
+        return [f"{name}: Athena SQL counts {got}, the Polars run {run_id} recorded {want}"]
+    out(f"{SET_ASIDE:<24} {', '.join(f'{c} {got[c]}' for c in SET_ASIDE_COUNTS)}  "
+        "Athena SQL (on DuckDB) = the Polars run's counts")
+    return []
 
 
 def main(argv=None):

@@ -51,9 +51,10 @@ cast_rows AS (
 ),
 -- An artist is a (name, birth year) pair (the CSV has no artist id), keyed by its rank
 -- in that order, a birth year before none; its death year and professions are those of
--- its row in the film with the smallest id (star.rs: its first row; the CSV is sorted by
--- id). Where that film lists it twice, the first by category, character, death year and
--- professions: star.rs takes the first in the CSV, an order the table does not keep.
+-- its row in the film with the smallest id, and where that film lists it twice, the
+-- first by category, character, death year and professions joined with ',' (nulls last,
+-- Trino's default). star.rs sorts the artist's rows by the same values, nulls last, and
+-- takes the first, so both choose the same row whatever the CSV's order.
 artists AS (
     SELECT
         CAST(row_number() OVER (ORDER BY artist_name, birth_year NULLS LAST) - 1 AS bigint)

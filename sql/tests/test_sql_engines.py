@@ -513,6 +513,13 @@ def make_ctas_lake(root):
         data = json.loads(entry.read_text())
         data["TableInput"]["Description"] = f"the table. {described}"
         entry.write_text(json.dumps(data, indent=2))
+    # What the rules set aside, as the Polars run that wrote version v1 records it: of the
+    # four films TMDB holds, tt03 (1999) and tt04 (a comedy) are left out; tt02's budget
+    # (999) is under the floor, its revenue (1000) on it, tt01's both above.
+    manifest = root / "_runs/refined/v1.json"
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    manifest.write_text(json.dumps({"stage": "refined", "run_id": "v1", "counts": {
+        "films_left_out": 2, "placeholder_budgets": 1, "placeholder_revenues": 0}}))
     return root
 
 
@@ -574,12 +581,37 @@ class Ctas(unittest.TestCase):
                               r"'professions': \('list', 'writer'\)")
         self.assertNotIn("but for", out)
 
+    def test_what_the_rules_set_aside_is_counted_as_the_polars_run_counted_it(self):
+        self.copy("set_aside")
+        rc, out = self.run_ctas()
+        self.assertEqual(rc, 0, out)
+        self.assertIn("films_left_out 2, placeholder_budgets 1, placeholder_revenues 0  "
+                      "Athena SQL (on DuckDB) = the Polars run's counts", out)
+
+    def test_a_placeholder_count_that_takes_the_floor_itself_fails(self):
+        # tt02's revenue is 1000, on the floor: known, not a placeholder.
+        self.copy("set_aside", "l.revenue > 0 AND l.revenue < ${money_floor}",
+                  "l.revenue > 0 AND l.revenue <= ${money_floor}")
+        rc, out = self.run_ctas()
+        self.assertEqual(rc, 1, out)
+        self.assertIn("set_aside.sql: Athena SQL counts {'films_left_out': 2, "
+                      "'placeholder_budgets': 1, 'placeholder_revenues': 1}, the Polars run v1 "
+                      "recorded {'films_left_out': 2, 'placeholder_budgets': 1, "
+                      "'placeholder_revenues': 0}", out)
+
+    def test_set_aside_without_the_runs_manifest_fails(self):
+        (self.lake / "_runs/refined/v1.json").unlink()
+        self.copy("set_aside")
+        rc, out = self.run_ctas()
+        self.assertEqual(rc, 1, out)
+        self.assertIn("set_aside.sql: no manifest of the run that wrote fact_film", out)
+
     def test_the_real_files_parse_with_their_placeholders(self):
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
             rc = se.main(["parse", str(se.REFINED_DIR)])
         self.assertEqual(rc, 0, out.getvalue())
-        self.assertEqual(out.getvalue().count("parses as Trino"), len(se.REFINED_TABLES))
+        self.assertEqual(out.getvalue().count("parses as Trino"), len(se.REFINED_TABLES) + 1)
 
     # ---- rows that differ
 
@@ -803,7 +835,7 @@ class CteCopies(unittest.TestCase):
         trees = {f.path: se.parse_ctas(f, se.Settings().placeholders("cinelake_trusted"))
                  for f in se.load_sql(se.REFINED_DIR)}
         shared = se.shared_ctes(trees)
-        for cte in ("titles (12)", "admitted (12)", "tmdb (12)", "latest (10)"):
+        for cte in ("titles (13)", "admitted (13)", "tmdb (13)", "latest (11)"):
             self.assertIn(cte, shared)
 
     def test_comments_and_layout_do_not_count(self):
@@ -822,7 +854,8 @@ class CteCopies(unittest.TestCase):
         text = failures[0]
         self.assertIn("the CTE latest is not the same query in every file that repeats it",
                       text)
-        self.assertIn("fact_film.sql, fact_film_snapshot.sql agree; dim_genre.sql differs", text)
+        self.assertIn("fact_film.sql, fact_film_snapshot.sql, set_aside.sql agree; "
+                      "dim_genre.sql differs", text)
         self.assertIn("--- latest in bridge_film_country.sql\n    +++ latest in dim_genre.sql",
                       text)
         self.assertRegex(text, r"\n    -.*ORDER BY tm\.dt DESC, tm\.source_file")

@@ -185,14 +185,11 @@ pub fn describe_refined(run: &RefinedRun) -> String {
         .iter()
         .find(|r| r.table.rsplit('.').next() == Some(Table::FactFilm.name()))
         .map_or(0, |r| r.rows);
-    match &run.set_aside {
-        Some(s) => format!(
-            "{} tables, fact_film {fact} films ({} left out by the rule)",
-            run.tables.len(),
-            s.films_left_out
-        ),
-        None => format!("{} tables, fact_film {fact} films", run.tables.len()),
-    }
+    format!(
+        "{} tables, fact_film {fact} films ({} left out by the rule)",
+        run.tables.len(),
+        run.set_aside.films_left_out
+    )
 }
 
 pub fn describe_views(views: &[String]) -> String {

@@ -692,7 +692,7 @@ async fn refined_on_athena_writes_each_table_by_ctas_then_switches_them_all() {
     }
 
     // Each table: its CTAS and the count of its rows; the star schema's checks over them
-    // (no problem); then every temporary table dropped.
+    // (no problem); what the rules set aside; then every temporary table dropped.
     let queue = |rows: &dyn Fn(usize) -> u64| {
         let mut answers = Vec::new();
         for i in 0..tables.len() {
@@ -700,13 +700,24 @@ async fn refined_on_athena_writes_each_table_by_ctas_then_switches_them_all() {
             answers.push(count(rows(i)));
         }
         answers.push(problems(&[]));
+        answers.push(result(
+            &[
+                ("films_left_out", "bigint"),
+                ("placeholder_budgets", "bigint"),
+                ("placeholder_revenues", "bigint"),
+            ],
+            &[vec![Some("4".into()), Some("2".into()), Some("1".into())]],
+        ));
         answers.extend(tables.iter().map(|_| nothing()));
         answers
     };
     aws.queue(queue(&|i| 100 + i as u64)).await;
     let out = aws.cinelake(&["refined", "--engine", "athena", "--json"]);
     let run: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
-    assert_eq!(run["set_aside"], Value::Null);
+    assert_eq!(
+        run["set_aside"],
+        json!({"films_left_out": 4, "placeholder_budgets": 2, "placeholder_revenues": 1})
+    );
     let reported = run["tables"].as_array().unwrap();
     assert_eq!(reported.len(), tables.len());
     let run1 = version_of(
@@ -719,7 +730,7 @@ async fn refined_on_athena_writes_each_table_by_ctas_then_switches_them_all() {
         cinelake_refined::on_athena::selects(&aws.dbs, &cinelake_refined::Rules::default())
             .unwrap();
     let sent = aws.statements().await;
-    assert_eq!(sent.len(), 3 * tables.len() + 1, "{sent:#?}");
+    assert_eq!(sent.len(), 3 * tables.len() + 2, "{sent:#?}");
     let part = sql::name_part(&run1);
     // The checks, after every table is written and before any is dropped or switched:
     // over the tables Athena registered for the run.
@@ -728,6 +739,10 @@ async fn refined_on_athena_writes_each_table_by_ctas_then_switches_them_all() {
         sent[2 * tables.len()],
         cinelake_refined::on_athena::check_query(|t| ctas_of(t, &part))
     );
+    let values =
+        cinelake_refined::on_athena::placeholders(&aws.dbs, &cinelake_refined::Rules::default());
+    let set_aside = sql::render(&cinelake_refined::on_athena::SET_ASIDE, &values).unwrap();
+    assert_eq!(sent[2 * tables.len() + 1], sql::statement(&set_aside));
     for (i, t) in tables.iter().enumerate() {
         let r = &reported[i];
         assert_eq!(r["table"], format!("{}.{t}", aws.dbs.refined));
@@ -753,7 +768,7 @@ async fn refined_on_athena_writes_each_table_by_ctas_then_switches_them_all() {
         );
         // Dropped after the checks, before the switch.
         assert_eq!(
-            sent[2 * tables.len() + 1 + i],
+            sent[2 * tables.len() + 2 + i],
             format!("DROP TABLE IF EXISTS {ctas_table}")
         );
         // The catalog: the new version, with the Polars build's columns.
@@ -794,7 +809,7 @@ async fn refined_on_athena_writes_each_table_by_ctas_then_switches_them_all() {
             "{t}"
         );
     }
-    assert_eq!(aws.statements().await.len(), 3 * tables.len() + 1);
+    assert_eq!(aws.statements().await.len(), 3 * tables.len() + 2);
 
     // The views, in the ordinary workgroup: none of the engine's statements went there,
     // and none of the views' to the engine's.

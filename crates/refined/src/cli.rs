@@ -103,21 +103,15 @@ pub fn print(run: &RefinedRun, rules: &Rules, json: bool) -> anyhow::Result<()> 
                 Some(from) => println!("{}: {} rows ({from}) -> {}", r.table, r.rows, r.location),
             }
         }
-        match &run.set_aside {
-            Some(s) => println!(
-                "rules: {}; {} films left out; {} budgets and {} revenues under {} USD read as unknown",
-                rules.selection,
-                s.films_left_out,
-                s.placeholder_budgets,
-                s.placeholder_revenues,
-                rules.money_floor_usd
-            ),
-            None => println!(
-                "rules: {}; budgets and revenues under {} USD read as unknown (Athena builds the \
-                 tables only: what the rules set aside is not counted)",
-                rules.selection, rules.money_floor_usd
-            ),
-        }
+        let s = &run.set_aside;
+        println!(
+            "rules: {}; {} films left out; {} budgets and {} revenues under {} USD read as unknown",
+            rules.selection,
+            s.films_left_out,
+            s.placeholder_budgets,
+            s.placeholder_revenues,
+            rules.money_floor_usd
+        );
     }
     Ok(())
 }

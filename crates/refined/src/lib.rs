@@ -110,8 +110,8 @@ pub struct SetAside {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RefinedRun {
     pub tables: Vec<RefinedReport>,
-    /// Counted by the Polars build; `None` on Athena, whose SQL only builds the tables.
-    pub set_aside: Option<SetAside>,
+    /// Counted by either engine (on Athena by `sql/refined/set_aside.sql`).
+    pub set_aside: SetAside,
 }
 
 /// One run of the stage.
@@ -177,11 +177,10 @@ pub(crate) async fn recorded(
                     }),
                 });
             }
-            if let Some(s) = &run.set_aside {
-                recorder.count("films_left_out", s.films_left_out);
-                recorder.count("placeholder_budgets", s.placeholder_budgets);
-                recorder.count("placeholder_revenues", s.placeholder_revenues);
-            }
+            let s = &run.set_aside;
+            recorder.count("films_left_out", s.films_left_out);
+            recorder.count("placeholder_budgets", s.placeholder_budgets);
+            recorder.count("placeholder_revenues", s.placeholder_revenues);
         }
         recorder
             .finish(store, result.as_ref().err().map(|e| e.to_string()))
@@ -259,6 +258,6 @@ pub async fn build(
     }
     Ok(RefinedRun {
         tables: reports,
-        set_aside: Some(set_aside),
+        set_aside,
     })
 }

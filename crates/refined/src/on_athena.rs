@@ -14,9 +14,9 @@
 //!
 //! The star schema's checks (each table's grain, every key in its dimension) run as one
 //! query over the written tables before the switch ([`check_query`]: the lists of
-//! [`crate::star::check`], worded as it words a problem). What the Polars build also does
-//! and this does not: the counts of what the rules set aside (the run's `set_aside` is
-//! `None`).
+//! [`crate::star::check`], worded as it words a problem); then the counts of what the
+//! rules set aside, by one more query (`sql/refined/set_aside.sql`), as the Polars build
+//! counts them.
 
 use std::collections::BTreeMap;
 
@@ -31,7 +31,7 @@ use cinelake_lake::Store;
 use polars::prelude::{DataFrame, DataType, Schema};
 
 use crate::star::{GRAINS, REFERENCES};
-use crate::{RefinedError, RefinedOptions, RefinedReport, RefinedRun, Rules};
+use crate::{RefinedError, RefinedOptions, RefinedReport, RefinedRun, Rules, SetAside};
 
 /// The SELECT of each table, in `sql/refined/`.
 pub fn sql_file(table: Table) -> Option<SqlFile> {
@@ -260,8 +260,15 @@ pub async fn build(
             }
         }
     }
+    let mut set_aside = SetAside::default();
     if failure.is_none() {
         failure = check_written(athena, &written).await.err();
+    }
+    if failure.is_none() {
+        match count_set_aside(athena, dbs, rules).await {
+            Ok(counted) => set_aside = counted,
+            Err(e) => failure = Some(e),
+        }
     }
     if let Some(e) = failure {
         // Nothing was switched: the new versions and Athena's tables go, the previous
@@ -293,7 +300,39 @@ pub async fn build(
     }
     Ok(RefinedRun {
         tables: reports,
-        set_aside: None,
+        set_aside,
+    })
+}
+
+/// The counts of what the rules set aside (not a table): one row.
+pub const SET_ASIDE: SqlFile = sql_file!("refined", "set_aside");
+
+/// What the rules set aside, counted by Athena over the Trusted tables as the Polars build
+/// counts it ([`SET_ASIDE`]).
+async fn count_set_aside(
+    athena: &Athena,
+    dbs: &Databases,
+    rules: &Rules,
+) -> Result<SetAside, RefinedError> {
+    let select = sql::render(&SET_ASIDE, &placeholders(dbs, rules))?;
+    let found = athena.query(sql::statement(&select)).await?;
+    let row = found.rows.first();
+    let count = |name: &str| -> Result<u64, RefinedError> {
+        let at = found.column(name)?;
+        let cell = row.and_then(|r| r.get(at).cloned().flatten());
+        cell.as_deref()
+            .and_then(|c| c.trim().parse::<u64>().ok())
+            .ok_or_else(|| {
+                RefinedError::Check(format!(
+                    "{}: {name} is {cell:?}, not a count (query {})",
+                    SET_ASIDE.name, found.id
+                ))
+            })
+    };
+    Ok(SetAside {
+        films_left_out: count("films_left_out")?,
+        placeholder_budgets: count("placeholder_budgets")?,
+        placeholder_revenues: count("placeholder_revenues")?,
     })
 }
 
@@ -430,5 +469,17 @@ mod tests {
         };
         let values = placeholders(&dbs, &none);
         assert_eq!(values.iter().find(|(k, _)| *k == "genres").unwrap().1, "");
+        // The counts of what the rules set aside: one SELECT of the three counts.
+        let counts = sql::render(&SET_ASIDE, &placeholders(&dbs, &rules)).unwrap();
+        let statement = sql::statement(&counts);
+        assert!(statement.starts_with("WITH"), "{statement}");
+        assert!(!statement.contains("${"), "{statement}");
+        for column in [
+            "films_left_out",
+            "placeholder_budgets",
+            "placeholder_revenues",
+        ] {
+            assert!(statement.contains(&format!("AS {column}")), "{column}");
+        }
     }
 }

@@ -198,11 +198,11 @@ async fn the_star_schema_of_known_rows() {
         .unwrap();
     assert_eq!(
         run.set_aside,
-        Some(SetAside {
+        SetAside {
             films_left_out: 3,
             placeholder_budgets: 2,
             placeholder_revenues: 1,
-        })
+        }
     );
     let t = |name: Table| table(&store, &catalog, &dbs, name);
     expect(
@@ -434,7 +434,7 @@ async fn without_a_year_bound_the_release_year_falls_back_to_tmdb() {
         .await
         .unwrap();
     // Only the comedy is left out now.
-    assert_eq!(run.set_aside.map(|s| s.films_left_out), Some(1));
+    assert_eq!(run.set_aside.films_left_out, 1);
     let fact = table(&store, &catalog, &dbs, Table::FactFilm).await;
     let fact = rows(&fact);
     assert!(
