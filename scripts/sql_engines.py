@@ -99,8 +99,8 @@ try:
     from sqlglot.schema import MappingSchema
     from sqlglot.tokens import TokenType
 except ImportError as e:
-    print(f"sql_engines needs sqlglot and duckdb ({e}): .venv/bin/pip install -r "
-          "scripts/requirements-test.txt, then run it with .venv/bin/python", file=sys.stderr)
+    print(f"sql_engines needs sqlglot and duckdb ({e}): python3 scripts/python_env.py "
+          "ensure .venv requirements/test.txt, then run it with .venv/bin/python", file=sys.stderr)
     sys.exit(2)
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -143,7 +143,7 @@ class Lambda:
     function sees), the binary with AWS_LAMBDA_RUNTIME_API, and `cargo lambda invoke`.
     Both processes stop with `stack`."""
 
-    CARGO_LAMBDA = ROOT / ".venv/bin/cargo-lambda"
+    CARGO_LAMBDA = ROOT / ".venv-sam/bin/cargo-lambda"
 
     def __init__(self, stack, binary, env, timeout, logs):
         self.name = Path(binary).name

@@ -1,6 +1,6 @@
 //! `cinelake-jobs-lambda` as Lambda runs it: the function speaks the Lambda runtime API
 //! to cargo lambda's emulator (`cargo lambda watch --only-lambda-apis`, installed into
-//! `.venv` by `scripts/test`), and each job is sent with `cargo lambda invoke`, as the
+//! `.venv-sam` by `scripts/test`), and each job is sent with `cargo lambda invoke`, as the
 //! state machine in `infra/` sends it.
 
 use std::time::Duration;

@@ -1,5 +1,5 @@
 //! A function binary as Lambda runs it: the binary speaks the Lambda runtime API to cargo
-//! lambda's emulator (`cargo lambda watch --only-lambda-apis`, installed into `.venv` by
+//! lambda's emulator (`cargo lambda watch --only-lambda-apis`, installed into `.venv-sam` by
 //! `scripts/test`), which answers Lambda's Invoke API on the same port.
 
 use std::net::TcpStream;
@@ -15,7 +15,7 @@ pub fn repo() -> PathBuf {
 
 /// cargo lambda, as the test command installs it.
 pub fn cargo_lambda() -> PathBuf {
-    let path = repo().join(".venv/bin/cargo-lambda");
+    let path = repo().join(".venv-sam/bin/cargo-lambda");
     assert!(
         path.is_file(),
         "{} is missing: run the tests with scripts/test, which installs cargo-lambda",
