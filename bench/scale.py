@@ -19,8 +19,8 @@ Writes a Markdown table (stdout), the raw figures as JSON and, unless --no-plot,
 of time and memory against the input's size (`--plot`, default docs/img/scale.png).
 With --same-rows, the peers' tables at the smallest scale are compared with cinelake's
 (bench/peers/same_rows.py) after the timed runs; with --sql-checks, the Athena engine's
-SQL (sql/trusted, sql/refined), run on DuckDB, is compared with cinelake's tables there
-(scripts/sql_trusted.py, scripts/sql_engines.py ctas).
+SQL (sql/trusted), run on DuckDB, is compared with cinelake's Trusted tables there
+(scripts/sql_trusted.py).
 """
 import argparse
 import json
@@ -215,8 +215,8 @@ def main():
     ap.add_argument("--same-rows", action="store_true",
                     help="compare the peers' tables with cinelake's at the smallest scale")
     ap.add_argument("--sql-checks", action="store_true",
-                    help="at the smallest scale, check the Athena SQL (sql/trusted, sql/refined) on DuckDB "
-                         "against cinelake's tables")
+                    help="at the smallest scale, check the Athena SQL (sql/trusted) on DuckDB "
+                         "against cinelake's Trusted tables")
     ap.add_argument("--json", type=Path, help="write the figures here too")
     args = ap.parse_args()
     target = Path(os.environ.get("CARGO_TARGET_DIR", Path.home() / ".cache/cinelake/target"))
@@ -239,11 +239,9 @@ def main():
                 subprocess.run([sys.executable, str(HERE / "peers" / "same_rows.py"), str(root / "lake"),
                                 str(root / "duckdb"), str(root / "polars")], check=True)
             if args.sql_checks and scale == min(scales):
-                # The lake still holds the last run's Trusted and Refined tables (Polars path).
-                scripts = HERE.parent / "scripts"
-                for check in (["sql_trusted.py", "--lake"], ["sql_engines.py", "ctas", "--lake"]):
-                    subprocess.run([sys.executable, str(scripts / check[0]), *check[1:], str(root / "lake")],
-                                   check=True)
+                # The lake still holds the last run's Trusted tables (Polars path).
+                subprocess.run([sys.executable, str(HERE.parent / "scripts" / "sql_trusted.py"),
+                                "--lake", str(root / "lake")], check=True)
             shutil.rmtree(root / "duckdb", ignore_errors=True)
             shutil.rmtree(root / "polars", ignore_errors=True)
     finally:

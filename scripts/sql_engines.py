@@ -1,11 +1,8 @@
 #!/usr/bin/env python3
-"""The project's SQL as Athena reads it: parsed as Trino, run on DuckDB, and compared
-with what the Polars path gives on the same lake (Polars SQL for the views, the Refined
-tables it wrote for the Refined CTAS SELECTs).
+"""The views' SQL as Athena reads it: parsed as Trino, run on DuckDB, and compared
+with what Polars SQL gives on the same lake.
 
     .venv/bin/python scripts/sql_engines.py views --lake DIR [--cinelake BIN]
-    .venv/bin/python scripts/sql_engines.py ctas --lake DIR [--sql-dir sql/refined]
-        [--genres Drama] [--min-year 2000] [--max-year Y] [--money-floor-usd 1000]
     .venv/bin/python scripts/sql_engines.py parse FILE_OR_DIR...
 
 `views` checks `sql/views/*.sql` (or --sql-dir) over a directory lake with its local
@@ -32,54 +29,19 @@ catalog (`_catalog/`), in three steps:
              apart from 0 and ''). JSON rather than CSV: it keeps null, '' and
              numbers apart.
 
-`ctas` checks the Refined star schema as Athena builds it (`cinelake refined --engine
-athena`: one CREATE TABLE AS per table, each wrapping a SELECT of `sql/refined/<table>.sql`;
-sql/refined/README.md has the convention) against the tables the Polars path wrote in the
-same directory lake:
+`parse` runs step 1 alone, on any SQL files.
 
-  1 parse    each file is `--` lines, then one query without a semicolon, with only the
-             convention's placeholders (${trusted}, ${genres}, ${min_year}, ${max_year},
-             ${money_floor}, ${century_from}), substituted as the Rust side does from
-             the settings given (the project's defaults unless told: Drama, 2000, no
-             latest year, 1000 USD, 2000); parsed as `views` parses (the same
-             refusals), and refused if it reads anything but ${trusted}.movies,
-             ${trusted}.series or ${trusted}.tmdb_movies, or if a column is made of
-             string literals only without a CAST (Trino types it varchar(n), which
-             CTAS would register; DuckDB would not show it). Every one of the twelve
-             tables needs its file (for another --sql-dir, each must be one of them).
-             A CTE name that several files hold (each file repeats the steps it
-             shares, Athena having no includes) must be the same query in each, as
-             sqlglot writes it (comments and layout aside): a failure names the CTE,
-             the files that agree and those that differ, with a diff.
-  2 DuckDB   the Trusted tables as DuckDB views over their Parquet, in a schema named as
-             the Trusted database (tmdb_movies with `dt` a string column); each SELECT
-             typed as Trino types it and transpiled as in `views`, with Trino's UNNEST of
-             an array of rows (one column per field) rewritten for DuckDB.
-  3 compare  the result's column names, order and types (DuckDB's, written as Glue
-             types) against those the catalog registers for the Refined table, then its
-             rows against the table's Parquet (through the catalog's Location), as in
-             `views`: multisets, numbers within a relative 1e-9, nulls apart from 0 and
-             ''. A note says when the tables' descriptions name other rules than those
-             substituted (the Polars path ran with other settings). Every table must
-             be equal: none of them has an accepted difference.
-
-`parse` runs step 1 alone, on any SQL files; a file with placeholders is read as `ctas`
-reads it, with the default settings, and the CTEs such files share are compared as
-`ctas` compares them.
-
-One line per file, view or table that agrees; a failure names the file, view or table and
+One line per file or view that agrees; a failure names the file or view and
 shows the error or a few differing rows. Exit 0 when everything agrees, 1 on any parse
 failure, DuckDB error or difference, 2 on bad arguments or an unreadable lake.
 
-The pieces (SqlFile, load_sql, parse_trino, parse_ctas, check_cte_copies,
-dependency_order, Lake, DuckLake, compare_rows; substitute and statement, the twins of
+The pieces (SqlFile, load_sql, parse_trino, dependency_order, Lake, DuckLake, compare_rows; substitute and statement, the twins of
 crates/athena/src/sql.rs render and statement) are importable, for checks of other SQL
 (scripts/sql_trusted.py).
 """
 import argparse
 import datetime
 import decimal
-import difflib
 import json
 import math
 import os
@@ -655,340 +617,6 @@ def check_views(lake_dir, cinelake, sql_dir=VIEWS_DIR, database_prefix="cinelake
     return failures
 
 
-# ---------------------------------------------------------------- ctas
-
-
-REFINED_DIR = ROOT / "sql" / "refined"
-# The tables of the star schema (crates/refined/src/star.rs build), facts first.
-REFINED_TABLES = [
-    "fact_film", "fact_film_snapshot", "dim_film", "dim_date", "dim_country", "dim_genre",
-    "dim_language", "dim_artist", "bridge_film_country", "bridge_film_genre",
-    "bridge_film_language", "bridge_film_artist",
-]
-# Not a table: the one-row query of what the rules set aside (refined on_athena SET_ASIDE),
-# compared with the counts the Polars run recorded in its manifest.
-SET_ASIDE = "set_aside"
-SET_ASIDE_COUNTS = ("films_left_out", "placeholder_budgets", "placeholder_revenues")
-# What a Refined CTAS SELECT may read: `${trusted}.<one of these>`.
-TRUSTED_TABLES = ("movies", "series", "tmdb_movies")
-NO_MAX_YEAR = 9999
-
-
-class Settings:
-    """The rules the Polars path applied (crates/rules: SelectionSettings, MoneySettings,
-    CENTURY_FROM), with the project's defaults."""
-
-    def __init__(self, genres=("Drama",), min_year=2000, max_year=None, money_floor_usd=1000,
-                 century_from=2000):
-        self.genres = [g.strip() for g in genres if g.strip()]
-        self.min_year = min_year if min_year and min_year > 0 else None
-        self.max_year = max_year
-        self.money_floor_usd = money_floor_usd
-        self.century_from = century_from
-
-    def placeholders(self, trusted_db):
-        """{name: text} of every placeholder, as the Rust side substitutes them."""
-        return {
-            "trusted": trusted_db,
-            "genres": ", ".join(literal(g.lower()) for g in self.genres),
-            "min_year": str(self.min_year or 0),
-            "max_year": str(NO_MAX_YEAR if self.max_year is None else self.max_year),
-            "money_floor": str(self.money_floor_usd),
-            "century_from": str(self.century_from),
-        }
-
-    def describe(self):
-        """The rules in words, as refined::Rules::describe puts them in every Refined
-        table's description."""
-        genres = (f"films with genre {' or '.join(self.genres)}" if self.genres
-                  else "films of every genre")
-        years = {(True, True): f", released {self.min_year} to {self.max_year}",
-                 (True, False): f", released {self.min_year} or later",
-                 (False, True): f", released {self.max_year} or earlier",
-                 (False, False): ""}[(self.min_year is not None, self.max_year is not None)]
-        return (f"Films of interest: {genres}{years}. Budgets and revenues under "
-                f"{self.money_floor_usd} USD are placeholders, read as unknown.")
-
-
-def parse_ctas(f, values):
-    """The file's SELECT as Trino reads it, after the convention's checks: leading `--`
-    lines saying what the table is, then one query with no semicolon, only known
-    placeholders, and reading only `${trusted}.<a Trusted table>`."""
-    trusted_db = values["trusted"]
-    lines = [l for l in f.text.splitlines() if l.strip()]
-    if not lines or not lines[0].lstrip().startswith("--"):
-        raise Failure(f"{shown(f.path)}: begins without `--` lines saying what the table is")
-    if re.search(rf"\b{re.escape(trusted_db)}\b", select_of(f.text)):
-        raise Failure(f"{shown(f.path)}: names the Trusted database {trusted_db} itself; "
-                      "write ${trusted}, which the Rust side substitutes")
-    text = substitute(f, values)
-    tree = parse_trino(SqlFile(f.path, text))
-    for token in Trino().tokenize(text):
-        if token.token_type == TokenType.SEMICOLON:
-            raise Failure(f"{shown(f.path)}:{token.line}:{token.col}: a semicolon: the file "
-                          "is one SELECT, without one (the Rust side puts it after CREATE "
-                          "TABLE ... AS)")
-    if not isinstance(tree, exp.Query):
-        raise Failure(f"{shown(f.path)}: not a SELECT but {tree.key.upper()}")
-    for column in tree.selects:
-        if only_string_literals(column):
-            raise Failure(f"{shown(f.path)}: {column.alias_or_name} is made of string "
-                          "literals only, which Trino types varchar(n): CTAS would register "
-                          "that, not the Polars path's string; CAST(... AS varchar)")
-    ctes = {c.alias_or_name for c in tree.find_all(exp.CTE)}
-    for table in tree.find_all(exp.Table):
-        if not table.db and table.name in ctes:
-            continue
-        if table.db != trusted_db or table.name not in TRUSTED_TABLES or table.catalog:
-            raise Failure(f"{shown(f.path)}: reads {table.sql(dialect='trino')}; a Refined "
-                          "SELECT reads only ${trusted}." + ", ${trusted}.".join(TRUSTED_TABLES))
-    return tree
-
-
-def only_string_literals(e):
-    """Whether every value an output column can take is a string literal (a literal, or a
-    CASE, COALESCE or IF of them): Trino gives it a bounded varchar(n) type, DuckDB an
-    unbounded VARCHAR, so the type check on DuckDB would not see it."""
-    e = e.unalias()
-    while isinstance(e, exp.Paren):
-        e = e.this
-    if isinstance(e, exp.Literal):
-        return e.is_string
-    if isinstance(e, exp.Case):
-        values = [i.args["true"] for i in e.args["ifs"]] + [e.args.get("default")]
-    elif isinstance(e, exp.Coalesce):
-        values = [e.this, *e.expressions]
-    elif isinstance(e, exp.If):
-        values = [e.args["true"], e.args.get("false")]
-    else:
-        return False
-    return all(v is not None and only_string_literals(v) for v in values)
-
-
-def cte_copies(trees):
-    """{CTE name: {its query as sqlglot writes Trino, comments out, one clause a line:
-    [the paths of the files holding that version]}} over `trees` ({path: parsed tree})."""
-    copies = {}
-    for path, tree in trees.items():
-        for cte in tree.find_all(exp.CTE):
-            body = cte.this.sql(dialect="trino", pretty=True, comments=False)
-            holders = copies.setdefault(cte.alias_or_name, {}).setdefault(body, [])
-            if path not in holders:
-                holders.append(path)
-    return copies
-
-
-DIFF_LINES = 20
-
-
-def cte_copy_failures(trees):
-    """The Refined files repeat the steps they share (Athena has no includes): a CTE name
-    held by several files must be the same query in each, compared as sqlglot writes it
-    (whitespace and comments aside). One failure per CTE that is not: the files that
-    agree (the version most files hold), each that differs, and a short diff."""
-    paths = list(trees)
-    parents = {Path(p).parent for p in paths}
-    if len(parents) == 1:
-        where, label = f"{shown(parents.pop())}: ", lambda p: Path(p).name
-    else:
-        where, label = "", shown
-
-    def names(ps):
-        return ", ".join(label(p) for p in ps)
-
-    failures = []
-    for name, versions in sorted(cte_copies(trees).items()):
-        if len(versions) < 2:
-            continue
-        # The version most files hold first (ties: the one of the first file).
-        ranked = sorted(versions.items(),
-                        key=lambda v: (-len(v[1]), min(paths.index(p) for p in v[1])))
-        (base, agree), rest = ranked[0], ranked[1:]
-        same = f"{names(agree)} agree" if len(agree) > 1 else f"{names(agree)} has one"
-        differ = "; ".join(f"{names(ps)} differ{'s' if len(ps) == 1 else ''}"
-                           for _, ps in rest)
-        lines = [f"{where}the CTE {name} is not the same query in every file that repeats "
-                 f"it (compared as sqlglot writes it, comments and layout aside): {same}; "
-                 f"{differ}"]
-        for body, holders in rest:
-            diff = list(difflib.unified_diff(
-                base.splitlines(), body.splitlines(), lineterm="", n=1,
-                fromfile=f"{name} in {label(agree[0])}",
-                tofile=f"{name} in {label(holders[0])}"))
-            more = len(diff) - DIFF_LINES
-            lines.extend("    " + l for l in diff[:DIFF_LINES])
-            if more > 0:
-                lines.append(f"    ... ({more} more lines)")
-        failures.append("\n".join(lines))
-    return failures
-
-
-def shared_ctes(trees):
-    """A line naming the CTEs several of `trees` repeat, each with its number of files."""
-    shared = sorted(((n, sum(len(ps) for ps in v.values()))
-                     for n, v in cte_copies(trees).items()), key=lambda c: (-c[1], c[0]))
-    return ", ".join(f"{n} ({count})" for n, count in shared if count > 1)
-
-
-def check_cte_copies(sql_dir=REFINED_DIR, settings=None, trusted_db="cinelake_trusted"):
-    """The Refined files of `sql_dir` parsed (parse_ctas) and their shared CTEs compared
-    (cte_copy_failures), without a lake: the failures (empty: every copy agrees)."""
-    values = (settings or Settings()).placeholders(trusted_db)
-    trees, failures = {}, []
-    for f in load_sql(sql_dir):
-        try:
-            trees[f.path] = parse_ctas(f, values)
-        except Failure as e:
-            failures.append(str(e))
-    return failures + cte_copy_failures(trees)
-
-
-def trusted_schema(lake, trusted_db):
-    """The Trusted tables' Glue types, as `<trusted_db>.<table>`, for sqlglot to type the
-    SQL as Athena does."""
-    schema = MappingSchema(dialect="hive")
-    for name, entry in lake.entries().items():
-        if name.startswith(TRUSTED_PREFIX):
-            table = entry["TableInput"]
-            cols = table["StorageDescriptor"]["Columns"] + (table.get("PartitionKeys") or [])
-            schema.add_table(exp.Table(this=exp.to_identifier(name[len(TRUSTED_PREFIX):]),
-                                       db=exp.to_identifier(trusted_db)),
-                             {c["Name"]: c["Type"] for c in cols}, dialect="hive")
-    return schema
-
-
-def glue_type(type_text, dialect):
-    """A column type as Glue writes it, spaces out and lowercased, from DuckDB's or
-    Glue's own spelling: `int`, `array<string>`, `struct<id:bigint,name:string>`."""
-    built = exp.DataType.build(type_text, dialect=dialect)
-    return built.sql(dialect="hive").lower().replace(" ", "")
-
-
-def check_ctas(lake_dir, sql_dir=REFINED_DIR, settings=None, database_prefix="cinelake",
-               every_table=None, out=print):
-    """Each Refined SELECT in `sql_dir` run on DuckDB over the lake's Trusted tables and
-    compared with the Refined table the Polars path wrote (columns, their order and types,
-    and rows); returns the failures (empty: all agree)."""
-    settings = settings or Settings()
-    if every_table is None:
-        every_table = Path(sql_dir).resolve() == REFINED_DIR
-    files = load_sql(sql_dir)
-    if not files:
-        raise SetupError(f"no *.sql in {sql_dir}")
-    lake = Lake(lake_dir, database_prefix)
-    trusted_db = f"{database_prefix}_trusted"
-    values = settings.placeholders(trusted_db)
-    entries = lake.entries()
-    failures, trees = [], {}
-    for f in files:
-        try:
-            if f.name not in REFINED_TABLES and f.name != SET_ASIDE:
-                raise Failure(f"{shown(f.path)}: {f.name} is not a table of the star schema "
-                              f"({', '.join(REFINED_TABLES)}) nor {SET_ASIDE}")
-            trees[f.name] = parse_ctas(f, values)
-        except Failure as e:
-            failures.append(str(e))
-    if every_table:
-        missing = [t for t in REFINED_TABLES if t not in {f.name for f in files}]
-        if missing:
-            failures.append(f"{shown(sql_dir)}: no SELECT for {', '.join(missing)}")
-    by_path = {f.path: trees[f.name] for f in files if f.name in trees}
-    failures.extend(cte_copy_failures(by_path))
-    if failures:
-        return failures
-    out(f"parse (Trino)   {len(files)} files in {shown(sql_dir)}: each one SELECT, reading "
-        "only Trusted tables")
-    shared = shared_ctes(by_path)
-    if shared:
-        out(f"shared CTEs     the same query in each file that repeats it: {shared}")
-    set_aside = trees.pop(SET_ASIDE, None)
-    unknown = sorted(n for n in trees if n not in entries)
-    if unknown:
-        raise SetupError(f"the catalog under {lake.root}/_catalog holds no Refined "
-                         f"{', '.join(unknown)} to compare with (run refined first)")
-    every_tree = list(trees.values()) + ([set_aside] if set_aside is not None else [])
-    read = sorted({t.name for tree in every_tree for t in tree.find_all(exp.Table)
-                   if t.db == trusted_db})
-    duck = DuckLake(lake, {TRUSTED_PREFIX + t for t in read} | set(trees))
-    duck.con.execute(f"CREATE SCHEMA {quote(trusted_db)}")
-    for t in read:
-        duck.con.execute(f"CREATE VIEW {quote(trusted_db)}.{quote(t)} AS "
-                         f"SELECT * FROM main.{quote(TRUSTED_PREFIX + t)}")
-    schema = trusted_schema(lake, trusted_db)
-    described = settings.describe()
-    other = [n for n in trees
-             if not entries[n]["TableInput"].get("Description", "").endswith(described)]
-    if other:
-        which = "every table" if len(other) == len(trees) else ", ".join(sorted(other))
-        out(f"note: the lake's Refined tables ({which}) say they were built with other rules "
-            f"than these: {described!r}; give ctas the settings the Polars path ran with "
-            "(--genres, --min-year, --max-year, --money-floor-usd)")
-    for name in sorted(trees, key=REFINED_TABLES.index):
-        table = entries[name]["TableInput"]
-        try:
-            typed = typed_trino(name, trees[name], schema)
-            duck_sql = to_duckdb(typed)
-        except Failure as e:
-            failures.append(f"{name}: {e}")
-            continue
-        view = f"ctas__{name}"
-        try:
-            duck.con.execute(f"CREATE VIEW {quote(view)} AS {duck_sql}")
-            types = [(c, glue_type(t, "duckdb"))
-                     for c, t, *_ in duck.con.execute(f"DESCRIBE {quote(view)}").fetchall()]
-            got = duck.rows(view)
-        except duckdb.Error as e:
-            failures.append(f"{name}: DuckDB cannot run it: {e}\n    transpiled: {duck_sql}")
-            continue
-        registered = [(c["Name"], glue_type(c["Type"], "hive"))
-                      for c in table["StorageDescriptor"]["Columns"]]
-        if types != registered:
-            failures.append(f"{name}: the columns differ from the catalog's, in name, order "
-                            f"or type:\n    SQL      {', '.join(f'{c} {t}' for c, t in types)}"
-                            f"\n    catalog  {', '.join(f'{c} {t}' for c, t in registered)}")
-            continue
-        diff = compare_rows(name, got, duck.rows(name), "Athena SQL", "Polars")
-        if diff:
-            failures.append(diff)
-        else:
-            out(f"{name:<24} {len(got[1]):>7} rows  {len(got[0]):>3} columns  "
-                "Athena SQL (on DuckDB) = Polars")
-    if set_aside is not None:
-        failures.extend(check_set_aside(lake, duck, set_aside, entries, out))
-    return failures
-
-
-def check_set_aside(lake, duck, tree, entries, out):
-    """set_aside.sql's one row on DuckDB against the counts the Polars run that wrote the
-    lake's Refined tables recorded in its manifest (`_runs/refined/<run>.json`)."""
-    name = f"{SET_ASIDE}.sql"
-    location = entries.get("fact_film", {}).get("TableInput", {}).get(
-        "StorageDescriptor", {}).get("Location", "")
-    run_id = location.rstrip("/").rsplit("/", 1)[-1]
-    manifest = lake.root / "_runs" / "refined" / f"{run_id}.json"
-    if not run_id or not manifest.is_file():
-        return [f"{name}: no manifest of the run that wrote fact_film ({location}) to compare "
-                f"with: {shown(manifest)}"]
-    recorded = json.loads(manifest.read_text()).get("counts", {})
-    try:
-        duck_sql = to_duckdb(tree)
-        cur = duck.con.execute(duck_sql)
-        columns = [d[0] for d in cur.description]
-        rows = cur.fetchall()
-    except (Failure, duckdb.Error) as e:
-        return [f"{name}: DuckDB cannot run it: {e}"]
-    if columns != list(SET_ASIDE_COUNTS) or len(rows) != 1:
-        return [f"{name}: one row of {', '.join(SET_ASIDE_COUNTS)} expected, got "
-                f"{len(rows)} row(s) of {', '.join(columns)}"]
-    got = dict(zip(columns, rows[0]))
-    want = {c: recorded.get(c) for c in SET_ASIDE_COUNTS}
-    if got != want:
-        return [f"{name}: Athena SQL counts {got}, the Polars run {run_id} recorded {want}"]
-    out(f"{SET_ASIDE:<24} {', '.join(f'{c} {got[c]}' for c in SET_ASIDE_COUNTS)}  "
-        "Athena SQL (on DuckDB) = the Polars run's counts")
-    return []
-
-
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="command", required=True)
@@ -1003,43 +631,19 @@ def main(argv=None):
                         "repository's, when --sql-dir is sql/views)")
     p = sub.add_parser("parse", help="parse SQL files as Trino (step 1 only)")
     p.add_argument("paths", nargs="+", help="*.sql files or directories of them")
-    c = sub.add_parser("ctas", help="run the Refined CTAS SELECTs on DuckDB over Trusted, "
-                       "compare with the Refined tables the Polars path wrote")
-    c.add_argument("--lake", required=True, help="a directory lake with its local catalog")
-    c.add_argument("--sql-dir", default=str(REFINED_DIR))
-    c.add_argument("--database-prefix", default="cinelake")
-    c.add_argument("--genres", default="Drama",
-                   help="genres of interest, comma-separated (empty: every genre)")
-    c.add_argument("--min-year", type=int, default=2000, help="earliest release year (0: none)")
-    c.add_argument("--max-year", type=int, default=None, help="latest release year")
-    c.add_argument("--money-floor-usd", type=int, default=1000)
-    c.add_argument("--century-from", type=int, default=2000)
     args = ap.parse_args(argv)
     try:
         if args.command == "parse":
             files = load_sql(*args.paths)
             if not files:
                 raise SetupError("no *.sql files given")
-            failures, ctas_trees = [], {}
-            values = Settings().placeholders("cinelake_trusted")
+            failures = []
             for f in files:
                 try:
-                    if "${" in f.text:
-                        ctas_trees[f.path] = parse_ctas(f, values)
-                    else:
-                        parse_trino(f)
+                    parse_trino(f)
                     print(f"{f.name:<24} parses as Trino")
                 except Failure as e:
                     failures.append(str(e))
-            # Refined files (those with placeholders) repeat their shared CTEs: the same.
-            failures.extend(cte_copy_failures(ctas_trees))
-            if ctas_trees and not failures and shared_ctes(ctas_trees):
-                print(f"shared CTEs     the same query in each file that repeats it: "
-                      f"{shared_ctes(ctas_trees)}")
-        elif args.command == "ctas":
-            settings = Settings(args.genres.split(","), args.min_year, args.max_year,
-                                args.money_floor_usd, args.century_from)
-            failures = check_ctas(args.lake, args.sql_dir, settings, args.database_prefix)
         else:
             listed = None
             if args.views_rs:

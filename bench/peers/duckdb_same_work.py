@@ -206,26 +206,18 @@ def refined(con, out: Path):
       FROM {exploded('spoken_languages')} GROUP BY iso_639_1 ORDER BY iso_639_1""",
          out / "dim_language.parquet")
     # Artists: the CSV rows of the fact's films; an artist is a (name, birth year) pair.
-    # Its death year and professions are those of its first row by values, not by the
-    # file's order (star.rs `artists`): title id, category, character, death year, then
-    # the professions joined with ',' (null elements skipped: list_filter, since
-    # array_to_string of only nulls is NULL where Polars' join gives ''), each ascending,
-    # nulls last; rows equal in all of these keep the file's order (a stable sort).
+    # Where its rows disagree (star.rs `artists`), its death year is the latest given and
+    # its professions every one any row lists, sorted, null when none is.
     con.execute("""CREATE OR REPLACE TEMP TABLE cast_rows AS
       SELECT m.* FROM movies m SEMI JOIN films f ON m.title_id = f.film_id
       WHERE m.artist_name IS NOT NULL""")
     con.execute("""CREATE OR REPLACE TEMP TABLE dim_artist AS
       SELECT (row_number() OVER (ORDER BY artist_name COLLATE "binary", birth_year NULLS LAST) - 1)::BIGINT AS artist_key,
-             artist_name, birth_year, death_year, professions
-      FROM (SELECT artist_name, birth_year, death_year, professions FROM cast_rows
-            QUALIFY row_number() OVER (
-              PARTITION BY artist_name, birth_year
-              ORDER BY title_id COLLATE "binary" NULLS LAST,
-                       artist_category COLLATE "binary" NULLS LAST,
-                       character_name COLLATE "binary" NULLS LAST, death_year NULLS LAST,
-                       array_to_string(list_filter(professions, lambda p: p IS NOT NULL), ',')
-                         COLLATE "binary" NULLS LAST,
-                       file_row_number) = 1)""")
+             artist_name, birth_year, death_year,
+             CASE WHEN len(professions) > 0 THEN professions END AS professions
+      FROM (SELECT artist_name, birth_year, max(death_year) AS death_year,
+                   list_sort(list_distinct(flatten(list(professions)))) AS professions
+            FROM cast_rows GROUP BY artist_name, birth_year)""")
     copy(con, "SELECT * FROM dim_artist ORDER BY artist_key", out / "dim_artist.parquet")
     copy(con, """SELECT c.title_id AS film_id, a.artist_key, c.artist_category, c.character_name
       FROM cast_rows c JOIN dim_artist a

@@ -229,18 +229,16 @@ def refined(out: Path):
        .unique(subset=["language_code"], keep="first", maintain_order=True).sort("language_code")
        .sink_parquet(out / "dim_language.parquet", **ZSTD))
     # Artists: the CSV rows of the fact's films; an artist is a (name, birth year) pair.
-    # Its death year and professions are those of its first row by values, not by the
-    # file's order (star.rs `artists`): title id, category, character, death year, then
-    # the professions joined with ',' (null elements skipped), each ascending, nulls
-    # last; rows equal in all of these keep the file's order (a stable sort).
+    # Where its rows disagree (star.rs `artists`), its death year is the latest given and
+    # its professions every one any row lists, sorted, null when none is.
     cast = (movies_kept.join(dim_film.lazy().select("film_id"), left_on="title_id",
                              right_on="film_id", how="semi", maintain_order="left")
             .filter(pl.col("artist_name").is_not_null())).collect()
-    by_values = [pl.col("title_id"), pl.col("artist_category"), pl.col("character_name"),
-                 pl.col("death_year"), pl.col("professions").list.join(",", ignore_nulls=True)]
-    dim_artist = (cast.lazy().sort(by_values, nulls_last=True, maintain_order=True)
-                  .group_by("artist_name", "birth_year", maintain_order=True)
-                  .agg(pl.col("death_year").first(), pl.col("professions").first())
+    professions = pl.col("professions").explode().drop_nulls().unique().sort()
+    dim_artist = (cast.lazy().group_by("artist_name", "birth_year")
+                  .agg(pl.col("death_year").max(), professions)
+                  .with_columns(pl.when(pl.col("professions").list.len() > 0)
+                                .then(pl.col("professions")).alias("professions"))
                   .sort("artist_name", "birth_year", nulls_last=True)
                   .with_row_index("artist_key")
                   .with_columns(pl.col("artist_key").cast(pl.Int64))).collect()

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """IAM equal to the calls, against moto: runs `cinelake upload`, the ingest Lambda, each
-jobs-Lambda job (trusted and refined on both engines) and `cinelake run` with S3, Glue,
+jobs-Lambda job (trusted on both engines, refined, views) and `cinelake run` with S3, Glue,
 Athena and SSM all on moto, records every request with moto's recorder, and checks the
 calls against the template's roles (and infra/policies/uploader.json) both ways. See
 infra/README.md, "IAM equal to the calls".
@@ -373,21 +373,6 @@ def trusted_answers(lines, rejected):
     ]
 
 
-def refined_answers(tables):
-    """What moto answers the statements of refined on Athena with, in the order
-    crates/refined/src/on_athena.rs sends them: a CTAS and the count of its rows a table,
-    the star schema's checks (no problem), the counts of what the rules set aside
-    (sql/refined/set_aside.sql), then the temporary tables dropped."""
-    answers = []
-    for i in range(tables):
-        answers += [athena_nothing(), athena_count(100 + i)]
-    answers.append(athena_result([("problem", "varchar")], []))
-    answers.append(athena_result(
-        [(c, "bigint") for c in ("films_left_out", "placeholder_budgets", "placeholder_revenues")],
-        [["0", "0", "0"]]))
-    return answers + [athena_nothing()] * tables
-
-
 def queue_athena_results(moto, results):
     body = json.dumps({"region": iam_calls.REGION, "results": results}).encode()
     req = urllib.request.Request(
@@ -494,11 +479,11 @@ def record(moto, bins, template_path, work):
         # tables' are. Refined three times, so that the third prunes the first version;
         # views twice, so that the second replaces them; and once with a statement
         # timeout of 0, so that the client gives up and stops the query
-        # (StopQueryExecution). Then the Athena engine, in its own workgroup: trusted and
-        # refined, and refined once more giving up at once (StopQueryExecution there).
+        # (StopQueryExecution). Then the Athena engine, in its own workgroup: trusted,
+        # and trusted once more giving up at once (StopQueryExecution there).
         log(f"== {JOBS}: trusted four times (a Raw file added before the last two); "
             "refined three times; views twice; views giving up at once; "
-            "trusted and refined on Athena; refined on Athena giving up at once")
+            "trusted on Athena; trusted on Athena giving up at once")
         rec = []
         jobs = function("JobsFunction", "cinelake-jobs-lambda")
         impatient = function("JobsFunction", "cinelake-jobs-lambda", {"CINELAKE_ATHENA_TIMEOUT_SECS": "0"})
@@ -533,9 +518,9 @@ def record(moto, bins, template_path, work):
 
         # The Athena engine, as an execution with {"Engine": "athena"} runs it: trusted
         # (movies and series on Athena, with two lines of movies refused; the TMDB job in
-        # the function, its collection unchanged), then refined, every statement answered
-        # from moto's queue (the queue put and the stand-ins for what each CTAS would have
-        # written, unrecorded, between recordings).
+        # the function, its collection unchanged), every statement answered from moto's
+        # queue (the queue put and the stand-ins for what each CTAS would have written,
+        # unrecorded, between recordings). Refined runs in the function, as above.
         drain_athena_queue(moto)
         rejected = [("tt0000001|short", "2 fields, expected 15"),
                     ("tt0000002|x|x|year|90|Drama|1|1|a|b|c|1|1|d|e",
@@ -548,20 +533,13 @@ def record(moto, bins, template_path, work):
                 != (4000, 2, 1500)) or trusted_on_athena.get("engine") != "athena":
             sys.exit(f"{JOBS} trusted on Athena did not take the queued answers: {trusted_on_athena}")
         put_by_the_check += athena_would_have_written(moto, bucket, trusted_on_athena)
-        # One CTAS per table: every file but set_aside.sql, the counts' query.
-        refined_tables = len([p for p in (ROOT / "sql/refined").glob("*.sql") if p.stem != "set_aside"])
-        queue_athena_results(moto, refined_answers(refined_tables))
+        # Nothing is left queued: the first statement gets moto's empty answer, and is
+        # stopped.
         with moto.recording(rec):
-            refined_on_athena = invoke_json('{"job":"refined","engine":"athena"}')
-        if [t["rows"] for t in refined_on_athena["tables"]] != [100 + i for i in range(refined_tables)]:
-            sys.exit(f"{JOBS} refined on Athena did not take the queued answers: {refined_on_athena}")
-        put_by_the_check += athena_would_have_written(moto, bucket, refined_on_athena)
-        # Nothing is left queued: the first CTAS gets moto's empty answer, and is stopped.
-        with moto.recording(rec):
-            ok, out = impatient.invoke('{"job":"refined","engine":"athena"}', ok=False)
+            ok, out = impatient.invoke('{"job":"trusted","engine":"athena"}', ok=False)
         if ok or "stopped" not in out:
-            sys.exit(f"{JOBS} refined on Athena with a timeout of 0 should have stopped its statement:\n{out}")
-        log(f"   refined on Athena, timeout 0: failed as expected ({out.strip()[:160]})")
+            sys.exit(f"{JOBS} trusted on Athena with a timeout of 0 should have stopped its statement:\n{out}")
+        log(f"   trusted on Athena, timeout 0: failed as expected ({out.strip()[:160]})")
         recordings[JOBS] = "".join(r if r.endswith("\n") else r + "\n" for r in rec if r.strip())
 
         # `cinelake run` with a person's .env, on the same lake (the upload finds the

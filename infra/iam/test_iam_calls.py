@@ -122,7 +122,7 @@ class TheRecordedRunAgainstTheTemplate(unittest.TestCase):
         self.assertRegex(found[0], r"^JobsFunction: unused: JobsRole \w+: glue:BatchDeleteTable is granted, "
                                    r"and no call uses it")
 
-    # The Athena engine (trusted and refined with "engine": "athena"), both ways.
+    # The Athena engine (trusted with "engine": "athena"), both ways.
 
     def test_the_recorded_run_holds_the_athena_engines_statements(self):
         requests = iam_calls.parse_recording(self.recordings[check.JOBS])
@@ -132,11 +132,9 @@ class TheRecordedRunAgainstTheTemplate(unittest.TestCase):
             "ctas": sum(s.startswith("CREATE TABLE ") for s in sql),
             "drop": sum(s.startswith("DROP TABLE IF EXISTS ") for s in sql),
         }
-        # One CTAS per table: every file but set_aside.sql, the counts' query.
-        refined = len([p for p in (ROOT / "sql/refined").glob("*.sql") if p.stem != "set_aside"])
-        # Trusted's two CSV jobs and refined's tables, then refined giving up on its
-        # first CTAS (and on the DROP of its table, which it stops too).
-        self.assertEqual(kinds, {"external table": 2, "ctas": 2 + refined + 1, "drop": 4 + refined + 1})
+        # Trusted's two CSV jobs (two drops each), then trusted giving up on its first
+        # statement, the external table's CREATE, which drops nothing.
+        self.assertEqual(kinds, {"external table": 2 + 1, "ctas": 2, "drop": 4})
         self.assertTrue(any(r.target == "AmazonAthena.GetQueryResults" for r in requests))
 
     def test_the_engine_runs_in_its_workgroup_and_the_views_in_the_analysts(self):
@@ -201,18 +199,6 @@ class TheRecordedRunAgainstTheTemplate(unittest.TestCase):
         for f in found:
             self.assertRegex(f, r"^JobsFunction: not allowed: POST AmazonAthena.StartQueryExecution in \S+: "
                                 r"glue:DeleteTable on arn:aws:glue:us-east-1:123456789012:table/\w+/raw_series__\w+ "
-                                r"\(what Athena does for us\) is not allowed by JobsRole$")
-
-    def test_athenas_count_of_a_refined_table_needs_its_objects(self):
-        t = self.broken(TEMPLATE, "              - Sid: ReadWriteRefined\n                Effect: Allow\n"
-                                  "                Action:\n                  - s3:GetObject\n",
-                        "              - Sid: ReadWriteRefined\n                Effect: Allow\n"
-                        "                Action:\n")
-        found = self.findings(t)
-        self.assertTrue(found)
-        for f in found:
-            self.assertRegex(f, r"^JobsFunction: not allowed: POST AmazonAthena.StartQueryExecution in \S+: "
-                                r"s3:GetObject on arn:aws:s3:::\S+/Refined/\S+/<data-file> "
                                 r"\(what Athena does for us\) is not allowed by JobsRole$")
 
     def test_a_temporary_table_pattern_no_run_drops_is_unused(self):

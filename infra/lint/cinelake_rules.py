@@ -249,7 +249,7 @@ class EngineWorkgroupNotEnforced(CloudFormationLintRule):
     shortdesc = "The Athena engine's workgroup does not enforce its configuration"
     description = (
         "A function whose environment names an Athena workgroup runs the Athena engine "
-        "(trusted and refined with engine athena) in CINELAKE_ATHENA_ENGINE_WORKGROUP, "
+        "(trusted with engine athena) in CINELAKE_ATHENA_ENGINE_WORKGROUP, "
         "else in CINELAKE_ATHENA_WORKGROUP, as crates/athena/src/settings.rs reads them. "
         "Its statements are CREATE TABLE ... WITH (external_location = ...) AS SELECT, "
         "which Athena fails in a workgroup that enforces its configuration: an "

@@ -80,7 +80,7 @@ class BrokenCopies(unittest.TestCase):
         self.assertIn("E9104", out.stdout)
 
     def test_project_rule_refuses_the_engine_in_an_enforcing_workgroup(self):
-        """The jobs Lambda's Athena engine (trusted and refined with engine athena) sends
+        """The jobs Lambda's Athena engine (trusted with engine athena) sends
         CREATE TABLE ... WITH (external_location = ...) AS SELECT to the workgroup its
         environment names (CINELAKE_ATHENA_ENGINE_WORKGROUP, else
         CINELAKE_ATHENA_WORKGROUP). Athena's documentation

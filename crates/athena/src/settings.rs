@@ -43,8 +43,7 @@ impl AthenaSettings {
     }
 }
 
-/// Where the Athena engine's statements run (`trusted --engine athena`, `refined
-/// --engine athena`): the ordinary settings, in a workgroup of the engine's own when one
+/// Where the Athena engine's statements run (`trusted --engine athena`): the ordinary settings, in a workgroup of the engine's own when one
 /// is given. Its `CREATE TABLE AS SELECT` names an `external_location`, which Athena
 /// refuses in a workgroup that enforces its configuration
 /// (<https://docs.aws.amazon.com/athena/latest/ug/ctas-considerations-limitations.html>),

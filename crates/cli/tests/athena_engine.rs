@@ -1,5 +1,4 @@
-//! `cinelake trusted --engine athena` and `cinelake refined --engine athena`, as a user
-//! runs them, against the AWS protocols: the lake on SeaweedFS (S3), the catalog in
+//! `cinelake trusted --engine athena`, as a user runs it, against the AWS protocols: the lake on SeaweedFS (S3), the catalog in
 //! moto's Glue, the statements sent to moto's Athena.
 //!
 //! moto's Athena runs no SQL: it records each statement (read back here with
@@ -19,14 +18,10 @@
 //! the views go to the ordinary one (`CINELAKE_ATHENA_WORKGROUP`). moto records the
 //! workgroup of each execution, which the tests check.
 
-use std::collections::BTreeMap;
-use std::net::SocketAddr;
-
 use cinelake_athena::sql;
 use cinelake_catalog::{Databases, Table};
 use cinelake_lake::source::CsvKind;
 use cinelake_testkit::{ACCESS_KEY, S3Server, SECRET_KEY, fresh_bucket};
-use cinelake_tmdb_sim::{self as sim, SimConfig};
 use serde_json::{Value, json};
 
 mod common;
@@ -390,12 +385,6 @@ fn result(columns: &[(&str, &str)], rows: &[Vec<Option<String>>]) -> Value {
     json!({"rows": all, "column_info": columns.iter().map(|(n, t)| column(n, t)).collect::<Vec<_>>()})
 }
 
-/// The star schema checks' answer: one row per problem.
-fn problems(found: &[&str]) -> Value {
-    let rows: Vec<Vec<Option<String>>> = found.iter().map(|p| vec![Some(p.to_string())]).collect();
-    result(&[("problem", "varchar")], &rows)
-}
-
 fn count(n: u64) -> Value {
     result(&[("n", "bigint")], &[vec![Some(n.to_string())]])
 }
@@ -657,265 +646,12 @@ async fn trusted_on_athena_quarantines_rejects_refuses_past_the_threshold_and_sw
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn refined_on_athena_writes_each_table_by_ctas_then_switches_them_all() {
-    let mut aws = Aws::new("ap-southeast-2").await;
-    aws.upload();
-    let simulator = sim::start(
-        SimConfig::synthetic("athena-engine-key"),
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-    )
-    .await
-    .unwrap();
-    aws.env.extend(
-        [
-            ("TMDB_BASE_URL", simulator.base_url()),
-            ("TMDB_API_KEY", "athena-engine-key".to_string()),
-            ("CINELAKE_TMDB_RPS", "1000".to_string()),
-            ("CINELAKE_TMDB_CONCURRENCY", "16".to_string()),
-        ]
-        .map(|(k, v)| (k.to_string(), v)),
-    );
-    aws.cinelake(&["ingest"]);
-    // The Polars engine first: Trusted (which the SQL reads), and the star schema's
-    // version Athena's runs follow.
-    aws.cinelake(&["trusted"]);
-    aws.cinelake(&["refined"]);
-    let mut tables: Vec<Table> = Table::REFINED.to_vec();
-    tables.sort();
-    let mut polars: BTreeMap<Table, (String, Vec<(String, String)>)> = BTreeMap::new();
-    for t in &tables {
-        let (location, columns) = aws.glue_table(&aws.dbs.refined, t.name()).await;
-        polars.insert(
-            *t,
-            (version_of(&location, &aws.bucket, &t.prefix()), columns),
-        );
-    }
-
-    // Each table: its CTAS and the count of its rows; the star schema's checks over them
-    // (no problem); what the rules set aside; then every temporary table dropped.
-    let queue = |rows: &dyn Fn(usize) -> u64| {
-        let mut answers = Vec::new();
-        for i in 0..tables.len() {
-            answers.push(nothing());
-            answers.push(count(rows(i)));
-        }
-        answers.push(problems(&[]));
-        answers.push(result(
-            &[
-                ("films_left_out", "bigint"),
-                ("placeholder_budgets", "bigint"),
-                ("placeholder_revenues", "bigint"),
-            ],
-            &[vec![Some("4".into()), Some("2".into()), Some("1".into())]],
-        ));
-        answers.extend(tables.iter().map(|_| nothing()));
-        answers
-    };
-    aws.queue(queue(&|i| 100 + i as u64)).await;
-    let out = aws.cinelake(&["refined", "--engine", "athena", "--json"]);
-    let run: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
-    assert_eq!(
-        run["set_aside"],
-        json!({"films_left_out": 4, "placeholder_budgets": 2, "placeholder_revenues": 1})
-    );
-    let reported = run["tables"].as_array().unwrap();
-    assert_eq!(reported.len(), tables.len());
-    let run1 = version_of(
-        reported[0]["location"].as_str().unwrap(),
-        &aws.bucket,
-        &tables[0].prefix(),
-    );
-
-    let selects =
-        cinelake_refined::on_athena::selects(&aws.dbs, &cinelake_refined::Rules::default())
-            .unwrap();
-    let sent = aws.statements().await;
-    assert_eq!(sent.len(), 3 * tables.len() + 2, "{sent:#?}");
-    let part = sql::name_part(&run1);
-    // The checks, after every table is written and before any is dropped or switched:
-    // over the tables Athena registered for the run.
-    let ctas_of = |t: Table, part: &str| format!("{}.{t}__ctas_{part}", aws.dbs.refined);
-    assert_eq!(
-        sent[2 * tables.len()],
-        cinelake_refined::on_athena::check_query(|t| ctas_of(t, &part))
-    );
-    let values =
-        cinelake_refined::on_athena::placeholders(&aws.dbs, &cinelake_refined::Rules::default());
-    let set_aside = sql::render(&cinelake_refined::on_athena::SET_ASIDE, &values).unwrap();
-    assert_eq!(sent[2 * tables.len() + 1], sql::statement(&set_aside));
-    for (i, t) in tables.iter().enumerate() {
-        let r = &reported[i];
-        assert_eq!(r["table"], format!("{}.{t}", aws.dbs.refined));
-        assert_eq!(r["rows"], 100 + i as u64);
-        assert_eq!(r["rows_from"], "count_query");
-        let version = aws.location(&format!("{}{run1}/", t.prefix()));
-        assert_eq!(r["location"], version);
-        // The CTAS: the table's own SELECT, rendered, into the new version as zstd Parquet.
-        let ctas_table = format!("{}.{t}__ctas_{part}", aws.dbs.refined);
-        let (table, select) = &selects[i];
-        assert_eq!(table, t);
-        assert_eq!(sent[2 * i], sql::ctas(&ctas_table, &version, select));
-        assert!(
-            sent[2 * i].contains(&format!("external_location = '{version}'"))
-                && sent[2 * i].contains("write_compression = 'ZSTD'")
-                && sent[2 * i].contains(&format!("{}.", aws.dbs.trusted)),
-            "{}",
-            sent[2 * i]
-        );
-        assert_eq!(
-            sent[2 * i + 1],
-            format!("SELECT count(*) AS n FROM {ctas_table}")
-        );
-        // Dropped after the checks, before the switch.
-        assert_eq!(
-            sent[2 * tables.len() + 2 + i],
-            format!("DROP TABLE IF EXISTS {ctas_table}")
-        );
-        // The catalog: the new version, with the Polars build's columns.
-        let (location, columns) = aws.glue_table(&aws.dbs.refined, t.name()).await;
-        assert_eq!(location, version);
-        assert_eq!(columns, polars[t].1, "{t}");
-        // The Polars build's version stays, as the previous one.
-        let previous = format!("{}{}/part-00000.parquet", t.prefix(), polars[t].0);
-        assert!(aws.keys(&t.prefix()).await.contains(&previous), "{t}");
-    }
-    assert!(sent.iter().all(|s| !s.contains("${")), "{sent:#?}");
-
-    // A second run: the previous version (run 1's) stays, the Polars one is deleted.
-    for t in &tables {
-        aws.athena_would_have_written(&format!("{}{run1}/", t.prefix()))
-            .await;
-    }
-    aws.queue(queue(&|_| 7)).await;
-    let out = aws.cinelake(&["refined", "--engine", "athena", "--json"]);
-    let run: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
-    let run2 = version_of(
-        run["tables"][0]["location"].as_str().unwrap(),
-        &aws.bucket,
-        &tables[0].prefix(),
-    );
-    assert_ne!(run2, run1);
-    for t in &tables {
-        assert_eq!(
-            aws.glue_table(&aws.dbs.refined, t.name()).await.0,
-            aws.location(&format!("{}{run2}/", t.prefix()))
-        );
-        assert_eq!(
-            aws.keys(&t.prefix()).await,
-            [format!(
-                "{}{run1}/20261101_000000_00001_stand_in",
-                t.prefix()
-            )],
-            "{t}"
-        );
-    }
-    assert_eq!(aws.statements().await.len(), 3 * tables.len() + 2);
-
-    // The views, in the ordinary workgroup: none of the engine's statements went there,
-    // and none of the views' to the engine's.
-    let out = aws.cinelake(&["views", "--engine", "athena"]);
-    let views = aws.executions(&aws.workgroup).await;
-    assert_eq!(
-        views.len(),
-        cinelake_query::views::VIEWS.len(),
-        "{out}\n{views:#?}"
-    );
-    assert!(
-        views
-            .iter()
-            .all(|s| s.starts_with("CREATE OR REPLACE VIEW ")),
-        "{views:#?}"
-    );
-    assert_eq!(
-        aws.executions(&aws.engine_workgroup).await.len(),
-        aws.seen,
-        "the views went to the engine's workgroup"
-    );
-
-    // A third run whose second table fails (its count comes back without a row): no
-    // table is switched, and the tables Athena created for the run are dropped.
-    aws.queue(vec![
-        nothing(),
-        count(5),
-        nothing(),
-        nothing(),
-        nothing(),
-        nothing(),
-    ])
-    .await;
-    let err = aws.cinelake_fails(&["refined", "--engine", "athena"]);
-    assert!(err.contains("a count was asked for"), "{err}");
-    let sent = aws.statements().await;
-    assert_eq!(sent.len(), 6, "{sent:#?}");
-    for (i, t) in tables[..2].iter().enumerate() {
-        let ctas_table = format!("{}.{t}__ctas_", aws.dbs.refined);
-        assert!(
-            sent[2 * i].starts_with(&format!("CREATE TABLE {ctas_table}")),
-            "{sent:#?}"
-        );
-        assert!(
-            sent[4 + i].starts_with(&format!("DROP TABLE IF EXISTS {ctas_table}")),
-            "{sent:#?}"
-        );
-    }
-    for t in &tables {
-        assert_eq!(
-            aws.glue_table(&aws.dbs.refined, t.name()).await.0,
-            aws.location(&format!("{}{run2}/", t.prefix())),
-            "{t}"
-        );
-    }
-
-    // A fourth run whose tables break the star schema (as the checks over them say): it
-    // fails naming the problem, no table is switched, every temporary table is dropped.
-    let mut answers: Vec<Value> = (0..tables.len())
-        .flat_map(|_| [nothing(), count(3)])
-        .collect();
-    answers.push(problems(&["dim_film.film_id tt2 is not unique"]));
-    answers.extend(tables.iter().map(|_| nothing()));
-    aws.queue(answers).await;
-    let err = aws.cinelake_fails(&["refined", "--engine", "athena"]);
-    assert!(
-        err.contains("the star schema failed its checks: dim_film.film_id tt2 is not unique"),
-        "{err}"
-    );
-    let sent = aws.statements().await;
-    assert_eq!(sent.len(), 3 * tables.len() + 1, "{sent:#?}");
-    assert!(
-        sent[2 * tables.len()].starts_with("SELECT problem FROM ("),
-        "{sent:#?}"
-    );
-    for (i, t) in tables.iter().enumerate() {
-        assert!(
-            sent[2 * tables.len() + 1 + i].starts_with(&format!(
-                "DROP TABLE IF EXISTS {}.{t}__ctas_",
-                aws.dbs.refined
-            )),
-            "{sent:#?}"
-        );
-        assert_eq!(
-            aws.glue_table(&aws.dbs.refined, t.name()).await.0,
-            aws.location(&format!("{}{run2}/", t.prefix())),
-            "{t}"
-        );
-        // Nothing pruned: the previous version stays as it was.
-        assert_eq!(
-            aws.keys(&t.prefix()).await,
-            [format!(
-                "{}{run1}/20261101_000000_00001_stand_in",
-                t.prefix()
-            )],
-            "{t}"
-        );
-    }
-}
-
-#[tokio::test(flavor = "multi_thread")]
 async fn the_athena_engine_refuses_a_directory_lake_or_the_local_catalog() {
     let mut aws = Aws::new("ca-central-1").await;
     let lake = aws.dir.path().join("lake");
     let lake = lake.to_str().unwrap();
-    for stage in ["trusted", "refined"] {
+    {
+        let stage = "trusted";
         let err = aws.cinelake_fails(&[
             stage,
             "--engine",

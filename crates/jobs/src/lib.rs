@@ -1,7 +1,8 @@
 //! The transform jobs behind one entry point, for the Lambda (and the Step Functions
 //! state machine that orders them): `{"job": "trusted"}`, `{"job": "refined"}`,
-//! `{"job": "views"}`; `"engine": "athena"` runs trusted's CSV jobs or refined on Athena
-//! (`"polars"`, the flag's default, in the function). The function reads its settings from the environment once per
+//! `{"job": "views"}`; `"engine": "athena"` runs trusted's CSV jobs on Athena
+//! (`"polars"`, the flag's default, in the function). Refined always runs in the
+//! function: its output is bounded by the films TMDB knows. The function reads its settings from the environment once per
 //! cold start, with the same flags' variables as the CLI (`.env.example`), and each job
 //! calls its stage's library: the Lambda and `cinelake` cannot drift apart.
 
@@ -41,10 +42,10 @@ pub struct JobEvent {
     /// Processing date (YYYY-MM-DD) the run's manifest is filed under; default today.
     #[serde(default)]
     pub date: Option<String>,
-    /// Where trusted's CSV jobs and refined run; absent, the function's setting
+    /// Where trusted's CSV jobs run; absent, the function's setting
     /// (`CINELAKE_ENGINE`, polars by default), for a direct invocation: the state
-    /// machine always sends one (its `Engine` input, else polars). The views job
-    /// ignores it.
+    /// machine always sends one to trusted (its `Engine` input, else polars). Refined
+    /// runs in the function and refuses `athena`; the views job ignores it.
     #[serde(default)]
     pub engine: Option<Engine>,
 }
@@ -53,6 +54,11 @@ pub struct JobEvent {
 pub enum JobError {
     #[error("invalid event field date: {0:?} is not a YYYY-MM-DD date")]
     BadDate(String),
+    #[error(
+        "invalid event field engine: refined runs in the function (polars) only; \
+         \"athena\" applies to the trusted job"
+    )]
+    RefinedOnAthena,
     #[error(transparent)]
     Trusted(#[from] cinelake_trusted::TrustedError),
     #[error(transparent)]
@@ -142,40 +148,24 @@ impl Handler {
             Job::Refined => {
                 let mut settings = self.settings.refined.clone();
                 settings.lake.date = date.or(settings.lake.date);
+                if event.engine == Some(Engine::Athena) {
+                    return Err(JobError::RefinedOnAthena);
+                }
                 let opts = settings.options();
-                let engine = event.engine.unwrap_or(settings.engine);
-                let run = match engine {
-                    Engine::Polars => {
-                        Box::pin(cinelake_refined::run(&self.store, &self.catalog, &opts)).await?
-                    }
-                    Engine::Athena => {
-                        let athena =
-                            Athena::connect(settings.athena.config(&opts.databases.refined)).await;
-                        Box::pin(cinelake_refined::on_athena::run(
-                            &self.store,
-                            &self.catalog,
-                            &athena,
-                            &opts,
-                        ))
-                        .await?
-                    }
-                };
+                let run =
+                    Box::pin(cinelake_refined::run(&self.store, &self.catalog, &opts)).await?;
                 let tables: Vec<Value> = run
                     .tables
                     .iter()
                     .map(|r| json!({"table": r.table, "rows": r.rows}))
                     .collect();
-                let mut summary = json!({
+                json!({
                     "job": "refined",
                     "run_id": opts.run_id,
                     "manifest": layout::run_manifest_key(cinelake_refined::STAGE, &opts.run_id),
                     "tables": tables,
                     "set_aside": run.set_aside,
-                });
-                if engine == Engine::Athena {
-                    summary["engine"] = json!(engine);
-                }
-                summary
+                })
             }
             Job::Views => {
                 // Views live where the tables are: Athena over Glue, or the local catalog;

@@ -132,7 +132,8 @@ async fn every_response_stays_small_after_three_years_of_collections() {
 }
 
 /// The event's engine reaches the stage: Athena over a directory lake and the local
-/// catalog is refused, by both jobs, before anything is read or written.
+/// catalog is refused by the trusted job, and Athena for refined always, before
+/// anything is read or written.
 #[tokio::test(flavor = "multi_thread")]
 async fn an_athena_event_over_a_directory_lake_is_refused() {
     let dir = tempfile::tempdir().unwrap();
@@ -146,20 +147,22 @@ async fn an_athena_event_over_a_directory_lake_is_refused() {
     })
     .await
     .unwrap();
-    for job in [Job::Trusted, Job::Refined] {
-        let err = handler
-            .handle(&JobEvent {
-                job,
-                date: None,
-                engine: Some(cinelake_athena::Engine::Athena),
-            })
-            .await
-            .unwrap_err();
-        assert!(
-            err.to_string()
-                .contains("the Athena engine needs an S3 lake and the Glue catalog"),
-            "{job:?}: {err}"
-        );
-    }
+    let on_athena = |job| JobEvent {
+        job,
+        date: None,
+        engine: Some(cinelake_athena::Engine::Athena),
+    };
+    let err = handler.handle(&on_athena(Job::Trusted)).await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("the Athena engine needs an S3 lake and the Glue catalog"),
+        "{err}"
+    );
+    let err = handler.handle(&on_athena(Job::Refined)).await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("refined runs in the function (polars) only"),
+        "{err}"
+    );
     assert!(!lake.join("_runs").exists());
 }

@@ -2,7 +2,6 @@
 //! settings): flags to options, and the reports printed.
 
 use anyhow::Context;
-use cinelake_athena::{Athena, AthenaEngineSettings, Engine};
 use cinelake_catalog::CatalogSettings;
 use cinelake_lake::manifest::new_run_id;
 use cinelake_lake::settings::LakeSettings;
@@ -23,13 +22,6 @@ pub struct RefinedSettings {
     pub selection: SelectionSettings,
     #[command(flatten)]
     pub money: MoneySettings,
-    /// Build with Polars here, or with Athena (one CREATE TABLE AS SELECT a table; needs
-    /// an S3 lake and the Glue catalog).
-    #[arg(long, env = "CINELAKE_ENGINE", value_enum, default_value_t = Engine::Polars)]
-    pub engine: Engine,
-    /// Where Athena runs, with `--engine athena` (`--engine-workgroup`, else `--workgroup`).
-    #[command(flatten)]
-    pub athena: AthenaEngineSettings,
 }
 
 impl RefinedSettings {
@@ -41,8 +33,6 @@ impl RefinedSettings {
             catalog,
             selection: SelectionSettings::default(),
             money: MoneySettings::default(),
-            engine: Engine::Polars,
-            athena: AthenaEngineSettings::default(),
         }
     }
 
@@ -79,15 +69,7 @@ pub async fn execute(args: &RefinedArgs) -> anyhow::Result<RefinedRun> {
         .with_context(|| format!("opening lake {}", settings.lake.lake))?;
     let catalog = settings.catalog.open(&store).await?;
     let opts = settings.options();
-    let run = match settings.engine {
-        Engine::Polars => crate::run(&store, &catalog, &opts).await?,
-        Engine::Athena => {
-            // Refused before connecting: loading AWS settings for nothing only adds noise.
-            cinelake_athena::require_s3_and_glue(&store, catalog.kind())?;
-            let athena = Athena::connect(settings.athena.config(&opts.databases.refined)).await;
-            crate::on_athena::run(&store, &catalog, &athena, &opts).await?
-        }
-    };
+    let run = crate::run(&store, &catalog, &opts).await?;
     print(&run, &opts.rules, args.json)?;
     Ok(run)
 }
@@ -98,10 +80,7 @@ pub fn print(run: &RefinedRun, rules: &Rules, json: bool) -> anyhow::Result<()> 
         println!("{}", serde_json::to_string_pretty(run)?);
     } else {
         for r in &run.tables {
-            match r.rows_from {
-                None => println!("{}: {} rows -> {}", r.table, r.rows, r.location),
-                Some(from) => println!("{}: {} rows ({from}) -> {}", r.table, r.rows, r.location),
-            }
+            println!("{}: {} rows -> {}", r.table, r.rows, r.location);
         }
         let s = &run.set_aside;
         println!(

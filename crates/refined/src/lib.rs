@@ -4,7 +4,6 @@
 
 pub mod cli;
 pub mod geo;
-pub mod on_athena;
 pub mod star;
 
 use cinelake_catalog::{Catalog, Databases, Table};
@@ -27,34 +26,6 @@ pub enum RefinedError {
     Lake(#[from] cinelake_lake::Error),
     #[error("the star schema failed its checks: {0}")]
     Check(String),
-    #[error(transparent)]
-    Athena(#[from] cinelake_athena::AthenaError),
-    #[error(transparent)]
-    Catalog(#[from] cinelake_catalog::CatalogError),
-    /// The catalog or the store failed while the Athena build's tables were being
-    /// switched, one at a time: those before `table` are on the new run.
-    #[error(
-        "switching {table} to its new version: {source}; already switched: {}; rerun to switch them all",
-        if switched.is_empty() { "none".to_string() } else { switched.join(", ") }
-    )]
-    PartlySwitched {
-        table: String,
-        switched: Vec<String>,
-        #[source]
-        source: Box<cinelake_frames::FramesError>,
-    },
-    /// Athena needs the Trusted tables' columns from the catalog (it runs the Polars
-    /// build on no rows to learn the columns each table has).
-    #[error("{table} is not in the catalog: run the trusted stage first")]
-    NoTrustedTable { table: String },
-    #[error("{table} is registered without the column {column}, which the star schema reads")]
-    NoTrustedColumn { table: String, column: String },
-    #[error("{table}: its registered type {hive:?} (column {column}) has no Polars equivalent")]
-    TrustedType {
-        table: String,
-        column: String,
-        hive: String,
-    },
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -62,9 +33,6 @@ pub struct RefinedReport {
     pub table: String,
     pub rows: u64,
     pub location: String,
-    /// Where `rows` was counted when not by Polars here (Athena's count, or a query's).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rows_from: Option<cinelake_athena::RowsFrom>,
 }
 
 /// The rules Refined applies between Trusted and the star schema.
@@ -110,7 +78,6 @@ pub struct SetAside {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RefinedRun {
     pub tables: Vec<RefinedReport>,
-    /// Counted by either engine (on Athena by `sql/refined/set_aside.sql`).
     pub set_aside: SetAside,
 }
 
@@ -138,15 +105,14 @@ pub async fn run(
         &opts.run_id,
         &opts.rules,
     ));
-    recorded(store, opts, None, work).await
+    recorded(store, opts, work).await
 }
 
 /// Runs `work` (a build) in the run's span and records its manifest: the rules, each
-/// table written and what the rules set aside; `engine` is named when not Polars.
-pub(crate) async fn recorded(
+/// table written and what the rules set aside.
+async fn recorded(
     store: &Store,
     opts: &RefinedOptions,
-    engine: Option<&str>,
     work: impl std::future::Future<Output = Result<RefinedRun, RefinedError>>,
 ) -> Result<RefinedRun, RefinedError> {
     let span = tracing::info_span!("run", stage = STAGE, run_id = %opts.run_id);
@@ -160,9 +126,6 @@ pub(crate) async fn recorded(
                 opts.rules.money_floor_usd
             ),
         );
-        if let Some(engine) = engine {
-            recorder.rule("engine", engine);
-        }
         let result = work.await;
         if let Ok(run) = &result {
             for r in &run.tables {
@@ -171,10 +134,7 @@ pub(crate) async fn recorded(
                     bytes: None,
                     rows: Some(r.rows),
                     sha256: None,
-                    note: Some(match r.rows_from {
-                        None => r.table.clone(),
-                        Some(from) => format!("{}: {from}", r.table),
-                    }),
+                    note: Some(r.table.clone()),
                 });
             }
             let s = &run.set_aside;
@@ -253,7 +213,6 @@ pub async fn build(
             table: p.table,
             rows: p.rows,
             location: p.location,
-            rows_from: None,
         });
     }
     Ok(RefinedRun {

@@ -465,29 +465,3 @@ async fn without_a_year_bound_the_release_year_falls_back_to_tmdb() {
         ]
     );
 }
-
-/// The columns the Athena build registers are the Polars build's: derived from the
-/// Trusted tables' catalog entries by the Polars code on no rows, they equal what a
-/// Polars build of real rows registered, table for table.
-#[tokio::test(flavor = "multi_thread")]
-async fn the_athena_builds_columns_are_the_polars_builds() {
-    let (_dir, store, catalog, dbs) = lake().await;
-    let rules = Rules::default();
-    cinelake_refined::build(&store, &catalog, &dbs, "known-cols", &rules)
-        .await
-        .unwrap();
-    let derived = cinelake_refined::on_athena::polars_columns(&catalog, &dbs, &rules)
-        .await
-        .unwrap();
-    assert_eq!(derived.len(), Table::REFINED.len());
-    for table in Table::REFINED {
-        let registered = catalog
-            .get_table(&dbs.refined, table.name())
-            .await
-            .unwrap()
-            .unwrap()
-            .storage_descriptor
-            .columns;
-        assert_eq!(derived[&table], registered, "{table}");
-    }
-}
