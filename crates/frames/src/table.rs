@@ -316,8 +316,13 @@ pub async fn read_table(
 /// Rows kept from each file of a table (a filter or a join), applied as files are read.
 pub type Keep<'a> = &'a (dyn Fn(DataFrame) -> PolarsResult<DataFrame> + Sync);
 
-/// Part of an unpartitioned table: only `columns` (all when `None`), and only the rows
-/// `keep` keeps, applied file by file so the rest never piles up in memory.
+/// Rows kept from each file of a partition, given the partition's values (in the
+/// order of the table's partition keys).
+pub type KeepIn<'a> = &'a (dyn Fn(&[String], DataFrame) -> PolarsResult<DataFrame> + Sync);
+
+/// Part of a table: only `columns` (all when `None`), and only the rows `keep` keeps,
+/// applied file by file so the rest never piles up in memory. A partitioned table's
+/// partition columns are added as strings, whichever columns are asked for.
 pub async fn read_table_where(
     store: &Store,
     catalog: &Catalog,
@@ -335,17 +340,50 @@ pub async fn read_table_where(
             .await
             .map(|d| d.unwrap_or_else(|| empty_frame(&def)));
     }
-    if columns.is_some() || keep.is_some() {
-        return Err(FramesError::Polars {
-            context: format!("{db}.{name}: reading part of a partitioned table"),
-            source: polars::error::PolarsError::InvalidOperation(
-                "columns and filters apply to unpartitioned tables only".into(),
-            ),
-        });
-    }
+    let keep_in = keep.map(|keep| move |_: &[String], df: DataFrame| keep(df));
+    let keep_in = keep_in.as_ref().map(|k| k as KeepIn<'_>);
+    read_partitions(store, catalog, db, &def, columns, keep_in).await
+}
+
+/// Part of a partitioned table, partition by partition: only `columns` of its files,
+/// and only the rows `keep` keeps for each partition (it is told which), applied file
+/// by file. The partition columns are added as strings.
+pub async fn read_partitioned_where(
+    store: &Store,
+    catalog: &Catalog,
+    db: &str,
+    name: &str,
+    columns: Option<&[&str]>,
+    keep: KeepIn<'_>,
+) -> Result<DataFrame> {
+    let def = catalog
+        .get_table(db, name)
+        .await?
+        .ok_or_else(|| FramesError::NoTable(format!("{db}.{name}")))?;
+    read_partitions(store, catalog, db, &def, columns, Some(keep)).await
+}
+
+async fn read_partitions(
+    store: &Store,
+    catalog: &Catalog,
+    db: &str,
+    def: &TableDef,
+    columns: Option<&[&str]>,
+    keep: Option<KeepIn<'_>>,
+) -> Result<DataFrame> {
+    let name = &def.name;
+    // The files hold no partition column: those come from the catalog.
+    let keys: Vec<&str> = def.partition_keys.iter().map(|k| k.name.as_str()).collect();
+    let file_columns: Option<Vec<&str>> =
+        columns.map(|c| c.iter().copied().filter(|c| !keys.contains(c)).collect());
     let mut out: Option<DataFrame> = None;
     for p in catalog.partitions(db, name).await? {
-        let Some(mut df) = read_location(store, &p.location, None, None).await? else {
+        let values = p.values.clone();
+        let keep_here = keep.map(|keep| move |df: DataFrame| keep(&values, df));
+        let keep_here = keep_here.as_ref().map(|k| k as Keep<'_>);
+        let Some(mut df) =
+            read_location(store, &p.location, file_columns.as_deref(), keep_here).await?
+        else {
             continue;
         };
         for (key, value) in def.partition_keys.iter().zip(&p.values) {
@@ -362,7 +400,7 @@ pub async fn read_table_where(
             }
         });
     }
-    Ok(out.unwrap_or_else(|| empty_frame(&def)))
+    Ok(out.unwrap_or_else(|| empty_frame(def)))
 }
 
 /// A frame with no columns, for a registered table with no files (never written by us).
@@ -568,6 +606,61 @@ mod tests {
         let def = catalog.get_table("d", "t").await.unwrap().unwrap();
         assert_eq!(def.storage_descriptor.location, store.location("T/t/m/"));
         assert_eq!(def.storage_descriptor.columns, cols);
+    }
+
+    /// A partitioned table is read partition by partition: only the columns asked for
+    /// (the partition column added), and each partition's rows kept by what `keep` says
+    /// for that partition.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_partitioned_table_is_read_in_part_partition_by_partition() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().to_str().unwrap()).await.unwrap();
+        let catalog = Catalog::open("local", &store).await.unwrap();
+        let spec = TableSpec {
+            db: "d".into(),
+            name: "t".into(),
+            description: String::new(),
+            prefix: "T/t/".into(),
+        };
+        for (dt, ids) in [("2026-01-01", ["a", "b"]), ("2026-02-01", ["b", "c"])] {
+            let mut df = df!("id" => ids, "big" => ["x".repeat(10), "y".repeat(10)]).unwrap();
+            publish_partition(
+                &store,
+                &catalog,
+                &spec,
+                ("dt", dt),
+                BTreeMap::new(),
+                "r1",
+                &mut df,
+            )
+            .await
+            .unwrap();
+        }
+        let ids = |df: &DataFrame, c: &str| -> Vec<String> {
+            df.column(c)
+                .unwrap()
+                .str()
+                .unwrap()
+                .iter()
+                .map(|v| v.unwrap().to_string())
+                .collect()
+        };
+        let some = read_table_where(&store, &catalog, "d", "t", Some(&["id"]), None)
+            .await
+            .unwrap();
+        assert_eq!(some.get_column_names(), ["id", "dt"]);
+        assert_eq!(ids(&some, "id"), ["a", "b", "b", "c"]);
+        // In January keep "a", in February "c": the keep is told the partition.
+        let keep = |values: &[String], df: DataFrame| {
+            let want = if values[0] == "2026-01-01" { "a" } else { "c" };
+            df.lazy().filter(col("id").eq(lit(want))).collect()
+        };
+        let kept = read_partitioned_where(&store, &catalog, "d", "t", None, &keep)
+            .await
+            .unwrap();
+        assert_eq!(kept.get_column_names(), ["id", "big", "dt"]);
+        assert_eq!(ids(&kept, "id"), ["a", "c"]);
+        assert_eq!(ids(&kept, "dt"), ["2026-01-01", "2026-02-01"]);
     }
 
     #[test]

@@ -7,13 +7,12 @@ pub mod geo;
 pub mod star;
 
 use cinelake_catalog::{Catalog, Databases, Table};
-use cinelake_frames::PolarsContext;
-use cinelake_frames::table::{TableSpec, publish, read_table, read_table_where};
+use cinelake_frames::table::{TableSpec, publish, read_partitioned_where, read_table_where};
 use cinelake_lake::Store;
 use cinelake_lake::layout::ProcessingDate;
 use cinelake_lake::manifest::{Entry, RunRecorder};
 use cinelake_rules::Selection;
-use polars::prelude::{DataFrame, IntoColumn, IntoLazy};
+use polars::prelude::{DataFrame, IntoLazy, col, lit};
 use tracing::Instrument;
 
 pub const STAGE: &str = "refined";
@@ -161,21 +160,29 @@ pub async fn build(
     rules: &Rules,
 ) -> Result<RefinedRun, RefinedError> {
     let started = std::time::Instant::now();
-    let tmdb = read_table(store, catalog, &dbs.trusted, Table::TmdbMovies.name()).await?;
+    let tmdb_table = Table::TmdbMovies.name();
+    // TMDB is read in three passes over its collections, so memory follows the films of
+    // interest, not the months of history: first the keys alone (which films, and each
+    // one's latest collection), then the few figures the snapshot keeps of each
+    // collection, then the whole record of each film's latest collection only.
+    let keys = read_table_where(
+        store,
+        catalog,
+        &dbs.trusted,
+        tmdb_table,
+        Some(&["imdb_id"]),
+        None,
+    )
+    .await?;
+    tracing::debug!(
+        rows = keys.height(),
+        ms = started.elapsed().as_millis() as u64,
+        "read the keys of tmdb_movies"
+    );
+    let tmdb_films = star::tmdb_films(&keys)?;
     // Only the films TMDB knows can enter the schema, and only these columns of theirs:
     // the rest of the CSV (most of its rows, and its list columns) is never kept.
-    tracing::debug!(
-        rows = tmdb.height(),
-        ms = started.elapsed().as_millis() as u64,
-        "read tmdb_movies"
-    );
-    let films = tmdb
-        .column("imdb_id")
-        .and_then(|c| c.as_materialized_series().drop_nulls().unique())
-        .context(|| "the films of tmdb_movies".into())?;
-    let films = DataFrame::new_infer_height(vec![films.with_name("title_id".into()).into_column()])
-        .context(|| "the films of tmdb_movies".into())?;
-    let of_films = |df: DataFrame| star::of_films(df.lazy(), &films, "title_id").collect();
+    let of_films = |df: DataFrame| star::of_films(df.lazy(), &tmdb_films, "title_id").collect();
     let movies = read_table_where(
         store,
         catalog,
@@ -190,9 +197,51 @@ pub async fn build(
         ms = started.elapsed().as_millis() as u64,
         "read movies of the films"
     );
+    let kept = star::admitted(&movies, &rules.selection)?;
+    let history = read_table_where(
+        store,
+        catalog,
+        &dbs.trusted,
+        tmdb_table,
+        Some(&star::SNAPSHOT_COLUMNS),
+        Some(&|df: DataFrame| star::of_films(df.lazy(), &kept, "imdb_id").collect()),
+    )
+    .await?;
+    let latest_dt = star::latest_dts(&keys, &kept)?;
+    drop(keys);
+    let of_latest = |values: &[String], df: DataFrame| {
+        let dt = values.first().map(String::as_str).unwrap_or_default();
+        let here = latest_dt
+            .clone()
+            .lazy()
+            .filter(col("dt").eq(lit(dt)))
+            .select([col("film_id")])
+            .collect()?;
+        star::of_films(df.lazy(), &here, "imdb_id").collect()
+    };
+    let latest = read_partitioned_where(
+        store,
+        catalog,
+        &dbs.trusted,
+        tmdb_table,
+        Some(&star::TMDB_COLUMNS),
+        &of_latest,
+    )
+    .await?;
+    tracing::debug!(
+        history = history.height(),
+        latest = latest.height(),
+        ms = started.elapsed().as_millis() as u64,
+        "read tmdb_movies of the films of interest"
+    );
+    let tmdb = star::Tmdb {
+        latest,
+        history,
+        films: tmdb_films.height() as u64,
+    };
     let rules_for_task = rules.clone();
     let (tables, set_aside) =
-        tokio::task::spawn_blocking(move || star::build(movies, tmdb, &rules_for_task))
+        tokio::task::spawn_blocking(move || star::build(movies, tmdb, &kept, &rules_for_task))
             .await
             .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
     tracing::info!(

@@ -36,6 +36,73 @@ pub const MOVIE_COLUMNS: [&str; 13] = [
     "professions",
 ];
 
+/// The columns of Trusted `tmdb_movies` the schema reads from each film's latest
+/// collection (the partition column `dt` comes with them).
+pub const TMDB_COLUMNS: [&str; 17] = [
+    "imdb_id",
+    "tmdb_id",
+    "title",
+    "original_title",
+    "original_language",
+    "release_date",
+    "status",
+    "collection_name",
+    "runtime_minutes",
+    "budget",
+    "revenue",
+    "popularity",
+    "vote_count",
+    "vote_average",
+    "genres",
+    "production_countries",
+    "spoken_languages",
+];
+
+/// The columns of `tmdb_movies` the snapshot keeps of every collection.
+pub const SNAPSHOT_COLUMNS: [&str; 5] = [
+    "imdb_id",
+    "popularity",
+    "vote_count",
+    "vote_average",
+    "revenue",
+];
+
+/// What Refined reads of `tmdb_movies`, for the films of interest only: each film's
+/// rows of its latest collection (every column the schema uses), and the snapshot's
+/// figures of every collection. Memory follows the films, not the months.
+pub struct Tmdb {
+    /// The rows of each film's latest `dt` (a film listed twice there, under two TMDB
+    /// ids, has both rows, in the file's order).
+    pub latest: DataFrame,
+    /// [`SNAPSHOT_COLUMNS`] and `dt` of every collection.
+    pub history: DataFrame,
+    /// How many films (IMDb ids) TMDB holds in all, of interest or not.
+    pub films: u64,
+}
+
+/// The films TMDB holds (its IMDb ids, once each, as `title_id`), from the keys of
+/// `tmdb_movies` (`imdb_id`, `dt`).
+pub fn tmdb_films(keys: &DataFrame) -> Result<DataFrame, RefinedError> {
+    collect(
+        keys.clone().lazy().select([col("imdb_id")
+            .drop_nulls()
+            .unique_stable()
+            .alias("title_id")]),
+        "the films of tmdb_movies",
+    )
+}
+
+/// Each film of interest's latest collection (`film_id`, `dt`), from the keys of
+/// `tmdb_movies`.
+pub fn latest_dts(keys: &DataFrame, kept: &DataFrame) -> Result<DataFrame, RefinedError> {
+    collect(
+        of_films(keys.clone().lazy(), kept, "imdb_id")
+            .group_by([col("imdb_id").alias("film_id")])
+            .agg([col("dt").max()]),
+        "the latest collection of each film",
+    )
+}
+
 /// The rows of `lf` whose `key` is one of the films (a one-column frame of unique ids),
 /// in their order. A join: `is_in` against a literal list of ids is many times slower.
 pub fn of_films(lf: LazyFrame, films: &DataFrame, key: &str) -> LazyFrame {
@@ -114,9 +181,9 @@ pub fn latest_collection(tmdb: DataFrame) -> Result<DataFrame, RefinedError> {
     Ok(latest)
 }
 
-/// The ids of the films the rule admits, from each title's genres and release year in
-/// Trusted `movies` (the same fields ingestion decides on in the Raw CSV).
-fn admitted(movies: &DataFrame, selection: &Selection) -> Result<DataFrame, RefinedError> {
+/// The ids of the films the rule admits (`film_id`), from each title's genres and
+/// release year in Trusted `movies` (the same fields ingestion decides on in the Raw CSV).
+pub fn admitted(movies: &DataFrame, selection: &Selection) -> Result<DataFrame, RefinedError> {
     let titles = movies
         .clone()
         .lazy()
@@ -157,47 +224,40 @@ fn admitted(movies: &DataFrame, selection: &Selection) -> Result<DataFrame, Refi
     )
 }
 
-/// Builds every table of the schema from Trusted `movies` and `tmdb_movies` (with `dt`):
-/// keeps the films of interest (the rule is decided here too, so what ingestion fetched
-/// under a wider rule does not widen the schema), reads budgets and revenues under the
-/// floor as unknown, and checks the result.
+/// Builds every table of the schema from Trusted `movies` and what was read of
+/// `tmdb_movies`: keeps the films of interest (`kept`, from [`admitted`]: the rule is
+/// decided here too, so what ingestion fetched under a wider rule does not widen the
+/// schema), reads budgets and revenues under the floor as unknown, and checks the result.
 pub fn build(
     movies: DataFrame,
-    tmdb: DataFrame,
+    tmdb: Tmdb,
+    kept: &DataFrame,
     rules: &Rules,
 ) -> Result<(Tables, SetAside), RefinedError> {
-    let tmdb_films = collect(
-        tmdb.clone()
-            .lazy()
-            .select([col("imdb_id").drop_nulls().unique().len().alias("n")]),
-        "the films of tmdb_movies",
-    )?;
-    let tmdb_films = tmdb_films
-        .column("n")
-        .and_then(|c| c.u32().map(|v| v.get(0).unwrap_or(0)))
-        .context(|| "the films of tmdb_movies".into())?;
-    let kept = admitted(&movies, &rules.selection)?;
-    let tmdb = collect(
-        of_films(tmdb.lazy(), &kept, "imdb_id"),
+    let history = collect(
+        of_films(tmdb.history.lazy(), kept, "imdb_id"),
         "tmdb_movies of interest",
     )?;
     let movies = collect(
-        of_films(movies.lazy(), &kept, "title_id"),
+        of_films(movies.lazy(), kept, "title_id"),
         "movies of interest",
     )?;
-    let latest = latest_collection(tmdb.clone())?;
+    let latest = latest_collection(collect(
+        of_films(tmdb.latest.lazy(), kept, "imdb_id"),
+        "the latest collection of interest",
+    )?)?;
     let films = films(&movies, &latest)?;
     let floor = rules.money_floor_usd;
     let (placeholder_budgets, placeholder_revenues) = placeholders(&films, floor)?;
     let set_aside = SetAside {
-        films_left_out: u64::from(tmdb_films).saturating_sub(latest.height() as u64),
+        films_left_out: tmdb.films.saturating_sub(latest.height() as u64),
         placeholder_budgets,
         placeholder_revenues,
     };
     let dim_film = dim_film(&films)?;
     let fact_film = fact_film(&films, floor)?;
-    let snapshot = fact_film_snapshot(&tmdb, &fact_film, floor)?;
-    drop(tmdb);
+    let snapshot = fact_film_snapshot(&history, &fact_film, floor)?;
+    drop(history);
     let dim_date = dim_date(&dim_film, &snapshot)?;
     let base = latest.lazy();
     let (dim_artist, bridge_film_artist) = artists(movies, &dim_film)?;
