@@ -127,6 +127,8 @@ def aws_env(moto_url):
         "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
         "AWS_REGION": iam_calls.REGION,
         "AWS_EC2_METADATA_DISABLED": "true",
+        # moto runs no SQL: the client registers each CTAS's table as Athena would.
+        "CINELAKE_ATHENA_STAND_IN_REGISTERS": "1",
     }
 
 

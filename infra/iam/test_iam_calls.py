@@ -133,8 +133,9 @@ class TheRecordedRunAgainstTheTemplate(unittest.TestCase):
             "drop": sum(s.startswith("DROP TABLE IF EXISTS ") for s in sql),
         }
         # Trusted's two CSV jobs (two drops each), then trusted giving up on its first
-        # statement, the external table's CREATE, which drops nothing.
-        self.assertEqual(kinds, {"external table": 2 + 1, "ctas": 2, "drop": 4})
+        # statement, the external table's CREATE, whose table is dropped all the same
+        # (a CREATE given up on may have made it).
+        self.assertEqual(kinds, {"external table": 2 + 1, "ctas": 2, "drop": 4 + 1})
         self.assertTrue(any(r.target == "AmazonAthena.GetQueryResults" for r in requests))
 
     def test_the_engine_runs_in_its_workgroup_and_the_views_in_the_analysts(self):

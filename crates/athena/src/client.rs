@@ -1,6 +1,6 @@
 //! The Athena client: a statement run to completion, and a query's rows.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use aws_config::BehaviorVersion;
 use aws_config::meta::region::RegionProviderChain;
@@ -18,12 +18,45 @@ pub struct AthenaConfig {
     /// How long a statement may run before the client stops it (`StopQueryExecution`):
     /// shorter than the Lambda that waits for it, so nothing runs on unwatched.
     pub timeout: Duration,
+    /// When the whole job must be over, if it must: each statement gets at most the
+    /// time left to it (see [`Deadline`]).
+    pub deadline: Option<Deadline>,
+}
+
+/// The end of a job of several statements, and the time kept before it for the
+/// clean-up. A statement of the work gets at most the time left until `at` less
+/// `cleanup`, and is stopped when that runs out; a clean-up statement (the drop of a
+/// temporary table) may use the time up to `at`. So a job given up on still drops what
+/// it made before the Lambda that runs it is killed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deadline {
+    pub at: Instant,
+    pub cleanup: Duration,
+}
+
+/// What limited a statement when the job's deadline did.
+const BY_DEADLINE: &str = "the job's deadline";
+
+/// What a statement is for: the job's work, or its clean-up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    Work,
+    Cleanup,
 }
 
 pub struct Athena {
     client: Client,
     config: AthenaConfig,
+    /// Whether the client registers a `CREATE TABLE AS SELECT`'s table itself, as
+    /// Athena would: for a local server that runs no SQL (moto), never for AWS.
+    pub(crate) stand_in_registers: bool,
 }
+
+/// Set to `1` with a local Athena endpoint (`AWS_ENDPOINT_URL_ATHENA` or
+/// `AWS_ENDPOINT_URL`): the stand-in for what
+/// Athena does after a `CREATE TABLE AS SELECT` (register its table in Glue), which moto
+/// does not. The tests set it; on AWS it is refused.
+pub const STAND_IN_ENV: &str = "CINELAKE_ATHENA_STAND_IN_REGISTERS";
 
 /// A statement that wrote rows (`CREATE TABLE AS SELECT`, `INSERT`): its execution id
 /// and the rows Athena says it wrote (`UpdateCount`), when it says.
@@ -90,14 +123,30 @@ impl Athena {
             .region(region)
             .load()
             .await;
+        // Only ever beside a local endpoint: AWS's Athena registers the table itself.
+        let stand_in_registers = std::env::var(STAND_IN_ENV).is_ok_and(|v| v == "1")
+            && (std::env::var_os("AWS_ENDPOINT_URL_ATHENA").is_some()
+                || std::env::var_os("AWS_ENDPOINT_URL").is_some());
         Athena {
             client: Client::new(&shared),
             config,
+            stand_in_registers,
         }
     }
 
     pub fn from_client(client: Client, config: AthenaConfig) -> Self {
-        Athena { client, config }
+        Athena {
+            client,
+            config,
+            stand_in_registers: false,
+        }
+    }
+
+    /// The same client, registering each `CREATE TABLE AS SELECT`'s table itself as
+    /// Athena would: for a local server that runs no SQL.
+    pub fn standing_in_for_registration(mut self) -> Self {
+        self.stand_in_registers = true;
+        self
     }
 
     /// The database an unqualified table name is in.
@@ -105,8 +154,47 @@ impl Athena {
         &self.config.database
     }
 
-    /// Runs one statement to completion; its execution id.
+    /// Runs one statement of the job's work to completion; its execution id.
     pub async fn run(&self, sql: &str) -> Result<String> {
+        self.run_for(sql, Purpose::Work).await
+    }
+
+    /// Runs one statement of the job's clean-up (a drop), which may use the time the
+    /// deadline keeps for it.
+    pub async fn run_cleanup(&self, sql: &str) -> Result<String> {
+        self.run_for(sql, Purpose::Cleanup).await
+    }
+
+    /// How long a statement may run: its timeout, or less when the job's deadline
+    /// leaves less; and what set the limit.
+    fn allowed(&self, purpose: Purpose) -> (Duration, String) {
+        let timeout = self.config.timeout;
+        let by_timeout = (timeout, format!("its timeout of {} s", timeout.as_secs()));
+        let Some(deadline) = self.config.deadline else {
+            return by_timeout;
+        };
+        let end = match purpose {
+            Purpose::Work => deadline.at.checked_sub(deadline.cleanup),
+            Purpose::Cleanup => Some(deadline.at),
+        };
+        let left = end.map_or(Duration::ZERO, |end| {
+            end.saturating_duration_since(Instant::now())
+        });
+        if left < timeout {
+            (left, BY_DEADLINE.to_string())
+        } else {
+            by_timeout
+        }
+    }
+
+    async fn run_for(&self, sql: &str, purpose: Purpose) -> Result<String> {
+        let (allowed, limit) = self.allowed(purpose);
+        if allowed.is_zero() && limit == BY_DEADLINE {
+            // Nothing is started that could not be waited for.
+            return Err(AthenaError::NoTimeLeft {
+                statement: sql.split_whitespace().take(4).collect::<Vec<_>>().join(" "),
+            });
+        }
         let mut start = self
             .client
             .start_query_execution()
@@ -129,9 +217,9 @@ impl Athena {
             .query_execution_id()
             .unwrap_or_default()
             .to_string();
-        let started = std::time::Instant::now();
+        let started = Instant::now();
         let mut wait = Duration::from_millis(200);
-        while started.elapsed() < self.config.timeout {
+        while started.elapsed() < allowed {
             let out = self
                 .client
                 .get_query_execution()
@@ -153,7 +241,7 @@ impl Athena {
                     });
                 }
                 _ => {
-                    let left = self.config.timeout.saturating_sub(started.elapsed());
+                    let left = allowed.saturating_sub(started.elapsed());
                     tokio::time::sleep(wait.min(left)).await;
                     wait = (wait * 2).min(Duration::from_secs(2));
                 }
@@ -169,6 +257,7 @@ impl Athena {
         Err(AthenaError::Timeout {
             id,
             waited_secs: started.elapsed().as_secs(),
+            limit,
             stopped: match stopped {
                 Ok(_) => "stopped".into(),
                 Err(e) => format!(

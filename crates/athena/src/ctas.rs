@@ -2,15 +2,17 @@
 //! stage's table: its columns held against the ones the Polars path registers, and the
 //! table dropped afterwards. Trusted and Refined on Athena both write this way.
 
-use cinelake_catalog::{Catalog, ColumnDef};
+use cinelake_catalog::{Catalog, ColumnDef, parquet_table};
 
 use crate::{Athena, AthenaError, Created, Result, sql};
 
 impl Athena {
-    /// Runs `CREATE TABLE <table> ... AS <select>` into `location`, then, where Athena
-    /// registered `table` (real Athena does; moto, the local stand-in, runs no SQL and
-    /// registers none), compares its columns with `expected`: a difference is
-    /// [`AthenaError::Columns`], before the caller switches anything to the new version.
+    /// Runs `CREATE TABLE <table> ... AS <select>` into `location`, then compares the
+    /// columns Athena registered for `table` with `expected`: a difference is
+    /// [`AthenaError::Columns`], and a table Glue does not hold is
+    /// [`AthenaError::NotRegistered`], before the caller switches anything to the new
+    /// version. (With a local server that runs no SQL, the client's stand-in registers
+    /// what Athena would: [`crate::client::STAND_IN_ENV`].)
     pub async fn create_version(
         &self,
         catalog: &Catalog,
@@ -21,21 +23,32 @@ impl Athena {
     ) -> Result<Created> {
         let created = self.create_table_as(table, location, select).await?;
         let (db, name) = table.rsplit_once('.').unwrap_or((self.database(), table));
-        if let Some(differences) = catalog.column_differences(db, name, expected).await?
-            && !differences.is_empty()
-        {
-            return Err(AthenaError::Columns {
+        if self.stand_in_registers {
+            let def = parquet_table(
+                name,
+                "stand-in: what Athena registers",
+                expected.to_vec(),
+                location,
+                Vec::new(),
+            );
+            catalog.put_table(db, &def).await?;
+        }
+        match catalog.column_differences(db, name, expected).await? {
+            None => Err(AthenaError::NotRegistered {
+                table: table.to_string(),
+            }),
+            Some(differences) if !differences.is_empty() => Err(AthenaError::Columns {
                 table: table.to_string(),
                 differences,
-            });
+            }),
+            Some(_) => Ok(created),
         }
-        Ok(created)
     }
 
     /// Drops a temporary table; a failure is only logged, for the callers for whom the
     /// table is litter (their data is written, or their own error is the one to report).
     pub async fn drop_quietly(&self, table: &str) {
-        if let Err(e) = self.run(&sql::drop_table(table)).await {
+        if let Err(e) = self.run_cleanup(&sql::drop_table(table)).await {
             tracing::warn!(table, error = %e, "could not drop a temporary table of Athena's");
         }
     }

@@ -8,7 +8,9 @@ mod engine;
 mod settings;
 pub mod sql;
 
-pub use client::{Athena, AthenaConfig, Created, ResultRows, RowsFrom, Written};
+pub use client::{
+    Athena, AthenaConfig, Created, Deadline, ResultRows, RowsFrom, STAND_IN_ENV, Written,
+};
 pub use engine::{Engine, require_s3_and_glue};
 pub use settings::{AthenaEngineSettings, AthenaSettings};
 
@@ -31,13 +33,18 @@ pub enum AthenaError {
         state: String,
         reason: String,
     },
-    #[error("Athena query {id} did not finish in {waited_secs} s, {stopped}")]
+    #[error("Athena query {id} did not finish in {waited_secs} s ({limit}), {stopped}")]
     Timeout {
         id: String,
         waited_secs: u64,
+        /// What limited it: its own timeout, or the job's deadline.
+        limit: String,
         /// `stopped`, or why it could not be.
         stopped: String,
     },
+    /// The job's deadline left no time for another statement, which was not started.
+    #[error("the job's deadline left no time to start `{statement} ...` on Athena")]
+    NoTimeLeft { statement: String },
     #[error("{file}: {detail}")]
     Template { file: String, detail: String },
     /// Athena registered the table of a `CREATE TABLE AS SELECT` with other columns than
@@ -50,6 +57,12 @@ pub enum AthenaError {
         table: String,
         differences: Vec<String>,
     },
+    /// Athena said a `CREATE TABLE AS SELECT` succeeded, and Glue does not hold its
+    /// table: something other than the statement went wrong (a catalog, or permissions).
+    #[error(
+        "{table}: Athena's CREATE TABLE AS SELECT succeeded, and the catalog does not hold the table"
+    )]
+    NotRegistered { table: String },
     #[error(transparent)]
     Catalog(#[from] cinelake_catalog::CatalogError),
     /// A query's rows were not what its caller reads (a column missing, a count not a

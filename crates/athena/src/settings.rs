@@ -39,6 +39,7 @@ impl AthenaSettings {
             output_location: self.athena_output.clone(),
             database: database.to_string(),
             timeout: std::time::Duration::from_secs(self.athena_timeout_secs),
+            deadline: None,
         }
     }
 }
@@ -49,7 +50,7 @@ impl AthenaSettings {
 /// (<https://docs.aws.amazon.com/athena/latest/ug/ctas-considerations-limitations.html>),
 /// while the analysts' workgroup is best kept enforcing (its result location and scan
 /// limit); the stack gives the engine one that does not enforce.
-#[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
 pub struct AthenaEngineSettings {
     #[command(flatten)]
     pub athena: AthenaSettings,
@@ -57,6 +58,29 @@ pub struct AthenaEngineSettings {
     /// configuration); the --workgroup when unset.
     #[arg(long, env = "CINELAKE_ATHENA_ENGINE_WORKGROUP")]
     pub engine_workgroup: Option<String>,
+    /// Seconds the engine's whole job may take, every statement included: each one gets
+    /// at most the time left less --athena-cleanup-secs, and is stopped when that runs
+    /// out. Unset, only each statement's timeout bounds it (the jobs Lambda also bounds
+    /// it by its own deadline).
+    #[arg(long, env = "CINELAKE_ATHENA_DEADLINE_SECS")]
+    pub deadline_secs: Option<u64>,
+    /// Seconds kept at the end of the job's time for dropping its temporary tables.
+    #[arg(long, env = "CINELAKE_ATHENA_CLEANUP_SECS", default_value_t = DEFAULT_CLEANUP_SECS)]
+    pub cleanup_secs: u64,
+}
+
+/// Enough for a few DROP TABLE statements, which Athena runs in seconds.
+pub const DEFAULT_CLEANUP_SECS: u64 = 30;
+
+impl Default for AthenaEngineSettings {
+    fn default() -> Self {
+        AthenaEngineSettings {
+            athena: AthenaSettings::default(),
+            engine_workgroup: None,
+            deadline_secs: None,
+            cleanup_secs: DEFAULT_CLEANUP_SECS,
+        }
+    }
 }
 
 impl AthenaEngineSettings {
@@ -67,10 +91,23 @@ impl AthenaEngineSettings {
             .unwrap_or(&self.athena.workgroup)
     }
 
-    /// The client configuration for the engine's statements run in `database`.
-    pub fn config(&self, database: &str) -> AthenaConfig {
+    /// The client configuration for the engine's statements run in `database`, for a
+    /// job that starts now and must end by `until` too when given (the Lambda's
+    /// deadline): the earlier of that and --deadline-secs from now.
+    pub fn config(&self, database: &str, until: Option<std::time::Instant>) -> AthenaConfig {
+        let own = self
+            .deadline_secs
+            .map(|s| std::time::Instant::now() + std::time::Duration::from_secs(s));
+        let at = match (own, until) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         AthenaConfig {
             workgroup: self.workgroup().to_string(),
+            deadline: at.map(|at| crate::Deadline {
+                at,
+                cleanup: std::time::Duration::from_secs(self.cleanup_secs),
+            }),
             ..self.athena.config(database)
         }
     }
@@ -90,7 +127,7 @@ mod tests {
     #[test]
     fn the_engine_runs_in_its_own_workgroup_or_else_the_ordinary_one() {
         let cli = Cli::try_parse_from(["x", "--workgroup", "analysts"]).unwrap();
-        assert_eq!(cli.engine.config("db").workgroup, "analysts");
+        assert_eq!(cli.engine.config("db", None).workgroup, "analysts");
         let cli = Cli::try_parse_from([
             "x",
             "--workgroup",
@@ -101,10 +138,25 @@ mod tests {
             "s3://b/r/",
         ])
         .unwrap();
-        let config = cli.engine.config("db");
+        let config = cli.engine.config("db", None);
         assert_eq!(config.workgroup, "engine");
         assert_eq!(config.database, "db");
         assert_eq!(config.output_location.as_deref(), Some("s3://b/r/"));
+        // No deadline unless one is asked for.
+        assert_eq!(config.deadline, None);
+        // The job ends by the earlier of --deadline-secs from now and the Lambda's.
+        let timed =
+            Cli::try_parse_from(["x", "--deadline-secs", "60", "--cleanup-secs", "5"]).unwrap();
+        let now = std::time::Instant::now();
+        let soon = now + std::time::Duration::from_secs(10);
+        let d = timed.engine.config("db", Some(soon)).deadline.unwrap();
+        assert_eq!((d.at, d.cleanup), (soon, std::time::Duration::from_secs(5)));
+        let later = now + std::time::Duration::from_secs(3600);
+        let d = timed.engine.config("db", Some(later)).deadline.unwrap();
+        assert!(
+            d.at < now + std::time::Duration::from_secs(61) && d.at > now,
+            "{d:?}"
+        );
         // The ordinary settings are untouched: the views still go to the analysts' one.
         assert_eq!(cli.engine.athena.config("db").workgroup, "analysts");
     }

@@ -13,7 +13,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::post;
-use cinelake_athena::{Athena, AthenaConfig, AthenaError};
+use cinelake_athena::{Athena, AthenaConfig, AthenaError, Deadline};
 use serde_json::{Value, json};
 
 #[derive(Default)]
@@ -131,6 +131,10 @@ async fn server() -> (String, Shared) {
 }
 
 fn client(url: &str, timeout: Duration) -> Athena {
+    client_until(url, timeout, None)
+}
+
+fn client_until(url: &str, timeout: Duration, deadline: Option<Deadline>) -> Athena {
     let config = aws_sdk_athena::config::Builder::new()
         .behavior_version(aws_sdk_athena::config::BehaviorVersion::latest())
         .region(aws_sdk_athena::config::Region::new("us-east-1"))
@@ -146,6 +150,7 @@ fn client(url: &str, timeout: Duration) -> Athena {
             output_location: None,
             database: "cinelake_refined".into(),
             timeout,
+            deadline,
         },
     )
 }
@@ -190,6 +195,66 @@ async fn a_query_given_up_on_is_stopped_in_time() {
     assert!(err.to_string().contains("stopped"), "{err}");
 }
 
+/// A job of several statements with a short deadline: a statement gets at most the time
+/// left less the clean-up's, not its own timeout, and is stopped when that runs out; no
+/// statement is started once the time is gone; the clean-up still runs in the time
+/// kept for it.
+#[tokio::test]
+async fn a_job_ends_by_its_deadline_and_keeps_time_to_drop_its_tables() {
+    let (url, seen) = server().await;
+    let deadline = Deadline {
+        at: Instant::now() + Duration::from_secs(4),
+        cleanup: Duration::from_secs(2),
+    };
+    let athena = client_until(&url, Duration::from_secs(600), Some(deadline));
+    athena.run("SELECT 1").await.unwrap();
+    let started = Instant::now();
+    let err = tokio::time::timeout(Duration::from_secs(10), athena.run("SELECT runs_forever"))
+        .await
+        .expect("given up by the deadline, not by the 600 s timeout")
+        .unwrap_err();
+    // Given up when the work's time ran out (about 2 s in), far from its 600 s timeout.
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    match &err {
+        AthenaError::Timeout {
+            id, limit, stopped, ..
+        } => {
+            assert_eq!(limit, "the job's deadline");
+            assert_eq!(stopped, "stopped");
+            assert_eq!(seen.lock().unwrap().stopped, std::slice::from_ref(id));
+        }
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+    assert!(
+        err.to_string().contains("(the job's deadline), stopped"),
+        "{err}"
+    );
+    // The work's time is gone: the next statement is not even started.
+    let before = seen.lock().unwrap().queries.len();
+    let err = athena
+        .run("CREATE TABLE cinelake_trusted.movies__ctas_r1 AS SELECT 1")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AthenaError::NoTimeLeft { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains(
+            "left no time to start `CREATE TABLE cinelake_trusted.movies__ctas_r1 AS ...`"
+        ),
+        "{err}"
+    );
+    assert_eq!(seen.lock().unwrap().queries.len(), before);
+    // The clean-up runs in the time kept for it.
+    athena.drop_quietly("cinelake_trusted.raw_movies__r1").await;
+    assert_eq!(
+        seen.lock().unwrap().queries.last().map(String::as_str),
+        Some("DROP TABLE IF EXISTS cinelake_trusted.raw_movies__r1")
+    );
+}
+
 #[tokio::test]
 async fn rows_come_from_every_page_without_the_header() {
     let (url, _) = server().await;
@@ -232,9 +297,10 @@ async fn a_ctas_counts_its_rows_by_athenas_update_count() {
     );
 }
 
-/// Where Athena registered the table of a `CREATE TABLE AS SELECT` (moto never does; here
-/// the local catalog holds what Athena would have registered), its columns are held
-/// against the Polars path's: a difference fails the write, naming each column.
+/// The table of a `CREATE TABLE AS SELECT` must be in the catalog (here the local one
+/// holds what Athena would have registered), with the Polars path's columns: a missing
+/// table or a difference fails the write, naming the table and each column. The
+/// stand-in for a server that runs no SQL registers what Athena would.
 #[tokio::test]
 async fn a_ctas_whose_table_has_other_columns_is_refused() {
     use cinelake_catalog::{Catalog, ColumnDef, parquet_table};
@@ -254,12 +320,27 @@ async fn a_ctas_whose_table_has_other_columns_is_refused() {
     let expected = vec![col("tconst", "string"), col("year", "int")];
     let location = "s3://b/Refined/t/1/";
 
-    // Nothing registered (as with moto): nothing to compare, the write stands.
-    let created = athena
+    // Nothing registered (as with moto): Athena said it succeeded, yet the table is
+    // missing, which is an error naming it.
+    let err = athena
+        .create_version(&catalog, "r.t__ctas_1", location, "SELECT 1", &expected)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AthenaError::NotRegistered { .. }), "{err:?}");
+    assert!(
+        err.to_string().starts_with("r.t__ctas_1: Athena's CREATE TABLE AS SELECT succeeded, and the catalog does not hold the table"),
+        "{err}"
+    );
+    // With the stand-in, the client registers what Athena would, and the write stands.
+    let standing_in = client(&url, Duration::from_secs(30)).standing_in_for_registration();
+    let created = standing_in
         .create_version(&catalog, "r.t__ctas_1", location, "SELECT 1", &expected)
         .await
         .unwrap();
     assert_eq!(created.rows, 1234);
+    let registered = catalog.get_table("r", "t__ctas_1").await.unwrap().unwrap();
+    assert_eq!(registered.storage_descriptor.columns, expected);
+    assert_eq!(registered.storage_descriptor.location, location);
 
     // Registered with the same columns, spelled as Glue keeps them: it stands.
     let same = vec![col("TConst", "string"), col("year", "INT")];

@@ -107,6 +107,8 @@ impl Aws {
             ("AWS_ENDPOINT_URL_S3", S3Server::SeaweedFs.endpoint()),
             ("AWS_ENDPOINT_URL_GLUE", moto.clone()),
             ("AWS_ENDPOINT_URL_ATHENA", moto),
+            // moto runs no SQL: the client registers each CTAS's table as Athena would.
+            (cinelake_athena::STAND_IN_ENV, "1".into()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))

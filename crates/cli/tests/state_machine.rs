@@ -84,6 +84,8 @@ fn aws(s3: S3Server) -> Vec<(&'static str, String)> {
         ("AWS_ENDPOINT_URL_S3", s3.endpoint()),
         ("AWS_ENDPOINT_URL_GLUE", S3Server::Moto.endpoint()),
         ("AWS_ENDPOINT_URL_ATHENA", S3Server::Moto.endpoint()),
+        // moto runs no SQL: the client registers each CTAS's table as Athena would.
+        (cinelake_athena::STAND_IN_ENV, "1".into()),
         ("AWS_ENDPOINT_URL_SSM", S3Server::Moto.endpoint()),
     ]
 }

@@ -1,5 +1,8 @@
-//! How both Lambdas report a failure: an error name that the state machine can catch
-//! (`Error` in Step Functions) and the error with its causes on one line.
+//! What both Lambdas share: how they report a failure (an error name that the state
+//! machine can catch, `Error` in Step Functions, and the error with its causes on one
+//! line), and when an invocation must end.
+
+use std::time::{Duration, SystemTime};
 
 use lambda_runtime::Diagnostic;
 
@@ -16,9 +19,34 @@ pub fn failure(error_type: &str, err: &(dyn std::error::Error + 'static)) -> Dia
     }
 }
 
+/// The invocation's deadline. Lambda sends milliseconds since the epoch. The local
+/// emulator of `cargo lambda watch` (1.9) sends the timeout itself (600000): this
+/// branch is the emulator's, so a value too small to be a date this century is read as
+/// a duration from now.
+pub fn invocation_deadline(deadline_ms: u64) -> SystemTime {
+    const YEAR_2001_MS: u64 = 978_307_200_000;
+    if deadline_ms < YEAR_2001_MS {
+        SystemTime::now() + Duration::from_millis(deadline_ms)
+    } else {
+        SystemTime::UNIX_EPOCH + Duration::from_millis(deadline_ms)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deadlines_as_dates_or_as_durations() {
+        let real = invocation_deadline(1_795_859_400_000);
+        assert_eq!(
+            real,
+            SystemTime::UNIX_EPOCH + Duration::from_millis(1_795_859_400_000)
+        );
+        let local = invocation_deadline(600_000);
+        let left = local.duration_since(SystemTime::now()).unwrap();
+        assert!(left > Duration::from_secs(590) && left <= Duration::from_secs(600));
+    }
 
     #[derive(Debug, thiserror::Error)]
     #[error("refined failed")]

@@ -105,9 +105,20 @@ impl Handler {
         })
     }
 
-    /// Runs one job and returns its report as JSON. (The jobs' futures are boxed:
-    /// nested, they are too deep for the compiler's layout computation.)
+    /// Runs one job and returns its report as JSON.
     pub async fn handle(&self, event: &JobEvent) -> Result<Value, JobError> {
+        self.handle_until(event, None).await
+    }
+
+    /// Runs one job that must end by `until` (the invocation's deadline): the Athena
+    /// engine's statements are given at most the time left, and its temporary tables
+    /// dropped before it. (The jobs' futures are boxed: nested, they are too deep for
+    /// the compiler's layout computation.)
+    pub async fn handle_until(
+        &self,
+        event: &JobEvent,
+        until: Option<std::time::Instant>,
+    ) -> Result<Value, JobError> {
         let date = event
             .date
             .as_deref()
@@ -127,9 +138,10 @@ impl Handler {
                         Box::pin(cinelake_trusted::run(&self.store, &self.catalog, &opts)).await?
                     }
                     Engine::Athena => {
-                        let athena =
-                            Athena::connect(settings.athena.config(&opts.jobs.databases.trusted))
-                                .await;
+                        let athena = Athena::connect(
+                            settings.athena.config(&opts.jobs.databases.trusted, until),
+                        )
+                        .await;
                         Box::pin(cinelake_trusted::run_with(
                             &self.store,
                             &self.catalog,

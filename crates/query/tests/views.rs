@@ -418,6 +418,7 @@ async fn views_are_created_in_athena_through_its_api() {
             output_location: Some("s3://results/athena/".into()),
             database: "cinelake_refined".into(),
             timeout: std::time::Duration::from_secs(60),
+            deadline: None,
         },
     );
     let created = cinelake_query::create_views::in_athena(&athena)

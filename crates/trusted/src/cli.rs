@@ -103,7 +103,7 @@ pub async fn execute(args: &TrustedArgs) -> anyhow::Result<Vec<TableReport>> {
             // Refused before connecting: loading AWS settings for nothing only adds noise.
             cinelake_athena::require_s3_and_glue(&store, catalog.kind())?;
             let athena =
-                Athena::connect(settings.athena.config(&opts.jobs.databases.trusted)).await;
+                Athena::connect(settings.athena.config(&opts.jobs.databases.trusted, None)).await;
             crate::run_with(&store, &catalog, CsvEngine::Athena(&athena), &opts).await?
         }
     };

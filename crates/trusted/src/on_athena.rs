@@ -114,7 +114,11 @@ pub async fn run(
     let raw_table = format!("{db}.raw_{table}__{run}");
     let ctas_table = format!("{db}.{table}__ctas_{run}");
     let sql = statements(kind, &raw_table, &store.location(&folder))?;
-    athena.run(&sql.raw_ddl).await?;
+    // A CREATE given up on may still have made the table: it is dropped then too.
+    if let Err(e) = athena.run(&sql.raw_ddl).await {
+        athena.drop_quietly(&raw_table).await;
+        return Err(e.into());
+    }
     let converted = convert(
         store,
         catalog,
@@ -128,7 +132,7 @@ pub async fn run(
     )
     .await;
     // The external table over Raw goes whatever happened; the job's own error first.
-    let dropped = athena.run(&sql::drop_table(&raw_table)).await;
+    let dropped = athena.run_cleanup(&sql::drop_table(&raw_table)).await;
     match (converted, dropped) {
         (Ok(report), Ok(_)) => Ok(report),
         (Ok(_), Err(e)) => Err(e.into()),

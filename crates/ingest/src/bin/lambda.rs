@@ -3,10 +3,10 @@
 //! (`.env.example`); the event may override date, limits and filters.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use cinelake_front::env::from_env;
-use cinelake_front::lambda::failure;
+use cinelake_front::lambda::{failure, invocation_deadline};
 use cinelake_front::telemetry::{self, LogFormat};
 use cinelake_ingest::IngestSettings;
 use cinelake_ingest::lambda::{Handler, IngestEvent};
@@ -38,33 +38,4 @@ async fn main() -> Result<(), Error> {
         }
     }))
     .await
-}
-
-/// The invocation's deadline. Lambda sends milliseconds since the epoch; the local
-/// emulator of `cargo lambda watch` (1.9) sends the timeout itself (600000), so a value
-/// too small to be a date this century is read as a duration from now.
-fn invocation_deadline(deadline_ms: u64) -> SystemTime {
-    const YEAR_2001_MS: u64 = 978_307_200_000;
-    if deadline_ms < YEAR_2001_MS {
-        SystemTime::now() + Duration::from_millis(deadline_ms)
-    } else {
-        SystemTime::UNIX_EPOCH + Duration::from_millis(deadline_ms)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn deadlines_as_dates_or_as_durations() {
-        let real = invocation_deadline(1_795_859_400_000);
-        assert_eq!(
-            real,
-            SystemTime::UNIX_EPOCH + Duration::from_millis(1_795_859_400_000)
-        );
-        let local = invocation_deadline(600_000);
-        let left = local.duration_since(SystemTime::now()).unwrap();
-        assert!(left > Duration::from_secs(590) && left <= Duration::from_secs(600));
-    }
 }

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use cinelake_front::lambda::failure;
+use cinelake_front::lambda::{failure, invocation_deadline};
 use cinelake_front::telemetry::{self, LogFormat};
 use cinelake_jobs::{Handler, JobEvent, JobsSettings};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
@@ -25,8 +25,12 @@ async fn serve() -> Result<(), Error> {
         let handler = handler.clone();
         async move {
             tracing::info!(job = ?event.payload.job, "invocation");
+            // The deadline as this process's clock: the time left from now.
+            let left = invocation_deadline(event.context.deadline)
+                .duration_since(std::time::SystemTime::now())
+                .unwrap_or_default();
             handler
-                .handle(&event.payload)
+                .handle_until(&event.payload, Some(std::time::Instant::now() + left))
                 .await
                 .map_err(|e| failure(event.payload.job.error_name(), &e))
         }
