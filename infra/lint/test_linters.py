@@ -117,7 +117,8 @@ class BrokenCopies(unittest.TestCase):
             self.assertIn("in EngineWorkGroup (CINELAKE_ATHENA_ENGINE_WORKGROUP)", out.stdout)
 
     def test_sam_validate_refuses_a_misspelt_property(self):
-        sam = ROOT / ".venv-sam/bin/sam"
+        # The venv scripts/lint-infra and test_sam_build.py use (CINELAKE_SAM_VENV).
+        sam = ROOT / os.environ.get("CINELAKE_SAM_VENV", ".venv-sam") / "bin/sam"
         self.assertTrue(sam.exists(), f"{sam} is missing: scripts/test installs it")
         t = self.broken("infra/template.yaml", "      Timeout: 900", "      Timeoutt: 900")
         shutil.copy(ROOT / "infra/quicksight.yaml", self.tmp / "quicksight.yaml")
