@@ -630,7 +630,12 @@ class Catalog:
 #     its examples by statement: CREATE TABLE needs glue:GetDatabase, glue:GetTable and
 #     glue:CreateTable; DROP TABLE needs glue:GetDatabase, glue:GetTable and
 #     glue:DeleteTable, and the partition actions only for a partitioned table, which this
-#     does not model)
+#     does not model. Its section "Mandatory: Access Policy to the Default Database and
+#     Catalog per AWS Region", #full-access-to-default-db-per-region: "For Athena to work
+#     with the AWS Glue Data Catalog, the following access policy to the default database
+#     and to the AWS Glue Data Catalog per AWS Region for GetDatabase and CreateDatabase
+#     must be present", on the catalog and database/default; every example there includes
+#     it. So every statement, whatever database it names, needs ATHENA_DEFAULT_DATABASE_ACTIONS)
 #   https://docs.aws.amazon.com/athena/latest/ug/cross-account-permissions.html
 #     (its bucket policy for querying another account's data bucket: s3:GetBucketLocation,
 #     s3:ListBucket, s3:GetObject to read it; its other actions are those of the results
@@ -655,6 +660,10 @@ ATHENA_RESULTS_OBJECT_ACTIONS = (
 # each table it reads looked up; the view is looked up, then created (or, OR REPLACE,
 # updated).
 ATHENA_CONTEXT_GLUE_ACTIONS = ("glue:GetDatabase",)
+# Every statement: the `default` database and the catalog, which Athena's documentation
+# says must be granted to any caller (above), though no query here names `default`.
+ATHENA_DEFAULT_DATABASE = "default"
+ATHENA_DEFAULT_DATABASE_ACTIONS = ("glue:GetDatabase", "glue:CreateDatabase")
 ATHENA_READ_TABLE_ACTIONS = ("glue:GetTable",)
 ATHENA_CREATE_VIEW_ACTIONS = ("glue:GetTable", "glue:CreateTable")
 ATHENA_REPLACE_VIEW_ACTIONS = ("glue:UpdateTable",)
@@ -782,6 +791,7 @@ def what_athena_does(principal, req, workgroups, catalog=None):
     if database is None:
         raise Unmapped(f"{d}: no database in the query's context")
     add(ATHENA_CONTEXT_GLUE_ACTIONS, glue_arns(database))
+    add(ATHENA_DEFAULT_DATABASE_ACTIONS, glue_arns(ATHENA_DEFAULT_DATABASE))
 
     if m := _VIEW.match(sql):
         view_db, view_name = _name(m.group(2), database)

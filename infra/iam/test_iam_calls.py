@@ -172,6 +172,24 @@ class TheRecordedRunAgainstTheTemplate(unittest.TestCase):
             self.assertTrue(any(f"athena:{action} on arn:aws:athena:" in f and "not allowed" in f for f in found),
                             (action, found))
 
+    def test_a_template_without_athenas_default_database_grant_is_not_allowed(self):
+        # Athena's documentation: every caller needs GetDatabase and CreateDatabase on the
+        # catalog and `default`. No recorded request shows it; the check requires it.
+        start = "              - Sid: AthenaDefaultDatabase\n"
+        text = TEMPLATE.read_text()
+        self.assertIn(start, text)
+        block = text[text.index(start):text.index("              # Only Trusted has a partitioned")]
+        found = self.findings(self.broken(TEMPLATE, block, ""))
+        self.assertTrue(found)
+        for f in found:
+            self.assertRegex(f, r"^(JobsFunction|cinelake run): not allowed: POST AmazonAthena.StartQueryExecution "
+                                r"in \S+: glue:(GetDatabase|CreateDatabase) on arn:aws:glue:us-east-1:123456789012:"
+                                r"(catalog|database/default) \(what Athena does for us\) is not allowed by ")
+        for action, resource in (("GetDatabase", "database/default"), ("CreateDatabase", "database/default"),
+                                 ("CreateDatabase", "catalog")):
+            self.assertTrue(any(f.startswith("JobsFunction: ") and f"glue:{action} on arn:aws:glue:us-east-1:"
+                                f"123456789012:{resource} " in f for f in found), (action, resource, found))
+
     def test_a_grant_of_get_query_results_to_the_views_is_unused(self):
         t = self.broken(TEMPLATE, "              - Sid: AthenaViewsInTheWorkgroup\n                Effect: Allow\n"
                                   "                Action:\n",
@@ -296,6 +314,19 @@ class Mapping(unittest.TestCase):
             self.assertIn(("glue:GetTable", table), got)
         self.assertFalse(any(r.endswith(("/x", "/y", "/nowhere")) for _, r in got), got)
         self.assertTrue(all(c.source == iam_calls.WHAT_ATHENA_DOES for c in calls))
+
+    def test_every_statement_needs_athenas_default_database(self):
+        catalog = iam_calls.Catalog()
+        catalog.put("db", "t", "s3://lake/T/t/")
+        for sql in ("SELECT count(*) FROM t", "CREATE OR REPLACE VIEW v AS SELECT * FROM t",
+                    "DROP TABLE IF EXISTS db.gone"):
+            with self.subTest(sql):
+                got = self.athena(sql, catalog)
+                for action in ("glue:GetDatabase", "glue:CreateDatabase"):
+                    self.assertIn((action, "catalog", ()), got)
+                    self.assertIn((action, "database/default", ()), got)
+                # CreateDatabase on `default` only: never on the statement's own database.
+                self.assertNotIn(("glue:CreateDatabase", "database/db", ()), got)
 
     def athena(self, sql, catalog, database="db"):
         req = request("POST", "/", json.dumps({
