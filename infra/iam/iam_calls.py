@@ -644,6 +644,13 @@ class Catalog:
 #     ("when processing queries, Athena makes a GetPartitions call to the AWS Glue Data
 #     Catalog before performing partition pruning": glue:GetPartitions of a partitioned
 #     table read)
+#   https://github.com/aws-solutions-library-samples/cloud-intelligence-dashboards-framework/issues/705
+#     (a query over a partitioned table refused "glue:GetPartition on resource
+#     arn:aws:glue:...:catalog" to a role granted GetPartitions; fixed by granting
+#     GetPartition too), and the managed policy AWSQuicksightAthenaAccess
+#     (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSQuicksightAthenaAccess.html),
+#     which grants GetPartition, GetPartitions and BatchGetPartition for reading: Athena
+#     fetches partitions one by one and in batches as well as listing them
 #   https://docs.aws.amazon.com/athena/latest/ug/create-table-as.html and
 #   https://docs.aws.amazon.com/athena/latest/ug/ctas-considerations-limitations.html
 #     (a CTAS writes its data files under external_location; "A CTAS query checks that the
@@ -672,9 +679,9 @@ ATHENA_REPLACE_VIEW_ACTIONS = ("glue:UpdateTable",)
 ATHENA_CREATE_TABLE_ACTIONS = ("glue:GetTable", "glue:CreateTable")
 ATHENA_DROP_TABLE_ACTIONS = ("glue:GetTable",)
 ATHENA_DELETE_TABLE_ACTIONS = ("glue:DeleteTable",)
-# A table read by a SELECT: its partitions listed if it has any; its data, at its
-# location or each partition's, listed and read.
-ATHENA_READ_PARTITIONS_ACTIONS = ("glue:GetPartitions",)
+# A table read by a SELECT: its partitions listed and fetched if it has any; its data, at
+# its location or each partition's, listed and read.
+ATHENA_READ_PARTITIONS_ACTIONS = ("glue:GetPartitions", "glue:GetPartition", "glue:BatchGetPartition")
 ATHENA_DATA_BUCKET_ACTIONS = ("s3:GetBucketLocation",)
 ATHENA_READ_DATA_OBJECT_ACTIONS = ("s3:GetObject",)
 # A CTAS's output: the location checked empty (a listing of its prefix), the files written.

@@ -190,6 +190,48 @@ class TheRecordedRunAgainstTheTemplate(unittest.TestCase):
             self.assertTrue(any(f.startswith("JobsFunction: ") and f"glue:{action} on arn:aws:glue:us-east-1:"
                                 f"123456789012:{resource} " in f for f in found), (action, resource, found))
 
+    def test_partition_reads_granted_where_athena_reads_no_partitioned_table_are_unused(self):
+        # A read of a partitioned table on Athena needs GetPartition and BatchGetPartition
+        # too (the Cloud Intelligence Dashboards framework's issue 705), which the mapping
+        # test shows; no statement here reads one, so granting them is unused.
+        line = "                  - glue:GetPartitions\n"
+        found = self.findings(self.broken(TEMPLATE, line, line + "                  - glue:GetPartition\n"
+                                          "                  - glue:BatchGetPartition\n"))
+        self.assertEqual(sorted(found), [
+            f"JobsFunction: unused: JobsRole GluePartitionsOfTrusted: glue:{action} is granted, and no call "
+            "uses it (on any of 3 resources and conditions)" for action in ("BatchGetPartition", "GetPartition")
+        ])
+
+    def test_no_view_and_no_trusted_statement_on_athena_reads_a_partitioned_table(self):
+        # Why the views (and QuickSight, which reads them) need no partition grant: every
+        # table a view reads is a view or an unpartitioned Refined table, as the recorded
+        # run registered it; trusted's statements read only their external table, which
+        # raw_csv_table.sql creates without partitions.
+        catalog = iam_calls.Catalog()
+        for principal in (check.UPLOADER, check.INGEST, check.JOBS, check.RUN):
+            for req in iam_calls.parse_recording(self.recordings[principal]):
+                catalog.follow(req)
+        refined = f"{self.params['DatabasePrefix']}_refined"
+        views = {p.stem: p.read_text() for p in (ROOT / "sql/views").glob("*.sql")}
+        self.assertTrue(views)
+        for view, sql in sorted(views.items()):
+            for db, table in iam_calls.tables_read(sql):
+                with self.subTest(view=view, table=table):
+                    self.assertIsNone(db, "a view reads its own database")
+                    if table in views:
+                        continue
+                    known = catalog.get(refined, table)
+                    self.assertIsNotNone(known, f"{view} reads {table}, which no recorded run registered")
+                    self.assertFalse(known.partitioned, f"{view} reads the partitioned {table}: Athena needs "
+                                     f"{iam_calls.ATHENA_READ_PARTITIONS_ACTIONS} on it")
+        trusted = ROOT / "sql/trusted"
+        self.assertNotRegex((trusted / "raw_csv_table.sql").read_text(), r"(?i)\bPARTITIONED\s+BY\b")
+        for path in sorted(trusted.glob("*.sql")):
+            if path.stem == "raw_csv_table":
+                continue
+            sql = path.read_text().replace("${raw_table}", "t.raw_table")
+            self.assertEqual(iam_calls.tables_read(sql), [("t", "raw_table")], path.name)
+
     def test_a_grant_of_get_query_results_to_the_views_is_unused(self):
         t = self.broken(TEMPLATE, "              - Sid: AthenaViewsInTheWorkgroup\n                Effect: Allow\n"
                                   "                Action:\n",
@@ -362,11 +404,16 @@ class Mapping(unittest.TestCase):
                           "JOIN t.raw_m__r AS b ON a.y IS NOT DISTINCT FROM b.line", catalog, "r")
         self.assertLessEqual({("glue:GetDatabase", "database/r", ()), ("glue:GetTable", "table/r/f__ctas_r", ()),
                               ("glue:CreateTable", "table/r/f__ctas_r", ()), ("glue:GetPartitions", "table/t/tmdb", ()),
+                              ("glue:GetPartition", "table/t/tmdb", ()), ("glue:GetPartition", "catalog", ()),
+                              ("glue:BatchGetPartition", "table/t/tmdb", ()),
                               ("s3:ListBucket", "lake", (("s3:prefix", "T/tmdb/dt=2026-02-01/r1/"),)),
                               ("s3:GetObject", "lake/T/tmdb/dt=2026-01-01/r1/<data-file>", ()),
                               ("s3:ListBucket", "lake", (("s3:prefix", "R/f/r/"),)),
                               ("s3:PutObject", "lake/R/f/r/<data-file>", ())}, got)
         self.assertFalse(any(r.endswith(("/UNNEST", "/b", "/g")) for _, r, _ in got), got)
+        # The unpartitioned table it joins needs no partition action.
+        self.assertFalse(any(a.startswith(("glue:GetPartition", "glue:BatchGetPartition")) and r.endswith("/raw_m__r")
+                             for a, r, _ in got), got)
         self.assertFalse(any(a in ("s3:DeleteObject", "glue:DeleteTable") for a, _, _ in got), got)
         # Its count reads the new version.
         got = self.athena("SELECT count(*) AS n FROM r.f__ctas_r", catalog, "r")
