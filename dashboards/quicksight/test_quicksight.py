@@ -243,8 +243,8 @@ class CloudFormation(unittest.TestCase):
     def test_template_shape(self):
         template = json.loads(qs.TEMPLATE.read_text())
         self.assertEqual(set(template["Parameters"]),
-                         {"AthenaWorkgroup", "RefinedDatabase", "QuickSightPrincipalArn",
-                          "ResourcePrefix"})
+                         {"AthenaWorkgroup", "AthenaRoleArn", "RefinedDatabase",
+                          "QuickSightPrincipalArn", "ResourcePrefix"})
         resources = template["Resources"]
         types = [r["Type"] for r in resources.values()]
         self.assertEqual(types.count("AWS::QuickSight::DataSource"), 1)
@@ -258,6 +258,11 @@ class CloudFormation(unittest.TestCase):
             self.assertEqual(resources[name]["Properties"]["AwsAccountId"],
                              {"Ref": "AWS::AccountId"})
         self.assertEqual(sorted(resources["Dashboard"]["DependsOn"]), sorted(data_sets))
+        # The data source queries Athena with the role the parent stack passes (its
+        # QuickSightAthenaRole), not with QuickSight's account-wide service role.
+        athena = resources["DataSource"]["Properties"]["DataSourceParameters"]["AthenaParameters"]
+        self.assertEqual(athena, {"WorkGroup": {"Ref": "AthenaWorkgroup"}, "RoleArn": {"Ref": "AthenaRoleArn"}})
+        self.assertNotIn("Default", template["Parameters"]["AthenaRoleArn"])
         self.assertIn("Definition", resources["Dashboard"]["Properties"])
         text = qs.TEMPLATE.read_text()
         for placeholder in qs.PLACEHOLDERS:
@@ -281,8 +286,10 @@ class DeployCommands(unittest.TestCase):
     def test_prints_one_create_call_per_body(self):
         code, out, err = quietly(qs.main, [
             "deploy-commands", "--account-id", "210987654321", "--region", "sa-east-1",
-            "--principal-arn", "arn:aws:quicksight:us-east-1:210987654321:group/default/analysts"])
+            "--principal-arn", "arn:aws:quicksight:us-east-1:210987654321:group/default/analysts",
+            "--role-arn", "arn:aws:iam::210987654321:role/cinelake-QuickSightAthenaRole-X1"])
         self.assertEqual(code, 0, err)
+        self.assertIn('"RoleArn":"arn:aws:iam::210987654321:role/cinelake-QuickSightAthenaRole-X1"', out)
         self.assertEqual(out.count("aws quicksight create-data-source "), 1)
         self.assertEqual(out.count("aws quicksight create-data-set "), VIEW_COUNT)
         self.assertEqual(out.count("aws quicksight create-dashboard "), 1)

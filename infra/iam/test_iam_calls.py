@@ -280,6 +280,81 @@ class TheRecordedRunAgainstTheTemplate(unittest.TestCase):
             "granted, and no call uses it"
         ])
 
+    # QuickSight's data source role: its calls derived from the data sets and the tables
+    # their views read, checked both ways as a function's are.
+
+    def quicksight_calls(self, views=check.VIEWS):
+        template = iam_calls.Template(TEMPLATE, self.params, stack=self.facts["stack"])
+        catalog = iam_calls.Catalog()
+        for principal in (check.UPLOADER, check.INGEST, check.JOBS, check.RUN):
+            for req in iam_calls.parse_recording(self.recordings[principal]):
+                catalog.follow(req)
+        role, workgroup, data_sets = check.quicksight_data_source(template)
+        for path in Path(views).glob("*.sql"):
+            catalog.put_view(template.physical("RefinedDatabase"), path.stem, path.read_text())
+        return role, iam_calls.what_quicksight_does(check.QUICKSIGHT, data_sets, workgroup,
+                                                    template.workgroups(), catalog)
+
+    def test_quicksight_reads_the_refined_tables_its_views_read_and_nothing_else(self):
+        role, calls = self.quicksight_calls()
+        self.assertEqual(role, "QuickSightAthenaRole")
+        refined = f"{self.params['DatabasePrefix']}_refined"
+        read = {c.resource.rsplit("/", 1)[-1] for c in calls
+                if c.action == "glue:GetTable" and f":table/{refined}/" in c.resource}
+        # One data set per view; a view's tables read in its place (v_popularity_over_time
+        # reads fact_film_snapshot, and v_film_country, which reads dim_country).
+        views = {p.stem for p in (ROOT / "sql/views").glob("*.sql")}
+        self.assertLessEqual(views, read)
+        self.assertLessEqual({"fact_film", "fact_film_snapshot", "dim_country", "data_sources"}, read)
+        for c in calls:
+            self.assertNotRegex(c.resource, r"_trusted|/Trusted/|/Raw/|athena-results/engine/", c.describe())
+            self.assertNotRegex(c.action, r"Partition|Put(?!Object)|Delete|Update", c.describe())
+        self.assertEqual([f for f in self.all_findings() if f.startswith(check.QUICKSIGHT)], [])
+
+    def test_quicksight_without_the_refined_data_is_not_allowed(self):
+        t = self.broken(TEMPLATE, '                Resource: !Sub "${LakeBucket.Arn}/Refined/*"\n'
+                                  '              # The workgroup\'s results',
+                        '                Resource: !Sub "${LakeBucket.Arn}/Trusted/*"\n'
+                        '              # The workgroup\'s results')
+        found = self.findings(t)
+        self.assertTrue(any(f.startswith("QuickSight: not allowed: QuickSight data set over ")
+                            and "s3:GetObject on arn:aws:s3:::" in f and "/Refined/fact_film/" in f
+                            and "is not allowed by QuickSightAthenaRole" in f for f in found), found)
+        self.assertIn("QuickSight: unused: QuickSightAthenaRole QuickSightReadsRefined: s3:GetObject on "
+                      f"arn:aws:s3:::{self.params['LakeBucketName']}/Trusted/*: granted, and no call uses it", found)
+
+    def test_a_quicksight_grant_beyond_the_views_tables_is_unused(self):
+        line = ('                  - !Sub "arn:${AWS::Partition}:glue:${AWS::Region}:${AWS::AccountId}:'
+                'table/${RefinedDatabase}/*"\n              # What Athena\'s documentation asks')
+        wider = line.replace("table/${RefinedDatabase}/*\"\n",
+                             'table/${RefinedDatabase}/*"\n                  - !Sub "arn:${AWS::Partition}:'
+                             'glue:${AWS::Region}:${AWS::AccountId}:table/${TrustedDatabase}/*"\n')
+        found = self.findings(self.broken(TEMPLATE, line, wider))
+        trusted = f"{self.params['DatabasePrefix']}_trusted"
+        self.assertEqual(found, [
+            f"QuickSight: unused: QuickSightAthenaRole QuickSightGlueReadsRefined: glue:GetTable on "
+            f"arn:aws:glue:us-east-1:123456789012:table/{trusted}/*: granted, and no call uses it",
+        ])
+
+    def test_a_view_over_a_trusted_table_would_need_more_of_quicksight(self):
+        # The role follows the views: one that joins Trusted's movies asks QuickSight for
+        # Glue and S3 reads of Trusted, which the role does not grant.
+        views = self.tmp / "views"
+        shutil.copytree(ROOT / "sql/views", views)
+        path = views / "v_top_profits.sql"
+        text = path.read_text()
+        old = "JOIN dim_film d ON d.film_id = f.film_id\n"
+        self.assertIn(old, text)
+        trusted = f"{self.params['DatabasePrefix']}_trusted"
+        path.write_text(text.replace(old, old + f"JOIN {trusted}.movies m ON m.id = f.film_id\n"))
+        role, calls = self.quicksight_calls(views)
+        template = iam_calls.Template(TEMPLATE, self.params, stack=self.facts["stack"])
+        found = [str(f) for f in iam_calls.check(check.QUICKSIGHT, template.role_statements(role), calls)]
+        self.assertTrue(any(f"glue:GetTable on arn:aws:glue:us-east-1:123456789012:table/{trusted}/movies " in f
+                            for f in found), found)
+        self.assertTrue(any("s3:GetObject on arn:aws:s3:::" in f and "/Trusted/Local/Parquet/Movies/" in f
+                            for f in found), found)
+
     def test_the_uploader_policy_is_checked_both_ways(self):
         narrow = self.broken(UPLOADER, '"Resource": "arn:aws:s3:::${LakeBucketName}/_runs/upload/*"',
                              '"Resource": "arn:aws:s3:::${LakeBucketName}/_runs/other/*"')
@@ -356,6 +431,24 @@ class Mapping(unittest.TestCase):
             self.assertIn(("glue:GetTable", table), got)
         self.assertFalse(any(r.endswith(("/x", "/y", "/nowhere")) for _, r in got), got)
         self.assertTrue(all(c.source == iam_calls.WHAT_ATHENA_DOES for c in calls))
+
+    def test_a_select_over_a_view_reads_the_views_tables(self):
+        catalog = iam_calls.Catalog()
+        catalog.put("db", "t", "s3://lake/T/t/")
+        catalog.put("other", "u", "s3://lake/U/u/")
+        # A view created by Athena is kept in the catalog with its SELECT; a view over it
+        # is expanded in turn, each name in its own view's database.
+        self.athena("CREATE OR REPLACE VIEW v AS SELECT * FROM t JOIN other.u ON true", catalog)
+        catalog.put_view("db", "w", "SELECT * FROM v")
+        got = self.athena("SELECT * FROM db.w", catalog, "elsewhere")
+        for table in ("table/db/w", "table/db/v", "table/db/t", "table/other/u"):
+            self.assertIn(("glue:GetTable", table, ()), got)
+        self.assertIn(("s3:GetObject", "lake/T/t/<data-file>", ()), got)
+        self.assertIn(("s3:GetObject", "lake/U/u/<data-file>", ()), got)
+        self.assertFalse(any(r.startswith("table/elsewhere/") for _, r, _ in got), got)
+        catalog.put_view("db", "loop", "SELECT * FROM loop")
+        with self.assertRaises(iam_calls.Unmapped):
+            self.athena("SELECT * FROM loop", catalog)
 
     def test_every_statement_needs_athenas_default_database(self):
         catalog = iam_calls.Catalog()
