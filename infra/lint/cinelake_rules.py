@@ -304,3 +304,31 @@ class EngineWorkgroupNotEnforced(CloudFormationLintRule):
                 if wg.get("Properties", {}).get("Name") == value:
                     return logical
         return None
+
+
+class GlueDatabasesRetained(CloudFormationLintRule):
+    """A Glue database outlives a change of its name and the stack's deletion."""
+
+    id = "E9106"
+    shortdesc = "Glue databases are retained"
+    description = (
+        "Each AWS::Glue::Database sets DeletionPolicy and UpdateReplacePolicy to Retain: "
+        "a new name (DatabasePrefix) replaces the database, and CloudFormation would "
+        "delete the old one with every table and view the jobs registered in it"
+    )
+    source_url = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-updatereplacepolicy.html"
+    tags = ["resources", "glue", "cinelake"]
+
+    def match(self, cfn):
+        matches = []
+        for name, resource in cfn.get_resources(["AWS::Glue::Database"]).items():
+            for policy in ("DeletionPolicy", "UpdateReplacePolicy"):
+                if resource.get(policy) != "Retain":
+                    matches.append(
+                        RuleMatch(
+                            ["Resources", name],
+                            f"{name} has {policy} {resource.get(policy)!r}, not Retain: "
+                            "CloudFormation would delete the database and its tables",
+                        )
+                    )
+        return matches

@@ -116,6 +116,17 @@ class BrokenCopies(unittest.TestCase):
             self.assertIn("E9105", out.stdout)
             self.assertIn("in EngineWorkGroup (CINELAKE_ATHENA_ENGINE_WORKGROUP)", out.stdout)
 
+    def test_project_rule_refuses_a_glue_database_that_is_not_retained(self):
+        for policy in ("DeletionPolicy", "UpdateReplacePolicy"):
+            with self.subTest(policy):
+                retained = ("  RefinedDatabase:\n    Type: AWS::Glue::Database\n"
+                            "    DeletionPolicy: Retain\n    UpdateReplacePolicy: Retain\n")
+                t = self.broken("infra/template.yaml", retained, retained.replace(f"    {policy}: Retain\n", ""))
+                out = self.cfn_lint(t)
+                self.assertNotEqual(out.returncode, 0, out.stdout + out.stderr)
+                self.assertIn("E9106", out.stdout)
+                self.assertIn(f"RefinedDatabase has {policy} None, not Retain", out.stdout)
+
     def test_sam_validate_refuses_a_misspelt_property(self):
         # The venv scripts/lint-infra and test_sam_build.py use (CINELAKE_SAM_VENV).
         sam = ROOT / os.environ.get("CINELAKE_SAM_VENV", ".venv-sam") / "bin/sam"
