@@ -282,6 +282,39 @@ class CloudFormation(unittest.TestCase):
         self.assertEqual(qs.to_cfn("ifelse(${MinVotes} > 1, 1, 0)"), "ifelse(${MinVotes} > 1, 1, 0)")
 
 
+class PublishedOnUpdate(unittest.TestCase):
+    """A stack update of the dashboard must publish the version it makes: QuickSight's
+    UpdateDashboard "creates a new dashboard version but does not immediately publish the
+    new version" (the API reference), and the template has no step of its own that would.
+    The resource's schema (cfn-lint's copy of CloudFormation's registry schema) lists
+    quicksight:UpdateDashboardPublishedVersion among the permissions its update handler
+    needs: the handler publishes. If a schema stops saying so, the template needs a
+    publishing step; whether it does is checked on AWS after the second deploy
+    (infra/README.md, AWS behaviours)."""
+
+    def schema(self):
+        from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+
+        return PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", "AWS::QuickSight::Dashboard").schema
+
+    def test_the_update_handler_publishes_the_new_version(self):
+        handlers = self.schema()["handlers"]
+        self.assertIn("quicksight:UpdateDashboardPublishedVersion", handlers["update"]["permissions"])
+        self.assertIn("quicksight:UpdateDashboard", handlers["update"]["permissions"])
+        # Creation publishes the first version itself (CreateDashboard).
+        self.assertNotIn("quicksight:UpdateDashboardPublishedVersion", handlers["create"]["permissions"])
+
+    def test_the_template_leaves_the_definition_to_that_update(self):
+        # What changes between deploys is the Definition and VersionDescription, which the
+        # schema writes through the update handler (write-only), not a replacement.
+        schema = self.schema()
+        self.assertNotIn("/properties/Definition", schema.get("createOnlyProperties", []))
+        self.assertIn("/properties/Definition", schema.get("writeOnlyProperties", []))
+        dashboard = json.loads(qs.TEMPLATE.read_text())["Resources"]["Dashboard"]["Properties"]
+        self.assertIn("Definition", dashboard)
+        self.assertIn("VersionDescription", dashboard)
+
+
 class DeployCommands(unittest.TestCase):
     def test_prints_one_create_call_per_body(self):
         code, out, err = quietly(qs.main, [
