@@ -5,7 +5,8 @@ dashboards/quicksight/ holds the request bodies of the QuickSight API calls that
 analysts' dashboard over Athena: data-source.json (CreateDataSource), data-sets/*.json
 (CreateDataSet, one per view) and dashboard.json (CreateDashboard with a Definition).
 Values that differ per deployment are placeholders: ${AwsAccountId}, ${Region},
-${AthenaWorkgroup}, ${RefinedDatabase}, ${QuickSightPrincipalArn}, ${ResourcePrefix}.
+${AthenaWorkgroup}, ${AthenaRoleArn} (the role the data source queries Athena with),
+${RefinedDatabase}, ${QuickSightPrincipalArn}, ${ResourcePrefix}.
 
   validate [DIR]      check every body against the QuickSight service model botocore ships,
                       and the references between the bodies (data sets, columns,
@@ -42,6 +43,7 @@ SAMPLE_VALUES = {
     "AwsAccountId": "123456789012",
     "Region": "eu-west-1",
     "AthenaWorkgroup": "primary",
+    "AthenaRoleArn": "arn:aws:iam::123456789012:role/cinelake-QuickSightAthenaRole-EXAMPLE",
     "RefinedDatabase": "cinelake_refined",
     "QuickSightPrincipalArn": "arn:aws:quicksight:eu-west-1:123456789012:user/default/analyst",
     "ResourcePrefix": "cinelake",
@@ -54,6 +56,7 @@ CFN_NAMES = {
     "AwsAccountId": "AWS::AccountId",
     "Region": "AWS::Region",
     "AthenaWorkgroup": "AthenaWorkgroup",
+    "AthenaRoleArn": "AthenaRoleArn",
     "RefinedDatabase": "RefinedDatabase",
     "QuickSightPrincipalArn": "QuickSightPrincipalArn",
     "ResourcePrefix": "ResourcePrefix",
@@ -64,6 +67,14 @@ CFN_PARAMETERS = {
         "Default": "primary",
         "MinLength": 1,
         "Description": "Athena workgroup QuickSight runs the views' queries in",
+    },
+    # The parent stack's QuickSightAthenaRole: the data source reaches Athena, Glue and S3
+    # with it rather than with QuickSight's account-wide service role, so no console
+    # step is needed.
+    "AthenaRoleArn": {
+        "Type": "String",
+        "AllowedPattern": "^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$",
+        "Description": "Role the Athena data source queries with",
     },
     "RefinedDatabase": {
         "Type": "String",
@@ -991,6 +1002,7 @@ def cmd_deploy_commands(args):
         "AwsAccountId": args.account_id,
         "Region": args.region,
         "AthenaWorkgroup": args.workgroup,
+        "AthenaRoleArn": args.role_arn,
         "RefinedDatabase": args.database,
         "QuickSightPrincipalArn": args.principal_arn,
         "ResourcePrefix": args.prefix,
@@ -1056,6 +1068,8 @@ def main(argv=None):
     p.add_argument("--account-id", required=True, help="AWS account id (12 digits)")
     p.add_argument("--region", required=True, help="region of the QuickSight account and the lake")
     p.add_argument("--principal-arn", required=True, help="QuickSight user or group ARN (owner)")
+    p.add_argument("--role-arn", required=True,
+                   help="role the data source queries Athena with (the stack's QuickSightAthenaRoleArn)")
     p.add_argument("--workgroup", default="primary", help="Athena workgroup (default %(default)s)")
     p.add_argument("--database", default="cinelake_refined",
                    help="refined Glue database (default %(default)s)")

@@ -243,8 +243,8 @@ class CloudFormation(unittest.TestCase):
     def test_template_shape(self):
         template = json.loads(qs.TEMPLATE.read_text())
         self.assertEqual(set(template["Parameters"]),
-                         {"AthenaWorkgroup", "RefinedDatabase", "QuickSightPrincipalArn",
-                          "ResourcePrefix"})
+                         {"AthenaWorkgroup", "AthenaRoleArn", "RefinedDatabase",
+                          "QuickSightPrincipalArn", "ResourcePrefix"})
         resources = template["Resources"]
         types = [r["Type"] for r in resources.values()]
         self.assertEqual(types.count("AWS::QuickSight::DataSource"), 1)
@@ -258,6 +258,11 @@ class CloudFormation(unittest.TestCase):
             self.assertEqual(resources[name]["Properties"]["AwsAccountId"],
                              {"Ref": "AWS::AccountId"})
         self.assertEqual(sorted(resources["Dashboard"]["DependsOn"]), sorted(data_sets))
+        # The data source queries Athena with the role the parent stack passes (its
+        # QuickSightAthenaRole), not with QuickSight's account-wide service role.
+        athena = resources["DataSource"]["Properties"]["DataSourceParameters"]["AthenaParameters"]
+        self.assertEqual(athena, {"WorkGroup": {"Ref": "AthenaWorkgroup"}, "RoleArn": {"Ref": "AthenaRoleArn"}})
+        self.assertNotIn("Default", template["Parameters"]["AthenaRoleArn"])
         self.assertIn("Definition", resources["Dashboard"]["Properties"])
         text = qs.TEMPLATE.read_text()
         for placeholder in qs.PLACEHOLDERS:
@@ -277,12 +282,47 @@ class CloudFormation(unittest.TestCase):
         self.assertEqual(qs.to_cfn("ifelse(${MinVotes} > 1, 1, 0)"), "ifelse(${MinVotes} > 1, 1, 0)")
 
 
+class PublishedOnUpdate(unittest.TestCase):
+    """A stack update of the dashboard must publish the version it makes: QuickSight's
+    UpdateDashboard "creates a new dashboard version but does not immediately publish the
+    new version" (the API reference), and the template has no step of its own that would.
+    The resource's schema (cfn-lint's copy of CloudFormation's registry schema) lists
+    quicksight:UpdateDashboardPublishedVersion among the permissions its update handler
+    needs: the handler publishes. If a schema stops saying so, the template needs a
+    publishing step; whether it does is checked on AWS after the second deploy
+    (infra/README.md, AWS behaviours)."""
+
+    def schema(self):
+        from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+
+        return PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", "AWS::QuickSight::Dashboard").schema
+
+    def test_the_update_handler_publishes_the_new_version(self):
+        handlers = self.schema()["handlers"]
+        self.assertIn("quicksight:UpdateDashboardPublishedVersion", handlers["update"]["permissions"])
+        self.assertIn("quicksight:UpdateDashboard", handlers["update"]["permissions"])
+        # Creation publishes the first version itself (CreateDashboard).
+        self.assertNotIn("quicksight:UpdateDashboardPublishedVersion", handlers["create"]["permissions"])
+
+    def test_the_template_leaves_the_definition_to_that_update(self):
+        # What changes between deploys is the Definition and VersionDescription, which the
+        # schema writes through the update handler (write-only), not a replacement.
+        schema = self.schema()
+        self.assertNotIn("/properties/Definition", schema.get("createOnlyProperties", []))
+        self.assertIn("/properties/Definition", schema.get("writeOnlyProperties", []))
+        dashboard = json.loads(qs.TEMPLATE.read_text())["Resources"]["Dashboard"]["Properties"]
+        self.assertIn("Definition", dashboard)
+        self.assertIn("VersionDescription", dashboard)
+
+
 class DeployCommands(unittest.TestCase):
     def test_prints_one_create_call_per_body(self):
         code, out, err = quietly(qs.main, [
             "deploy-commands", "--account-id", "210987654321", "--region", "sa-east-1",
-            "--principal-arn", "arn:aws:quicksight:us-east-1:210987654321:group/default/analysts"])
+            "--principal-arn", "arn:aws:quicksight:us-east-1:210987654321:group/default/analysts",
+            "--role-arn", "arn:aws:iam::210987654321:role/cinelake-QuickSightAthenaRole-X1"])
         self.assertEqual(code, 0, err)
+        self.assertIn('"RoleArn":"arn:aws:iam::210987654321:role/cinelake-QuickSightAthenaRole-X1"', out)
         self.assertEqual(out.count("aws quicksight create-data-source "), 1)
         self.assertEqual(out.count("aws quicksight create-data-set "), VIEW_COUNT)
         self.assertEqual(out.count("aws quicksight create-dashboard "), 1)

@@ -2,8 +2,9 @@
 """IAM equal to the calls, against moto: runs `cinelake upload`, the ingest Lambda, each
 jobs-Lambda job (trusted on both engines, refined, views) and `cinelake run` with S3, Glue,
 Athena and SSM all on moto, records every request with moto's recorder, and checks the
-calls against the template's roles (and infra/policies/uploader.json) both ways. See
-infra/README.md, "IAM equal to the calls".
+calls against the template's roles (and infra/policies/uploader.json) both ways; and
+QuickSight's data source role against the calls derived from the data sets and the
+tables their views read. See infra/README.md, "IAM equal to the calls".
 
     .venv/bin/python infra/iam/check.py [--moto URL] [--bin DIR] [--save DIR]
 
@@ -15,6 +16,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -41,6 +43,11 @@ UPLOADER = "cinelake upload"
 INGEST = "IngestFunction"
 JOBS = "JobsFunction"
 RUN = "cinelake run"
+# QuickSight's Athena data source: never run here, its calls derived from the data sets
+# (dashboards/quicksight/) and the tables their views (sql/views/) read.
+QUICKSIGHT = "QuickSight"
+QUICKSIGHT_BODIES = ROOT / "dashboards/quicksight"
+VIEWS = ROOT / "sql/views"
 
 
 def log(msg):
@@ -587,6 +594,35 @@ def when_a_request_fails(principal, bucket):
     )]
 
 
+def quicksight_data_source(template, bodies=QUICKSIGHT_BODIES):
+    """The nested QuickSight stack as the template passes it its parameters: the logical
+    id of the role its data source names, the data source's workgroup, and each data
+    set's (database, view)."""
+    stack = template.resource("QuickSight")["Properties"]["Parameters"]
+    role = stack.get("AthenaRoleArn")
+    if not (isinstance(role, dict) and "Fn::GetAtt" in role):
+        raise iam_calls.TemplateError("the QuickSight stack's AthenaRoleArn is not a GetAtt of a role")
+    arg = role["Fn::GetAtt"]
+    role = arg[0] if isinstance(arg, list) else arg.split(".", 1)[0]
+    values = {k: str(template.resolve(v)) for k, v in stack.items() if k != "AthenaRoleArn"}
+
+    def fill(text):
+        return re.sub(r"\$\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), text)
+
+    source = json.loads((bodies / "data-source.json").read_text())
+    athena = source["DataSourceParameters"]["AthenaParameters"]
+    if athena.get("RoleArn") != "${AthenaRoleArn}":
+        raise iam_calls.TemplateError("data-source.json does not name the stack's role (${AthenaRoleArn})")
+    data_sets = []
+    for path in sorted((bodies / "data-sets").glob("*.json")):
+        for table in json.loads(path.read_text())["PhysicalTableMap"].values():
+            if "RelationalTable" not in table:
+                raise iam_calls.TemplateError(f"{path.name}: only RelationalTable is modelled")
+            relational = table["RelationalTable"]
+            data_sets.append((fill(relational["Schema"]), relational["Name"]))
+    return role, fill(athena["WorkGroup"]), data_sets
+
+
 def evaluate(template_path, recordings, facts, params, uploader_policy=UPLOADER_POLICY):
     """Every principal's findings, and the missing keys each read."""
     template = iam_calls.Template(template_path, params, stack=facts.get("stack", iam_calls.STACK))
@@ -629,6 +665,16 @@ def evaluate(template_path, recordings, facts, params, uploader_policy=UPLOADER_
         else:
             name = {UPLOADER: "infra/policies/uploader.json", INGEST: ingest_role, JOBS: jobs_role}[principal]
             findings += iam_calls.check(principal, roles[principal], calls, policy_name=name)
+    # QuickSight reads the views the views job creates, from sql/views/ as they are now,
+    # over the tables the runs above left in the catalog.
+    quicksight_role, workgroup, data_sets = quicksight_data_source(template)
+    for path in sorted(VIEWS.glob("*.sql")):
+        catalog.put_view(template.physical("RefinedDatabase"), path.stem, path.read_text())
+    calls = iam_calls.what_quicksight_does(QUICKSIGHT, data_sets, workgroup, workgroups, catalog)
+    counts[QUICKSIGHT] = (0, len(calls))
+    misses[QUICKSIGHT] = []
+    findings += iam_calls.check(QUICKSIGHT, template.role_statements(quicksight_role), calls,
+                                policy_name=quicksight_role)
     return findings, misses, counts
 
 

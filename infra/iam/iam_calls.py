@@ -566,6 +566,7 @@ class Catalog:
 
     def __init__(self):
         self.tables = {}
+        self.views = {}  # (db, name) -> the view's SELECT
 
     @staticmethod
     def _key(db, name):
@@ -577,12 +578,21 @@ class Catalog:
 
     def put(self, db, name, location, partitioned=False):
         old = self.tables.get(self._key(db, name))
+        self.views.pop(self._key(db, name), None)
         self.tables[self._key(db, name)] = GlueTable(
             location, partitioned, old.partitions if old else {}
         )
 
+    def view(self, db, name):
+        return self.views.get(self._key(db, name))
+
+    def put_view(self, db, name, select):
+        self.tables.pop(self._key(db, name), None)
+        self.views[self._key(db, name)] = select
+
     def drop(self, db, name):
         self.tables.pop(self._key(db, name), None)
+        self.views.pop(self._key(db, name), None)
 
     def follow(self, req):
         """Applies a recorded Glue request that changes a table or a partition."""
@@ -630,7 +640,12 @@ class Catalog:
 #     its examples by statement: CREATE TABLE needs glue:GetDatabase, glue:GetTable and
 #     glue:CreateTable; DROP TABLE needs glue:GetDatabase, glue:GetTable and
 #     glue:DeleteTable, and the partition actions only for a partitioned table, which this
-#     does not model)
+#     does not model. Its section "Mandatory: Access Policy to the Default Database and
+#     Catalog per AWS Region", #full-access-to-default-db-per-region: "For Athena to work
+#     with the AWS Glue Data Catalog, the following access policy to the default database
+#     and to the AWS Glue Data Catalog per AWS Region for GetDatabase and CreateDatabase
+#     must be present", on the catalog and database/default; every example there includes
+#     it. So every statement, whatever database it names, needs ATHENA_DEFAULT_DATABASE_ACTIONS)
 #   https://docs.aws.amazon.com/athena/latest/ug/cross-account-permissions.html
 #     (its bucket policy for querying another account's data bucket: s3:GetBucketLocation,
 #     s3:ListBucket, s3:GetObject to read it; its other actions are those of the results
@@ -639,6 +654,13 @@ class Catalog:
 #     ("when processing queries, Athena makes a GetPartitions call to the AWS Glue Data
 #     Catalog before performing partition pruning": glue:GetPartitions of a partitioned
 #     table read)
+#   https://github.com/aws-solutions-library-samples/cloud-intelligence-dashboards-framework/issues/705
+#     (a query over a partitioned table refused "glue:GetPartition on resource
+#     arn:aws:glue:...:catalog" to a role granted GetPartitions; fixed by granting
+#     GetPartition too), and the managed policy AWSQuicksightAthenaAccess
+#     (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSQuicksightAthenaAccess.html),
+#     which grants GetPartition, GetPartitions and BatchGetPartition for reading: Athena
+#     fetches partitions one by one and in batches as well as listing them
 #   https://docs.aws.amazon.com/athena/latest/ug/create-table-as.html and
 #   https://docs.aws.amazon.com/athena/latest/ug/ctas-considerations-limitations.html
 #     (a CTAS writes its data files under external_location; "A CTAS query checks that the
@@ -655,6 +677,10 @@ ATHENA_RESULTS_OBJECT_ACTIONS = (
 # each table it reads looked up; the view is looked up, then created (or, OR REPLACE,
 # updated).
 ATHENA_CONTEXT_GLUE_ACTIONS = ("glue:GetDatabase",)
+# Every statement: the `default` database and the catalog, which Athena's documentation
+# says must be granted to any caller (above), though no query here names `default`.
+ATHENA_DEFAULT_DATABASE = "default"
+ATHENA_DEFAULT_DATABASE_ACTIONS = ("glue:GetDatabase", "glue:CreateDatabase")
 ATHENA_READ_TABLE_ACTIONS = ("glue:GetTable",)
 ATHENA_CREATE_VIEW_ACTIONS = ("glue:GetTable", "glue:CreateTable")
 ATHENA_REPLACE_VIEW_ACTIONS = ("glue:UpdateTable",)
@@ -663,9 +689,9 @@ ATHENA_REPLACE_VIEW_ACTIONS = ("glue:UpdateTable",)
 ATHENA_CREATE_TABLE_ACTIONS = ("glue:GetTable", "glue:CreateTable")
 ATHENA_DROP_TABLE_ACTIONS = ("glue:GetTable",)
 ATHENA_DELETE_TABLE_ACTIONS = ("glue:DeleteTable",)
-# A table read by a SELECT: its partitions listed if it has any; its data, at its
-# location or each partition's, listed and read.
-ATHENA_READ_PARTITIONS_ACTIONS = ("glue:GetPartitions",)
+# A table read by a SELECT: its partitions listed and fetched if it has any; its data, at
+# its location or each partition's, listed and read.
+ATHENA_READ_PARTITIONS_ACTIONS = ("glue:GetPartitions", "glue:GetPartition", "glue:BatchGetPartition")
 ATHENA_DATA_BUCKET_ACTIONS = ("s3:GetBucketLocation",)
 ATHENA_READ_DATA_OBJECT_ACTIONS = ("s3:GetObject",)
 # A CTAS's output: the location checked empty (a listing of its prefix), the files written.
@@ -734,8 +760,9 @@ def what_athena_does(principal, req, workgroups, catalog=None):
     `catalog` (the tables as the requests before it left them) is brought up to date with
     what the statement does to it. Modelled: CREATE [OR REPLACE] VIEW, CREATE EXTERNAL
     TABLE (unpartitioned), CREATE TABLE AS SELECT with an external_location
-    (unpartitioned), DROP TABLE (of an unpartitioned table), and SELECT; another statement
-    is refused until it is modelled."""
+    (unpartitioned), DROP TABLE (of an unpartitioned table), and SELECT (a view it reads
+    expanded to the view's own tables); another statement is refused until it is
+    modelled."""
     catalog = catalog if catalog is not None else Catalog()
     body = req.json()
     workgroup = body.get("WorkGroup") or "primary"
@@ -755,11 +782,19 @@ def what_athena_does(principal, req, workgroups, catalog=None):
             for r in resources:
                 out.append(Call(principal, d, a, r, dict(ctx), WHAT_ATHENA_DOES))
 
-    def read(select):
-        """A SELECT's tables looked up, their partitions listed, their data read."""
+    def read(select, default_db=None, within=()):
+        """A SELECT's tables looked up, their partitions listed, their data read; a view's
+        own tables in its place, Athena expanding the view's SELECT (its names in the
+        view's database)."""
         for db, table in tables_read(select):
-            db = db or database
+            db = db or default_db or database
             add(ATHENA_READ_TABLE_ACTIONS, glue_arns(db, table))
+            view = catalog.view(db, table)
+            if view is not None:
+                if (db, table) in within:
+                    raise Unmapped(f"{d}: view {db}.{table} reads itself")
+                read(view, db, within + ((db, table),))
+                continue
             known = catalog.get(db, table)
             if known is None:
                 raise Unmapped(f"{d}: reads {db}.{table}, which the catalog (as the recorded "
@@ -782,6 +817,7 @@ def what_athena_does(principal, req, workgroups, catalog=None):
     if database is None:
         raise Unmapped(f"{d}: no database in the query's context")
     add(ATHENA_CONTEXT_GLUE_ACTIONS, glue_arns(database))
+    add(ATHENA_DEFAULT_DATABASE_ACTIONS, glue_arns(ATHENA_DEFAULT_DATABASE))
 
     if m := _VIEW.match(sql):
         view_db, view_name = _name(m.group(2), database)
@@ -790,6 +826,7 @@ def what_athena_does(principal, req, workgroups, catalog=None):
             add(ATHENA_REPLACE_VIEW_ACTIONS, glue_arns(view_db, view_name))
         for db, table in tables_read(m.group(3)):
             add(ATHENA_READ_TABLE_ACTIONS, glue_arns(db or database, table))
+        catalog.put_view(view_db, view_name, m.group(3))
     elif m := _EXTERNAL_TABLE.match(sql):
         db, table = _name(m.group(1), database)
         rest = m.group(2)
@@ -838,6 +875,51 @@ def what_athena_does(principal, req, workgroups, catalog=None):
             f"SELECT, DROP TABLE and SELECT are modelled in {WHAT_ATHENA_DOES!r}"
         )
     return out
+
+
+# What QuickSight does with the role its Athena data source names (AthenaParameters'
+# RoleArn), which nothing here records: for each data set it runs a query over its view
+# in the data source's workgroup, as Athena runs any SELECT (above, with the view's own
+# tables read in its place). Its own calls on the workgroup are the workgroup actions of
+# the managed policy AWSQuicksightAthenaAccess
+# (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSQuicksightAthenaAccess.html):
+# the workgroup read, the query started, waited for, its results read (streamed too,
+# GetQueryResultsStream, as Athena's JDBC and ODBC drivers do) and a query it no longer
+# needs stopped. What it names as the query's database is not seen: taken to be the
+# data set's schema, which Athena then reads.
+WHAT_QUICKSIGHT_DOES = "what QuickSight does with the data source's role"
+QUICKSIGHT_ATHENA_ACTIONS = (
+    "athena:GetWorkGroup",
+    "athena:StartQueryExecution",
+    "athena:GetQueryExecution",
+    "athena:GetQueryResults",
+    "athena:GetQueryResultsStream",
+    "athena:StopQueryExecution",
+)
+
+
+def what_quicksight_does(principal, data_sets, workgroup, workgroups, catalog):
+    """The calls QuickSight makes with its data source's role: for each data set
+    (database, view), its query of the view in `workgroup`, and what Athena does for it
+    (the views' SELECTs in `catalog`, with `Catalog.put_view`)."""
+    calls = []
+    for database, view in data_sets:
+        d = f"QuickSight data set over {database}.{view}"
+        calls += [Call(principal, d, a, athena_workgroup_arn(workgroup), {}, WHAT_QUICKSIGHT_DOES)
+                  for a in QUICKSIGHT_ATHENA_ACTIONS]
+        req = Request(
+            method="POST", path="/", query={},
+            headers={"x-amz-target": "AmazonAthena.StartQueryExecution"},
+            body=json.dumps({
+                "QueryString": f'SELECT * FROM "{database}"."{view}"',
+                "WorkGroup": workgroup,
+                "QueryExecutionContext": {"Database": database},
+            }).encode(),
+        )
+        for c in what_athena_does(principal, req, workgroups, catalog):
+            c.request = f"{d}: {c.request}"
+            calls.append(c)
+    return calls
 
 
 def what_lambda_does(principal, log_group):

@@ -173,6 +173,66 @@ class TheRecordedRunAgainstTheTemplate(unittest.TestCase):
             self.assertTrue(any(f"athena:{action} on arn:aws:athena:" in f and "not allowed" in f for f in found),
                             (action, found))
 
+    def test_a_template_without_athenas_default_database_grant_is_not_allowed(self):
+        # Athena's documentation: every caller needs GetDatabase and CreateDatabase on the
+        # catalog and `default`. No recorded request shows it; the check requires it.
+        start = "              - Sid: AthenaDefaultDatabase\n"
+        text = TEMPLATE.read_text()
+        self.assertIn(start, text)
+        block = text[text.index(start):text.index("              # Only Trusted has a partitioned")]
+        found = self.findings(self.broken(TEMPLATE, block, ""))
+        self.assertTrue(found)
+        for f in found:
+            self.assertRegex(f, r"^(JobsFunction|cinelake run): not allowed: POST AmazonAthena.StartQueryExecution "
+                                r"in \S+: glue:(GetDatabase|CreateDatabase) on arn:aws:glue:us-east-1:123456789012:"
+                                r"(catalog|database/default) \(what Athena does for us\) is not allowed by ")
+        for action, resource in (("GetDatabase", "database/default"), ("CreateDatabase", "database/default"),
+                                 ("CreateDatabase", "catalog")):
+            self.assertTrue(any(f.startswith("JobsFunction: ") and f"glue:{action} on arn:aws:glue:us-east-1:"
+                                f"123456789012:{resource} " in f for f in found), (action, resource, found))
+
+    def test_partition_reads_granted_where_athena_reads_no_partitioned_table_are_unused(self):
+        # A read of a partitioned table on Athena needs GetPartition and BatchGetPartition
+        # too (the Cloud Intelligence Dashboards framework's issue 705), which the mapping
+        # test shows; no statement here reads one, so granting them is unused.
+        line = "                  - glue:GetPartitions\n"
+        found = self.findings(self.broken(TEMPLATE, line, line + "                  - glue:GetPartition\n"
+                                          "                  - glue:BatchGetPartition\n"))
+        self.assertEqual(sorted(found), [
+            f"JobsFunction: unused: JobsRole GluePartitionsOfTrusted: glue:{action} is granted, and no call "
+            "uses it (on any of 3 resources and conditions)" for action in ("BatchGetPartition", "GetPartition")
+        ])
+
+    def test_no_view_and_no_trusted_statement_on_athena_reads_a_partitioned_table(self):
+        # Why the views (and QuickSight, which reads them) need no partition grant: every
+        # table a view reads is a view or an unpartitioned Refined table, as the recorded
+        # run registered it; trusted's statements read only their external table, which
+        # raw_csv_table.sql creates without partitions.
+        catalog = iam_calls.Catalog()
+        for principal in (check.UPLOADER, check.INGEST, check.JOBS, check.RUN):
+            for req in iam_calls.parse_recording(self.recordings[principal]):
+                catalog.follow(req)
+        refined = f"{self.params['DatabasePrefix']}_refined"
+        views = {p.stem: p.read_text() for p in (ROOT / "sql/views").glob("*.sql")}
+        self.assertTrue(views)
+        for view, sql in sorted(views.items()):
+            for db, table in iam_calls.tables_read(sql):
+                with self.subTest(view=view, table=table):
+                    self.assertIsNone(db, "a view reads its own database")
+                    if table in views:
+                        continue
+                    known = catalog.get(refined, table)
+                    self.assertIsNotNone(known, f"{view} reads {table}, which no recorded run registered")
+                    self.assertFalse(known.partitioned, f"{view} reads the partitioned {table}: Athena needs "
+                                     f"{iam_calls.ATHENA_READ_PARTITIONS_ACTIONS} on it")
+        trusted = ROOT / "sql/trusted"
+        self.assertNotRegex((trusted / "raw_csv_table.sql").read_text(), r"(?i)\bPARTITIONED\s+BY\b")
+        for path in sorted(trusted.glob("*.sql")):
+            if path.stem == "raw_csv_table":
+                continue
+            sql = path.read_text().replace("${raw_table}", "t.raw_table")
+            self.assertEqual(iam_calls.tables_read(sql), [("t", "raw_table")], path.name)
+
     def test_a_grant_of_get_query_results_to_the_views_is_unused(self):
         t = self.broken(TEMPLATE, "              - Sid: AthenaViewsInTheWorkgroup\n                Effect: Allow\n"
                                   "                Action:\n",
@@ -220,6 +280,81 @@ class TheRecordedRunAgainstTheTemplate(unittest.TestCase):
             f"arn:aws:s3:::{self.params['LakeBucketName']} if StringLike s3:prefix 'Trusted/*': "
             "granted, and no call uses it"
         ])
+
+    # QuickSight's data source role: its calls derived from the data sets and the tables
+    # their views read, checked both ways as a function's are.
+
+    def quicksight_calls(self, views=check.VIEWS):
+        template = iam_calls.Template(TEMPLATE, self.params, stack=self.facts["stack"])
+        catalog = iam_calls.Catalog()
+        for principal in (check.UPLOADER, check.INGEST, check.JOBS, check.RUN):
+            for req in iam_calls.parse_recording(self.recordings[principal]):
+                catalog.follow(req)
+        role, workgroup, data_sets = check.quicksight_data_source(template)
+        for path in Path(views).glob("*.sql"):
+            catalog.put_view(template.physical("RefinedDatabase"), path.stem, path.read_text())
+        return role, iam_calls.what_quicksight_does(check.QUICKSIGHT, data_sets, workgroup,
+                                                    template.workgroups(), catalog)
+
+    def test_quicksight_reads_the_refined_tables_its_views_read_and_nothing_else(self):
+        role, calls = self.quicksight_calls()
+        self.assertEqual(role, "QuickSightAthenaRole")
+        refined = f"{self.params['DatabasePrefix']}_refined"
+        read = {c.resource.rsplit("/", 1)[-1] for c in calls
+                if c.action == "glue:GetTable" and f":table/{refined}/" in c.resource}
+        # One data set per view; a view's tables read in its place (v_popularity_over_time
+        # reads fact_film_snapshot, and v_film_country, which reads dim_country).
+        views = {p.stem for p in (ROOT / "sql/views").glob("*.sql")}
+        self.assertLessEqual(views, read)
+        self.assertLessEqual({"fact_film", "fact_film_snapshot", "dim_country", "data_sources"}, read)
+        for c in calls:
+            self.assertNotRegex(c.resource, r"_trusted|/Trusted/|/Raw/|athena-results/engine/", c.describe())
+            self.assertNotRegex(c.action, r"Partition|Put(?!Object)|Delete|Update", c.describe())
+        self.assertEqual([f for f in self.all_findings() if f.startswith(check.QUICKSIGHT)], [])
+
+    def test_quicksight_without_the_refined_data_is_not_allowed(self):
+        t = self.broken(TEMPLATE, '                Resource: !Sub "${LakeBucket.Arn}/Refined/*"\n'
+                                  '              # The workgroup\'s results',
+                        '                Resource: !Sub "${LakeBucket.Arn}/Trusted/*"\n'
+                        '              # The workgroup\'s results')
+        found = self.findings(t)
+        self.assertTrue(any(f.startswith("QuickSight: not allowed: QuickSight data set over ")
+                            and "s3:GetObject on arn:aws:s3:::" in f and "/Refined/fact_film/" in f
+                            and "is not allowed by QuickSightAthenaRole" in f for f in found), found)
+        self.assertIn("QuickSight: unused: QuickSightAthenaRole QuickSightReadsRefined: s3:GetObject on "
+                      f"arn:aws:s3:::{self.params['LakeBucketName']}/Trusted/*: granted, and no call uses it", found)
+
+    def test_a_quicksight_grant_beyond_the_views_tables_is_unused(self):
+        line = ('                  - !Sub "arn:${AWS::Partition}:glue:${AWS::Region}:${AWS::AccountId}:'
+                'table/${RefinedDatabase}/*"\n              # What Athena\'s documentation asks')
+        wider = line.replace("table/${RefinedDatabase}/*\"\n",
+                             'table/${RefinedDatabase}/*"\n                  - !Sub "arn:${AWS::Partition}:'
+                             'glue:${AWS::Region}:${AWS::AccountId}:table/${TrustedDatabase}/*"\n')
+        found = self.findings(self.broken(TEMPLATE, line, wider))
+        trusted = f"{self.params['DatabasePrefix']}_trusted"
+        self.assertEqual(found, [
+            f"QuickSight: unused: QuickSightAthenaRole QuickSightGlueReadsRefined: glue:GetTable on "
+            f"arn:aws:glue:us-east-1:123456789012:table/{trusted}/*: granted, and no call uses it",
+        ])
+
+    def test_a_view_over_a_trusted_table_would_need_more_of_quicksight(self):
+        # The role follows the views: one that joins Trusted's movies asks QuickSight for
+        # Glue and S3 reads of Trusted, which the role does not grant.
+        views = self.tmp / "views"
+        shutil.copytree(ROOT / "sql/views", views)
+        path = views / "v_top_profits.sql"
+        text = path.read_text()
+        old = "JOIN dim_film d ON d.film_id = f.film_id\n"
+        self.assertIn(old, text)
+        trusted = f"{self.params['DatabasePrefix']}_trusted"
+        path.write_text(text.replace(old, old + f"JOIN {trusted}.movies m ON m.id = f.film_id\n"))
+        role, calls = self.quicksight_calls(views)
+        template = iam_calls.Template(TEMPLATE, self.params, stack=self.facts["stack"])
+        found = [str(f) for f in iam_calls.check(check.QUICKSIGHT, template.role_statements(role), calls)]
+        self.assertTrue(any(f"glue:GetTable on arn:aws:glue:us-east-1:123456789012:table/{trusted}/movies " in f
+                            for f in found), found)
+        self.assertTrue(any("s3:GetObject on arn:aws:s3:::" in f and "/Trusted/Local/Parquet/Movies/" in f
+                            for f in found), found)
 
     def test_the_uploader_policy_is_checked_both_ways(self):
         narrow = self.broken(UPLOADER, '"Resource": "arn:aws:s3:::${LakeBucketName}/_runs/upload/*"',
@@ -298,6 +433,37 @@ class Mapping(unittest.TestCase):
         self.assertFalse(any(r.endswith(("/x", "/y", "/nowhere")) for _, r in got), got)
         self.assertTrue(all(c.source == iam_calls.WHAT_ATHENA_DOES for c in calls))
 
+    def test_a_select_over_a_view_reads_the_views_tables(self):
+        catalog = iam_calls.Catalog()
+        catalog.put("db", "t", "s3://lake/T/t/")
+        catalog.put("other", "u", "s3://lake/U/u/")
+        # A view created by Athena is kept in the catalog with its SELECT; a view over it
+        # is expanded in turn, each name in its own view's database.
+        self.athena("CREATE OR REPLACE VIEW v AS SELECT * FROM t JOIN other.u ON true", catalog)
+        catalog.put_view("db", "w", "SELECT * FROM v")
+        got = self.athena("SELECT * FROM db.w", catalog, "elsewhere")
+        for table in ("table/db/w", "table/db/v", "table/db/t", "table/other/u"):
+            self.assertIn(("glue:GetTable", table, ()), got)
+        self.assertIn(("s3:GetObject", "lake/T/t/<data-file>", ()), got)
+        self.assertIn(("s3:GetObject", "lake/U/u/<data-file>", ()), got)
+        self.assertFalse(any(r.startswith("table/elsewhere/") for _, r, _ in got), got)
+        catalog.put_view("db", "loop", "SELECT * FROM loop")
+        with self.assertRaises(iam_calls.Unmapped):
+            self.athena("SELECT * FROM loop", catalog)
+
+    def test_every_statement_needs_athenas_default_database(self):
+        catalog = iam_calls.Catalog()
+        catalog.put("db", "t", "s3://lake/T/t/")
+        for sql in ("SELECT count(*) FROM t", "CREATE OR REPLACE VIEW v AS SELECT * FROM t",
+                    "DROP TABLE IF EXISTS db.gone"):
+            with self.subTest(sql):
+                got = self.athena(sql, catalog)
+                for action in ("glue:GetDatabase", "glue:CreateDatabase"):
+                    self.assertIn((action, "catalog", ()), got)
+                    self.assertIn((action, "database/default", ()), got)
+                # CreateDatabase on `default` only: never on the statement's own database.
+                self.assertNotIn(("glue:CreateDatabase", "database/db", ()), got)
+
     def athena(self, sql, catalog, database="db"):
         req = request("POST", "/", json.dumps({
             "QueryString": sql, "WorkGroup": "wg", "QueryExecutionContext": {"Database": database},
@@ -332,11 +498,16 @@ class Mapping(unittest.TestCase):
                           "JOIN t.raw_m__r AS b ON a.y IS NOT DISTINCT FROM b.line", catalog, "r")
         self.assertLessEqual({("glue:GetDatabase", "database/r", ()), ("glue:GetTable", "table/r/f__ctas_r", ()),
                               ("glue:CreateTable", "table/r/f__ctas_r", ()), ("glue:GetPartitions", "table/t/tmdb", ()),
+                              ("glue:GetPartition", "table/t/tmdb", ()), ("glue:GetPartition", "catalog", ()),
+                              ("glue:BatchGetPartition", "table/t/tmdb", ()),
                               ("s3:ListBucket", "lake", (("s3:prefix", "T/tmdb/dt=2026-02-01/r1/"),)),
                               ("s3:GetObject", "lake/T/tmdb/dt=2026-01-01/r1/<data-file>", ()),
                               ("s3:ListBucket", "lake", (("s3:prefix", "R/f/r/"),)),
                               ("s3:PutObject", "lake/R/f/r/<data-file>", ())}, got)
         self.assertFalse(any(r.endswith(("/UNNEST", "/b", "/g")) for _, r, _ in got), got)
+        # The unpartitioned table it joins needs no partition action.
+        self.assertFalse(any(a.startswith(("glue:GetPartition", "glue:BatchGetPartition")) and r.endswith("/raw_m__r")
+                             for a, r, _ in got), got)
         self.assertFalse(any(a in ("s3:DeleteObject", "glue:DeleteTable") for a, _, _ in got), got)
         # Its count reads the new version.
         got = self.athena("SELECT count(*) AS n FROM r.f__ctas_r", catalog, "r")

@@ -3,7 +3,9 @@
 cfn-lint checks a state machine's definition against the ASL schema but not its graph;
 it accepts an IAM statement that allows everything; and in a template with the SAM
 transform it checks no IAM action names at all (W3037 steps aside); and it knows
-nothing of what the functions' code sends Athena. These rules close those gaps.
+nothing of what the functions' code sends Athena, of what must outlive the stack, or of
+whether a schedule's failed start reaches anyone. These rules close those gaps; each has
+a test in test_linters.py that breaks a copy of the template and expects its id.
 """
 
 import fnmatch
@@ -304,3 +306,102 @@ class EngineWorkgroupNotEnforced(CloudFormationLintRule):
                 if wg.get("Properties", {}).get("Name") == value:
                     return logical
         return None
+
+
+class GlueDatabasesRetained(CloudFormationLintRule):
+    """A Glue database outlives a change of its name and the stack's deletion."""
+
+    id = "E9106"
+    shortdesc = "Glue databases are retained"
+    description = (
+        "Each AWS::Glue::Database sets DeletionPolicy and UpdateReplacePolicy to Retain: "
+        "a new name (DatabasePrefix) replaces the database, and CloudFormation would "
+        "delete the old one with every table and view the jobs registered in it"
+    )
+    source_url = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-updatereplacepolicy.html"
+    tags = ["resources", "glue", "cinelake"]
+
+    def match(self, cfn):
+        matches = []
+        for name, resource in cfn.get_resources(["AWS::Glue::Database"]).items():
+            for policy in ("DeletionPolicy", "UpdateReplacePolicy"):
+                if resource.get(policy) != "Retain":
+                    matches.append(
+                        RuleMatch(
+                            ["Resources", name],
+                            f"{name} has {policy} {resource.get(policy)!r}, not Retain: "
+                            "CloudFormation would delete the database and its tables",
+                        )
+                    )
+        return matches
+
+
+class ScheduleDeadLetters(CloudFormationLintRule):
+    """A start the schedule cannot deliver is kept and reaches a person."""
+
+    id = "E9107"
+    shortdesc = "Every schedule keeps and alerts the starts it could not deliver"
+    description = (
+        "Each AWS::Scheduler::Schedule's Target has a DeadLetterConfig whose Arn is a "
+        "GetAtt of an AWS::SQS::Queue of the template; the target's role (RoleArn, a GetAtt "
+        "of a role of the template) allows sqs:SendMessage on that queue; and an "
+        "AWS::CloudWatch::Alarm on the queue (AWS/SQS, dimension QueueName) has an "
+        "AlarmActions entry that is an SNS topic of the template"
+    )
+    source_url = "https://docs.aws.amazon.com/scheduler/latest/UserGuide/configuring-schedule-dlq.html"
+    tags = ["resources", "scheduler", "sqs", "cinelake"]
+
+    def match(self, cfn):
+        matches = []
+        queues = set(cfn.get_resources(["AWS::SQS::Queue"]))
+        topics = set(cfn.get_resources(["AWS::SNS::Topic"]))
+        roles = cfn.get_resources(["AWS::IAM::Role"])
+        alarms = cfn.get_resources(["AWS::CloudWatch::Alarm"])
+        for name, schedule in cfn.get_resources(["AWS::Scheduler::Schedule"]).items():
+            path = ["Resources", name, "Properties", "Target"]
+            target = schedule.get("Properties", {}).get("Target", {})
+            if not isinstance(target, dict):
+                continue
+            dead = target.get("DeadLetterConfig", {})
+            queue = _ref_name(dead.get("Arn")) if isinstance(dead, dict) else None
+            if queue not in queues:
+                matches.append(RuleMatch(path, f"{name} has no DeadLetterConfig naming an SQS queue of "
+                                               "the template: a start it cannot deliver is lost"))
+                continue
+            role = _ref_name(target.get("RoleArn"))
+            if role not in roles or not self._may_send(roles[role], queue):
+                matches.append(RuleMatch(path + ["RoleArn"], f"{name}'s role {role} is not allowed "
+                                                             f"sqs:SendMessage on {queue}"))
+            if not any(self._alerts(alarm, queue, topics) for alarm in alarms.values()):
+                matches.append(RuleMatch(path + ["DeadLetterConfig"],
+                                         f"no AWS::CloudWatch::Alarm on {queue} tells an SNS topic of "
+                                         f"the template when {name}'s dead letters arrive"))
+        return matches
+
+    @staticmethod
+    def _may_send(role, queue):
+        for policy in role.get("Properties", {}).get("Policies", []):
+            document = policy.get("PolicyDocument", {}) if isinstance(policy, dict) else {}
+            for statement, _ in _statements(document, []):
+                if statement.get("Effect") != "Allow":
+                    continue
+                actions = {a.lower() for a in _names(statement.get("Action"))}
+                if not actions & {"sqs:sendmessage", "sqs:*"}:
+                    continue
+                resources = statement.get("Resource")
+                resources = resources if isinstance(resources, list) else [resources]
+                if any(_ref_name(r) == queue for r in resources):
+                    return True
+        return False
+
+    @staticmethod
+    def _alerts(alarm, queue, topics):
+        props = alarm.get("Properties", {})
+        if props.get("Namespace") != "AWS/SQS" or props.get("ActionsEnabled", True) is False:
+            return False
+        dimensions = props.get("Dimensions", [])
+        if not any(isinstance(d, dict) and d.get("Name") == "QueueName" and _ref_name(d.get("Value")) == queue
+                   for d in dimensions if isinstance(dimensions, list)):
+            return False
+        actions = props.get("AlarmActions", [])
+        return isinstance(actions, list) and any(_ref_name(a) in topics for a in actions)

@@ -5,10 +5,15 @@ an earlier choice (it deletes the QuickSight stack, or replaces the Glue databas
 deploy of a commit whose tests did not pass ships what CI refused; an action pinned by
 tag can change under the same name. The Lambdas are built by `sam build` (SAM's cargo
 lambda build method, a beta feature) in infra/, before `sam deploy` ships what it built.
+The gate job's script, which decides whether and what to deploy, is run here with bash
+for each kind of event.
 
     .venv/bin/python -m unittest discover -s infra/lint
 """
+import os
 import re
+import subprocess
+import tempfile
 import unittest
 from pathlib import Path
 
@@ -17,6 +22,12 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / ".github/workflows/deploy.yml"
 CI = ROOT / ".github/workflows/ci.yml"
+README = ROOT / "infra/README.md"
+
+# Actions used by tag because no commit of that release could be verified here (the
+# stored copy of the repository predates the tag); infra/README.md lists them as still to
+# check on GitHub. Every other action is pinned by a commit verified against its tag.
+PINNED_BY_TAG = {"actions/cache@v6"}
 
 # Stack parameters whose default would undo a choice made at an earlier deploy.
 CHOICES = [
@@ -73,15 +84,28 @@ class DeployWorkflow(unittest.TestCase):
         run = on.get("workflow_run", {})
         self.assertEqual(run.get("workflows"), [load(CI)["name"]])
         self.assertEqual(run.get("types"), ["completed"])
-        job = next(iter(self.doc["jobs"].values()))
-        self.assertIn("github.event.workflow_run.conclusion == 'success'", job.get("if", ""))
-        # The commit deployed is the one the tests ran on.
-        checkout = next(s for s in steps(self.doc) if s.get("uses", "").startswith("actions/checkout"))
-        self.assertIn("workflow_run.head_sha", str(checkout.get("with", {}).get("ref")))
-        # A manual deploy checks the same before it builds anything.
-        if "workflow_dispatch" in on:
-            gate = [s for s in steps(self.doc) if "gh run list" in s.get("run", "")]
-            self.assertTrue(gate, "a manual deploy does not check that the tests passed")
+        gate, deploy = self.doc["jobs"]["gate"], self.doc["jobs"]["deploy"]
+        # The deploy runs only on the gate's word, in the production environment; the gate
+        # runs outside it, so a ci run that is no release never waits for a reviewer.
+        self.assertEqual(deploy.get("needs"), "gate")
+        self.assertEqual(deploy.get("if"), "needs.gate.outputs.deploy == 'true'")
+        self.assertEqual(deploy.get("environment"), "production")
+        self.assertNotIn("environment", gate)
+        self.assertEqual(deploy.get("concurrency", {}).get("cancel-in-progress"), False)
+        self.assertNotIn("concurrency", self.doc, "a skipped run would replace a queued deploy")
+        # The commit deployed is the one the gate chose: the one the tests ran on.
+        checkout = next(s for s in deploy["steps"] if s.get("uses", "").startswith("actions/checkout"))
+        self.assertEqual(checkout.get("with", {}).get("ref"), "${{ needs.gate.outputs.sha }}")
+        self.assertEqual(gate["outputs"]["sha"], "${{ steps.decide.outputs.sha }}")
+        self.assertEqual(gate["outputs"]["deploy"], "${{ steps.decide.outputs.deploy }}")
+        # A manual deploy names a tag; ci's successful run on the tag's push gives the commit.
+        self.assertEqual(on["workflow_dispatch"]["inputs"]["tag"].get("required"), True)
+        ci = next(s for s in gate["steps"] if s.get("id") == "ci")
+        self.assertEqual(ci.get("if"), "github.event_name == 'workflow_dispatch'")
+        command = " ".join(ci["run"].replace("\\\n", " ").split())
+        for arg in ('--workflow ci.yml', '--branch "$TAG"', "--event push", "--status success",
+                    "--json headSha", "--limit 1"):
+            self.assertIn(arg, command)
 
     def test_the_tests_run_on_release_tags(self):
         pushes = load(CI)["on"]["push"]
@@ -120,6 +144,128 @@ class DeployWorkflow(unittest.TestCase):
         self.assertTrue(uses)
         for u in uses:
             self.assertRegex(u, r"@[0-9a-f]{40}$", f"{u} is not pinned by commit")
+            # v4.0.2, a Node 20 action, is gone.
+            self.assertNotIn("e3dd6a429d7300a6a4c196c26e071d42e0343502", u)
+
+
+class Actions(unittest.TestCase):
+    def uses(self):
+        for path in (CI, DEPLOY):
+            for step in steps(load(path)):
+                if "uses" in step:
+                    yield path.name, step["uses"]
+
+    def test_every_action_is_pinned_by_commit_but_the_ones_the_readme_lists(self):
+        readme = README.read_text()
+        seen = set()
+        for workflow, uses in self.uses():
+            seen.add(uses)
+            if uses in PINNED_BY_TAG:
+                self.assertIn(f"`{uses}`", readme, f"{uses} is pinned by tag and the README does not say so")
+                continue
+            self.assertRegex(uses, r"^[\w.-]+/[\w.-]+@[0-9a-f]{40}$", f"{workflow}: {uses} is not pinned by commit")
+            # The README's table of pins names each commit, with its release.
+            self.assertIn(uses.split("@")[1], readme, f"{uses} is not in the README's table of pins")
+        self.assertEqual(PINNED_BY_TAG - seen, set(), "an exception no workflow uses")
+
+    def test_ci_runs_node_on_a_current_lts(self):
+        node = [s for s in steps(load(CI)) if s.get("uses", "").startswith("actions/setup-node@")]
+        self.assertEqual(len(node), 1)
+        version = str(node[0]["with"]["node-version"])
+        # An even major is an LTS line; 20 ended in April 2026.
+        self.assertRegex(version, r"^\d+$")
+        self.assertGreaterEqual(int(version), 24)
+        self.assertEqual(int(version) % 2, 0)
+
+
+class TheGate(unittest.TestCase):
+    """The gate's script as the workflow holds it, run with bash for each kind of event."""
+
+    SHA = "0123456789abcdef0123456789abcdef01234567"
+
+    def run_gate(self, **env):
+        doc = load(DEPLOY)
+        step = next(s for s in doc["jobs"]["gate"]["steps"] if s.get("id") == "decide")
+        # Each variable the step maps from the event, defaulting to what GitHub would
+        # give when it is absent (an empty string).
+        names = set(step["env"])
+        base = {k: "" for k in names}
+        base.update(REF="refs/heads/main", DEFAULT_BRANCH="main")
+        unknown = set(env) - names
+        self.assertFalse(unknown, f"the step maps no {unknown}")
+        with tempfile.TemporaryDirectory() as tmp:
+            output = Path(tmp) / "output"
+            output.touch()
+            proc = subprocess.run(
+                ["bash", "-e", "-c", step["run"]], capture_output=True, text=True,
+                env={"PATH": os.environ["PATH"], "GITHUB_OUTPUT": str(output), **base, **env},
+            )
+            outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
+        return proc.returncode, outputs, proc.stdout + proc.stderr
+
+    def test_the_step_maps_the_event_fields_it_reads(self):
+        step = next(s for s in load(DEPLOY)["jobs"]["gate"]["steps"] if s.get("id") == "decide")
+        self.assertEqual(step["env"], {
+            "EVENT": "${{ github.event_name }}",
+            "REF": "${{ github.ref }}",
+            "DEFAULT_BRANCH": "${{ github.event.repository.default_branch }}",
+            "RUN_CONCLUSION": "${{ github.event.workflow_run.conclusion }}",
+            "RUN_EVENT": "${{ github.event.workflow_run.event }}",
+            "RUN_HEAD_BRANCH": "${{ github.event.workflow_run.head_branch }}",
+            "RUN_HEAD_SHA": "${{ github.event.workflow_run.head_sha }}",
+            "TAG": "${{ inputs.tag }}",
+            "CI_SHA": "${{ steps.ci.outputs.sha }}",
+        })
+
+    def test_ci_passing_on_a_release_tag_deploys_its_commit(self):
+        code, out, log = self.run_gate(EVENT="workflow_run", RUN_CONCLUSION="success", RUN_EVENT="push",
+                                       RUN_HEAD_BRANCH="v1.4.0", RUN_HEAD_SHA=self.SHA)
+        self.assertEqual((code, out), (0, {"deploy": "true", "sha": self.SHA}), log)
+
+    def test_other_ci_runs_deploy_nothing_and_do_not_fail(self):
+        cases = [
+            ("failure", "push", "v1.4.0"),        # the tests failed on the tag
+            ("cancelled", "push", "v1.4.0"),
+            ("success", "push", "main"),          # a push to a branch
+            ("success", "pull_request", "v2-x"),  # a pull request from a branch named v...
+        ]
+        for conclusion, event, branch in cases:
+            with self.subTest(conclusion=conclusion, event=event, branch=branch):
+                code, out, log = self.run_gate(EVENT="workflow_run", RUN_CONCLUSION=conclusion,
+                                               RUN_EVENT=event, RUN_HEAD_BRANCH=branch, RUN_HEAD_SHA=self.SHA)
+                self.assertEqual((code, out), (0, {"deploy": "false", "sha": ""}), log)
+
+    def test_a_manual_deploy_of_a_tag_ci_passed_deploys_the_commit_ci_tested(self):
+        code, out, log = self.run_gate(EVENT="workflow_dispatch", TAG="v1.3.2", CI_SHA=self.SHA)
+        self.assertEqual((code, out), (0, {"deploy": "true", "sha": self.SHA}), log)
+
+    def test_a_manual_deploy_is_refused_without_a_passed_tag(self):
+        for tag, ci_sha, why in (("v1.3.2", "", "ci has not passed on the push of v1.3.2"),
+                                 ("main", self.SHA, "name a release tag (v...), not 'main'"),
+                                 ("v1.3.2", "not-a-sha", "'not-a-sha' is not a commit")):
+            with self.subTest(tag=tag, ci_sha=ci_sha):
+                code, out, log = self.run_gate(EVENT="workflow_dispatch", TAG=tag, CI_SHA=ci_sha)
+                self.assertNotEqual(code, 0, log)
+                self.assertEqual(out, {}, log)
+                self.assertIn(why, log)
+
+    def test_a_run_off_the_default_branch_is_refused_as_the_environment_would(self):
+        # The production environment admits the default branch only (infra/README.md): a
+        # manual run started from a tag or another branch stops here, saying so.
+        for ref in ("refs/tags/v1.3.2", "refs/heads/feature"):
+            with self.subTest(ref=ref):
+                code, out, log = self.run_gate(EVENT="workflow_dispatch", REF=ref, TAG="v1.3.2", CI_SHA=self.SHA)
+                self.assertNotEqual(code, 0, log)
+                self.assertEqual(out, {}, log)
+                self.assertIn("deploy runs from refs/heads/main only", log)
+        code, _, log = self.run_gate(EVENT="push", RUN_CONCLUSION="success")
+        self.assertNotEqual(code, 0, log)
+
+    def test_the_readme_sets_the_environment_rule_the_workflow_meets(self):
+        readme = " ".join(README.read_text().split())
+        self.assertIn("Selected branches and tags", readme)
+        self.assertIn("the default branch (`main`) only", readme)
+        self.assertIn("no tag rule", readme)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ nothing: each test breaks a copy of a real file in one way and expects a finding
     .venv/bin/python -m unittest discover -s infra/lint
 """
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -63,6 +64,59 @@ class BrokenCopies(unittest.TestCase):
         self.assertNotEqual(out.returncode, 0)
         self.assertIn("E9102", out.stdout)
 
+    def assert_refused(self, template, rule, *texts):
+        out = self.cfn_lint(template)
+        self.assertNotEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertIn(rule, out.stdout)
+        for text in texts:
+            self.assertIn(text, out.stdout)
+
+    def test_project_rule_refuses_a_transition_to_no_state(self):
+        t = self.broken("infra/template.yaml", "            Next: RunRefined\n", "            Next: RunRefinde\n")
+        self.assert_refused(t, "E9101", "Next 'RunRefinde' is not a state of this machine")
+
+    def test_project_rule_refuses_an_unreachable_state(self):
+        # RunTrusted's catcher sent elsewhere: TrustedJobFailed is reached by nothing.
+        t = self.broken("infra/template.yaml", "                Next: TrustedJobFailed\n",
+                        "                Next: RefinedJobFailed\n")
+        self.assert_refused(t, "E9101", "state TrustedJobFailed cannot be reached from HasEngine")
+
+    def test_project_rule_refuses_a_state_without_next_or_end(self):
+        t = self.broken("infra/template.yaml", "            Next: PipelineSucceeded\n", "")
+        self.assert_refused(t, "E9101", "state CreateViews has neither Next nor End")
+
+    def test_project_rule_refuses_a_misspelt_iam_action(self):
+        # The SAM transform makes cfn-lint skip IAM action names (W3037); E9103 does not.
+        t = self.broken("infra/template.yaml", "                  - glue:UpdatePartition\n",
+                        "                  - glue:UpdatePartitions\n")
+        self.assert_refused(t, "E9103", "'glue:UpdatePartitions': glue has no such action")
+        t = self.broken("infra/template.yaml", "                Action: states:StartExecution\n",
+                        "                Action: state:StartExecution\n")
+        self.assert_refused(t, "E9103", "'state:StartExecution': no such service 'state'")
+
+    def test_project_rule_refuses_a_schedule_without_its_dead_letter_queue(self):
+        t = self.broken("infra/template.yaml",
+                        "        DeadLetterConfig:\n          Arn: !GetAtt ScheduleDeadLetterQueue.Arn\n", "")
+        self.assert_refused(t, "E9107", "MonthlySchedule has no DeadLetterConfig naming an SQS queue")
+
+    def test_project_rule_refuses_dead_letters_nobody_is_told_of(self):
+        t = self.broken("infra/template.yaml", "      TreatMissingData: notBreaching\n      AlarmActions: [!Ref AlertTopic]\n",
+                        "      TreatMissingData: notBreaching\n")
+        self.assert_refused(t, "E9107", "no AWS::CloudWatch::Alarm on ScheduleDeadLetterQueue tells an SNS topic")
+
+    def test_project_rule_refuses_a_schedule_role_that_cannot_send_dead_letters(self):
+        t = self.broken("infra/template.yaml",
+                        "              - Effect: Allow\n                Action: sqs:SendMessage\n"
+                        "                Resource: !GetAtt ScheduleDeadLetterQueue.Arn\n", "")
+        self.assert_refused(t, "E9107", "MonthlySchedule's role SchedulerRole is not allowed sqs:SendMessage")
+
+    def test_every_project_rule_has_a_broken_copy_test(self):
+        rules = re.findall(r'^    id = "(E9\d{3})"$', (ROOT / "infra/lint/cinelake_rules.py").read_text(), re.M)
+        self.assertGreaterEqual(len(rules), 7)
+        tests = Path(__file__).read_text()
+        for rule in rules:
+            self.assertRegex(tests, rf'(assertIn\("{rule}"|assert_refused\(t, "{rule}")', f"{rule} has no test")
+
     def test_project_rule_refuses_an_alert_for_another_state_machine(self):
         t = self.broken(
             "infra/template.yaml",
@@ -116,8 +170,20 @@ class BrokenCopies(unittest.TestCase):
             self.assertIn("E9105", out.stdout)
             self.assertIn("in EngineWorkGroup (CINELAKE_ATHENA_ENGINE_WORKGROUP)", out.stdout)
 
+    def test_project_rule_refuses_a_glue_database_that_is_not_retained(self):
+        for policy in ("DeletionPolicy", "UpdateReplacePolicy"):
+            with self.subTest(policy):
+                retained = ("  RefinedDatabase:\n    Type: AWS::Glue::Database\n"
+                            "    DeletionPolicy: Retain\n    UpdateReplacePolicy: Retain\n")
+                t = self.broken("infra/template.yaml", retained, retained.replace(f"    {policy}: Retain\n", ""))
+                out = self.cfn_lint(t)
+                self.assertNotEqual(out.returncode, 0, out.stdout + out.stderr)
+                self.assertIn("E9106", out.stdout)
+                self.assertIn(f"RefinedDatabase has {policy} None, not Retain", out.stdout)
+
     def test_sam_validate_refuses_a_misspelt_property(self):
-        sam = ROOT / ".venv-sam/bin/sam"
+        # The venv scripts/lint-infra and test_sam_build.py use (CINELAKE_SAM_VENV).
+        sam = ROOT / os.environ.get("CINELAKE_SAM_VENV", ".venv-sam") / "bin/sam"
         self.assertTrue(sam.exists(), f"{sam} is missing: scripts/test installs it")
         t = self.broken("infra/template.yaml", "      Timeout: 900", "      Timeoutt: 900")
         shutil.copy(ROOT / "infra/quicksight.yaml", self.tmp / "quicksight.yaml")
