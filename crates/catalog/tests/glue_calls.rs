@@ -43,6 +43,7 @@ fn calls_naming(recording: &str, database: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn a_database_is_read_before_it_is_created() {
+    cinelake_testkit::needs!(Moto);
     let database = format!(
         "calls{}",
         std::time::SystemTime::now()

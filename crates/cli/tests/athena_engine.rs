@@ -450,6 +450,7 @@ fn trusted_answers(lines: u64, rejected: &[(&str, &str)]) -> Vec<Value> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn trusted_on_athena_quarantines_rejects_refuses_past_the_threshold_and_switches_versions() {
+    cinelake_testkit::needs!(SeaweedFs, Moto);
     let mut aws = Aws::new("eu-west-3").await;
     aws.upload();
     // The Polars engine first: the version Athena's runs follow.
@@ -649,6 +650,7 @@ async fn trusted_on_athena_quarantines_rejects_refuses_past_the_threshold_and_sw
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_athena_engine_refuses_a_directory_lake_or_the_local_catalog() {
+    cinelake_testkit::needs!(SeaweedFs, Moto);
     let mut aws = Aws::new("ca-central-1").await;
     let lake = aws.dir.path().join("lake");
     let lake = lake.to_str().unwrap();

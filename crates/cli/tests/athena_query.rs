@@ -10,6 +10,7 @@ use common::cinelake;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_query_on_athena_prints_typed_rows() {
+    cinelake_testkit::needs!(SeaweedFs, Moto);
     let moto = S3Server::Moto.endpoint();
     let cell = |v: Option<&str>| match v {
         Some(v) => serde_json::json!({"VarCharValue": v}),

@@ -105,6 +105,7 @@ fn text(out: &Output) -> String {
 
 #[test]
 fn the_demo_makes_a_dashboard_that_works_in_a_browser() {
+    cinelake_testkit::needs!(Browser);
     let dir = tempfile::tempdir().unwrap();
     let demo = dir.path().join("demo");
     let out = Command::new(CINELAKE)

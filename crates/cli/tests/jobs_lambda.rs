@@ -14,6 +14,7 @@ use common::lambda::{Function, binary};
 
 #[test]
 fn the_jobs_lambda_runs_trusted_refined_and_views_through_the_runtime_api() {
+    cinelake_testkit::needs!(CargoLambda);
     let function = binary("cinelake-jobs-lambda");
 
     // A lake with Raw data: sample CSVs and TMDB records from the simulator.

@@ -244,6 +244,7 @@ fn check_run(snap: &Snapshot, bucket: &str, prefix: &str, data: &Path, date: &st
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_pipeline_on_s3_and_glue_twice_duplicates_nothing() {
+    cinelake_testkit::needs!(SeaweedFs, Moto);
     let simulator = sim::start(
         SimConfig::synthetic("e2e-key"),
         SocketAddr::from(([127, 0, 0, 1], 0)),

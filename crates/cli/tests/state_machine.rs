@@ -361,6 +361,7 @@ async fn assert_published(p: &Pipeline) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_month_that_needs_several_ingestion_rounds_runs_every_stage() {
+    cinelake_testkit::needs!(SeaweedFs, Moto, StateMachine, CargoLambda);
     // Each invocation works 6 s, and TMDB answers 20 requests a second: the ingestion
     // stops at its deadline margin every round but the last.
     let case = Case {
@@ -429,6 +430,7 @@ async fn a_month_that_needs_several_ingestion_rounds_runs_every_stage() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn another_run_holding_the_lease_makes_the_machine_wait_and_continue() {
+    cinelake_testkit::needs!(SeaweedFs, Moto, StateMachine, CargoLambda);
     let p = Pipeline::deploy(&Case::default()).await;
     p.hold_lease(4).await;
     let report = p.execute(20);
@@ -443,6 +445,7 @@ async fn another_run_holding_the_lease_makes_the_machine_wait_and_continue() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn ids_that_fail_every_retry_leave_the_transforms_to_run_on_what_is_stored() {
+    cinelake_testkit::needs!(SeaweedFs, Moto, StateMachine, CargoLambda);
     let case = Case {
         faults: Faults {
             failing_id_share: 0.1,
@@ -466,6 +469,7 @@ async fn ids_that_fail_every_retry_leave_the_transforms_to_run_on_what_is_stored
 
 #[tokio::test(flavor = "multi_thread")]
 async fn trusted_rejecting_above_the_threshold_fails_the_execution_by_name() {
+    cinelake_testkit::needs!(SeaweedFs, Moto, StateMachine, CargoLambda);
     let case = Case {
         broken_movie_lines: 300,
         ..Case::default()
@@ -496,6 +500,7 @@ async fn trusted_rejecting_above_the_threshold_fails_the_execution_by_name() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_input_engine_reaches_the_jobs_function() {
+    cinelake_testkit::needs!(SeaweedFs, Moto, StateMachine, CargoLambda);
     let case = Case {
         input: json!({"Engine": "athena"}),
         ..Case::default()

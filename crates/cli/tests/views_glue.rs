@@ -13,6 +13,7 @@ use common::{CINELAKE, cinelake};
 
 #[test]
 fn the_local_engine_never_writes_a_view_into_glue() {
+    cinelake_testkit::needs!(SeaweedFs, Moto);
     let dir = tempfile::tempdir().unwrap();
     let lake = common::raw_lake(dir.path(), 3000, 1000, &[]);
     let lake = lake.to_str().unwrap();

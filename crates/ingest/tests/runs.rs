@@ -243,6 +243,7 @@ async fn lambda_handler_stops_before_its_deadline_and_the_next_call_finishes() {
 
 #[tokio::test]
 async fn the_same_ingestion_on_s3_and_on_disk() {
+    cinelake_testkit::needs!(SeaweedFs, Moto);
     let ids = imdb_ids(120);
     let sim = start_sim(synthetic(Faults {
         server_error_share: 0.05,

@@ -410,6 +410,7 @@ fn a_broken_query_names_itself() {
 
 #[tokio::test]
 async fn views_are_created_in_athena_through_its_api() {
+    cinelake_testkit::needs!(Moto);
     use cinelake_athena::{Athena, AthenaConfig};
     let athena = Athena::from_client(
         cinelake_testkit::athena_client(),

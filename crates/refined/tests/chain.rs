@@ -242,6 +242,7 @@ async fn local_chain_twice_then_views() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn s3_and_glue_chain_matches_the_local_one() {
+    cinelake_testkit::needs!(SeaweedFs, Moto);
     let sim = sim::start(
         SimConfig::synthetic("k"),
         SocketAddr::from(([127, 0, 0, 1], 0)),

@@ -2,8 +2,10 @@
 //!
 //! The test command (`scripts/test`) starts real servers that speak the AWS wire
 //! protocols on 127.0.0.1 and names them in the environment: SeaweedFS, a real
-//! S3-compatible store, and moto, which also speaks Glue and Athena. Tests that need
-//! them fail loudly when they are missing rather than pass without testing anything.
+//! S3-compatible store, and moto, which also speaks Glue and Athena. It also installs
+//! Chromium, Node's packages and cargo lambda. A test that needs one of these starts
+//! with [`needs!`]: under plain `cargo test`, without them, it stops there with one line
+//! saying what it needs; under `scripts/test`, a missing need fails it (see [`Need`]).
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -13,6 +15,105 @@ use aws_sdk_s3::Client;
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 use cinelake_lake::Store;
 use cinelake_lake::store::S3Store;
+
+/// What a test needs from outside the Rust toolchain. `scripts/test` provides each one,
+/// and sets `CINELAKE_TEST_NO_SKIP=1`, so that there a missing need fails the test
+/// rather than skip it: a skip is never counted as a pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// SeaweedFS, at `CINELAKE_TEST_SEAWEEDFS`.
+    SeaweedFs,
+    /// moto server, at `CINELAKE_TEST_MOTO`.
+    Moto,
+    /// Chromium (`CHROMIUM`, else /usr/bin/chromium), Node and `dashboards/test`'s packages.
+    Browser,
+    /// Node and `infra/statemachine`'s packages (the States Language interpreter).
+    StateMachine,
+    /// cargo lambda in `.venv-sam` (its Lambda runtime API emulator).
+    CargoLambda,
+}
+
+/// Set by the test command: a missing [`Need`] fails the test.
+pub const NO_SKIP_ENV: &str = "CINELAKE_TEST_NO_SKIP";
+
+fn repo() -> PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
+}
+
+impl Need {
+    fn here(self) -> bool {
+        match self {
+            Need::SeaweedFs => std::env::var_os("CINELAKE_TEST_SEAWEEDFS").is_some(),
+            Need::Moto => std::env::var_os("CINELAKE_TEST_MOTO").is_some(),
+            Need::Browser => {
+                let chromium = std::env::var_os("CHROMIUM")
+                    .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from);
+                chromium.is_file()
+                    && on_path("node")
+                    && repo().join("dashboards/test/node_modules").is_dir()
+            }
+            Need::StateMachine => {
+                on_path("node") && repo().join("infra/statemachine/node_modules").is_dir()
+            }
+            Need::CargoLambda => repo().join(".venv-sam/bin/cargo-lambda").is_file(),
+        }
+    }
+
+    fn what(self) -> &'static str {
+        match self {
+            Need::SeaweedFs => "SeaweedFS (CINELAKE_TEST_SEAWEEDFS)",
+            Need::Moto => "moto server (CINELAKE_TEST_MOTO)",
+            Need::Browser => "Chromium, Node and dashboards/test/node_modules",
+            Need::StateMachine => "Node and infra/statemachine/node_modules",
+            Need::CargoLambda => "cargo lambda in .venv-sam",
+        }
+    }
+}
+
+/// Whether the running test lacks something it needs: then it says so in one line, and
+/// the caller returns. Under the test command a missing need panics instead.
+pub fn missing(needs: &[Need]) -> bool {
+    let absent: Vec<&str> = needs
+        .iter()
+        .filter(|n| !n.here())
+        .map(|n| n.what())
+        .collect();
+    if absent.is_empty() {
+        return false;
+    }
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("this test")
+        .to_string();
+    let line = format!(
+        "{test}: needs {}, which scripts/test provides",
+        absent.join(", ")
+    );
+    if std::env::var(NO_SKIP_ENV).is_ok_and(|v| v == "1") {
+        panic!("{line}; it is missing here, and scripts/test does not skip");
+    }
+    // Straight to the process's stderr: libtest hides what a passing test prints, and
+    // this line is the one sign that the test did not run.
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "skipped: {line}");
+    true
+}
+
+/// Stops the test here, with one line saying why, unless every named [`Need`] is here:
+/// `needs!(SeaweedFs, Moto);`.
+#[macro_export]
+macro_rules! needs {
+    ($($need:ident),+ $(,)?) => {
+        if $crate::missing(&[$($crate::Need::$need),+]) {
+            return;
+        }
+    };
+}
 
 /// An S3-speaking server started by the test command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -521,6 +521,7 @@ async fn real_samples_of_tmdb() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn trusted_on_s3_registered_in_glue() {
+    cinelake_testkit::needs!(SeaweedFs, Moto);
     let (store, _, bucket) = s3_lake(S3Server::SeaweedFs).await;
     let catalog = Catalog::Glue(GlueCatalog::from_client(glue_client()));
     let prefix = format!("t{}", bucket.replace('-', "_"));

@@ -43,6 +43,7 @@ fn sample_dir() -> tempfile::TempDir {
 
 #[tokio::test]
 async fn uploads_to_s3_through_the_aws_environment_then_idles() {
+    cinelake_testkit::needs!(SeaweedFs, Moto);
     let (_, bucket) = fresh_bucket(S3Server::SeaweedFs).await;
     let src = sample_dir();
     let lake = format!("s3://{bucket}/lake");

@@ -104,11 +104,13 @@ async fn multipart_verified_and_rerun_idle(server: S3Server) {
 
 #[tokio::test]
 async fn seaweedfs_multipart_verified_and_rerun_idle() {
+    cinelake_testkit::needs!(SeaweedFs);
     multipart_verified_and_rerun_idle(S3Server::SeaweedFs).await;
 }
 
 #[tokio::test]
 async fn moto_multipart_verified_and_rerun_idle() {
+    cinelake_testkit::needs!(Moto);
     multipart_verified_and_rerun_idle(S3Server::Moto).await;
 }
 
@@ -156,16 +158,19 @@ async fn changed_source_is_aborted(server: S3Server) {
 
 #[tokio::test]
 async fn seaweedfs_changed_source_is_aborted() {
+    cinelake_testkit::needs!(SeaweedFs);
     changed_source_is_aborted(S3Server::SeaweedFs).await;
 }
 
 #[tokio::test]
 async fn moto_changed_source_is_aborted() {
+    cinelake_testkit::needs!(Moto);
     changed_source_is_aborted(S3Server::Moto).await;
 }
 
 #[tokio::test]
 async fn store_basics_on_both_servers() {
+    cinelake_testkit::needs!(SeaweedFs, Moto);
     for server in S3Server::ALL {
         let (store, _, _) = s3_lake(server).await;
         assert!(store.get_opt("a/b.json").await.unwrap().is_none());
