@@ -6,7 +6,7 @@ same local SeaweedFS server, same run.
     scripts/bench-upload --rounds 5
 
 Prints a table of wall time, throughput and peak memory (max RSS) per tool; the
-median of the rounds is reported. Not a test: the figures go into the README.
+median of the rounds is reported. Not a test: docs/benchmarks.md says how to rerun it.
 """
 import argparse
 import os

@@ -290,7 +290,7 @@ class PublishedOnUpdate(unittest.TestCase):
     quicksight:UpdateDashboardPublishedVersion among the permissions its update handler
     needs: the handler publishes. If a schema stops saying so, the template needs a
     publishing step; whether it does is checked on AWS after the second deploy
-    (infra/README.md, AWS behaviours)."""
+    (docs/aws.md, Checks on AWS)."""
 
     def schema(self):
         from cfnlint.schema import PROVIDER_SCHEMA_MANAGER

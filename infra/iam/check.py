@@ -4,7 +4,7 @@ jobs-Lambda job (trusted on both engines, refined, views) and `cinelake run` wit
 Athena and SSM all on moto, records every request with moto's recorder, and checks the
 calls against the template's roles (and infra/policies/uploader.json) both ways; and
 QuickSight's data source role against the calls derived from the data sets and the
-tables their views read. See infra/README.md, "IAM equal to the calls".
+tables their views read. See docs/aws.md, "IAM equal to the calls".
 
     .venv/bin/python infra/iam/check.py [--moto URL] [--bin DIR] [--save DIR]
 

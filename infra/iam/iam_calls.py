@@ -531,7 +531,7 @@ class Objects:
 def recorded_calls(principal, requests, facts=None, objects=None):
     """Every call of `requests` (one principal's), plus, for each GetObject or
     HeadObject of a missing key, the s3:ListBucket it needs to be told 404 (assumed, as
-    infra/README.md says, to be evaluated with s3:prefix set to the key). Returns the
+    docs/aws.md says, to be evaluated with s3:prefix set to the key). Returns the
     calls and the misses as (request, key)."""
     objects = objects if objects is not None else Objects()
     calls, misses = [], []

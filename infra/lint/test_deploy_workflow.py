@@ -22,10 +22,10 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / ".github/workflows/deploy.yml"
 CI = ROOT / ".github/workflows/ci.yml"
-README = ROOT / "infra/README.md"
+README = ROOT / "docs/aws.md"
 
 # Actions used by tag because no commit of that release could be verified here (the
-# stored copy of the repository predates the tag); infra/README.md lists them as still to
+# stored copy of the repository predates the tag); docs/aws.md lists them as still to
 # check on GitHub. Every other action is pinned by a commit verified against its tag.
 PINNED_BY_TAG = {"actions/cache@v6"}
 
@@ -250,7 +250,7 @@ class TheGate(unittest.TestCase):
                 self.assertIn(why, log)
 
     def test_a_run_off_the_default_branch_is_refused_as_the_environment_would(self):
-        # The production environment admits the default branch only (infra/README.md): a
+        # The production environment admits the default branch only (docs/aws.md): a
         # manual run started from a tag or another branch stops here, saying so.
         for ref in ("refs/tags/v1.3.2", "refs/heads/feature"):
             with self.subTest(ref=ref):

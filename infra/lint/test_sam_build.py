@@ -13,7 +13,7 @@ which it writes a small marker `bootstrap` where cargo lambda would write each b
 binary of the package, as cargo lambda does). Why: a real arm64 build of the two Lambdas
 compiles the whole workspace with Polars for aarch64, tens of minutes even in the dev
 profile on 2 cores, far too long for the test command; it ran here once and runs in the
-deploy workflow (infra/README.md, How the code is packaged). So this checks SAM's
+deploy workflow (docs/aws.md, How the code is packaged). So this checks SAM's
 wiring (the build method, the binary names, the crate folders, the architecture, where
 SAM copies from, what the built template says, which template sam deploy takes), not
 the compiler. `sam deploy` runs until its first request, to an address where nothing

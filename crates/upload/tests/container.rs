@@ -1,5 +1,5 @@
-//! The uploader image, built from `docker/Dockerfile` and run as the README tells users
-//! to run it, with podman: the data directory mounted at `/data`, an env file, the lake
+//! The uploader image, built from `docker/Dockerfile` and run as docs/stages.md tells
+//! users to run it, with podman: the data directory mounted at `/data`, an env file, the lake
 //! on SeaweedFS. The image's runtime stage and entrypoint are the real ones; its base is
 //! a local bookworm root filesystem (`scripts/container-base`) and its binary the one
 //! this test build made (`BINARY_FROM=prebuilt`): neither distroless nor a Rust image
@@ -41,7 +41,7 @@ fn text(o: &Output) -> String {
     )
 }
 
-/// A data directory as the README tells users to make it: readable by the image's
+/// A data directory as docs/stages.md tells users to make it: readable by the image's
 /// non-root user (a temporary directory is private to its owner).
 fn data_dir(rows: u64) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
