@@ -97,7 +97,7 @@ def main():
             films = next(t["rows"] for t in report["tables"] if t["table"].endswith(".fact_film"))
             results.append({"months": months, "films": films, "snapshot_rows": snapshot,
                             "runs": [(wall, rss) for wall, rss, _ in runs]})
-            print(f"  {months} months: " + ", ".join(f"{w:.2f} s {r:.0f} MB" for w, r, _ in runs), flush=True)
+            print(f"  {months} months: " + ", ".join(f"{w:.2f} s {r:.0f} MiB" for w, r, _ in runs), flush=True)
     finally:
         if not args.work:
             shutil.rmtree(work, ignore_errors=True)
@@ -107,7 +107,7 @@ def main():
     print("|---|---|---|---|---|---|")
     for r in results:
         print(f"| {r['months']} | {r['films']:,} | {r['snapshot_rows']:,} | {med(r, 0):.2f} s | "
-              f"{med(r, 1):.0f} MB | {med(r, 1) / med(first, 1):.2f}× |")
+              f"{med(r, 1):.0f} MiB | {med(r, 1) / med(first, 1):.2f}× |")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
 
