@@ -174,6 +174,14 @@ class Harness(unittest.TestCase):
         self.assertIn("v_country_share_best           2 rows", out)
         self.assertIn("v_top_profits                  2 rows", out)
 
+    def test_a_view_that_gives_no_rows_on_either_side_fails(self):
+        # Both engines agree on an empty answer, which checks nothing.
+        self.copy("v_best_films", ">= 1000", ">= 100000000")
+        self.answer({"v_best_films": []})
+        rc, out = self.run_views()
+        self.assertEqual(rc, 1, out)
+        self.assertIn("FAIL v_best_films: no rows from either engine, so nothing was compared", out)
+
     # ---- step 1: what Trino cannot parse
 
     def test_a_view_trino_cannot_parse_fails_step_1(self):

@@ -1,6 +1,7 @@
-//! Which engine a stage transforms with: Polars on the machine that runs it (the
+//! Which engine Trusted's CSV jobs run on: Polars on the machine that runs them (the
 //! default, on any lake), or Athena, past one machine, on the S3 lake and the Glue
-//! catalog only. Trusted and Refined both take it, so it is named once, here.
+//! catalog only. The trusted stage and the jobs Lambda both read it, so it is named
+//! once, here.
 
 use cinelake_lake::Store;
 
