@@ -575,8 +575,8 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn a_switch_keeps_the_version_readers_were_on() {
+    /// A directory lake with its local catalog, and the spec of table `d.t` in it.
+    async fn local_table() -> (tempfile::TempDir, Store, Catalog, TableSpec) {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path().to_str().unwrap()).await.unwrap();
         let catalog = Catalog::open("local", &store).await.unwrap();
@@ -586,6 +586,12 @@ mod tests {
             description: String::new(),
             prefix: "T/t/".into(),
         };
+        (dir, store, catalog, spec)
+    }
+
+    #[tokio::test]
+    async fn a_switch_keeps_the_version_readers_were_on() {
+        let (_dir, store, catalog, spec) = local_table().await;
         let cols = vec![ColumnDef::new("n", "bigint")];
         // Three runs whose ids sort against their order: z, then b, then m.
         for run in ["z", "b", "m"] {
@@ -613,15 +619,7 @@ mod tests {
     /// for that partition.
     #[tokio::test(flavor = "multi_thread")]
     async fn a_partitioned_table_is_read_in_part_partition_by_partition() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path().to_str().unwrap()).await.unwrap();
-        let catalog = Catalog::open("local", &store).await.unwrap();
-        let spec = TableSpec {
-            db: "d".into(),
-            name: "t".into(),
-            description: String::new(),
-            prefix: "T/t/".into(),
-        };
+        let (_dir, store, catalog, spec) = local_table().await;
         for (dt, ids) in [("2026-01-01", ["a", "b"]), ("2026-02-01", ["b", "c"])] {
             let mut df = df!("id" => ids, "big" => ["x".repeat(10), "y".repeat(10)]).unwrap();
             publish_partition(
