@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod geo;
+pub mod role;
 pub mod star;
 
 use cinelake_catalog::{Catalog, Databases, Table};
@@ -56,7 +57,7 @@ impl Rules {
     /// The rules in words, as the tables' descriptions and the run manifest carry them.
     pub fn describe(&self) -> String {
         format!(
-            "Films of interest: {}. Budgets and revenues under {} USD are placeholders, read as unknown.",
+            "Films of interest: {}. Budgets and revenues of at most {} USD are placeholders, read as unknown.",
             self.selection, self.money_floor_usd
         )
     }
@@ -71,6 +72,10 @@ pub struct SetAside {
     /// Budgets and revenues above 0 but under the floor, read as unknown.
     pub placeholder_budgets: u64,
     pub placeholder_revenues: u64,
+    /// Values that cannot be true (rule R12), read as null, by the fact's column: a
+    /// TMDB rating outside 0 to 10, an IMDb rating outside 1 to 10, a negative count,
+    /// popularity or amount of money.
+    pub impossible: std::collections::BTreeMap<String, u64>,
 }
 
 /// What a build published, and what its rules set aside.
@@ -121,10 +126,12 @@ async fn recorded(
         recorder.rule(
             "placeholder_money",
             &format!(
-                "budgets and revenues under {} USD read as unknown",
+                "budgets and revenues of at most {} USD read as unknown",
                 opts.rules.money_floor_usd
             ),
         );
+        recorder.rule("south_america_role", star::ROLE_RULE);
+        recorder.rule("impossible_values", star::IMPOSSIBLE_RULE);
         let result = work.await;
         if let Ok(run) = &result {
             for r in &run.tables {
@@ -140,6 +147,9 @@ async fn recorded(
             recorder.count("films_left_out", s.films_left_out);
             recorder.count("placeholder_budgets", s.placeholder_budgets);
             recorder.count("placeholder_revenues", s.placeholder_revenues);
+            for (column, n) in &s.impossible {
+                recorder.count(&format!("impossible_{column}"), *n);
+            }
         }
         recorder
             .finish(store, result.as_ref().err().map(|e| e.to_string()))

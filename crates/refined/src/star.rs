@@ -38,7 +38,7 @@ pub const MOVIE_COLUMNS: [&str; 13] = [
 
 /// The columns of Trusted `tmdb_movies` the schema reads from each film's latest
 /// collection (the partition column `dt` comes with them).
-pub const TMDB_COLUMNS: [&str; 17] = [
+pub const TMDB_COLUMNS: [&str; 19] = [
     "imdb_id",
     "tmdb_id",
     "title",
@@ -54,6 +54,8 @@ pub const TMDB_COLUMNS: [&str; 17] = [
     "vote_count",
     "vote_average",
     "genres",
+    "origin_country",
+    "production_companies",
     "production_countries",
     "spoken_languages",
 ];
@@ -253,6 +255,7 @@ pub fn build(
         films_left_out: tmdb.films.saturating_sub(latest.height() as u64),
         placeholder_budgets,
         placeholder_revenues,
+        impossible: impossible(&films)?,
     };
     let dim_film = dim_film(&films)?;
     let fact_film = fact_film(&films, floor)?;
@@ -302,12 +305,12 @@ pub fn build(
     Ok((t, set_aside))
 }
 
-/// How many budgets and revenues are above 0 (TMDB's "unknown") but under the floor.
+/// How many budgets and revenues are above 0 (TMDB's "unknown") but at most the floor.
 fn placeholders(films: &DataFrame, floor: i64) -> Result<(u64, u64), RefinedError> {
     let below = |c: &str| {
         col(c)
             .gt(lit(0))
-            .and(col(c).lt(lit(floor)))
+            .and(col(c).lt_eq(lit(floor)))
             .sum()
             .cast(DataType::UInt64)
             .alias(c)
@@ -347,20 +350,78 @@ fn date_key(date: Expr) -> Expr {
     .cast(DataType::Int32)
 }
 
-/// Money when it is at least the floor, else null: TMDB writes 0, or a placeholder of a
-/// few dollars, for "unknown".
+/// Money when it is above the floor, else null: TMDB writes 0, or a placeholder of a
+/// few dollars (the floor itself among them), for "unknown"; below 0 cannot be true.
 fn money(c: &str, floor: i64) -> Expr {
-    when(col(c).gt_eq(lit(floor.max(1))))
+    when(col(c).gt(lit(floor.max(0))))
         .then(col(c))
         .otherwise(lit(NULL).cast(DataType::Int64))
 }
 
-/// TMDB's average vote, null when nobody voted (TMDB then writes 0).
+/// TMDB's average vote, null when nobody voted (TMDB then writes 0) and when it is not
+/// on TMDB's scale of 0 to 10 (rule R12).
 fn tmdb_rating() -> Expr {
-    when(col("vote_count").gt(lit(0)))
-        .then(col("vote_average"))
-        .otherwise(lit(NULL).cast(DataType::Float64))
+    when(
+        col("vote_count")
+            .gt(lit(0))
+            .and(within(col("vote_average"), TMDB_RATING)),
+    )
+    .then(col("vote_average"))
+    .otherwise(lit(NULL).cast(DataType::Float64))
 }
+
+/// Rule R11 in words, for the run manifest.
+pub const ROLE_RULE: &str = "a film is South American when TMDB's origin_country names a South American country, a co-production with South America when only a production country does; without origin_country: South American when every production country is South American, or when some are, the original language is es, pt, qu, gn or ay and the South American companies are at least one and no fewer than any other single country's";
+
+/// Rule R12 in words, for the run manifest.
+pub const IMPOSSIBLE_RULE: &str = "a TMDB rating outside 0 to 10, an IMDb rating outside 1 to 10, and a negative vote count, popularity, budget or revenue are read as null and counted (impossible_<column>)";
+
+/// The values a measure can take; outside them a value cannot be true (rule R12).
+#[derive(Debug, Clone, Copy)]
+struct Range {
+    low: f64,
+    high: f64,
+}
+
+/// TMDB rates from 0 to 10, IMDb from 1 to 10.
+const TMDB_RATING: Range = Range {
+    low: 0.0,
+    high: 10.0,
+};
+const IMDB_RATING: Range = Range {
+    low: 1.0,
+    high: 10.0,
+};
+/// Counts (votes, popularity) are never negative.
+const COUNT: Range = Range {
+    low: 0.0,
+    high: f64::INFINITY,
+};
+
+fn within(e: Expr, r: Range) -> Expr {
+    let x = e.cast(DataType::Float64);
+    x.clone().gt_eq(lit(r.low)).and(x.lt_eq(lit(r.high)))
+}
+
+/// `c` when it is within `r`, else null, in `c`'s type.
+fn possible(c: &str, r: Range, dtype: DataType) -> Expr {
+    when(within(col(c), r))
+        .then(col(c))
+        .otherwise(lit(NULL).cast(dtype))
+}
+
+/// The measures rule R12 reads as null when they cannot be true: (the column of the
+/// films frame, the fact's column, its range). Money below 0 is counted here too; money
+/// from 0 to the floor is a placeholder (R3).
+const IMPOSSIBLE: [(&str, &str, Range); 7] = [
+    ("imdb_rating", "imdb_rating", IMDB_RATING),
+    ("imdb_votes", "imdb_votes", COUNT),
+    ("vote_average", "tmdb_rating", TMDB_RATING),
+    ("vote_count", "tmdb_votes", COUNT),
+    ("popularity", "popularity", COUNT),
+    ("budget", "budget", COUNT),
+    ("revenue", "revenue", COUNT),
+];
 
 /// The collection date of a Trusted row: its `dt` partition, as a date.
 fn collection_date() -> Expr {
@@ -404,20 +465,139 @@ fn films(movies: &DataFrame, latest: &DataFrame) -> Result<DataFrame, RefinedErr
     )
 }
 
+/// Strings of a list cell: a list of strings, or the field `field` of a list of
+/// structs. Nulls and empty strings are left out.
+fn strings_of(cell: Option<&Series>, field: Option<&str>) -> Vec<String> {
+    let Some(s) = cell else { return Vec::new() };
+    let values = match field {
+        None => s.str().ok().cloned(),
+        Some(f) => s
+            .struct_()
+            .ok()
+            .and_then(|st| st.field_by_name(f).ok())
+            .and_then(|x| x.str().ok().cloned()),
+    };
+    values
+        .map(|v| {
+            v.iter()
+                .flatten()
+                .map(str::trim)
+                .filter(|x| !x.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Each film's role towards South America and what decided it (rule R11,
+/// [`crate::role`]): `film_id`, `south_america_role`, `south_america_role_basis`.
+fn roles(films: &DataFrame) -> Result<DataFrame, RefinedError> {
+    let what = || "the films' role towards South America".to_string();
+    let list = |name: &str| -> Result<ListChunked, RefinedError> {
+        Ok(films
+            .column(name)
+            .and_then(|c| c.list().cloned())
+            .context(what)?)
+    };
+    let ids = films
+        .column("film_id")
+        .and_then(|c| c.str().cloned())
+        .context(what)?;
+    let language = films
+        .column("original_language")
+        .and_then(|c| c.str().cloned())
+        .context(what)?;
+    let (origin, countries, companies) = (
+        list("origin_country")?,
+        list("production_countries")?,
+        list("production_companies")?,
+    );
+    let mut role = Vec::with_capacity(films.height());
+    let mut basis = Vec::with_capacity(films.height());
+    for (((o, c), k), l) in origin
+        .amortized_iter()
+        .zip(countries.amortized_iter())
+        .zip(companies.amortized_iter())
+        .zip(language.iter())
+    {
+        let origin = strings_of(o.as_ref().map(|s| s.as_ref()), None);
+        let countries = strings_of(c.as_ref().map(|s| s.as_ref()), Some("iso_3166_1"));
+        let companies = strings_of(k.as_ref().map(|s| s.as_ref()), Some("origin_country"));
+        let (r, b) = crate::role::role(&crate::role::Origins {
+            origin_countries: origin.iter().map(String::as_str).collect(),
+            production_countries: countries.iter().map(String::as_str).collect(),
+            company_countries: companies.iter().map(String::as_str).collect(),
+            original_language: l,
+        });
+        role.push(r.label());
+        basis.push(b.label());
+    }
+    Ok(DataFrame::new_infer_height(vec![
+        ids.into_series().into_column(),
+        Column::new("south_america_role".into(), role),
+        Column::new("south_america_role_basis".into(), basis),
+    ])
+    .context(what)?)
+}
+
+/// How many values of each measure of the films' latest rows cannot be true (rule R12),
+/// by the fact's column name; a measure with none is left out.
+fn impossible(films: &DataFrame) -> Result<BTreeMap<String, u64>, RefinedError> {
+    let counts = collect(
+        films.clone().lazy().select(
+            IMPOSSIBLE
+                .iter()
+                .map(|(src, fact, range)| {
+                    col(*src)
+                        .is_not_null()
+                        .and(within(col(*src), *range).not())
+                        .sum()
+                        .cast(DataType::UInt64)
+                        .alias(*fact)
+                })
+                .collect::<Vec<_>>(),
+        ),
+        "impossible values",
+    )?;
+    let mut out = BTreeMap::new();
+    for (_, fact, _) in IMPOSSIBLE {
+        let n = counts
+            .column(fact)
+            .and_then(|s| s.u64().map(|v| v.get(0).unwrap_or(0)))
+            .context(|| "impossible values".into())?;
+        if n > 0 {
+            out.insert(fact.to_string(), n);
+        }
+    }
+    Ok(out)
+}
+
 fn dim_film(films: &DataFrame) -> Result<DataFrame, RefinedError> {
+    let roles = roles(films)?;
     collect(
-        films.clone().lazy().select([
-            col("film_id"),
-            col("tmdb_id"),
-            col("title"),
-            col("original_title"),
-            col("imdb_title"),
-            col("original_language").alias("original_language_code"),
-            col("release_date"),
-            release_year().alias("release_year"),
-            col("status"),
-            col("collection_name"),
-        ]),
+        films
+            .clone()
+            .lazy()
+            .join(
+                roles.lazy(),
+                [col("film_id")],
+                [col("film_id")],
+                JoinArgs::new(JoinType::Left),
+            )
+            .select([
+                col("film_id"),
+                col("tmdb_id"),
+                col("title"),
+                col("original_title"),
+                col("imdb_title"),
+                col("original_language").alias("original_language_code"),
+                col("release_date"),
+                release_year().alias("release_year"),
+                col("status"),
+                col("collection_name"),
+                col("south_america_role"),
+                col("south_america_role_basis"),
+            ]),
         Table::DimFilm.name(),
     )
 }
@@ -428,11 +608,11 @@ fn fact_film(films: &DataFrame, floor: i64) -> Result<DataFrame, RefinedError> {
             col("film_id"),
             date_key(col("release_date")).alias("release_date_key"),
             release_year().alias("release_year"),
-            col("imdb_rating"),
-            col("imdb_votes"),
+            possible("imdb_rating", IMDB_RATING, DataType::Float64),
+            possible("imdb_votes", COUNT, DataType::Int64),
             tmdb_rating().alias("tmdb_rating"),
-            col("vote_count").alias("tmdb_votes"),
-            col("popularity"),
+            possible("vote_count", COUNT, DataType::Int64).alias("tmdb_votes"),
+            possible("popularity", COUNT, DataType::Float64),
             money("budget", floor).alias("budget"),
             money("revenue", floor).alias("revenue"),
             (money("revenue", floor) - money("budget", floor)).alias("profit"),
@@ -479,8 +659,8 @@ fn fact_film_snapshot(
                 col("imdb_id").alias("film_id"),
                 collection_date().alias("collected_on"),
                 date_key(collection_date()).alias("collected_on_key"),
-                col("popularity"),
-                col("vote_count").alias("tmdb_votes"),
+                possible("popularity", COUNT, DataType::Float64),
+                possible("vote_count", COUNT, DataType::Int64).alias("tmdb_votes"),
                 tmdb_rating().alias("tmdb_rating"),
                 money("revenue", floor).alias("revenue"),
             ])

@@ -9,8 +9,12 @@
 //! | tt0000002 | budget 1 and revenue 500 are placeholders → unknown, and profit with them; no TMDB votes → `tmdb_rating` null; no release date → no date key; Chile |
 //! | tt0000003 | a comedy TMDB was asked for (by a wider event): left out by the rule |
 //! | tt0000004 | a 1999 drama: left out by the rule |
-//! | tt0000005 | released 2000-01-01: the first day of the century; budget 999 (under the floor) unknown, revenue 1,000 kept; Kosovo and a country code nobody maps |
+//! | tt0000005 | released 2000-01-01: the first day of the century; budget 1,000 (the floor itself) unknown, revenue 1,001 kept; Kosovo and a country code nobody maps |
 //! | tt0000006 | a drama whose CSV has no release year: the rule cannot admit it (ingestion never would) |
+//! | tt0000007 | a US-led film with a Brazilian partner, no `origin_country` (Armageddon Time's shape): a co-production; a TMDB rating of 11.5 cannot be true: null, counted |
+//! | tt0000008 | a Spanish-language film led from Chile with mostly foreign companies (Una mujer fantástica's shape): South American; a negative popularity: null, counted |
+//! | tt0000009 | a Brazilian-Argentine film: South American (both countries South American) |
+//! | tt0000010 | `origin_country` US beside a Brazilian production country and Brazilian companies: the origin decides, a co-production |
 //!
 //! A second build with no year bound admits tt0000006 and shows the release-year
 //! fallback (TMDB's date when the CSV has no year).
@@ -38,6 +42,10 @@ const MOVIES: &[&str] = &[
     r"tt0000004|Cuatro|Cuatro|1999|110|Drama|7.0|3000|actor|Pedro|Carlos Ruiz|1960|2020|actor|tt0000003",
     r"tt0000005|Cinco|Cinco|2000|80|Crime,Drama|5.5|1200|actress|\N|Dora Pak|1980|\N|actress|\N",
     r"tt0000006|Seis|Seis|\N|\N|Drama|\N|\N|\N|\N|\N|\N|\N|\N|\N",
+    r"tt0000007|Siete|Siete|2022|114|Drama|6.5|30000|\N|\N|\N|\N|\N|\N|\N",
+    r"tt0000008|Ocho|Ocho|2017|104|Drama|7.2|40000|\N|\N|\N|\N|\N|\N|\N",
+    r"tt0000009|Nueve|Nueve|2017|90|Drama|7.8|900|\N|\N|\N|\N|\N|\N|\N",
+    r"tt0000010|Diez|Diez|2019|130|Drama|7.9|150000|\N|\N|\N|\N|\N|\N|\N",
 ];
 
 /// A TMDB record: (id, IMDb id, title, release date), (budget, revenue, runtime),
@@ -62,6 +70,23 @@ fn record(
         genres.join(","),
         countries.join(",")
     )
+}
+
+/// `record` with some fields replaced or added (`origin_country`, companies, language).
+fn with(record: String, fields: serde_json::Value) -> String {
+    let mut r: serde_json::Value = serde_json::from_str(&record).unwrap();
+    for (k, v) in fields.as_object().unwrap() {
+        r[k] = v.clone();
+    }
+    r.to_string()
+}
+
+fn companies(countries: &[&str]) -> serde_json::Value {
+    countries
+        .iter()
+        .enumerate()
+        .map(|(i, c)| serde_json::json!({"id": i, "name": format!("Company {i}"), "origin_country": c, "logo_path": null}))
+        .collect()
 }
 
 async fn lake() -> (tempfile::TempDir, Store, Catalog, Databases) {
@@ -117,7 +142,7 @@ async fn lake() -> (tempfile::TempDir, Store, Catalog, Databases) {
         ),
         record(
             (105, "tt0000005", "Cinco", "2000-01-01"),
-            (999, 1000, 80),
+            (1000, 1001, 80),
             (5, 6.0, 1.0),
             &[("XK", "Kosovo"), ("QQ", "Nowhere")],
             &[(80, "Crime"), (18, "Drama")],
@@ -128,6 +153,51 @@ async fn lake() -> (tempfile::TempDir, Store, Catalog, Databases) {
             (1, 9.0, 0.1),
             &[("CO", "Colombia")],
             &drama,
+        ),
+        with(
+            record(
+                (107, "tt0000007", "Siete", "2022-10-28"),
+                (0, 0, 114),
+                (800, 11.5, 12.0),
+                &[("BR", "Brazil"), ("US", "United States of America")],
+                &drama,
+            ),
+            serde_json::json!({"original_language": "en",
+                "production_companies": companies(&["BR", "US", "US", "US", "US"])}),
+        ),
+        with(
+            record(
+                (108, "tt0000008", "Ocho", "2017-04-06"),
+                (0, 0, 104),
+                (900, 7.3, -1.0),
+                &[
+                    ("CL", "Chile"),
+                    ("DE", "Germany"),
+                    ("US", "United States of America"),
+                    ("ES", "Spain"),
+                ],
+                &drama,
+            ),
+            serde_json::json!({"original_language": "es",
+                "production_companies": companies(&["DE", "US", "CL", "ES"])}),
+        ),
+        record(
+            (109, "tt0000009", "Nueve", "2017-09-09"),
+            (0, 0, 90),
+            (3, 6.0, 0.8),
+            &[("BR", "Brazil"), ("AR", "Argentina")],
+            &drama,
+        ),
+        with(
+            record(
+                (110, "tt0000010", "Diez", "2019-06-01"),
+                (0, 0, 130),
+                (2000, 7.7, 30.0),
+                &[("US", "United States of America"), ("BR", "Brazil")],
+                &drama,
+            ),
+            serde_json::json!({"original_language": "pt", "origin_country": ["US"],
+                "production_companies": companies(&["BR", "BR"])}),
         ),
     ];
     for (dt, records) in [("2026-10-01", &october[..]), ("2026-11-01", &november[..])] {
@@ -202,6 +272,11 @@ async fn the_star_schema_of_known_rows() {
             films_left_out: 3,
             placeholder_budgets: 2,
             placeholder_revenues: 1,
+            impossible: [
+                ("popularity".to_string(), 1),
+                ("tmdb_rating".to_string(), 1)
+            ]
+            .into(),
         }
     );
     let t = |name: Table| table(&store, &catalog, &dbs, name);
@@ -229,8 +304,14 @@ async fn the_star_schema_of_known_rows() {
             "tt0000001|20100501|2010|7.5|2000|7.5|12|3.5|1000000|3000000|2000000|100|2026-11-01",
             // Placeholders (1, 500) unknown, and profit with them; no votes, no rating.
             "tt0000002|null|2005|6.0|150|null|0|0.5|null|null|null|95|2026-11-01",
-            // 999 is under the floor, 1,000 is not.
-            "tt0000005|20000101|2000|5.5|1200|6.0|5|1.0|null|1000|null|80|2026-11-01",
+            // 1,000 is the floor, a placeholder; 1,001 is not.
+            "tt0000005|20000101|2000|5.5|1200|6.0|5|1.0|null|1001|null|80|2026-11-01",
+            // A TMDB rating of 11.5 cannot be true: null.
+            "tt0000007|20221028|2022|6.5|30000|null|800|12.0|null|null|null|114|2026-11-01",
+            // Nor a negative popularity.
+            "tt0000008|20170406|2017|7.2|40000|7.3|900|null|null|null|null|104|2026-11-01",
+            "tt0000009|20170909|2017|7.8|900|6.0|3|0.8|null|null|null|90|2026-11-01",
+            "tt0000010|20190601|2019|7.9|150000|7.7|2000|30.0|null|null|null|130|2026-11-01",
         ],
     );
     expect(
@@ -247,11 +328,21 @@ async fn the_star_schema_of_known_rows() {
             "release_year",
             "status",
             "collection_name",
+            "south_america_role",
+            "south_america_role_basis",
         ],
         &[
-            "tt0000001|101|Um|Um|Um|pt|2010-05-01|2010|Released|null",
-            "tt0000002|102|Dos|Dos|Dos|pt|null|2005|Released|null",
-            "tt0000005|105|Cinco|Cinco|Cinco|pt|2000-01-01|2000|Released|null",
+            // Brazil and Portugal, no company, no origin_country: a co-production.
+            "tt0000001|101|Um|Um|Um|pt|2010-05-01|2010|Released|null|Co-production with South America|production countries, companies and language",
+            "tt0000002|102|Dos|Dos|Dos|pt|null|2005|Released|null|South American|production countries, companies and language",
+            "tt0000005|105|Cinco|Cinco|Cinco|pt|2000-01-01|2000|Released|null|Not South American|production countries, companies and language",
+            // One Brazilian company beside four US ones, in English.
+            "tt0000007|107|Siete|Siete|Siete|en|2022-10-28|2022|Released|null|Co-production with South America|production countries, companies and language",
+            // Spanish, and the Chilean company as many as any other country's.
+            "tt0000008|108|Ocho|Ocho|Ocho|es|2017-04-06|2017|Released|null|South American|production countries, companies and language",
+            "tt0000009|109|Nueve|Nueve|Nueve|pt|2017-09-09|2017|Released|null|South American|production countries, companies and language",
+            // origin_country US decides, whatever the companies say.
+            "tt0000010|110|Diez|Diez|Diez|pt|2019-06-01|2019|Released|null|Co-production with South America|origin_country",
         ],
     );
     expect(
@@ -269,6 +360,10 @@ async fn the_star_schema_of_known_rows() {
         &[
             "20000101|2000-01-01|2000|1|1|2000|true",
             "20100501|2010-05-01|2010|2|5|2010|true",
+            "20170406|2017-04-06|2017|2|4|2010|true",
+            "20170909|2017-09-09|2017|3|9|2010|true",
+            "20190601|2019-06-01|2019|2|6|2010|true",
+            "20221028|2022-10-28|2022|4|10|2020|true",
             // The collection dates, which fact_film_snapshot points at.
             "20261001|2026-10-01|2026|4|10|2020|true",
             "20261101|2026-11-01|2026|4|11|2020|true",
@@ -295,7 +390,11 @@ async fn the_star_schema_of_known_rows() {
             "tt0000001|2026-11-01|20261101|20100501|3.5|12|7.5|3000000",
             // No votes, no rating; revenue 500 under the floor; no release date.
             "tt0000002|2026-11-01|20261101|null|0.5|0|null|null",
-            "tt0000005|2026-11-01|20261101|20000101|1.0|5|6.0|1000",
+            "tt0000005|2026-11-01|20261101|20000101|1.0|5|6.0|1001",
+            "tt0000007|2026-11-01|20261101|20221028|12.0|800|null|null",
+            "tt0000008|2026-11-01|20261101|20170406|null|900|7.3|null",
+            "tt0000009|2026-11-01|20261101|20170909|0.8|3|6.0|null",
+            "tt0000010|2026-11-01|20261101|20190601|30.0|2000|7.7|null",
         ],
     );
     expect(
@@ -308,10 +407,14 @@ async fn the_star_schema_of_known_rows() {
             "is_south_america",
         ],
         &[
+            "AR|Argentina|South America|true",
             "BR|Brazil|South America|true",
             "CL|Chile|South America|true",
+            "DE|Germany|Europe|false",
+            "ES|Spain|Europe|false",
             "PT|Portugal|Europe|false",
             "QQ|Nowhere|Unknown|false",
+            "US|United States of America|North America|false",
             "XK|Kosovo|Europe|false",
         ],
     );
@@ -366,6 +469,16 @@ async fn the_star_schema_of_known_rows() {
             "tt0000002|CL",
             "tt0000005|QQ",
             "tt0000005|XK",
+            "tt0000007|BR",
+            "tt0000007|US",
+            "tt0000008|CL",
+            "tt0000008|DE",
+            "tt0000008|ES",
+            "tt0000008|US",
+            "tt0000009|AR",
+            "tt0000009|BR",
+            "tt0000010|BR",
+            "tt0000010|US",
         ],
     );
     expect(
@@ -378,13 +491,25 @@ async fn the_star_schema_of_known_rows() {
             "tt0000002|10749",
             "tt0000005|18",
             "tt0000005|80",
+            "tt0000007|18",
+            "tt0000008|18",
+            "tt0000009|18",
+            "tt0000010|18",
         ],
     );
     expect(
         &t(Table::BridgeFilmLanguage).await,
         "bridge_film_language",
         &["film_id", "language_code"],
-        &["tt0000001|pt", "tt0000002|pt", "tt0000005|pt"],
+        &[
+            "tt0000001|pt",
+            "tt0000002|pt",
+            "tt0000005|pt",
+            "tt0000007|pt",
+            "tt0000008|pt",
+            "tt0000009|pt",
+            "tt0000010|pt",
+        ],
     );
 
     // The rule is in the run's manifest and in every table's description.
@@ -402,6 +527,14 @@ async fn the_star_schema_of_known_rows() {
     assert_eq!(manifest["counts"]["films_left_out"], 3);
     assert_eq!(manifest["counts"]["placeholder_budgets"], 2);
     assert_eq!(manifest["counts"]["placeholder_revenues"], 1);
+    assert_eq!(manifest["counts"]["impossible_tmdb_rating"], 1);
+    assert_eq!(manifest["counts"]["impossible_popularity"], 1);
+    assert!(
+        manifest["rules"]["south_america_role"]
+            .as_str()
+            .unwrap()
+            .contains("origin_country")
+    );
     for name in Table::REFINED {
         let def = catalog
             .get_table(&dbs.refined, name.name())
@@ -412,7 +545,7 @@ async fn the_star_schema_of_known_rows() {
         assert!(
             description
                 .contains("Films of interest: films with genre Drama, released 2000 or later.")
-                && description.contains("under 1000 USD"),
+                && description.contains("of at most 1000 USD"),
             "{}: {description}",
             name.name()
         );
@@ -460,6 +593,10 @@ async fn without_a_year_bound_the_release_year_falls_back_to_tmdb() {
             "20000101|2000-01-01|2000|1|1|2000|true",
             "20030715|2003-07-15|2003|3|7|2000|true",
             "20100501|2010-05-01|2010|2|5|2010|true",
+            "20170406|2017-04-06|2017|2|4|2010|true",
+            "20170909|2017-09-09|2017|3|9|2010|true",
+            "20190601|2019-06-01|2019|2|6|2010|true",
+            "20221028|2022-10-28|2022|4|10|2020|true",
             "20261001|2026-10-01|2026|4|10|2020|true",
             "20261101|2026-11-01|2026|4|11|2020|true",
         ]

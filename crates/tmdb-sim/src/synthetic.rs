@@ -218,6 +218,7 @@ pub fn details(tmdb_id: u64, seed: u64, not_found_share: f64, months: u32) -> Op
         "homepage": "",
         "id": tmdb_id,
         "imdb_id": format!("tt{number:07}"),
+        "origin_country": [main.0],
         "original_language": main.2,
         "original_title": title,
         "overview": format!("Um filme sobre {}.", title.to_lowercase()),

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 /// The conversion's version: bumped when the job would write other rows from the same
 /// Raw files (a new column, a changed rule), so that every partition is converted again.
-pub const CONVERSION: &str = "1";
+pub const CONVERSION: &str = "2";
 
 const FILES: &str = "cinelake.raw_files";
 const LAST_KEY: &str = "cinelake.raw_last_key";

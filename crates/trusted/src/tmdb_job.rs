@@ -76,6 +76,11 @@ fn record_schema() -> Schema {
             DataType::Struct(vec![i64f("id"), s("name")]),
         ),
         list_of("genres", vec![i64f("id"), s("name")]),
+        // Movie details carry it today; older records do not (null).
+        Field::new(
+            "origin_country".into(),
+            DataType::List(Box::new(DataType::String)),
+        ),
         list_of(
             "production_companies",
             vec![i64f("id"), s("name"), s("origin_country"), s("logo_path")],
@@ -155,6 +160,7 @@ fn shape(df: DataFrame, what: &str) -> Result<DataFrame, TrustedError> {
                 .field_by_name("name")
                 .alias("collection_name"),
             col("genres"),
+            col("origin_country"),
             col("production_companies"),
             col("production_countries"),
             col("spoken_languages"),
