@@ -2,7 +2,8 @@
 
 The peers read the same Raw files cinelake's Trusted job reads and apply the same rules
 (docs/data-model.md); this module holds only facts about the lake and the settings, no
-engine code.
+engine code, and the one rule both apply film by film in plain Python: a film's role
+towards South America (R11), a branching rule over a few lists per film.
 """
 import os
 import re
@@ -75,6 +76,17 @@ def money_floor() -> int:
     return int(os.environ.get("CINELAKE_MONEY_FLOOR_USD", "1000"))
 
 
+# The values a measure can take (R12, star.rs `IMPOSSIBLE`): (low, high, None for no
+# bound), by the column of the films' rows; outside them a value cannot be true and is
+# read as null. TMDB rates from 0 to 10, IMDb from 1 to 10; counts are never negative.
+POSSIBLE = {
+    "imdb_rating": (1.0, 10.0),
+    "imdb_votes": (0.0, None),
+    "vote_average": (0.0, 10.0),
+    "vote_count": (0.0, None),
+    "popularity": (0.0, None),
+}
+
 CENTURY_FROM = 2000
 
 
@@ -97,6 +109,78 @@ def continents() -> dict:
 
 
 SOUTH_AMERICA_NAME = "South America"
+
+
+def south_america_codes() -> frozenset:
+    """The 14 codes of `geo::SOUTH_AMERICA`, which the role rule (R11) reads directly."""
+    text = (REPO / "crates/refined/src/geo.rs").read_text()
+    m = re.search(r"const SOUTH_AMERICA: &\[&str\] = &\[(.*?)\];", text, re.S)
+    if not m:
+        raise SystemExit("SOUTH_AMERICA not found in geo.rs")
+    return frozenset(re.findall(r'"([A-Z]{2})"', m.group(1)))
+
+
+# A film's role towards South America (R11), as crates/refined/src/role.rs decides it:
+# its labels, and the original languages the fallback reads as South American.
+SOUTH_AMERICAN = "South American"
+CO_PRODUCTION = "Co-production with South America"
+NOT_SOUTH_AMERICAN = "Not South American"
+BY_ORIGIN = "origin_country"
+BY_FALLBACK = "production countries, companies and language"
+SOUTH_AMERICAN_LANGUAGES = frozenset(["es", "pt", "qu", "gn", "ay"])
+
+# What Rust's `str::trim` strips (Unicode White_Space); Python's bare `strip` would also
+# strip the separators U+001C to U+001F.
+RUST_WHITESPACE = ("\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+                   "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+# Rust's `to_ascii_uppercase`/`lowercase` change ASCII letters only, where `str.upper`
+# would also map, say, a long s to "S".
+_ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_SOUTH_AMERICA = south_america_codes()
+
+
+def _strings(values) -> list:
+    """A list cell's strings, trimmed, nulls and empty ones left out (star.rs `strings_of`)."""
+    trimmed = (v.strip(RUST_WHITESPACE) for v in values or [] if v is not None)
+    return [v for v in trimmed if v]
+
+
+def _south_american(code: str) -> bool:
+    return code.strip(RUST_WHITESPACE).translate(_ASCII_UPPER) in _SOUTH_AMERICA
+
+
+def role(origin_countries, production_countries, company_countries, original_language):
+    """(south_america_role, south_america_role_basis) of one film, `role::role` line by
+    line: the record's `origin_country` list, its production countries' codes, its
+    companies' `origin_country` (one per company) and its original language, any of
+    them None. Films are few (one per film of interest), so one Python call each."""
+    origin = _strings(origin_countries)
+    countries = _strings(production_countries)
+    companies = _strings(company_countries)
+    produced_in_sa = any(_south_american(c) for c in countries)
+    if origin:
+        if any(_south_american(c) for c in origin):
+            return SOUTH_AMERICAN, BY_ORIGIN
+        return (CO_PRODUCTION if produced_in_sa else NOT_SOUTH_AMERICAN), BY_ORIGIN
+    if not produced_in_sa:
+        return NOT_SOUTH_AMERICAN, BY_FALLBACK
+    if all(_south_american(c) for c in countries):
+        return SOUTH_AMERICAN, BY_FALLBACK
+    language = (original_language is not None and original_language.strip(RUST_WHITESPACE)
+                .translate(_ASCII_LOWER) in SOUTH_AMERICAN_LANGUAGES)
+    # The South American companies count together; every other country on its own.
+    sa_companies, others = 0, {}
+    for c in companies:
+        if _south_american(c):
+            sa_companies += 1
+        else:
+            key = c.translate(_ASCII_UPPER)
+            others[key] = others.get(key, 0) + 1
+    most_of_one_other = max(others.values(), default=0)
+    if language and sa_companies > 0 and sa_companies >= most_of_one_other:
+        return SOUTH_AMERICAN, BY_FALLBACK
+    return CO_PRODUCTION, BY_FALLBACK
 
 
 def data_lines(path: Path) -> int:

@@ -28,6 +28,8 @@ TMDB_COLUMNS = {
     "backdrop_path": "VARCHAR",
     "belongs_to_collection": "STRUCT(id BIGINT, name VARCHAR)",
     "genres": "STRUCT(id BIGINT, name VARCHAR)[]",
+    # Movie details carry it today; older records do not (null).
+    "origin_country": "VARCHAR[]",
     "production_companies":
         "STRUCT(id BIGINT, name VARCHAR, origin_country VARCHAR, logo_path VARCHAR)[]",
     "production_countries": "STRUCT(iso_3166_1 VARCHAR, name VARCHAR)[]",
@@ -99,12 +101,34 @@ def trusted_tmdb(con, lake: Path, out: Path):
         runtime::INTEGER AS runtime_minutes, budget, revenue, popularity, vote_average,
         vote_count, adult, video, {nullif_empty('poster_path')}, {nullif_empty('backdrop_path')},
         belongs_to_collection.id AS collection_id, belongs_to_collection.name AS collection_name,
-        genres, production_companies, production_countries, spoken_languages, source_file, dt
+        genres, origin_country, production_companies, production_countries, spoken_languages,
+        source_file, dt
       FROM raw_tmdb
       WHERE id > 0
       QUALIFY row_number() OVER (PARTITION BY dt, id ORDER BY rn DESC) = 1
       ORDER BY dt, rn""", out / "tmdb_movies.parquet")
     con.execute("DROP TABLE raw_tmdb")
+
+
+def possible(c: str) -> str:
+    """`c` when it can be true, else null (R12), compared as a double as star.rs does."""
+    low, high = common.POSSIBLE[c]
+    ok = f"{c}::DOUBLE >= {low}" + ("" if high is None else f" AND {c}::DOUBLE <= {high}")
+    return f"CASE WHEN {ok} THEN {c} END"
+
+
+def roles(con):
+    """The temp table `roles`: each film's role towards South America and its basis (R11),
+    by common.role over the films' lists."""
+    rows = con.execute("""SELECT film_id, origin_country,
+        list_transform(production_countries, lambda c: c.iso_3166_1),
+        list_transform(production_companies, lambda c: c.origin_country), original_language
+      FROM films""").fetchall()
+    decided = [(f, *common.role(o, c, k, lang)) for f, o, c, k, lang in rows]
+    ids, role, basis = ([r[i] for r in decided] for i in range(3))
+    con.execute("""CREATE OR REPLACE TEMP TABLE roles AS
+      SELECT unnest($1::VARCHAR[]) AS film_id, unnest($2::VARCHAR[]) AS south_america_role,
+             unnest($3::VARCHAR[]) AS south_america_role_basis""", [ids, role, basis])
 
 
 def refined(con, out: Path):
@@ -148,16 +172,21 @@ def refined(con, out: Path):
         return f"(year({d}) * 10000 + month({d}) * 100 + day({d}))::INTEGER"
 
     def money(c):
-        return f"CASE WHEN {c} >= {max(floor, 1)} THEN {c} END"
+        # Above the floor only: 0, a placeholder up to the floor itself, or below 0 is unknown.
+        return f"CASE WHEN {c} > {max(floor, 0)} THEN {c} END"
 
-    rating = "CASE WHEN vote_count > 0 THEN vote_average END"
+    rating = f"CASE WHEN vote_count > 0 THEN {possible('vote_average')} END"
     release_year = "coalesce(imdb_release_year, year(release_date))::INTEGER"
+    roles(con)
     copy(con, f"""SELECT film_id, tmdb_id, title, original_title, imdb_title,
         original_language AS original_language_code, release_date, {release_year} AS release_year,
-        status, collection_name FROM films ORDER BY film_id""", out / "dim_film.parquet")
+        status, collection_name, south_america_role, south_america_role_basis
+      FROM films LEFT JOIN roles USING (film_id) ORDER BY film_id""", out / "dim_film.parquet")
     con.execute(f"""CREATE OR REPLACE TEMP TABLE fact_film AS SELECT film_id,
         {key('release_date')} AS release_date_key, {release_year} AS release_year,
-        imdb_rating, imdb_votes, {rating} AS tmdb_rating, vote_count AS tmdb_votes, popularity,
+        {possible('imdb_rating')} AS imdb_rating, {possible('imdb_votes')} AS imdb_votes,
+        {rating} AS tmdb_rating, {possible('vote_count')} AS tmdb_votes,
+        {possible('popularity')} AS popularity,
         {money('budget')} AS budget, {money('revenue')} AS revenue,
         {money('revenue')} - {money('budget')} AS profit,
         CASE WHEN runtime_minutes > 0 THEN runtime_minutes ELSE imdb_runtime_minutes END AS runtime_minutes,
@@ -166,8 +195,9 @@ def refined(con, out: Path):
     con.execute(f"""CREATE OR REPLACE TEMP TABLE snapshot AS
       SELECT s.film_id, s.collected_on, {key('s.collected_on')} AS collected_on_key,
              f.release_date_key, s.popularity, s.tmdb_votes, s.tmdb_rating, s.revenue
-      FROM (SELECT imdb_id AS film_id, dt::DATE AS collected_on, popularity,
-                   vote_count AS tmdb_votes, {rating} AS tmdb_rating, {money('revenue')} AS revenue
+      FROM (SELECT imdb_id AS film_id, dt::DATE AS collected_on,
+                   {possible('popularity')} AS popularity, {possible('vote_count')} AS tmdb_votes,
+                   {rating} AS tmdb_rating, {money('revenue')} AS revenue
             FROM tmdb_kept WHERE imdb_id IS NOT NULL
             QUALIFY row_number() OVER (PARTITION BY imdb_id, dt ORDER BY file_row_number) = 1) s
       LEFT JOIN fact_film f USING (film_id) ORDER BY film_id, collected_on""")

@@ -73,6 +73,8 @@ RECORD = pl.Schema({
     "poster_path": pl.String, "backdrop_path": pl.String,
     "belongs_to_collection": pl.Struct([i("id"), s("name")]),
     "genres": pl.List(pl.Struct([i("id"), s("name")])),
+    # Movie details carry it today; older records do not (null).
+    "origin_country": pl.List(pl.String),
     "production_companies": pl.List(pl.Struct([i("id"), s("name"), s("origin_country"), s("logo_path")])),
     "production_countries": pl.List(pl.Struct([s("iso_3166_1"), s("name")])),
     "spoken_languages": pl.List(pl.Struct([s("iso_639_1"), s("english_name"), s("name")])),
@@ -107,14 +109,39 @@ def trusted_tmdb(lake: Path, out: Path):
            text("poster_path"), text("backdrop_path"),
            pl.col("belongs_to_collection").struct.field("id").alias("collection_id"),
            pl.col("belongs_to_collection").struct.field("name").alias("collection_name"),
-           "genres", "production_companies", "production_countries", "spoken_languages",
-           "source_file", "dt")
+           "genres", "origin_country", "production_companies", "production_countries",
+           "spoken_languages", "source_file", "dt")
        .sink_parquet(out / "tmdb_movies.parquet", **ZSTD))
 
 
 def date_key(d):
     return (d.dt.year() * 10000 + d.dt.month().cast(pl.Int32) * 100
             + d.dt.day().cast(pl.Int32)).cast(pl.Int32)
+
+
+def within(c):
+    """Whether `c` holds a value its measure can take (R12), compared as a double as star.rs does."""
+    low, high = common.POSSIBLE[c]
+    x = pl.col(c).cast(pl.Float64)
+    return (x >= low) if high is None else (x >= low) & (x <= high)
+
+
+def possible(c):
+    """`c` when it can be true, else null (R12)."""
+    return pl.when(within(c)).then(pl.col(c)).otherwise(None)
+
+
+def roles(films: pl.DataFrame) -> pl.DataFrame:
+    """Each film's role towards South America and its basis (R11), by common.role."""
+    rows = films.select(
+        "film_id", "origin_country",
+        pl.col("production_countries").list.eval(pl.element().struct.field("iso_3166_1")),
+        pl.col("production_companies").list.eval(pl.element().struct.field("origin_country")),
+        "original_language").iter_rows()
+    out = [(f, *common.role(o, c, k, lang)) for f, o, c, k, lang in rows]
+    return pl.DataFrame(out, orient="row", schema={
+        "film_id": pl.String, "south_america_role": pl.String,
+        "south_america_role_basis": pl.String})
 
 
 def refined(out: Path):
@@ -154,21 +181,25 @@ def refined(out: Path):
     films = latest.lazy().join(film_titles, on="film_id", how="left").collect()
 
     def money(c):
-        return pl.when(pl.col(c) >= max(floor, 1)).then(pl.col(c)).otherwise(None)
+        # Above the floor only: 0, a placeholder up to the floor itself, or below 0 is unknown.
+        return pl.when(pl.col(c) > max(floor, 0)).then(pl.col(c)).otherwise(None)
 
-    rating = pl.when(pl.col("vote_count") > 0).then(pl.col("vote_average")).otherwise(None)
+    rating = (pl.when((pl.col("vote_count") > 0) & within("vote_average"))
+              .then(pl.col("vote_average")).otherwise(None))
     release_year = pl.coalesce(pl.col("imdb_release_year"),
                                pl.col("release_date").dt.year()).cast(pl.Int32)
     collected = pl.col("dt").str.to_date("%Y-%m-%d", strict=False)
-    dim_film = films.lazy().select(
+    dim_film = films.lazy().join(roles(films).lazy(), on="film_id", how="left").select(
         "film_id", "tmdb_id", "title", "original_title", "imdb_title",
         pl.col("original_language").alias("original_language_code"), "release_date",
-        release_year.alias("release_year"), "status", "collection_name").sort("film_id").collect()
+        release_year.alias("release_year"), "status", "collection_name",
+        "south_america_role", "south_america_role_basis").sort("film_id").collect()
     dim_film.write_parquet(out / "dim_film.parquet", **ZSTD)
     fact = films.lazy().select(
         "film_id", date_key(pl.col("release_date")).alias("release_date_key"),
-        release_year.alias("release_year"), "imdb_rating", "imdb_votes",
-        rating.alias("tmdb_rating"), pl.col("vote_count").alias("tmdb_votes"), "popularity",
+        release_year.alias("release_year"), possible("imdb_rating"), possible("imdb_votes"),
+        rating.alias("tmdb_rating"), possible("vote_count").alias("tmdb_votes"),
+        possible("popularity"),
         money("budget").alias("budget"), money("revenue").alias("revenue"),
         (money("revenue") - money("budget")).alias("profit"),
         pl.when(pl.col("runtime_minutes") > 0).then(pl.col("runtime_minutes"))
@@ -178,8 +209,8 @@ def refined(out: Path):
     snapshot = (tmdb_kept.lazy().filter(pl.col("imdb_id").is_not_null())
                 .unique(subset=["imdb_id", "dt"], keep="first", maintain_order=True)
                 .select(pl.col("imdb_id").alias("film_id"), collected.alias("collected_on"),
-                        date_key(collected).alias("collected_on_key"), "popularity",
-                        pl.col("vote_count").alias("tmdb_votes"), rating.alias("tmdb_rating"),
+                        date_key(collected).alias("collected_on_key"), possible("popularity"),
+                        possible("vote_count").alias("tmdb_votes"), rating.alias("tmdb_rating"),
                         money("revenue").alias("revenue"))
                 .join(fact.lazy().select("film_id", "release_date_key"), on="film_id", how="left")
                 .select("film_id", "collected_on", "collected_on_key", "release_date_key",
