@@ -1,7 +1,11 @@
 -- One row per film and production country: the base of every chart the country and
 -- region filters narrow. A film TMDB gives no production country keeps one row, with no
--- country code, named 'No production country'. region is 'South America', 'Rest of the
--- world' (a country outside South America) or 'No production country'; film_label names
+-- country code, named 'No production country'. region is the film's, the same on each of
+-- its rows (rule R11, dim_film.south_america_role): 'South America' (a South American
+-- film), 'Co-production with South America', 'Rest of the world', or 'No production
+-- country' (neither a South American origin nor any production country), so a region
+-- holds each film once and a co-production is never counted as South American;
+-- is_south_america is the row's country's. film_label names
 -- a film uniquely (title, year, IMDb id); release_year_start (1 January of the release
 -- year) is the date the "last N years" filters read; budget_band sorts films by budget
 -- (null when the budget is unknown).
@@ -17,9 +21,12 @@ SELECT
     COALESCE(c.country_name, 'No production country') AS country_name,
     c.continent,
     COALESCE(c.is_south_america, FALSE) AS is_south_america,
+    d.south_america_role,
     CASE
+        WHEN d.south_america_role = 'South American' THEN 'South America'
+        WHEN d.south_america_role = 'Co-production with South America'
+            THEN 'Co-production with South America'
         WHEN c.country_code IS NULL THEN 'No production country'
-        WHEN c.is_south_america THEN 'South America'
         ELSE 'Rest of the world'
     END AS region,
     f.imdb_rating,

@@ -1,6 +1,7 @@
--- South America against the rest of the world, per release year: a film counts once in
--- each region it has a production country in (a Brazilian-French film in both), and
--- films without a production country in neither.
+-- South America against the rest of the world, per release year: each film counts once,
+-- in its region (v_film_country: South America, co-productions with South America, the
+-- rest of the world); films with no production country and no South American origin in
+-- none.
 WITH film_region AS (
     SELECT DISTINCT
         film_id,
