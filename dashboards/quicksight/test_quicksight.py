@@ -268,7 +268,7 @@ class CloudFormation(unittest.TestCase):
         for placeholder in qs.PLACEHOLDERS:
             if placeholder not in qs.CFN_PARAMETERS:
                 self.assertNotIn("${" + placeholder + "}", text)
-        self.assertLess(len(text.encode()), qs.INLINE_TEMPLATE_LIMIT)
+        self.assertLess(len(text.encode()), qs.TEMPLATE_URL_LIMIT)
 
     def test_placeholders_become_ref_and_sub(self):
         self.assertEqual(qs.to_cfn("${RefinedDatabase}"), {"Ref": "RefinedDatabase"})

@@ -3,7 +3,7 @@
 //   node dashboards/test/figures.mjs <dashboard.html> <scenarios.json>
 //
 // scenarios.json: [{"name", "country" (SA, REST, ALL or a country code), "lastYears"
-// (a number or null), "minVotes" (a number)}]. Each is set through the page's own
+// (a number or null), "minVotes" (a number), "minRating" (a number, 7 when left out)}]. Each is set through the page's own
 // controls, from Reset (South America, all years, 1,000 votes). Prints
 // {"<name>": {"charts": {"<chart>": [{"key", "label", "value"}]}, "kpis": {"<kpi>": value},
 //   "sources": {"imdb", "tmdb"}}}
@@ -63,6 +63,7 @@ try {
     await set(page, '#f-country', s.country, 'select');
     await set(page, '#f-last-years', s.lastYears === null ? '' : String(s.lastYears), 'fill');
     await set(page, '#f-min-votes', String(s.minVotes), 'fill');
+    await set(page, '#f-min-rating', (s.minRating === undefined ? 7 : s.minRating).toFixed(1), 'fill');
     out[s.name] = await page.evaluate(() => {
       const charts = {};
       for (const svg of document.querySelectorAll('svg[data-chart]')) {

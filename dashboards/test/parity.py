@@ -71,6 +71,11 @@ def scenarios(brazil_name, last_years):
          {"country": "SA", "lastYears": last_years, "minVotes": 1000}, {"last-years": last_years}, {}),
         ("all countries, at least 3,000 votes", {"country": "ALL", "lastYears": None, "minVotes": 3000},
          {"region": "ALL"}, {"MinVotes": 3000}),
+        ("co-productions with South America", {"country": "CO", "lastYears": None, "minVotes": 1000},
+         {"region": ["Co-production with South America"]}, {}),
+        ("all countries, best from a rating of 6.0", {"country": "ALL", "lastYears": None, "minVotes": 1000,
+                                                      "minRating": 6.0},
+         {"region": "ALL"}, {"MinRating": 6.0}),
     ]
 
 

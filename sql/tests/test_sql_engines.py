@@ -36,7 +36,7 @@ TABLES = [
       ("popularity", "double"), ("budget", "bigint"), ("revenue", "bigint"),
       ("profit", "bigint")],
      [("tt1", 2010, 7.5, 5000, 7.1, 300, 12.5, 2000000, 5000000, 3000000),
-      ("tt2", 2005, 6.0, 1000, None, 0, 0.5, None, None, None),
+      ("tt2", 2005, 7.0, 1000, None, 0, 0.5, None, None, None),
       ("tt3", 1999, 8.0, 999, 6.4, 20, 1.25, 500000, 400000, -100000),
       ("tt4", 2020, None, 20000, 5.5, 10, 3.0, None, 9000, None)]),
     ("dim_film",
@@ -56,7 +56,7 @@ TABLES = [
 BEST_FILMS = [
     {"film_id": "tt1", "title": "Cidade", "release_year": 2010, "imdb_rating": 7.5,
      "imdb_votes": 5000, "tmdb_rating": 7.1, "tmdb_votes": 300, "popularity": 12.5},
-    {"film_id": "tt2", "title": "Terra", "release_year": 2005, "imdb_rating": 6.0,
+    {"film_id": "tt2", "title": "Terra", "release_year": 2005, "imdb_rating": 7.0,
      "imdb_votes": 1000, "tmdb_rating": None, "tmdb_votes": 0, "popularity": 0.5},
 ]
 # Two best films; tt2 counts for the US and Brazil.
@@ -200,7 +200,7 @@ class Harness(unittest.TestCase):
         self.copy("v_best_films", "f.imdb_votes >= 1000", "f.imdb_votes::bigint >= 1000")
         rc, out = self.run_views()
         self.assertEqual(rc, 1, out)
-        self.assertIn("v_best_films.sql:14:20:", out)
+        self.assertIn("v_best_films.sql:15:20:", out)
         self.assertIn("`::` casts are not Trino", out)
 
     def test_parse_alone_names_the_file(self):
