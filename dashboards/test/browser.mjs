@@ -194,7 +194,7 @@ async function run() {
       `the lake has ${brazil.size} Brazilian films; this test needs at least ${MIN_BRAZILIAN_FILMS}`);
     const saCodes = new Set(filmCountry.filter((r) => r.region === 'South America').map((r) => r.country_code));
     const chosen = await page.$eval('#f-country', (e) => e.value);
-    check(chosen === 'SA', `the page opens on "${chosen}", not on South America (SA)`);
+    check(chosen === 'SOUTH_AMERICA', `the page opens on "${chosen}", not on South America (SA)`);
     for (const name of ['best-films', 'most-voted', 'most-popular']) {
       const info = await chartInfo(page, name);
       check(info.marks > 0 && info.sa.every((v) => v === '1'),
@@ -316,7 +316,7 @@ async function run() {
       `with Brazil chosen, country-share shows ${JSON.stringify(popularityBr['country-share'].keys)}`);
     step = 'filter: TMDB popularity and votes per collection date follow the country';
     const overTime = {};
-    for (const c of ['SA', 'ALL', 'BR']) {
+    for (const c of ['SOUTH_AMERICA', 'ALL', 'BR']) {
       await rerender(page, () => page.selectOption('#f-country', c));
       for (const name of ['tmdb-popularity-time', 'tmdb-votes-time']) {
         const info = await chartInfo(page, name);
@@ -326,13 +326,13 @@ async function run() {
       }
     }
     for (const name of ['tmdb-popularity-time', 'tmdb-votes-time']) {
-      for (const [a, b] of [['SA', 'ALL'], ['BR', 'ALL'], ['BR', 'SA']]) {
+      for (const [a, b] of [['SOUTH_AMERICA', 'ALL'], ['BR', 'ALL'], ['BR', 'SOUTH_AMERICA']]) {
         check(!same(overTime[`${a} ${name}`].values, overTime[`${b} ${name}`].values),
           `${name} is the same for ${a} and ${b}`);
       }
     }
     summary.push(`TMDB figures per collection date (SA / all / BR): popularity ` +
-      ['SA', 'ALL', 'BR'].map((c) => overTime[`${c} tmdb-popularity-time`].values.filter((v, i) => /:/.test(overTime[`${c} tmdb-popularity-time`].keys[i] || '')).map((v) => v.toFixed(2)).join(',')).join(' / '));
+      ['SOUTH_AMERICA', 'ALL', 'BR'].map((c) => overTime[`${c} tmdb-popularity-time`].values.filter((v, i) => /:/.test(overTime[`${c} tmdb-popularity-time`].keys[i] || '')).map((v) => v.toFixed(2)).join(',')).join(' / '));
     await rerender(page, () => page.selectOption('#f-country', 'ALL'));
     summary.push(`filter South America / all / Brazil: best-films ${bestSaInfo.marks} / ${best.marks} / ` +
       `${popularityBr['best-films'].marks} marks, every Popularity chart changes; total profit ` +
@@ -373,7 +373,7 @@ async function run() {
     const after = await chartInfo(page, 'trend-releases');
     summary.push(`filter years from ${cut}: trend-releases points ${before['trend-releases']} -> ${after.dots}`);
     await rerender(page, () => page.click('#f-reset'));
-    check(await page.$eval('#f-country', (e) => e.value) === 'SA', 'Reset does not go back to South America');
+    check(await page.$eval('#f-country', (e) => e.value) === 'SOUTH_AMERICA', 'Reset does not go back to South America');
 
     step = 'filter: last N years';
     await rerender(page, () => page.selectOption('#f-country', 'ALL'));

@@ -2,9 +2,9 @@
 //
 //   node dashboards/test/figures.mjs <dashboard.html> <scenarios.json>
 //
-// scenarios.json: [{"name", "country" (SA, REST, ALL or a country code), "lastYears"
-// (a number or null), "minVotes" (a number), "minRating" (a number, 7 when left out)}]. Each is set through the page's own
-// controls, from Reset (South America, all years, 1,000 votes). Prints
+// scenarios.json: [{"name", "country" (SOUTH_AMERICA, CO_PRODUCTION, REST, ALL or a
+// country code), "lastYears" (a number or null), "minVotes" (a number), "minRating" (a
+// number, 7 when left out)}]. Each is set through the page's own controls, from Reset (South America, all years, 1,000 votes). Prints
 // {"<name>": {"charts": {"<chart>": [{"key", "label", "value"}]}, "kpis": {"<kpi>": value},
 //   "sources": {"imdb", "tmdb"}}}
 // as JSON on stdout. Uses the system Chromium (CHROMIUM, default /usr/bin/chromium).

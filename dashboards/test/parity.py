@@ -60,7 +60,7 @@ def scenarios(brazil_name, last_years):
     QuickSight values: {filter id: list of values or "ALL" or a number}, {parameter: value};
     what a scenario leaves out keeps the dashboard's default."""
     return [
-        ("default (South America)", {"country": "SA", "lastYears": None, "minVotes": 1000}, {}, {}),
+        ("default (South America)", {"country": "SOUTH_AMERICA", "lastYears": None, "minVotes": 1000}, {}, {}),
         ("all countries", {"country": "ALL", "lastYears": None, "minVotes": 1000},
          {"region": "ALL"}, {}),
         ("rest of the world", {"country": "REST", "lastYears": None, "minVotes": 1000},
@@ -68,10 +68,10 @@ def scenarios(brazil_name, last_years):
         ("Brazil", {"country": "BR", "lastYears": None, "minVotes": 1000},
          {"region": "ALL", "country": [brazil_name]}, {}),
         (f"South America, the last {last_years} years",
-         {"country": "SA", "lastYears": last_years, "minVotes": 1000}, {"last-years": last_years}, {}),
+         {"country": "SOUTH_AMERICA", "lastYears": last_years, "minVotes": 1000}, {"last-years": last_years}, {}),
         ("all countries, at least 3,000 votes", {"country": "ALL", "lastYears": None, "minVotes": 3000},
          {"region": "ALL"}, {"MinVotes": 3000}),
-        ("co-productions with South America", {"country": "CO", "lastYears": None, "minVotes": 1000},
+        ("co-productions with South America", {"country": "CO_PRODUCTION", "lastYears": None, "minVotes": 1000},
          {"region": ["Co-production with South America"]}, {}),
         ("all countries, best from a rating of 6.0", {"country": "ALL", "lastYears": None, "minVotes": 1000,
                                                       "minRating": 6.0},
@@ -413,6 +413,12 @@ def field_sql(field, tr, calculated):
             raise Unsupported(f"{body['FieldId']}: aggregation {agg}")
         fn = names[agg]
         return body["FieldId"], f"{fn}({expression}{')' if '(' in fn else ''})", True
+    if kind == "CategoricalMeasureField":
+        agg = body.get("AggregationFunction", "COUNT")
+        if agg not in ("COUNT", "DISTINCT_COUNT"):
+            raise Unsupported(f"{body['FieldId']}: aggregation {agg}")
+        inner = f"DISTINCT {expression}" if agg == "DISTINCT_COUNT" else expression
+        return body["FieldId"], f"COUNT({inner})", True
     raise Unsupported(f"field kind {kind}")
 
 
@@ -646,10 +652,14 @@ class Names:
 
 
 class RegionKeys:
-    codes = {"SA", "REST"}
+    """The page's keys of the regions, which no country code can be."""
+
+    KEYS = {"South America": "SOUTH_AMERICA", "Co-production with South America": "CO_PRODUCTION",
+            "Rest of the world": "REST"}
+    codes = set(KEYS.values())
 
     def __call__(self, region):
-        return {"South America": "SA", "Rest of the world": "REST"}.get(region, region)
+        return self.KEYS.get(region, region)
 
 
 def page_figures(page, cases):

@@ -5,7 +5,7 @@
 -- film), 'Co-production with South America', 'Rest of the world', or 'No production
 -- country' (neither a South American origin nor any production country), so a region
 -- holds each film once and a co-production is never counted as South American;
--- is_south_america is the row's country's. film_label names
+-- is_south_america and country_region are the row's country's. film_label names
 -- a film uniquely (title, year, IMDb id); release_year_start (1 January of the release
 -- year) is the date the "last N years" filters read; budget_band sorts films by budget
 -- (null when the budget is unknown).
@@ -29,6 +29,11 @@ SELECT
         WHEN c.country_code IS NULL THEN 'No production country'
         ELSE 'Rest of the world'
     END AS region,
+    CASE
+        WHEN c.country_code IS NULL THEN 'No production country'
+        WHEN c.is_south_america THEN 'South America'
+        ELSE 'Rest of the world'
+    END AS country_region,
     f.imdb_rating,
     f.imdb_votes,
     f.tmdb_rating,
