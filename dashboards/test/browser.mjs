@@ -377,9 +377,15 @@ async function run() {
 
     step = 'filter: last N years';
     await rerender(page, () => page.selectOption('#f-country', 'ALL'));
-    const thisYear = await page.evaluate(() => new Date().getFullYear());
+    // Counted back from the newest release year in the data (v_data_freshness), not
+    // from the clock.
+    const freshness = rowsOf(data, 'v_data_freshness')[0];
+    const newest = freshness.newest_release_year;
+    check(newest === Math.max(...trendYears), `the newest release year is ${newest}, the trends end in ${Math.max(...trendYears)}`);
+    const note = await page.$eval('#sources', (e) => e.textContent);
+    check(note.includes(freshness.newest_year_note), `the sources do not say "${freshness.newest_year_note}": "${note}"`);
     const since = Number(cut);
-    const lastN = thisYear - since + 1;
+    const lastN = newest - since + 1;
     const yearOf = (key) => Number(String(key).split(':').pop());
     const withYears = [...BY_YEAR_TRENDS, 'popularity-by-year'];
     const beforeLast = {};
@@ -391,16 +397,17 @@ async function run() {
       const dotYears = info.keys.filter((k) => /:\d+$/.test(k || '')).map(yearOf);
       check(info.dots > 0 && info.dots < beforeLast[n].dots,
         `last ${lastN} years: ${n} points went ${beforeLast[n].dots} -> ${info.dots} (expected fewer, not none)`);
-      check(dotYears.every((y) => y >= since && y <= thisYear),
+      check(dotYears.every((y) => y >= since && y <= newest),
         `last ${lastN} years (from ${since}): ${n} shows years ${JSON.stringify([...new Set(dotYears)])}`);
     }
     const bestLast = await chartInfo(page, 'best-films');
     check(bestLast.total < bestBeforeLast.total,
       `last ${lastN} years did not shrink the best list (${bestBeforeLast.total} -> ${bestLast.total})`);
     const lastSub = await page.$eval('[data-sub="best-films"]', (e) => e.textContent);
-    check(lastSub.includes(`the last ${lastN} years`), `the best-films subtitle does not name the last ${lastN} years: "${lastSub}"`);
+    check(lastSub.includes(`the last ${lastN} release years to ${newest}`),
+      `the best-films subtitle does not name the last ${lastN} release years to ${newest}: "${lastSub}"`);
     await rerender(page, () => page.fill('#f-last-years', ''));
-    summary.push(`filter last ${lastN} years (${since} to ${thisYear}): best list ${bestBeforeLast.total} -> ` +
+    summary.push(`filter last ${lastN} years (${since} to ${newest}): best list ${bestBeforeLast.total} -> ` +
       `${bestLast.total} films, trend-releases points ${beforeLast['trend-releases'].dots} -> ` +
       `${(await chartInfo(page, 'trend-releases')).dots} after clearing`);
 

@@ -12,13 +12,13 @@ statement on the local engine (`cinelake query --format json`, Polars SQL over t
 lake's views) per filter scenario, and compares the rows with the figures the local
 page (`cinelake dashboard`) draws under the same filters, read in headless Chromium by
 figures.mjs. Scenarios: the defaults of both (South America), all countries, the rest
-of the world, Brazil, the last N years, a higher minimum of votes.
+of the world, Brazil, the last N release years, a higher minimum of votes,
+co-productions, a lower minimum rating.
 
 What the QuickSight filters mean here (the translation is this file's; QuickSight's own
 reading is AWS-only): a category filter keeps the rows whose value is one of those
 chosen (all, when set to all values); a numeric range keeps the rows within it (nulls
-as its NullOption says); LAST N YEARS (anchored now) keeps the dates from 1 January of
-this year - N + 1 to today; countOver/distinctCountOver at PRE_AGG count over the
+as its NullOption says), its bounds static or a parameter's value; countOver/distinctCountOver at PRE_AGG count over the
 filtered rows; a bar chart's item limit is a LIMIT after its sort; text sorts compare
 code points. A visual this check does not know a page counterpart for fails it.
 
@@ -28,7 +28,6 @@ bad usage or a translation this file does not know (it never guesses).
 """
 
 import argparse
-import datetime
 import json
 import math
 import os
@@ -68,7 +67,7 @@ def scenarios(brazil_name, last_years):
         ("Brazil", {"country": "BR", "lastYears": None, "minVotes": 1000},
          {"region": "ALL", "country": [brazil_name]}, {}),
         (f"South America, the last {last_years} years",
-         {"country": "SOUTH_AMERICA", "lastYears": last_years, "minVotes": 1000}, {"last-years": last_years}, {}),
+         {"country": "SOUTH_AMERICA", "lastYears": last_years, "minVotes": 1000}, {}, {"LastYears": last_years}),
         ("all countries, at least 3,000 votes", {"country": "ALL", "lastYears": None, "minVotes": 3000},
          {"region": "ALL"}, {"MinVotes": 3000}),
         ("co-productions with South America", {"country": "CO_PRODUCTION", "lastYears": None, "minVotes": 1000},
@@ -285,7 +284,7 @@ def null_option(column, option, predicate):
     raise Unsupported(f"NullOption {option}")
 
 
-def filter_sql(kind, body, column, overrides, parameters, today):
+def filter_sql(kind, body, column, overrides, parameters):
     """The predicate of one filter on COLUMN, or None when it keeps every row."""
     fid = body["FilterId"]
     if kind == "CategoryFilter":
@@ -309,14 +308,6 @@ def filter_sql(kind, body, column, overrides, parameters, today):
             low, high = overrides[fid]
             parts = [f"{column} >= {low}", f"{column} <= {high}"]
         return null_option(column, body["NullOption"], " AND ".join(parts) or None)
-    if kind == "RelativeDatesFilter":
-        if (body["RelativeDateType"], body["TimeGranularity"]) != ("LAST", "YEAR") or \
-                body["AnchorDateConfiguration"].get("AnchorOption") != "NOW":
-            raise Unsupported(f"relative dates filter {fid}: only LAST N YEARS anchored now")
-        n = overrides.get(fid, body["RelativeDateValue"])
-        start = datetime.date(today.year - n + 1, 1, 1)
-        predicate = f"{column} >= DATE('{start.isoformat()}') AND {column} <= DATE('{today.isoformat()}')"
-        return null_option(column, body["NullOption"], predicate)
     raise Unsupported(f"filter kind {kind}")
 
 
@@ -432,7 +423,7 @@ WELLS = {
 }
 
 
-def visual_sql(dash, sheet, kind, visual, overrides, parameters, today, skip=()):
+def visual_sql(dash, sheet, kind, visual, overrides, parameters, skip=()):
     """One SELECT for the visual: {field id: alias} and the SQL. SKIP: field ids left out."""
     dataset = dataset_of(visual)
     calculated = dash.calculated.get(dataset, {})
@@ -457,7 +448,7 @@ def visual_sql(dash, sheet, kind, visual, overrides, parameters, today, skip=())
     dims = [sql for _, sql, aggregated in fields if not aggregated]
     where = []
     for fkind, body, column in dash.filters_of(sheet, visual["VisualId"], dataset):
-        predicate = filter_sql(fkind, body, column, overrides, parameters, today)
+        predicate = filter_sql(fkind, body, column, overrides, parameters)
         if predicate:
             where.append(predicate)
     order = []
@@ -602,11 +593,11 @@ def compare(visual_id, scenario, rows, alias, page, names):
                    got + sorted(set(dots.items()) - set(got)))
         return f"{len(rows)} collection dates"
     if visual_id.endswith("-sources"):
-        want = [(col(f"{visual_id[:-len('-sources')]}-imdb-date")[0],
-                 col(f"{visual_id[:-len('-sources')]}-tmdb-date")[0])]
-        got = [(page["sources"]["imdb"], page["sources"]["tmdb"])]
+        sheet = visual_id[:-len('-sources')]
+        want = [(col(f"{sheet}-imdb-date")[0], col(f"{sheet}-tmdb-date")[0], col(f"{sheet}-newest-year")[0])]
+        got = [(page["sources"]["imdb"], page["sources"]["tmdb"], page["sources"]["newest"])]
         if want != got:
-            differ(visual_id, scenario, "the sources' dates", want, got)
+            differ(visual_id, scenario, "the sources' dates and newest year", want, got)
         return f"IMDb files {got[0][0]}, TMDB {got[0][1]}"
     if visual_id in ("total-budget", "total-revenue", "total-profit"):
         want = [(col(f"{visual_id}-value")[0],)] if rows else [(None,)]
@@ -689,8 +680,8 @@ def main(argv=None):
             raise Unsupported("the lake has no Brazilian film")
         years = sorted(r["release_year"] for r in lake.query(
             "SELECT DISTINCT release_year FROM v_film_country WHERE release_year IS NOT NULL"))
-        today = datetime.date.today()
-        last = today.year - years[len(years) // 2] + 1
+        # Counted back from the newest release year, as years_back counts.
+        last = years[-1] - years[len(years) // 2] + 1
         cases = scenarios(brazil, last)
         figures = page_figures(args.page, cases)
         failures, compared = [], 0
@@ -701,7 +692,7 @@ def main(argv=None):
                 # The freshness note counts days from now (QuickSight) or from when the page
                 # is opened: the dates it counts from are compared, not the sentence.
                 skip = {f"{sheet}-note"} if vid.endswith("-sources") else set()
-                alias, sql = visual_sql(dash, sheet, kind, visual, overrides, parameters, today, skip)
+                alias, sql = visual_sql(dash, sheet, kind, visual, overrides, parameters, skip)
                 rows = lake.query(sql)
                 try:
                     what = compare(vid, name, rows, alias, figures[name], names)

@@ -6,7 +6,7 @@ SELECT
     title,
     film_label,
     release_year,
-    release_year_start,
+    years_back,
     country_code,
     country_name,
     is_south_america,

@@ -1,7 +1,10 @@
 -- Where the figures come from, in one row: the date of the IMDb files (the older of the
 -- newest Raw movies.csv and series.csv uploads, from data_sources), the TMDB collections
 -- the films were read from, how many films, and the age past which the dashboards warn
--- that the IMDb files are stale (the age the ingestion and trusted runs warn at).
+-- that the IMDb files are stale (the age the ingestion and trusted runs warn at). The
+-- newest release year of the films is where "the last N years" count back from; it is
+-- partial when the IMDb files are from that year or before it (films are still being
+-- released and voted on), and newest_year_note says so in words.
 WITH imdb AS (
     SELECT
         1 AS one,
@@ -14,7 +17,8 @@ tmdb AS (
         1 AS one,
         MIN(collected_on) AS tmdb_collected_from,
         MAX(collected_on) AS tmdb_collected_on,
-        COUNT(*) AS films
+        COUNT(*) AS films,
+        MAX(release_year) AS newest_release_year
     FROM fact_film
 )
 SELECT
@@ -22,6 +26,16 @@ SELECT
     i.stale_after_days,
     t.tmdb_collected_from,
     t.tmdb_collected_on,
-    t.films
+    t.films,
+    t.newest_release_year,
+    t.newest_release_year < EXTRACT(YEAR FROM i.imdb_files_date) AS newest_year_complete,
+    CASE
+        WHEN t.newest_release_year IS NULL THEN 'No film has a release year'
+        WHEN t.newest_release_year < EXTRACT(YEAR FROM i.imdb_files_date)
+            THEN 'Release years up to ' || CAST(t.newest_release_year AS VARCHAR)
+                || ', each complete in the IMDb files of ' || CAST(i.imdb_files_date AS VARCHAR)
+        ELSE CAST(t.newest_release_year AS VARCHAR) || ' is partial: the IMDb files are from '
+            || CAST(i.imdb_files_date AS VARCHAR)
+    END AS newest_year_note
 FROM imdb i
 JOIN tmdb t ON t.one = i.one

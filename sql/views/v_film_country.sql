@@ -6,9 +6,17 @@
 -- country' (neither a South American origin nor any production country), so a region
 -- holds each film once and a co-production is never counted as South American;
 -- is_south_america and country_region are the row's country's. film_label names
--- a film uniquely (title, year, IMDb id); release_year_start (1 January of the release
--- year) is the date the "last N years" filters read; budget_band sorts films by budget
--- (null when the budget is unknown).
+-- a film uniquely (title, year, IMDb id); years_back counts release years back from the
+-- newest in the data (1 for the newest, 2 for the year before): the "last N years"
+-- filters keep years_back <= N, so a lake whose newest films are a few years old still
+-- shows its last N years; budget_band sorts films by budget (null when the budget is
+-- unknown). The constant key joins the newest year on: Polars SQL has no empty OVER ().
+WITH newest AS (
+    SELECT 1 AS one, MAX(release_year) AS newest_year FROM fact_film
+),
+film AS (
+    SELECT *, 1 AS one FROM fact_film
+)
 SELECT
     f.film_id,
     d.title,
@@ -16,7 +24,7 @@ SELECT
         || COALESCE(CAST(f.release_year AS VARCHAR), 'year unknown') || ', '
         || f.film_id || ')' AS film_label,
     f.release_year,
-    DATE(CAST(f.release_year AS VARCHAR) || '-01-01') AS release_year_start,
+    n.newest_year - f.release_year + 1 AS years_back,
     c.country_code,
     COALESCE(c.country_name, 'No production country') AS country_name,
     c.continent,
@@ -56,7 +64,8 @@ SELECT
         WHEN f.budget < 50000000 THEN '10M to 50M'
         ELSE '50M and more'
     END AS budget_band
-FROM fact_film f
+FROM film f
+JOIN newest n ON n.one = f.one
 JOIN dim_film d ON d.film_id = f.film_id
 LEFT JOIN bridge_film_country b ON b.film_id = f.film_id
 LEFT JOIN dim_country c ON c.country_code = b.country_code

@@ -9,7 +9,7 @@
 SELECT
     s.film_id,
     fc.release_year,
-    fc.release_year_start,
+    fc.years_back,
     fc.country_code,
     fc.country_name,
     fc.is_south_america,

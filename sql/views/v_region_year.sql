@@ -6,7 +6,7 @@ WITH film_region AS (
     SELECT DISTINCT
         film_id,
         release_year,
-        release_year_start,
+        years_back,
         region,
         imdb_rating,
         imdb_votes,
@@ -16,11 +16,11 @@ WITH film_region AS (
 )
 SELECT
     release_year,
-    release_year_start,
+    years_back,
     region,
     COUNT(*) AS films,
     SUM(imdb_votes) AS imdb_votes,
     AVG(imdb_rating) AS avg_imdb_rating,
     AVG(popularity) AS avg_popularity
 FROM film_region
-GROUP BY release_year, release_year_start, region
+GROUP BY release_year, years_back, region

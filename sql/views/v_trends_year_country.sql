@@ -4,7 +4,7 @@
 -- film counts once in each of its countries, whatever its role towards South America.
 SELECT
     release_year,
-    release_year_start,
+    years_back,
     country_code,
     country_name,
     is_south_america,
@@ -14,4 +14,4 @@ SELECT
     AVG(tmdb_rating) AS avg_tmdb_rating,
     AVG(popularity) AS avg_popularity
 FROM v_film_country
-GROUP BY release_year, release_year_start, country_code, country_name, is_south_america
+GROUP BY release_year, years_back, country_code, country_name, is_south_america

@@ -5,6 +5,11 @@ use cinelake_query::engine::Engine;
 use polars::prelude::*;
 
 fn engine() -> Engine {
+    Engine::from_frames(frames()).unwrap()
+}
+
+/// The small schema, each table with its name.
+fn frames() -> Vec<(String, DataFrame)> {
     // tt5 has no production country.
     let fact = df!(
         "film_id" => ["tt1", "tt2", "tt3", "tt4", "tt5"],
@@ -84,15 +89,14 @@ fn engine() -> Engine {
         "is_south_america" => [true, true, false],
     )
     .unwrap();
-    Engine::from_frames(vec![
+    vec![
         ("fact_film".into(), fact),
         ("fact_film_snapshot".into(), snapshot),
         ("dim_film".into(), film),
         ("bridge_film_country".into(), bridge),
         ("dim_country".into(), country),
         ("data_sources".into(), sources),
-    ])
-    .unwrap()
+    ]
 }
 
 fn strs(df: &DataFrame, c: &str) -> Vec<String> {
@@ -161,10 +165,23 @@ fn film_country_keeps_films_without_a_country_and_names_regions() {
             "under 1M"
         ]
     );
-    let starts = engine()
-        .query("SELECT CAST(release_year_start AS VARCHAR) AS d FROM v_film_country WHERE film_id = 'tt1'")
+    // Counted back from the newest release year in the data (2015), not from the clock.
+    let back = engine()
+        .query("SELECT film_id, years_back FROM v_film_country ORDER BY film_id, country_name")
         .unwrap();
-    assert_eq!(strs(&starts, "d"), ["2010-01-01"]);
+    let years_back: Vec<Option<i64>> = back
+        .column("years_back")
+        .unwrap()
+        .cast(&DataType::Int64)
+        .unwrap()
+        .i64()
+        .unwrap()
+        .iter()
+        .collect();
+    assert_eq!(
+        years_back,
+        [Some(6), Some(4), Some(4), Some(1), Some(15), Some(4)]
+    );
 }
 
 #[test]
@@ -392,7 +409,8 @@ fn freshness_in_one_row() {
         .query(
             "SELECT CAST(imdb_files_date AS VARCHAR) AS imdb, stale_after_days, \
              CAST(tmdb_collected_from AS VARCHAR) AS tmdb_from, \
-             CAST(tmdb_collected_on AS VARCHAR) AS tmdb_on, films FROM v_data_freshness",
+             CAST(tmdb_collected_on AS VARCHAR) AS tmdb_on, films, newest_release_year, \
+             newest_year_note FROM v_data_freshness",
         )
         .unwrap();
     assert_eq!(df.height(), 1);
@@ -403,6 +421,47 @@ fn freshness_in_one_row() {
     let n = |c: &str| df.column(c).unwrap().get(0).unwrap().extract::<i64>();
     assert_eq!(n("stale_after_days"), Some(90));
     assert_eq!(n("films"), Some(5));
+    // The newest release year (2015) is before the files' year: complete.
+    assert_eq!(n("newest_release_year"), Some(2015));
+    assert_eq!(
+        strs(&df, "newest_year_note"),
+        ["Release years up to 2015, each complete in the IMDb files of 2026-11-20"]
+    );
+}
+
+#[test]
+fn the_newest_year_is_partial_when_the_files_are_from_it() {
+    // IMDb files from mid-2015, the year of the newest film (tt3).
+    let sources = df!(
+        "source" => ["movies.csv"],
+        "raw_key" => ["Raw/Local/CSV/Movies/2015/06/30/movies.csv"],
+        "file_date" => ["2015-06-30"],
+        "stale_after_days" => [90i32],
+    )
+    .unwrap()
+    .lazy()
+    .with_column(col("file_date").str().to_date(StrptimeOptions::default()))
+    .collect()
+    .unwrap();
+    let mut frames = frames();
+    frames.retain(|(name, _)| name != "data_sources");
+    frames.push(("data_sources".into(), sources));
+    let df = Engine::from_frames(frames)
+        .unwrap()
+        .query("SELECT newest_year_complete, newest_year_note FROM v_data_freshness")
+        .unwrap();
+    assert_eq!(
+        df.column("newest_year_complete")
+            .unwrap()
+            .bool()
+            .unwrap()
+            .get(0),
+        Some(false)
+    );
+    assert_eq!(
+        strs(&df, "newest_year_note"),
+        ["2015 is partial: the IMDb files are from 2015-06-30"]
+    );
 }
 
 #[test]
