@@ -97,8 +97,8 @@ class RealBodies(unittest.TestCase):
     def test_the_view_parser_reads_every_view(self):
         self.assertEqual(
             qs.view_columns((ROOT / "sql" / "views" / "v_investment_rating.sql").read_text()),
-            ["band_order", "budget_band", "films", "total_budget", "avg_imdb_rating",
-             "avg_tmdb_rating"])
+            ["band_order", "budget_band", "films", "total_budget", "imdb_rated_films",
+             "avg_imdb_rating", "tmdb_rated_films", "avg_tmdb_rating"])
         self.assertEqual(
             qs.view_columns((ROOT / "sql" / "views" / "v_country_share_best.sql").read_text())[-1],
             "share")

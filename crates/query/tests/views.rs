@@ -385,22 +385,83 @@ fn investment_bands() {
         strs(&df, "budget_band"),
         ["under 1M", "1M to 10M", "10M to 50M", "50M and more"]
     );
-    let avg: Vec<f64> = df
-        .column("avg_imdb_rating")
+    // tt2 is in two countries but counts once in its band; one rated film a band is
+    // under the three an average needs.
+    let ints = |c: &str| -> Vec<Option<i64>> {
+        df.column(c)
+            .unwrap()
+            .cast(&DataType::Int64)
+            .unwrap()
+            .i64()
+            .unwrap()
+            .iter()
+            .collect()
+    };
+    assert_eq!(ints("films"), [Some(1); 4]);
+    assert_eq!(ints("imdb_rated_films"), [Some(1); 4]);
+    assert_eq!(df.column("avg_imdb_rating").unwrap().null_count(), 4);
+}
+
+#[test]
+fn an_average_rating_has_a_vote_floor_and_three_films() {
+    // Four films in the 1M to 10M band: tt13 has 10 IMDb votes, under the floor of
+    // 1,000; tt12 has 5 TMDB votes, under the 10 a TMDB rating needs.
+    let fact = df!(
+        "film_id" => ["tt10", "tt11", "tt12", "tt13"],
+        "release_year" => [2010i32, 2011, 2012, 2013],
+        "imdb_rating" => [6.0f64, 7.0, 8.0, 1.0],
+        "imdb_votes" => [1000i64, 2000, 3000, 10],
+        "tmdb_rating" => [Some(6.5f64), Some(7.5), Some(9.9), Some(2.0)],
+        "tmdb_votes" => [50i64, 50, 5, 50],
+        "popularity" => [1.0f64, 1.0, 1.0, 1.0],
+        "budget" => [Some(2_000_000i64), Some(3_000_000), Some(4_000_000), Some(5_000_000)],
+        "revenue" => [None::<i64>, None, None, None],
+        "profit" => [None::<i64>, None, None, None],
+        "collected_on" => ["2026-11-01"; 4],
+    )
+    .unwrap()
+    .lazy()
+    .with_column(
+        col("collected_on")
+            .str()
+            .to_date(StrptimeOptions::default()),
+    )
+    .collect()
+    .unwrap();
+    let film = df!(
+        "film_id" => ["tt10", "tt11", "tt12", "tt13"],
+        "title" => ["A", "B", "C", "D"],
+        "south_america_role" => ["South American"; 4],
+    )
+    .unwrap();
+    let bridge = df!(
+        "film_id" => ["tt10", "tt11", "tt12", "tt13"],
+        "country_code" => ["BR"; 4],
+    )
+    .unwrap();
+    let mut frames = frames();
+    frames.retain(|(name, _)| {
+        !["fact_film", "dim_film", "bridge_film_country"].contains(&name.as_str())
+    });
+    frames.extend([
+        ("fact_film".to_string(), fact),
+        ("dim_film".to_string(), film),
+        ("bridge_film_country".to_string(), bridge),
+    ]);
+    let df = Engine::from_frames(frames)
         .unwrap()
-        .f64()
-        .unwrap()
-        .into_no_null_iter()
-        .collect();
-    // tt2 is in two countries but counts once in its band.
-    assert_eq!(avg, [5.0, 8.0, 7.0, 6.0]);
-    let films = engine()
-        .query("SELECT SUM(films) AS n FROM v_investment_rating")
+        .query(
+            "SELECT films, imdb_rated_films, avg_imdb_rating, tmdb_rated_films, avg_tmdb_rating \
+             FROM v_investment_rating",
+        )
         .unwrap();
-    assert_eq!(
-        films.column("n").unwrap().get(0).unwrap().extract::<u64>(),
-        Some(4)
-    );
+    let one = |c: &str| df.column(c).unwrap().get(0).unwrap();
+    assert_eq!(one("films").extract::<i64>(), Some(3));
+    assert_eq!(one("imdb_rated_films").extract::<i64>(), Some(3));
+    assert_eq!(one("avg_imdb_rating").extract::<f64>(), Some(7.0));
+    // Two TMDB ratings count: under three, no average.
+    assert_eq!(one("tmdb_rated_films").extract::<i64>(), Some(2));
+    assert!(one("avg_tmdb_rating").is_null());
 }
 
 #[test]
