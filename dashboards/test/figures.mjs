@@ -6,7 +6,7 @@
 // country code), "lastYears" (a number or null), "minVotes" (a number), "minRating" (a
 // number, 7 when left out)}]. Each is set through the page's own controls, from Reset (South America, all years, 1,000 votes). Prints
 // {"<name>": {"charts": {"<chart>": [{"key", "label", "value"}]}, "kpis": {"<kpi>": value},
-//   "sources": {"imdb", "tmdb", "newest"}}}
+//   "sources": {"imdb", "tmdb", "newest", "population", "setAside"}}}
 // as JSON on stdout. Uses the system Chromium (CHROMIUM, default /usr/bin/chromium).
 // Exit status 0 on success, 1 on a failure, 2 on bad usage.
 
@@ -74,10 +74,15 @@ try {
         }));
       }
       const kpis = {};
-      for (const e of document.querySelectorAll('[data-kpi]')) kpis[e.getAttribute('data-kpi')] = Number(e.getAttribute('data-value'));
+      for (const e of document.querySelectorAll('[data-kpi]')) {
+        const v = e.getAttribute('data-value');
+        kpis[e.getAttribute('data-kpi')] = v === null || v === '' ? null : Number(v);
+      }
       const box = document.querySelector('[data-freshness]');
       const sources = { imdb: box && box.getAttribute('data-imdb-files-date'), tmdb: box && box.getAttribute('data-tmdb-collected-on'),
-        newest: box && box.getAttribute('data-newest-year-note') };
+        newest: box && box.getAttribute('data-newest-year-note'),
+        population: box && box.getAttribute('data-population-note'),
+        setAside: box && box.getAttribute('data-set-aside-note') };
       return { charts, kpis, sources };
     });
   }

@@ -600,11 +600,23 @@ def compare(visual_id, scenario, rows, alias, page, names):
         return f"{len(rows)} collection dates"
     if visual_id.endswith("-sources"):
         sheet = visual_id[:-len('-sources')]
-        want = [(col(f"{sheet}-imdb-date")[0], col(f"{sheet}-tmdb-date")[0], col(f"{sheet}-newest-year")[0])]
-        got = [(page["sources"]["imdb"], page["sources"]["tmdb"], page["sources"]["newest"])]
+        src = page["sources"]
+        want = [(col(f"{sheet}-imdb-date")[0], col(f"{sheet}-tmdb-date")[0], col(f"{sheet}-newest-year")[0],
+                 col(f"{sheet}-population")[0])]
+        got = [(src["imdb"], src["tmdb"], src["newest"], src["population"])]
+        if sheet == "financial":
+            want[0] += (col("financial-set-aside")[0],)
+            got[0] += (src["setAside"],)
         if want != got:
             differ(visual_id, scenario, "the sources' dates and newest year", want, got)
         return f"IMDb files {got[0][0]}, TMDB {got[0][1]}"
+    if visual_id in ("popularity-films", "trends-films", "financial-films", "popularity-imdb-rating",
+                     "popularity-tmdb-rating"):
+        want = [(col(f"{visual_id}-value")[0] if rows else None,)]
+        got = [(kpis.get(visual_id),)]
+        if not same_rows(want, got):
+            differ(visual_id, scenario, "the headline figure", want, got)
+        return f"{got[0][0]}"
     if visual_id in ("total-budget", "total-revenue", "total-profit"):
         want = [(col(f"{visual_id}-value")[0],)] if rows else [(None,)]
         got = [(kpis.get(visual_id),)]

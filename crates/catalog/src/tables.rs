@@ -70,12 +70,13 @@ pub enum Table {
     BridgeFilmGenre,
     BridgeFilmLanguage,
     BridgeFilmArtist,
+    FilmCounts,
     DataSources,
 }
 
 impl Table {
     pub const TRUSTED: [Table; 3] = [Table::Movies, Table::Series, Table::TmdbMovies];
-    pub const REFINED: [Table; 12] = [
+    pub const REFINED: [Table; 13] = [
         Table::FactFilm,
         Table::FactFilmSnapshot,
         Table::DimFilm,
@@ -88,6 +89,7 @@ impl Table {
         Table::BridgeFilmGenre,
         Table::BridgeFilmLanguage,
         Table::BridgeFilmArtist,
+        Table::FilmCounts,
     ];
     /// Written by the views step beside the views, for the dashboards.
     pub const DASHBOARD: [Table; 1] = [Table::DataSources];
@@ -110,6 +112,7 @@ impl Table {
             Table::BridgeFilmGenre => "bridge_film_genre",
             Table::BridgeFilmLanguage => "bridge_film_language",
             Table::BridgeFilmArtist => "bridge_film_artist",
+            Table::FilmCounts => "film_counts",
             Table::DataSources => "data_sources",
         }
     }
@@ -139,6 +142,10 @@ impl Table {
             Table::BridgeFilmGenre => "film to genre",
             Table::BridgeFilmLanguage => "film to spoken language",
             Table::BridgeFilmArtist => "film to artist, with role",
+            Table::FilmCounts => {
+                "what the Refined run counted, one row per count: the films of interest in the \
+                 IMDb files, those with TMDB details, and the values each rule set aside"
+            }
             Table::DataSources => {
                 "where the dashboards' figures come from: the newest Raw CSV of each IMDb-derived \
                  file, its date, and the age past which the dashboards warn"

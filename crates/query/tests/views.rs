@@ -89,7 +89,17 @@ fn frames() -> Vec<(String, DataFrame)> {
         "is_south_america" => [true, true, false],
     )
     .unwrap();
+    let counts = df!(
+        "count_name" => ["films_of_interest_imdb", "films_with_tmdb", "placeholder_budgets",
+            "placeholder_revenues", "impossible_budget", "impossible_popularity"],
+        "films" => [12i64, 5, 2, 1, 1, 4],
+        "what" => ["films with genre Drama, released 2000 or later", "with TMDB",
+            "placeholder budgets (at most 1000 USD)", "placeholder revenues (at most 1000 USD)",
+            "impossible budgets", "impossible popularity"],
+    )
+    .unwrap();
     vec![
+        ("film_counts".into(), counts),
         ("fact_film".into(), fact),
         ("fact_film_snapshot".into(), snapshot),
         ("dim_film".into(), film),
@@ -471,7 +481,7 @@ fn freshness_in_one_row() {
             "SELECT CAST(imdb_files_date AS VARCHAR) AS imdb, stale_after_days, \
              CAST(tmdb_collected_from AS VARCHAR) AS tmdb_from, \
              CAST(tmdb_collected_on AS VARCHAR) AS tmdb_on, films, newest_release_year, \
-             newest_year_note FROM v_data_freshness",
+             newest_year_note, population_note, set_aside_note FROM v_data_freshness",
         )
         .unwrap();
     assert_eq!(df.height(), 1);
@@ -487,6 +497,23 @@ fn freshness_in_one_row() {
     assert_eq!(
         strs(&df, "newest_year_note"),
         ["Release years up to 2015, each complete in the IMDb files of 2026-11-20"]
+    );
+    // The population and what the money rules set aside, from film_counts; an
+    // impossible popularity is not money.
+    assert_eq!(
+        strs(&df, "population_note"),
+        [
+            "Population (films with genre Drama, released 2000 or later): 12 films in the IMDb \
+          files, 5 with TMDB details"
+        ]
+    );
+    assert_eq!(
+        strs(&df, "set_aside_note"),
+        [
+            "Money is nominal, as TMDB reports it; placeholder budgets (at most 1000 USD): 2; \
+          placeholder revenues (at most 1000 USD): 1; impossible budgets or revenues, read as \
+          unknown: 1"
+        ]
     );
 }
 

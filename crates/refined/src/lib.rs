@@ -8,12 +8,13 @@ pub mod role;
 pub mod star;
 
 use cinelake_catalog::{Catalog, Databases, Table};
+use cinelake_frames::PolarsContext;
 use cinelake_frames::table::{TableSpec, publish, read_partitioned_where, read_table_where};
 use cinelake_lake::Store;
 use cinelake_lake::layout::ProcessingDate;
 use cinelake_lake::manifest::{Entry, RunRecorder};
 use cinelake_rules::Selection;
-use polars::prelude::{DataFrame, IntoLazy, col, lit};
+use polars::prelude::{DataFrame, IntoLazy, PolarsError, col, lit};
 use tracing::Instrument;
 
 pub const STAGE: &str = "refined";
@@ -208,6 +209,27 @@ pub async fn build(
         "read movies of the films"
     );
     let kept = star::admitted(&movies, &rules.selection)?;
+    // The films of interest the IMDb files hold, known to TMDB or not: the population
+    // the dashboards state. File by file, three columns, only the admitted ids kept.
+    let selection = rules.selection.clone();
+    let admit = move |df: DataFrame| {
+        star::admitted(&df, &selection).map_err(|e| PolarsError::ComputeError(e.to_string().into()))
+    };
+    let of_interest = read_table_where(
+        store,
+        catalog,
+        &dbs.trusted,
+        Table::Movies.name(),
+        Some(&["title_id", "genres", "release_year"]),
+        Some(&admit),
+    )
+    .await?;
+    let imdb_films_of_interest = of_interest
+        .column("film_id")
+        .and_then(|c| c.n_unique())
+        .context(|| "the films of interest in the IMDb files".into())?
+        as u64;
+    drop(of_interest);
     let history = read_table_where(
         store,
         catalog,
@@ -250,10 +272,11 @@ pub async fn build(
         films: tmdb_films.height() as u64,
     };
     let rules_for_task = rules.clone();
-    let (tables, set_aside) =
-        tokio::task::spawn_blocking(move || star::build(movies, tmdb, &kept, &rules_for_task))
-            .await
-            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
+    let (tables, set_aside) = tokio::task::spawn_blocking(move || {
+        star::build(movies, tmdb, &kept, &rules_for_task, imdb_films_of_interest)
+    })
+    .await
+    .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
     tracing::info!(
         films_left_out = set_aside.films_left_out,
         placeholder_budgets = set_aside.placeholder_budgets,

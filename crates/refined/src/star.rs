@@ -235,6 +235,7 @@ pub fn build(
     tmdb: Tmdb,
     kept: &DataFrame,
     rules: &Rules,
+    imdb_films_of_interest: u64,
 ) -> Result<(Tables, SetAside), RefinedError> {
     let history = collect(
         of_films(tmdb.history.lazy(), kept, "imdb_id"),
@@ -296,6 +297,15 @@ pub fn build(
     t.insert(Table::DimArtist, dim_artist);
     t.insert(Table::DimDate, dim_date);
     t.insert(Table::DimFilm, sorted(dim_film, &["film_id"])?);
+    t.insert(
+        Table::FilmCounts,
+        film_counts(
+            &set_aside,
+            imdb_films_of_interest,
+            fact_film.height(),
+            rules,
+        )?,
+    );
     t.insert(Table::FactFilm, sorted(fact_film, &["film_id"])?);
     t.insert(
         Table::FactFilmSnapshot,
@@ -303,6 +313,66 @@ pub fn build(
     );
     check(&t)?;
     Ok((t, set_aside))
+}
+
+/// `film_counts`: what the run counted, one row per count (`count_name`, `films`,
+/// `what` in words; for the IMDb files' films of interest, the rule itself), so the
+/// dashboards can state their population and what the rules set aside: the films of
+/// interest in the IMDb files, those with TMDB details (the fact's rows), and each
+/// rule's count.
+fn film_counts(
+    set_aside: &SetAside,
+    imdb_films_of_interest: u64,
+    fact_films: usize,
+    rules: &Rules,
+) -> Result<DataFrame, RefinedError> {
+    let floor = rules.money_floor_usd;
+    let mut rows: Vec<(String, u64, String)> = vec![
+        (
+            "films_of_interest_imdb".into(),
+            imdb_films_of_interest,
+            rules.selection.to_string(),
+        ),
+        (
+            "films_with_tmdb".into(),
+            fact_films as u64,
+            "films of interest with TMDB details (fact_film)".into(),
+        ),
+        (
+            "films_left_out".into(),
+            set_aside.films_left_out,
+            "films with TMDB details that are not films of interest".into(),
+        ),
+        (
+            "placeholder_budgets".into(),
+            set_aside.placeholder_budgets,
+            format!("placeholder budgets (above 0, at most {floor} USD), read as unknown"),
+        ),
+        (
+            "placeholder_revenues".into(),
+            set_aside.placeholder_revenues,
+            format!("placeholder revenues (above 0, at most {floor} USD), read as unknown"),
+        ),
+    ];
+    for (column, n) in &set_aside.impossible {
+        rows.push((
+            format!("impossible_{column}"),
+            *n,
+            format!("impossible values of {column}, read as unknown"),
+        ));
+    }
+    let names: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+    let films: Vec<i64> = rows
+        .iter()
+        .map(|r| i64::try_from(r.1).unwrap_or(i64::MAX))
+        .collect();
+    let what: Vec<&str> = rows.iter().map(|r| r.2.as_str()).collect();
+    Ok(DataFrame::new_infer_height(vec![
+        Column::new("count_name".into(), names),
+        Column::new("films".into(), films),
+        Column::new("what".into(), what),
+    ])
+    .context(|| "film_counts".into())?)
 }
 
 /// How many budgets and revenues are above 0 (TMDB's "unknown") but at most the floor.

@@ -46,6 +46,8 @@ const MOVIES: &[&str] = &[
     r"tt0000008|Ocho|Ocho|2017|104|Drama|7.2|40000|\N|\N|\N|\N|\N|\N|\N",
     r"tt0000009|Nueve|Nueve|2017|90|Drama|7.8|900|\N|\N|\N|\N|\N|\N|\N",
     r"tt0000010|Diez|Diez|2019|130|Drama|7.9|150000|\N|\N|\N|\N|\N|\N|\N",
+    // A film of interest TMDB has no record of: counted in the IMDb files' population.
+    r"tt0000011|Once|Once|2021|95|Drama|6.9|500|\N|\N|\N|\N|\N|\N|\N",
 ];
 
 /// A TMDB record: (id, IMDb id, title, release date), (budget, revenue, runtime),
@@ -509,6 +511,27 @@ async fn the_star_schema_of_known_rows() {
             "tt0000008|pt",
             "tt0000009|pt",
             "tt0000010|pt",
+        ],
+    );
+
+    // The population and what the rules set aside, as the dashboards read them: eight
+    // films of interest in the IMDb files (tt0000011 without TMDB details), seven in
+    // the fact.
+    expect(
+        &t(Table::FilmCounts)
+            .await
+            .select(["count_name", "films"])
+            .unwrap(),
+        "film_counts",
+        &["count_name", "films"],
+        &[
+            "films_of_interest_imdb|8",
+            "films_with_tmdb|7",
+            "films_left_out|3",
+            "placeholder_budgets|2",
+            "placeholder_revenues|1",
+            "impossible_popularity|1",
+            "impossible_tmdb_rating|1",
         ],
     );
 
