@@ -44,10 +44,10 @@ SELECT
     t.tmdb_collected_on,
     t.films,
     t.newest_release_year,
-    t.newest_release_year < EXTRACT(YEAR FROM i.imdb_files_date) AS newest_year_complete,
+    i.imdb_files_date > DATE(CAST(t.newest_release_year AS VARCHAR) || '-12-31') AS newest_year_complete,
     CASE
         WHEN t.newest_release_year IS NULL THEN 'No film has a release year'
-        WHEN t.newest_release_year < EXTRACT(YEAR FROM i.imdb_files_date)
+        WHEN i.imdb_files_date > DATE(CAST(t.newest_release_year AS VARCHAR) || '-12-31')
             THEN 'Release years up to ' || CAST(t.newest_release_year AS VARCHAR)
                 || ', each complete in the IMDb files of ' || CAST(i.imdb_files_date AS VARCHAR)
         ELSE CAST(t.newest_release_year AS VARCHAR) || ' is partial: the IMDb files are from '
