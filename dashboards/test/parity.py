@@ -421,6 +421,7 @@ WELLS = {
     "LineChartAggregatedFieldWells": ("Category", "Colors", "Values"),
     "ComboChartAggregatedFieldWells": ("Category", "Colors", "BarValues", "LineValues"),
     "ScatterPlotUnaggregatedFieldWells": ("XAxis", "YAxis", "Category", "Label"),
+    "ScatterPlotCategoricallyAggregatedFieldWells": ("XAxis", "YAxis", "Category", "Label"),
     "TableUnaggregatedFieldWells": ("Values",),
 }
 
@@ -626,10 +627,11 @@ def compare(visual_id, scenario, rows, alias, page, names):
             differ(visual_id, scenario, "totals", want, got)
         return f"total {got[0][0]:,.0f}"
     if visual_id == "budget-revenue":
-        want = sorted(set(col("br-film")))
-        got = sorted({m["label"] for m in marks("budget-revenue")})
-        if want != got:
-            differ(visual_id, scenario, "films", [(w,) for w in want], [(g,) for g in got])
+        # One point per film, on both sides: a film drawn twice is a difference.
+        want = sorted(zip(col("br-film"), col("br-budget"), col("br-revenue")))
+        got = sorted((m["label"], m["x"], m["y"]) for m in marks("budget-revenue"))
+        if not same_rows(want, got):
+            differ(visual_id, scenario, "films and amounts", want, got)
         return f"{len(got)} films"
     if visual_id == "investment-rating":
         got = {m["key"]: m["value"] for m in marks("investment-rating")}
