@@ -31,7 +31,8 @@ const CHROMIUM_ARGS = [
 ];
 const SHEETS = {
   popularity: ['best-films', 'most-voted', 'most-popular', 'popularity-by-year', 'country-share'],
-  trends: ['region-by-year', 'trend-votes', 'trend-rating', 'trend-releases', 'tmdb-popularity-time', 'tmdb-votes-time'],
+  trends: ['region-by-year', 'trend-votes', 'trend-rating', 'trend-tmdb-rating', 'trend-releases', 'tmdb-popularity-time',
+    'tmdb-votes-time'],
   financial: ['budget-revenue', 'top-profits', 'investment-rating'],
 };
 const MIN_BRAZILIAN_FILMS = 30;
@@ -157,9 +158,10 @@ async function run() {
       viewport: { width: 1366, height: 900 },
     });
     context.on('request', (req) => {
-      if (!req.url().startsWith('file:')) foreignRequests.push(req.url());
+      // A CSV download is a blob: URL the page made; anything else off file: is foreign.
+      if (!/^(file|blob):/.test(req.url())) foreignRequests.push(req.url());
     });
-    await context.route((url) => url.protocol !== 'file:', (route) => route.abort());
+    await context.route((url) => url.protocol !== 'file:' && url.protocol !== 'blob:', (route) => route.abort());
     const page = context.pages()[0] || await context.newPage();
     page.on('console', (msg) => {
       if (msg.type() === 'error') consoleErrors.push(`${msg.text()} (${step})`);
@@ -456,6 +458,21 @@ async function run() {
     await rerender(page, () => page.selectOption('#f-country', 'ALL'));
     const tpAll = await chartInfo(page, 'top-profits');
     check(same(tpAll.titles, want), 'after Reset and all countries, top-10 profits no longer equal v_top_profits');
+
+    step = 'CSV download';
+    // The CSV of a chart is what it draws: one line per mark, in its order.
+    await page.click('button[data-sheet="popularity"]');
+    const bestNow = await chartInfo(page, 'best-films');
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 10000 }),
+      page.click('[data-csv="best-films"]')]);
+    const csv = readFileSync(await download.path(), 'utf8').trim().split('\n');
+    check(download.suggestedFilename() === 'cinelake-best-films.csv', `the CSV is named ${download.suggestedFilename()}`);
+    check(csv[0] === 'key,label,value,films', `the CSV's header is "${csv[0]}"`);
+    check(csv.length - 1 === bestNow.marks && csv.slice(1).every((line, i) => line.startsWith(`${bestNow.keys[i]},`)),
+      `the best-films CSV has ${csv.length - 1} lines for ${bestNow.marks} bars: ${csv.slice(0, 3).join(' / ')}`);
+    const buttons = await page.$$eval('button[data-csv]', (bs) => bs.map((b) => b.getAttribute('data-csv')));
+    check(Object.values(SHEETS).flat().every((n) => buttons.includes(n)), `charts without a CSV button: ${JSON.stringify(buttons)}`);
+    summary.push(`CSV download: best-films, ${csv.length - 1} lines; a button on each of ${buttons.length} charts`);
 
     step = 'hash navigation';
     await page.goto(`${fileUrl}#financial`, { waitUntil: 'load', timeout: TIMEOUT });

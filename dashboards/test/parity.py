@@ -577,11 +577,11 @@ def compare(visual_id, scenario, rows, alias, page, names):
         return f"{len(got)} countries"
     if visual_id == "popularity-by-year":
         return by_year("popularity-by-year", "popularity-by-year-year", "popularity-by-year-value")
-    if visual_id in ("votes-by-year", "rating-by-year", "releases-by-year"):
+    if visual_id in ("votes-by-year", "rating-by-year", "tmdb-rating-by-year", "releases-by-year"):
         chart = {"votes-by-year": "trend-votes", "rating-by-year": "trend-rating",
-                 "releases-by-year": "trend-releases"}[visual_id]
+                 "tmdb-rating-by-year": "trend-tmdb-rating", "releases-by-year": "trend-releases"}[visual_id]
         return by_year(chart, f"{visual_id}-year", f"{visual_id}-value", f"{visual_id}-country_name",
-                       names, missing=None if visual_id == "rating-by-year" else 0)
+                       names, missing=None if "rating" in visual_id else 0)
     if visual_id == "region-by-year":
         return by_year("region-by-year", "region-by-year-year", "region-by-year-value",
                        "region-by-year-region", names.regions, missing=0)

@@ -9,10 +9,16 @@
 -- a film uniquely (title, year, IMDb id); years_back counts release years back from the
 -- newest in the data (1 for the newest, 2 for the year before): the "last N years"
 -- filters keep years_back <= N, so a lake whose newest films are a few years old still
--- shows its last N years; budget_band sorts films by budget (null when the budget is
--- unknown). The constant key joins the newest year on: Polars SQL has no empty OVER ().
+-- shows its last N years; collected_on is the TMDB collection the film's figures come
+-- from, and in_newest_collection is 1 when that is the newest one, so a popularity
+-- ranking compares values of one date; budget_band sorts films by budget (null when the
+-- budget is unknown). The constant key joins the newest year on: Polars SQL has no empty OVER ().
 WITH newest AS (
-    SELECT 1 AS one, MAX(release_year) AS newest_year FROM fact_film
+    SELECT
+        1 AS one,
+        MAX(release_year) AS newest_year,
+        MAX(collected_on) AS newest_collection
+    FROM fact_film
 ),
 film AS (
     SELECT *, 1 AS one FROM fact_film
@@ -47,6 +53,8 @@ SELECT
     f.tmdb_rating,
     f.tmdb_votes,
     f.popularity,
+    f.collected_on,
+    CASE WHEN f.collected_on = n.newest_collection THEN 1 ELSE 0 END AS in_newest_collection,
     f.budget,
     f.revenue,
     f.profit,

@@ -192,6 +192,15 @@ fn film_country_keeps_films_without_a_country_and_names_regions() {
         years_back,
         [Some(6), Some(4), Some(4), Some(1), Some(15), Some(4)]
     );
+    // tt1's figures are from October's collection, the others' from November's, the
+    // newest: a popularity ranking leaves tt1 out.
+    let newest = engine()
+        .query(
+            "SELECT DISTINCT film_id FROM v_film_country WHERE in_newest_collection = 1 \
+             ORDER BY film_id",
+        )
+        .unwrap();
+    assert_eq!(strs(&newest, "film_id"), ["tt2", "tt3", "tt4", "tt5"]);
 }
 
 #[test]
