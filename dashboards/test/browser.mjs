@@ -474,6 +474,25 @@ async function run() {
     check(Object.values(SHEETS).flat().every((n) => buttons.includes(n)), `charts without a CSV button: ${JSON.stringify(buttons)}`);
     summary.push(`CSV download: best-films, ${csv.length - 1} lines; a button on each of ${buttons.length} charts`);
 
+    step = 'country table';
+    // A click on a row chooses its country; a click on a heading sorts by it.
+    await rerender(page, () => page.selectOption('#f-country', 'ALL'));
+    const rowsOfTable = () => page.$$eval('[data-table="country-table"] tr.mark',
+      (trs) => trs.map((t) => ({ key: t.getAttribute('data-key'), label: t.getAttribute('data-label'), films: Number(t.getAttribute('data-value')) })));
+    const byFilms = await rowsOfTable();
+    check(byFilms.length > 1 && byFilms.every((r, i) => i === 0 || byFilms[i - 1].films >= r.films),
+      `the country table is not sorted by films: ${JSON.stringify(byFilms.slice(0, 4))}`);
+    await rerender(page, () => page.click('[data-table="country-table"] th[data-sort="name"]'));
+    const byName = (await rowsOfTable()).map((r) => r.label);
+    check(same(byName, [...byName].sort()), `sorting by country gives ${JSON.stringify(byName.slice(0, 4))}`);
+    const pick = byFilms.find((r) => r.key !== 'NONE');
+    await rerender(page, () => page.click(`[data-table="country-table"] tr[data-key="${pick.key}"]`));
+    check(await page.$eval('#f-country', (e) => e.value) === pick.key, `a click on ${pick.label} does not choose it`);
+    const afterPick = await rowsOfTable();
+    check(afterPick.length === 1 && afterPick[0].key === pick.key, `after choosing ${pick.label} the table shows ${JSON.stringify(afterPick)}`);
+    summary.push(`country table: ${byFilms.length} countries, sorted by films and by name; a click chose ${pick.label}`);
+    await rerender(page, () => page.click('#f-reset'));
+
     step = 'hash navigation';
     await page.goto(`${fileUrl}#financial`, { waitUntil: 'load', timeout: TIMEOUT });
     await page.reload({ waitUntil: 'load', timeout: TIMEOUT });

@@ -75,6 +75,15 @@ try {
           y: m.hasAttribute('data-y') ? Number(m.getAttribute('data-y')) : null,
         }));
       }
+      // Tables drawn as rows (the country table): one entry per row, as for a chart.
+      for (const t of document.querySelectorAll('table[data-table]')) {
+        charts[t.getAttribute('data-table')] = [...t.querySelectorAll('tr.mark')].map((m) => ({
+          key: m.getAttribute('data-key'),
+          label: m.getAttribute('data-label'),
+          value: Number(m.getAttribute('data-value')),
+          rating: m.hasAttribute('data-rating') ? Number(m.getAttribute('data-rating')) : null,
+        }));
+      }
       const kpis = {};
       for (const e of document.querySelectorAll('[data-kpi]')) {
         const v = e.getAttribute('data-value');

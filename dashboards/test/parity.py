@@ -575,6 +575,12 @@ def compare(visual_id, scenario, rows, alias, page, names):
         if not same_rows(want[:len(got)], got) or (len(got) < 25 and len(want) != len(got)):
             differ(visual_id, scenario, "countries and shares", want, got)
         return f"{len(got)} countries"
+    if visual_id == "country-table":
+        got = [(m["label"], m["value"], m["rating"]) for m in marks("country-table")]
+        want = list(zip(col("ct-country"), col("ct-films"), col("ct-rating")))
+        if not same_rows(want, got):
+            differ(visual_id, scenario, "countries, films and ratings", want, got)
+        return f"{len(got)} countries"
     if visual_id == "popularity-by-year":
         return by_year("popularity-by-year", "popularity-by-year-year", "popularity-by-year-value")
     if visual_id in ("votes-by-year", "rating-by-year", "tmdb-rating-by-year", "releases-by-year"):
