@@ -76,6 +76,44 @@ def money_floor() -> int:
     return int(os.environ.get("CINELAKE_MONEY_FLOOR_USD", "1000"))
 
 
+def selection_text(genres, min_year, max_year) -> str:
+    """The rule in words, as `Selection`'s Display writes it (crates/rules)."""
+    text = f"films with genre {' or '.join(genres)}" if genres else "films of every genre"
+    if min_year is not None and max_year is not None:
+        return f"{text}, released {min_year} to {max_year}"
+    if min_year is not None:
+        return f"{text}, released {min_year} or later"
+    if max_year is not None:
+        return f"{text}, released {max_year} or earlier"
+    return text
+
+
+# The fact's column each source column's impossible values are counted under (R12,
+# star.rs `IMPOSSIBLE`).
+IMPOSSIBLE = {"imdb_rating": "imdb_rating", "imdb_votes": "imdb_votes",
+              "vote_average": "tmdb_rating", "vote_count": "tmdb_votes",
+              "popularity": "popularity", "budget": "budget", "revenue": "revenue"}
+
+
+def film_counts(of_interest, with_tmdb, left_out, budgets, revenues, impossible):
+    """film_counts' rows (count_name, films, what), as star.rs `film_counts` writes them:
+    IMPOSSIBLE is {fact column: count}, and a column with none is left out."""
+    genres, min_year, max_year = selection()
+    floor = money_floor()
+    rows = [
+        ("films_of_interest_imdb", of_interest, selection_text(genres, min_year, max_year)),
+        ("films_with_tmdb", with_tmdb, "films of interest with TMDB details (fact_film)"),
+        ("films_left_out", left_out, "films with TMDB details that are not films of interest"),
+        ("placeholder_budgets", budgets,
+         f"placeholder budgets (above 0, at most {floor} USD), read as unknown"),
+        ("placeholder_revenues", revenues,
+         f"placeholder revenues (above 0, at most {floor} USD), read as unknown"),
+    ]
+    rows += [(f"impossible_{c}", n, f"impossible values of {c}, read as unknown")
+             for c, n in sorted(impossible.items()) if n > 0]
+    return rows
+
+
 # The values a measure can take (R12, star.rs `IMPOSSIBLE`): (low, high, None for no
 # bound), by the column of the films' rows; outside them a value cannot be true and is
 # read as null. TMDB rates from 0 to 10, IMDb from 1 to 10; counts are never negative.
@@ -85,6 +123,8 @@ POSSIBLE = {
     "vote_average": (0.0, 10.0),
     "vote_count": (0.0, None),
     "popularity": (0.0, None),
+    "budget": (0.0, None),
+    "revenue": (0.0, None),
 }
 
 CENTURY_FROM = 2000

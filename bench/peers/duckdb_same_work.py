@@ -192,6 +192,27 @@ def refined(con, out: Path):
         CASE WHEN runtime_minutes > 0 THEN runtime_minutes ELSE imdb_runtime_minutes END AS runtime_minutes,
         dt::DATE AS collected_on FROM films ORDER BY film_id""")
     copy(con, "SELECT * FROM fact_film", out / "fact_film.parquet")
+    # What the run counted (film_counts): the films of interest of the whole file, those
+    # with TMDB details, and what the rules set aside.
+
+    def outside(c):
+        low, high = common.POSSIBLE[c]
+        ok = f"{c}::DOUBLE >= {low}" + ("" if high is None else f" AND {c}::DOUBLE <= {high}")
+        return f"count(*) FILTER (WHERE {c} IS NOT NULL AND NOT ({ok}))"
+
+    fl = max(floor, 0)
+    counted = con.execute(
+        "SELECT " + ", ".join(outside(c) for c in common.IMPOSSIBLE)
+        + f", count(*) FILTER (WHERE budget > 0 AND budget <= {fl})"
+        + f", count(*) FILTER (WHERE revenue > 0 AND revenue <= {fl}) FROM films").fetchone()
+    impossible = dict(zip(common.IMPOSSIBLE.values(), counted[:len(common.IMPOSSIBLE)]))
+    of_interest = con.execute("SELECT count(*) FROM kept").fetchone()[0]
+    with_tmdb = con.execute("SELECT count(*) FROM fact_film").fetchone()[0]
+    tmdb_films = con.execute("SELECT count(DISTINCT imdb_id) FROM tmdb").fetchone()[0]
+    rows = common.film_counts(of_interest, with_tmdb, tmdb_films - with_tmdb, counted[-2], counted[-1],
+                              impossible)
+    values = ", ".join(f"({q(n)}, {int(v)}::BIGINT, {q(w)})" for n, v, w in rows)
+    copy(con, f"SELECT * FROM (VALUES {values}) AS t(count_name, films, what)", out / "film_counts.parquet")
     con.execute(f"""CREATE OR REPLACE TEMP TABLE snapshot AS
       SELECT s.film_id, s.collected_on, {key('s.collected_on')} AS collected_on_key,
              f.release_date_key, s.popularity, s.tmdb_votes, s.tmdb_rating, s.revenue

@@ -206,6 +206,20 @@ def refined(out: Path):
           .otherwise(pl.col("imdb_runtime_minutes")).alias("runtime_minutes"),
         collected.alias("collected_on")).sort("film_id").collect()
     fact.write_parquet(out / "fact_film.parquet", **ZSTD)
+    # What the run counted (film_counts): the films of interest of the whole file, those
+    # with TMDB details, and what the rules set aside.
+    floor_ = max(floor, 0)
+    counted = films.select(
+        *[(pl.col(c).is_not_null() & ~within(c)).sum().alias(f) for c, f in common.IMPOSSIBLE.items()],
+        ((pl.col("budget") > 0) & (pl.col("budget") <= floor_)).sum().alias("_budgets"),
+        ((pl.col("revenue") > 0) & (pl.col("revenue") <= floor_)).sum().alias("_revenues")).row(0, named=True)
+    tmdb_films = tmdb.select(pl.col("imdb_id").drop_nulls().n_unique()).collect().item()
+    rows = common.film_counts(kept.height, fact.height, tmdb_films - fact.height, counted["_budgets"],
+                              counted["_revenues"], {f: counted[f] for f in common.IMPOSSIBLE.values()})
+    pl.DataFrame({"count_name": [r[0] for r in rows], "films": [r[1] for r in rows],
+                  "what": [r[2] for r in rows]},
+                 schema={"count_name": pl.String, "films": pl.Int64, "what": pl.String}).write_parquet(
+        out / "film_counts.parquet", **ZSTD)
     snapshot = (tmdb_kept.lazy().filter(pl.col("imdb_id").is_not_null())
                 .unique(subset=["imdb_id", "dt"], keep="first", maintain_order=True)
                 .select(pl.col("imdb_id").alias("film_id"), collected.alias("collected_on"),
