@@ -474,6 +474,22 @@ async function run() {
     check(Object.values(SHEETS).flat().every((n) => buttons.includes(n)), `charts without a CSV button: ${JSON.stringify(buttons)}`);
     summary.push(`CSV download: best-films, ${csv.length - 1} lines; a button on each of ${buttons.length} charts`);
 
+    step = 'film detail';
+    // A click on a ranked film shows its detail: its label and its cast from v_film_cast.
+    await page.click('button[data-sheet="popularity"]');
+    const firstBest = await page.$eval('svg[data-chart="best-films"] .mark[data-key]',
+      (m) => ({ id: m.getAttribute('data-key'), label: m.getAttribute('data-label') }));
+    await page.click(`svg[data-chart="best-films"] .mark[data-key="${firstBest.id}"]`);
+    await page.waitForSelector('#film-detail:not([hidden])', { timeout: 5000 });
+    const shownDetail = await page.$eval('#film-detail', (b) => ({ label: b.getAttribute('data-film-label'),
+      cast: [...b.querySelectorAll('li[data-artist]')].map((li) => li.getAttribute('data-artist')) }));
+    const castWant = rowsOf(data, 'v_film_cast').filter((r) => r.film_id === firstBest.id).map((r) => r.artist_name).sort();
+    check(shownDetail.label === firstBest.label, `the detail shows "${shownDetail.label}", not "${firstBest.label}"`);
+    check(same([...shownDetail.cast].sort(), castWant), `the detail's cast ${JSON.stringify(shownDetail.cast)} is not v_film_cast's ${JSON.stringify(castWant)}`);
+    await page.click('#film-detail-close');
+    check(await page.$eval('#film-detail', (b) => b.hidden), 'Close does not hide the detail');
+    summary.push(`film detail: ${firstBest.label}, ${shownDetail.cast.length} artists`);
+
     step = 'country table';
     // A click on a row chooses its country; a click on a heading sorts by it.
     await rerender(page, () => page.selectOption('#f-country', 'ALL'));

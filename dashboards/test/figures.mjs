@@ -6,7 +6,8 @@
 // country code), "lastYears" (a number or null), "minVotes" (a number), "minRating" (a
 // number, 7 when left out)}]. Each is set through the page's own controls, from Reset (South America, all years, 1,000 votes). Prints
 // {"<name>": {"charts": {"<chart>": [{"key", "label", "value"}]}, "kpis": {"<kpi>": value},
-//   "sources": {"imdb", "tmdb", "newest", "population", "setAside"}}}
+//   "sources": {"imdb", "tmdb", "newest", "population", "setAside"},
+//   "detail": {"label", "facts": {<fact>: value}, "cast": [name]} or null}}
 // as JSON on stdout. Uses the system Chromium (CHROMIUM, default /usr/bin/chromium).
 // Exit status 0 on success, 1 on a failure, 2 on bad usage.
 
@@ -96,6 +97,24 @@ try {
         setAside: box && box.getAttribute('data-set-aside-note') };
       return { charts, kpis, sources };
     });
+    // The detail of the first best film, as a click on its bar shows it.
+    out[s.name].detail = null;
+    if (await page.$('svg[data-chart="best-films"] .mark[data-key]')) {
+      await page.click('button[data-sheet="popularity"]');
+      await page.click('svg[data-chart="best-films"] .mark[data-key]');
+      await page.waitForSelector('#film-detail:not([hidden])', { timeout: TIMEOUT });
+      out[s.name].detail = await page.evaluate(() => {
+        const box = document.getElementById('film-detail');
+        const facts = {};
+        for (const dd of box.querySelectorAll('dd[data-fact]')) {
+          const v = dd.getAttribute('data-value');
+          facts[dd.getAttribute('data-fact')] = v === null ? null : dd.getAttribute('data-fact') === 'role' ? v : Number(v);
+        }
+        return { label: box.getAttribute('data-film-label'), facts,
+          cast: [...box.querySelectorAll('li[data-artist]')].map((li) => li.getAttribute('data-artist')) };
+      });
+      await page.click('#film-detail-close');
+    }
   }
   if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
   process.stdout.write(JSON.stringify(out));

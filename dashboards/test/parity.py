@@ -426,8 +426,9 @@ WELLS = {
 }
 
 
-def visual_sql(dash, sheet, kind, visual, overrides, parameters, skip=()):
-    """One SELECT for the visual: {field id: alias} and the SQL. SKIP: field ids left out."""
+def visual_sql(dash, sheet, kind, visual, overrides, parameters, skip=(), extra=None):
+    """One SELECT for the visual: {field id: alias} and the SQL. SKIP: field ids left out;
+    EXTRA: one more predicate on its rows (a filter action's choice)."""
     dataset = dataset_of(visual)
     calculated = dash.calculated.get(dataset, {})
     tr = Translator(dash.columns[dataset], calculated)
@@ -454,6 +455,8 @@ def visual_sql(dash, sheet, kind, visual, overrides, parameters, skip=()):
         predicate = filter_sql(fkind, body, column, overrides, parameters)
         if predicate:
             where.append(predicate)
+    if extra:
+        where.append(extra)
     order = []
     sort = config.get("SortConfiguration", {})
     for entry in sort.get("CategorySort", []) + sort.get("RowSort", []):
@@ -581,6 +584,22 @@ def compare(visual_id, scenario, rows, alias, page, names):
         if not same_rows(want, got):
             differ(visual_id, scenario, "countries, films and ratings", want, got)
         return f"{len(got)} countries"
+    if visual_id == "film-detail":
+        d = page["detail"]
+        facts = ("imdb_rating", "imdb_votes", "tmdb_rating", "tmdb_votes", "popularity", "budget",
+                 "revenue", "profit")
+        want = [tuple([r[alias["fd-film"]], r[alias["fd-role"]]] + [r[alias[f"fd-{f.replace('_', '-')}"]]
+                                                                     for f in facts]) for r in rows]
+        got = [tuple([d["label"], d["facts"]["role"]] + [d["facts"].get(f) for f in facts])]
+        if not same_rows(want, got):
+            differ(visual_id, scenario, "the film's figures", want, got)
+        return d["label"]
+    if visual_id == "film-cast":
+        want = sorted(col("fc-artist"))
+        got = sorted(page["detail"]["cast"])
+        if want != got:
+            differ(visual_id, scenario, "the cast", [(w,) for w in want], [(g,) for g in got])
+        return f"{len(got)} artists"
     if visual_id == "popularity-by-year":
         return by_year("popularity-by-year", "popularity-by-year-year", "popularity-by-year-value")
     if visual_id in ("votes-by-year", "rating-by-year", "tmdb-rating-by-year", "releases-by-year"):
@@ -718,7 +737,16 @@ def main(argv=None):
                 # The freshness note counts days from now (QuickSight) or from when the page
                 # is opened: the dates it counts from are compared, not the sentence.
                 skip = {f"{sheet}-note"} if vid.endswith("-sources") else set()
-                alias, sql = visual_sql(dash, sheet, kind, visual, overrides, parameters, skip)
+                # The detail visuals show the film a click on a ranking chooses: the page's
+                # first best film, chosen the same way.
+                extra = None
+                if vid in ("film-detail", "film-cast"):
+                    detail = figures[name].get("detail")
+                    if detail is None:
+                        print(f"none  {vid:<20} {name}: no best film to click")
+                        continue
+                    extra = f"film_label = {sql_literal(detail['label'])}"
+                alias, sql = visual_sql(dash, sheet, kind, visual, overrides, parameters, skip, extra)
                 rows = lake.query(sql)
                 try:
                     what = compare(vid, name, rows, alias, figures[name], names)

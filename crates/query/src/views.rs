@@ -43,6 +43,10 @@ pub const VIEWS: &[(&str, &str)] = &[
         "v_data_freshness",
         include_str!("../../../sql/views/v_data_freshness.sql"),
     ),
+    (
+        "v_film_cast",
+        include_str!("../../../sql/views/v_film_cast.sql"),
+    ),
 ];
 
 /// A view's SELECT without its leading comment lines.

@@ -98,7 +98,22 @@ fn frames() -> Vec<(String, DataFrame)> {
             "impossible budgets", "impossible popularity"],
     )
     .unwrap();
+    // tt1 has two artists, tt2 one; dim_artist keys them.
+    let artist = df!(
+        "artist_key" => [1i64, 2, 3],
+        "artist_name" => ["Ana Lima", "Beto Souza", "Carla Dias"],
+    )
+    .unwrap();
+    let cast = df!(
+        "film_id" => ["tt1", "tt1", "tt2"],
+        "artist_key" => [1i64, 2, 3],
+        "artist_category" => ["actress", "actor", "actress"],
+        "character_name" => [Some("Maria"), None, Some("Rosa")],
+    )
+    .unwrap();
     vec![
+        ("dim_artist".into(), artist),
+        ("bridge_film_artist".into(), cast),
         ("film_counts".into(), counts),
         ("fact_film".into(), fact),
         ("fact_film_snapshot".into(), snapshot),
@@ -592,4 +607,20 @@ async fn views_are_created_in_athena_through_its_api() {
         .map(|(n, _)| *n)
         .collect();
     assert_eq!(created, expected);
+}
+
+#[test]
+fn a_films_cast_with_its_label() {
+    let df = engine()
+        .query("SELECT film_label, artist_name, character_name FROM v_film_cast ORDER BY film_label, artist_name")
+        .unwrap();
+    assert_eq!(
+        strs(&df, "film_label"),
+        ["Alpha (2010, tt1)", "Alpha (2010, tt1)", "Beta (2012, tt2)"]
+    );
+    assert_eq!(
+        strs(&df, "artist_name"),
+        ["Ana Lima", "Beto Souza", "Carla Dias"]
+    );
+    assert_eq!(strs(&df, "character_name"), ["Maria", "", "Rosa"]);
 }
