@@ -423,6 +423,7 @@ WELLS = {
     "ScatterPlotUnaggregatedFieldWells": ("XAxis", "YAxis", "Category", "Label"),
     "ScatterPlotCategoricallyAggregatedFieldWells": ("XAxis", "YAxis", "Category", "Label"),
     "TableUnaggregatedFieldWells": ("Values",),
+    "FilledMapAggregatedFieldWells": ("Geospatial", "Values"),
 }
 
 
@@ -583,6 +584,13 @@ def compare(visual_id, scenario, rows, alias, page, names):
         want = list(zip(col("ct-country"), col("ct-films"), col("ct-rating")))
         if not same_rows(want, got):
             differ(visual_id, scenario, "countries, films and ratings", want, got)
+        return f"{len(got)} countries"
+    if visual_id == "country-map":
+        # The page's counterpart is its country table: the same countries and films.
+        got = sorted((m["label"], m["value"]) for m in marks("country-table"))
+        want = sorted(zip(col("map-country"), col("map-films")))
+        if not same_rows(want, got):
+            differ(visual_id, scenario, "countries and films", want, got)
         return f"{len(got)} countries"
     if visual_id == "film-detail":
         d = page["detail"]
