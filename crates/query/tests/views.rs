@@ -8,6 +8,22 @@ fn engine() -> Engine {
     Engine::from_frames(frames()).unwrap()
 }
 
+/// The small schema with some of its tables replaced.
+fn engine_with(replaced: Vec<(&str, DataFrame)>) -> Engine {
+    let mut frames = frames();
+    frames.retain(|(name, _)| replaced.iter().all(|(r, _)| r != name));
+    frames.extend(replaced.into_iter().map(|(n, df)| (n.to_string(), df)));
+    Engine::from_frames(frames).unwrap()
+}
+
+/// `df` with its text column `column` read as dates.
+fn dated(df: DataFrame, column: &str) -> DataFrame {
+    df.lazy()
+        .with_column(col(column).str().to_date(StrptimeOptions::default()))
+        .collect()
+        .unwrap()
+}
+
 /// The small schema, each table with its name.
 fn frames() -> Vec<(String, DataFrame)> {
     // tt5 has no production country.
@@ -25,15 +41,7 @@ fn frames() -> Vec<(String, DataFrame)> {
         "collected_on" => ["2026-10-01", "2026-11-01", "2026-11-01", "2026-11-01", "2026-11-01"],
     )
     .unwrap();
-    let fact = fact
-        .lazy()
-        .with_column(
-            col("collected_on")
-                .str()
-                .to_date(StrptimeOptions::default()),
-        )
-        .collect()
-        .unwrap();
+    let fact = dated(fact, "collected_on");
     // tt1 collected twice; tt2 (two countries) and tt5 (none) once.
     let snapshot = df!(
         "film_id" => ["tt1", "tt1", "tt2", "tt5"],
@@ -45,15 +53,8 @@ fn frames() -> Vec<(String, DataFrame)> {
         "tmdb_rating" => [Some(7.0f64), Some(7.5), None, None],
         "revenue" => [None, Some(5_000_000i64), Some(10_000_000), None],
     )
-    .unwrap()
-    .lazy()
-    .with_column(
-        col("collected_on")
-            .str()
-            .to_date(StrptimeOptions::default()),
-    )
-    .collect()
     .unwrap();
+    let snapshot = dated(snapshot, "collected_on");
     let sources = df!(
         "source" => ["movies.csv", "series.csv"],
         "raw_key" => [
@@ -63,11 +64,8 @@ fn frames() -> Vec<(String, DataFrame)> {
         "file_date" => ["2026-11-30", "2026-11-20"],
         "stale_after_days" => [90i32, 90],
     )
-    .unwrap()
-    .lazy()
-    .with_column(col("file_date").str().to_date(StrptimeOptions::default()))
-    .collect()
     .unwrap();
+    let sources = dated(sources, "file_date");
     let film = df!(
         "film_id" => ["tt1", "tt2", "tt3", "tt4", "tt5"],
         "title" => ["Alpha", "Beta", "Gamma", "Delta", "Epsilon"],
@@ -453,15 +451,8 @@ fn an_average_rating_has_a_vote_floor_and_three_films() {
         "profit" => [None::<i64>, None, None, None],
         "collected_on" => ["2026-11-01"; 4],
     )
-    .unwrap()
-    .lazy()
-    .with_column(
-        col("collected_on")
-            .str()
-            .to_date(StrptimeOptions::default()),
-    )
-    .collect()
     .unwrap();
+    let fact = dated(fact, "collected_on");
     let film = df!(
         "film_id" => ["tt10", "tt11", "tt12", "tt13"],
         "title" => ["A", "B", "C", "D"],
@@ -473,22 +464,16 @@ fn an_average_rating_has_a_vote_floor_and_three_films() {
         "country_code" => ["BR"; 4],
     )
     .unwrap();
-    let mut frames = frames();
-    frames.retain(|(name, _)| {
-        !["fact_film", "dim_film", "bridge_film_country"].contains(&name.as_str())
-    });
-    frames.extend([
-        ("fact_film".to_string(), fact),
-        ("dim_film".to_string(), film),
-        ("bridge_film_country".to_string(), bridge),
-    ]);
-    let df = Engine::from_frames(frames)
-        .unwrap()
-        .query(
-            "SELECT films, imdb_rated_films, avg_imdb_rating, tmdb_rated_films, avg_tmdb_rating \
+    let df = engine_with(vec![
+        ("fact_film", fact),
+        ("dim_film", film),
+        ("bridge_film_country", bridge),
+    ])
+    .query(
+        "SELECT films, imdb_rated_films, avg_imdb_rating, tmdb_rated_films, avg_tmdb_rating \
              FROM v_investment_rating",
-        )
-        .unwrap();
+    )
+    .unwrap();
     let one = |c: &str| df.column(c).unwrap().get(0).unwrap();
     assert_eq!(one("films").extract::<i64>(), Some(3));
     assert_eq!(one("imdb_rated_films").extract::<i64>(), Some(3));
@@ -550,16 +535,9 @@ fn the_newest_year_is_partial_when_the_files_are_from_it() {
         "file_date" => ["2015-06-30"],
         "stale_after_days" => [90i32],
     )
-    .unwrap()
-    .lazy()
-    .with_column(col("file_date").str().to_date(StrptimeOptions::default()))
-    .collect()
     .unwrap();
-    let mut frames = frames();
-    frames.retain(|(name, _)| name != "data_sources");
-    frames.push(("data_sources".into(), sources));
-    let df = Engine::from_frames(frames)
-        .unwrap()
+    let sources = dated(sources, "file_date");
+    let df = engine_with(vec![("data_sources", sources)])
         .query("SELECT newest_year_complete, newest_year_note FROM v_data_freshness")
         .unwrap();
     assert_eq!(
