@@ -14,7 +14,7 @@ use cinelake_lake::Store;
 use cinelake_lake::layout::ProcessingDate;
 use cinelake_lake::manifest::{Entry, RunRecorder};
 use cinelake_rules::Selection;
-use polars::prelude::{DataFrame, IntoLazy, PolarsError, col, lit};
+use polars::prelude::{DataFrame, IntoLazy, PolarsError, UniqueKeepStrategy, col, lit};
 use tracing::Instrument;
 
 pub const STAGE: &str = "refined";
@@ -191,24 +191,6 @@ pub async fn build(
         "read the keys of tmdb_movies"
     );
     let tmdb_films = star::tmdb_films(&keys)?;
-    // Only the films TMDB knows can enter the schema, and only these columns of theirs:
-    // the rest of the CSV (most of its rows, and its list columns) is never kept.
-    let of_films = |df: DataFrame| star::of_films(df.lazy(), &tmdb_films, "title_id").collect();
-    let movies = read_table_where(
-        store,
-        catalog,
-        &dbs.trusted,
-        Table::Movies.name(),
-        Some(&star::MOVIE_COLUMNS),
-        Some(&of_films),
-    )
-    .await?;
-    tracing::debug!(
-        rows = movies.height(),
-        ms = started.elapsed().as_millis() as u64,
-        "read movies of the films"
-    );
-    let kept = star::admitted(&movies, &rules.selection)?;
     // The films of interest the IMDb files hold, known to TMDB or not: the population
     // the dashboards state. File by file, three columns, only the admitted ids kept.
     let selection = rules.selection.clone();
@@ -229,7 +211,28 @@ pub async fn build(
         .and_then(|c| c.n_unique())
         .context(|| "the films of interest in the IMDb files".into())?
         as u64;
-    drop(of_interest);
+    // The films the schema holds: of interest and known to TMDB.
+    let kept = star::of_films(of_interest.lazy(), &tmdb_films, "film_id")
+        .unique_stable(None, UniqueKeepStrategy::First)
+        .collect()
+        .context(|| "the films of interest TMDB knows".into())?;
+    // Only those films can enter the schema, and only these columns of theirs: the rest
+    // of the CSV (most of its rows, and its list columns) is never kept.
+    let of_films = |df: DataFrame| star::of_films(df.lazy(), &kept, "title_id").collect();
+    let movies = read_table_where(
+        store,
+        catalog,
+        &dbs.trusted,
+        Table::Movies.name(),
+        Some(&star::MOVIE_COLUMNS),
+        Some(&of_films),
+    )
+    .await?;
+    tracing::debug!(
+        rows = movies.height(),
+        ms = started.elapsed().as_millis() as u64,
+        "read movies of the films"
+    );
     let history = read_table_where(
         store,
         catalog,
