@@ -18,6 +18,8 @@ import urllib.request
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
+# SeaweedFS volumes: well above the buckets one test run creates (see start()).
+VOLUMES = 1000
 
 
 def free_port(avoid):
@@ -64,6 +66,11 @@ def start(state):
             f"-filer.port={filer}", f"-admin.port={admin}",
             "-webdav=false", "-admin.ui=false", "-s3.port.iceberg=0", "-s3.port.lance=0",
             "-master.telemetry=false",
+            # Each bucket is a collection with a volume of its own. Left to itself, weed
+            # allows free disk / 1 GiB volumes, so on a machine with a small /tmp the
+            # suite's buckets run out and uploads fail with InternalError ("no free
+            # volumes left"). Volumes are sparse files, so a fixed count costs no disk.
+            f"-volume.max={VOLUMES}",
         ],
         stdout=open(weed_log, "w"), stderr=subprocess.STDOUT, start_new_session=True,
     )
