@@ -13,9 +13,7 @@ mod common;
 
 use common::CINELAKE;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use cinelake_testkit::repo;
 
 fn browser_check(page: &Path, shots: &Path) -> Output {
     let script = repo().join("dashboards/test/browser.mjs");

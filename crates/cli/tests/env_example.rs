@@ -40,7 +40,7 @@ fn variables_read(source: &str) -> Vec<String> {
 
 #[test]
 fn every_variable_the_code_reads_is_in_env_example() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let root = cinelake_testkit::repo();
     let example = std::fs::read_to_string(root.join(".env.example")).unwrap();
     let mut sources = Vec::new();
     rust_sources(&root.join("crates"), &mut sources);

@@ -65,7 +65,13 @@ mod tests {
 
     #[test]
     fn every_sql_file_is_a_view_and_every_view_a_file() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sql/views");
+        // cargo sets the variable when it runs the test; the compiled-in path may be
+        // another checkout's, where the build was reused from.
+        let crate_dir = std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(
+            || env!("CARGO_MANIFEST_DIR").into(),
+            std::path::PathBuf::from,
+        );
+        let dir = crate_dir.join("../../sql/views");
         let mut files: Vec<String> = std::fs::read_dir(dir)
             .unwrap()
             .map(|e| {

@@ -36,8 +36,14 @@ pub enum Need {
 /// Set by the test command: a missing [`Need`] fails the test.
 pub const NO_SKIP_ENV: &str = "CINELAKE_TEST_NO_SKIP";
 
-fn repo() -> PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+/// The repository's root. cargo sets `CARGO_MANIFEST_DIR` (a crate under `crates/`)
+/// when it runs a test; the path compiled in is the fallback. A build reused from a
+/// checkout elsewhere (one shared target directory) would otherwise look there.
+pub fn repo() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+        .join("../..")
 }
 
 fn on_path(program: &str) -> bool {

@@ -9,7 +9,7 @@
 //! runc and the base image are there.
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use cinelake_sample::{SampleSpec, write_dir};
@@ -17,9 +17,7 @@ use cinelake_testkit::{ACCESS_KEY, S3Server, SECRET_KEY, fresh_bucket};
 
 const BASE: &str = "localhost/cinelake-runtime-base:bookworm";
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use cinelake_testkit::repo;
 
 fn podman(args: &[&str]) -> Output {
     Command::new("podman")

@@ -9,9 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::CINELAKE;
 
-pub fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+pub use cinelake_testkit::repo;
 
 /// cargo lambda, as the test command installs it.
 pub fn cargo_lambda() -> PathBuf {
