@@ -241,7 +241,8 @@ def main():
             if args.sql_checks and scale == min(scales):
                 # The lake still holds the last run's Trusted tables (Polars path).
                 subprocess.run([sys.executable, str(HERE.parent / "scripts" / "sql_trusted.py"),
-                                "--lake", str(root / "lake")], check=True)
+                                "--lake", str(root / "lake"), "--cinelake", cinelake],
+                               check=True)
             shutil.rmtree(root / "duckdb", ignore_errors=True)
             shutil.rmtree(root / "polars", ignore_errors=True)
     finally:

@@ -3,7 +3,8 @@
 Polars path wrote from the same Raw file: the same rows, the same types, the same
 rejects.
 
-    .venv/bin/python scripts/sql_trusted.py --lake DIR [--sql-dir DIR] [--only movies]
+    .venv/bin/python scripts/sql_trusted.py --lake DIR --cinelake BIN [--only movies]
+    .venv/bin/python scripts/sql_trusted.py --lake DIR --sql-dir DIR [--only movies]
 
 For movies and series, over a directory lake with its local catalog (`_catalog/`) where
 `cinelake trusted` has run:
@@ -16,12 +17,14 @@ For movies and series, over a directory lake with its local catalog (`_catalog/`
              one-column DuckDB table; bytes that are not UTF-8 are kept, as Athena keeps
              them, as private-use characters that the stand-ins for to_utf8 and
              from_utf8 below turn back into those bytes.
-  2 SQL      <table>.sql and <table>_rejects.sql, their placeholders (${raw_table},
-             ${raw_location}; no others) filled in as the Rust side fills them
-             (sql_engines.substitute and statement, the twins of render and statement
-             in crates/athena/src/sql.rs), parsed with sqlglot's Trino reader
-             (refusing `::`, `==` and ILIKE, as sql_engines does), their WITH checked to
-             be the same word for word, typed as Trino types them and written as DuckDB.
+  2 SQL      the job's statements as `cinelake trusted-sql` renders them (the SQL of
+             sql/trusted with the columns of crates/trusted/src/mapping.rs, its
+             ${raw_table} and ${raw_location} filled in as this check names them), or
+             those in --sql-dir: <table>_raw_table.sql, <table>.sql and
+             <table>_rejects.sql. Any placeholder left is refused (sql_engines.
+             substitute), the SELECTs parsed with sqlglot's Trino reader (refusing `::`,
+             `==` and ILIKE, as sql_engines does), their WITH checked to be the same
+             word for word, typed as Trino types them and written as DuckDB.
              Three Trino functions DuckDB lacks or runs otherwise are stand-ins:
              to_utf8 and from_utf8 (Trino's repair of bad UTF-8: one U+FFFD per bad
              sequence, sequences delimited as Trino's slice library delimits them),
@@ -40,7 +43,9 @@ SQL that fails, 2 on bad arguments or a lake without what the check reads.
 import argparse
 import json
 import re
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -55,7 +60,6 @@ from sqlglot.schema import MappingSchema  # noqa: E402
 
 ROOT = se.ROOT
 TRUSTED_SQL = ROOT / "sql" / "trusted"
-TABLE_DDL = "raw_csv_table"
 TABLES = {"movies": "Movies", "series": "Series"}
 # What the placeholders (${raw_table}, ${raw_location}, no others) become here: a
 # db-qualified name, as the Rust side gives.
@@ -75,11 +79,31 @@ HELD = 0x10FF00
 
 
 def sql_files(sql_dir, table):
-    paths = [Path(sql_dir) / f"{n}.sql" for n in (TABLE_DDL, table, f"{table}_rejects")]
+    paths = [Path(sql_dir) / f"{n}.sql" for n in (f"{table}_raw_table", table, f"{table}_rejects")]
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         raise SetupError(f"missing: {', '.join(missing)}")
     return paths
+
+
+def raw_values(table):
+    """What ${raw_table} and ${raw_location} are here: a db-qualified name, as the Rust
+    side gives, and a folder no one reads (the lines are loaded into DuckDB)."""
+    return {"raw_table": f"{RAW_DB}.{table}_csv", "raw_location": RAW_LOCATION}
+
+
+def render(cinelake, table, out_dir):
+    """Writes `table`'s statements into `out_dir` as the binary renders them."""
+    values = raw_values(table)
+    args = [str(cinelake), "trusted-sql", "--table", table, "--raw-table",
+            values["raw_table"], "--raw-location", values["raw_location"],
+            "--out", str(out_dir)]
+    try:
+        done = subprocess.run(args, capture_output=True, text=True)
+    except OSError as e:
+        raise SetupError(f"{cinelake}: {e}") from None
+    if done.returncode != 0:
+        raise SetupError(f"{' '.join(args)} failed:\n{done.stdout}{done.stderr}")
 
 
 def filled(path, values):
@@ -441,7 +465,7 @@ def duckdb_sql(f, schema):
 
 def check_table(lake, table, sql_dir, database_prefix, duck, out):
     ddl_path, rows_path, rejects_path = sql_files(sql_dir, table)
-    values = {"raw_table": f"{RAW_DB}.{table}_csv", "raw_location": RAW_LOCATION}
+    values = raw_values(table)
     raw = RawTable(ddl_path, values)
     key, csv = newest_raw_csv(lake, table)
     lines = raw.lines(csv.read_bytes())
@@ -508,16 +532,25 @@ def check_table(lake, table, sql_dir, database_prefix, duck, out):
     return []
 
 
-def check(lake_dir, sql_dir=TRUSTED_SQL, tables=tuple(TABLES), database_prefix="cinelake",
-          out=print):
+def check(lake_dir, sql_dir=None, tables=tuple(TABLES), database_prefix="cinelake",
+          out=print, cinelake=None):
+    """The differences, none when everything agrees. Without `sql_dir`, the statements
+    are the `cinelake` binary's."""
     lake = se.Lake(lake_dir, database_prefix)
     failures = []
-    for table in tables:
-        duck = Duck()
-        try:
-            failures.extend(check_table(lake, table, sql_dir, database_prefix, duck, out))
-        except Failure as e:
-            failures.append(str(e))
+    with tempfile.TemporaryDirectory(prefix="cinelake-trusted-sql-") as tmp:
+        if sql_dir is None:
+            if not cinelake:
+                raise SetupError("give --cinelake (the binary renders the SQL) or --sql-dir")
+            for table in tables:
+                render(cinelake, table, tmp)
+            sql_dir = tmp
+        for table in tables:
+            duck = Duck()
+            try:
+                failures.extend(check_table(lake, table, sql_dir, database_prefix, duck, out))
+            except Failure as e:
+                failures.append(str(e))
     return failures
 
 
@@ -525,7 +558,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--lake", required=True,
                     help="a directory lake with its local catalog, where cinelake trusted ran")
-    ap.add_argument("--sql-dir", default=str(TRUSTED_SQL))
+    ap.add_argument("--cinelake", help="the cinelake binary, which renders the statements")
+    ap.add_argument("--sql-dir", help="statements rendered already (see `render`)")
     ap.add_argument("--only", default=",".join(TABLES),
                     help="movies, series or both (comma-separated; default both)")
     ap.add_argument("--database-prefix", default="cinelake")
@@ -541,7 +575,8 @@ def main(argv=None):
             raise SetupError(f"--only takes movies, series or both, not {args.only!r}")
         if not Path(args.lake).is_dir():
             raise SetupError(f"{args.lake}: not a directory")
-        failures = check(args.lake, args.sql_dir, tables, args.database_prefix)
+        failures = check(args.lake, args.sql_dir, tables, args.database_prefix,
+                         cinelake=args.cinelake)
     except SetupError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

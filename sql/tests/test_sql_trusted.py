@@ -179,6 +179,8 @@ def check(lake, sql_dir=None, *extra):
     args = ["--lake", str(lake), *extra]
     if sql_dir:
         args += ["--sql-dir", str(sql_dir)]
+    else:
+        args += ["--cinelake", BIN]
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
         rc = st.main(args)
     return rc, out.getvalue()
@@ -201,11 +203,11 @@ class AgainstThePolarsPath(unittest.TestCase):
 
     def setUp(self):
         self.sql = Path(tempfile.mkdtemp(prefix="sql-", dir=self.tmp))
-        for f in st.TRUSTED_SQL.glob("*.sql"):
-            shutil.copy(f, self.sql)
+        for table in st.TABLES:
+            st.render(BIN, table, self.sql)
 
     def edit(self, name, old, new, count=1):
-        """The copy of sql/trusted/<name>.sql with `old` replaced by `new`."""
+        """The binary's <name>.sql (`cinelake trusted-sql`) with `old` replaced by `new`."""
         path = self.sql / f"{name}.sql"
         text = path.read_text()
         self.assertIn(old, text, f"{name}.sql no longer holds {old!r}: update the test")
@@ -308,7 +310,7 @@ class AgainstThePolarsPath(unittest.TestCase):
 
     def test_a_table_that_reads_the_line_null_format_by_default_fails(self):
         # Hive's default null format is `\N`: a line `\N` would come as null.
-        self.edit("raw_csv_table", "'field.delim' = '-1',\n    'serialization.null.format' = ''",
+        self.edit("movies_raw_table", "'field.delim' = '-1',\n    'serialization.null.format' = ''",
                   "'field.delim' = '-1'")
         rc, out = check(self.lake, self.sql, "--only", "movies")
         self.assertEqual(rc, 1, out)
@@ -317,14 +319,14 @@ class AgainstThePolarsPath(unittest.TestCase):
 
     def test_a_table_cut_at_a_control_character_fails(self):
         # '\u0001' as the field delimiter: a line holding that (valid UTF-8) byte is cut.
-        self.edit("raw_csv_table", "'field.delim' = '-1',\n", "'field.delim' = '1',\n")
+        self.edit("movies_raw_table", "'field.delim' = '-1',\n", "'field.delim' = '1',\n")
         rc, out = check(self.lake, self.sql, "--only", "movies")
         self.assertEqual(rc, 1, out)
         self.assertIn("'raw': 'tt0000009|control ', 'reason': '2 fields, expected 15'", out)
         self.assertIn("only in Polars path", out)
 
     def test_an_unknown_placeholder_fails(self):
-        self.edit_both("movies", "FROM ${raw_table}", "FROM ${raw_db}.lines")
+        self.edit_both("movies", "FROM cinelake_raw.movies_csv", "FROM ${raw_db}.lines")
         rc, out = check(self.lake, self.sql, "--only", "movies")
         self.assertEqual(rc, 1, out)
         # As the Rust side renders it (sql_engines.substitute): the file, line and column,
@@ -506,13 +508,6 @@ class Emulation(unittest.TestCase):
             path.write_text("SELECT ${raw_table")
             with self.assertRaisesRegex(st.Failure, r"t\.sql:1:8: a `\$\{` is never closed"):
                 st.filled(path, values)
-
-    def test_the_rows_and_rejects_files_share_their_with(self):
-        for table in st.TABLES:
-            rows = (st.TRUSTED_SQL / f"{table}.sql").read_text()
-            rejects = (st.TRUSTED_SQL / f"{table}_rejects.sql").read_text()
-            self.assertEqual(rows[rows.index("WITH\n"):rows.index("\nSELECT\n")],
-                             rejects[rejects.index("WITH\n"):rejects.index("\nSELECT ")])
 
 
 if __name__ == "__main__":

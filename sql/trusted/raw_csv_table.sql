@@ -1,6 +1,6 @@
--- The Raw movies.csv or series.csv as Athena reads it for the Trusted SQL (movies.sql,
--- series.sql and their _rejects): one string column holding each whole line, so that the
--- SQL counts the fields itself and refuses a wrong count as the Polars path does.
+-- The Raw movies.csv or series.csv as Athena reads it for the Trusted SQL (accepted.sql
+-- and rejects.sql): one string column holding each whole line, so that the SQL counts
+-- the fields itself and refuses a wrong count as the Polars path does.
 -- Its LOCATION is the folder holding the one CSV file; the header line is skipped.
 -- 'field.delim' = '-1' is the byte 0xFF (a number is read as a byte, as Hive reads it),
 -- which valid UTF-8 never holds: a line is never cut into fields, whatever it holds

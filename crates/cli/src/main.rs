@@ -37,6 +37,8 @@ enum Command {
     Ingest(cinelake_ingest::cli::IngestArgs),
     /// Stage 3: Raw CSV and TMDB JSON to typed Parquet in the Trusted zone.
     Trusted(cinelake_trusted::cli::TrustedArgs),
+    /// Write the SQL a Trusted CSV job sends to Athena (`--engine athena`), to review it.
+    TrustedSql(cinelake_trusted::cli::TrustedSqlArgs),
     /// Stage 4: build the star schema in the Refined zone.
     Refined(cinelake_refined::cli::RefinedArgs),
     /// Run SQL on the lake (Polars SQL locally, or Athena).
@@ -115,6 +117,7 @@ async fn execute(command: Command) -> anyhow::Result<()> {
         Command::Upload(args) => cinelake_upload::cli::execute(&args).await.map(|_| ()),
         Command::Ingest(args) => cinelake_ingest::cli::execute(&args).await.map(|_| ()),
         Command::Trusted(args) => cinelake_trusted::cli::execute(&args).await.map(|_| ()),
+        Command::TrustedSql(args) => cinelake_trusted::cli::write_sql(&args),
         Command::Refined(args) => cinelake_refined::cli::execute(&args).await.map(|_| ()),
         Command::Query(args) => cinelake_query::cli::query(&args).await,
         Command::Views(args) => cinelake_query::cli::views(&args).await.map(|_| ()),

@@ -417,20 +417,13 @@ fn trusted_statements(aws: &Aws, kind: CsvKind, run: &str) -> (String, String, S
     let part = sql::name_part(run);
     let raw_table = format!("{}.raw_{table}__{part}", aws.dbs.trusted);
     let raw_location = aws.location(&format!("Raw/Local/CSV/{}/2026/11/01/", kind.folder()));
-    let values = [
-        ("raw_table", raw_table.clone()),
-        ("raw_location", raw_location),
-    ];
-    let (accepted, rejected) = cinelake_trusted::on_athena::sql_files(kind);
-    let ddl =
-        sql::statement(&sql::render(&cinelake_trusted::on_athena::RAW_TABLE, &values).unwrap())
-            .to_string();
-    let rejects = sql::statement(&sql::render(&rejected, &values).unwrap()).to_string();
+    let s = cinelake_trusted::athena_select::statements(kind, &raw_table, &raw_location).unwrap();
     let ctas = sql::ctas(
         &format!("{}.{table}__ctas_{part}", aws.dbs.trusted),
         &aws.location(&format!("{}{run}/", Table::of_csv(kind).prefix())),
-        &sql::render(&accepted, &values).unwrap(),
+        &s.accepted,
     );
+    let (ddl, rejects) = (s.raw_ddl, s.rejects);
     (raw_table, ddl, rejects, ctas)
 }
 

@@ -146,3 +146,53 @@ mod tests {
         assert_eq!(parsed, built);
     }
 }
+
+/// `cinelake trusted-sql`: the statements a Trusted CSV job sends to Athena, written as
+/// files for review or for a check (`scripts/sql_trusted.py` runs them on DuckDB).
+#[derive(Debug, Clone, clap::Args)]
+pub struct TrustedSqlArgs {
+    /// The source file whose job it is.
+    #[arg(long, value_enum)]
+    pub table: SqlTable,
+    /// The external table over the Raw CSV, database-qualified.
+    #[arg(long)]
+    pub raw_table: String,
+    /// The S3 folder that holds the one CSV file.
+    #[arg(long)]
+    pub raw_location: String,
+    /// Directory to write `<table>_raw_table.sql`, `<table>.sql` and
+    /// `<table>_rejects.sql` into.
+    #[arg(long)]
+    pub out: std::path::PathBuf,
+}
+
+/// The source files a Trusted CSV job reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SqlTable {
+    Movies,
+    Series,
+}
+
+/// Writes the three statements of one table's job and prints their paths.
+pub fn write_sql(args: &TrustedSqlArgs) -> anyhow::Result<()> {
+    let kind = match args.table {
+        SqlTable::Movies => cinelake_lake::source::CsvKind::Movies,
+        SqlTable::Series => cinelake_lake::source::CsvKind::Series,
+    };
+    let s = crate::athena_select::statements(kind, &args.raw_table, &args.raw_location)?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
+    let table = cinelake_catalog::Table::of_csv(kind);
+    let accepted = cinelake_athena::sql::statement(&s.accepted);
+    for (name, text) in [
+        (format!("{table}_raw_table.sql"), s.raw_ddl.as_str()),
+        (format!("{table}.sql"), accepted),
+        (format!("{table}_rejects.sql"), s.rejects.as_str()),
+    ] {
+        let path = args.out.join(name);
+        std::fs::write(&path, format!("{text}\n"))
+            .with_context(|| format!("writing {}", path.display()))?;
+        println!("{}", path.display());
+    }
+    Ok(())
+}

@@ -13,7 +13,7 @@ use cinelake_lake::source::{CsvKind, NULL as SOURCE_NULL};
 use polars::prelude::*;
 
 use crate::TrustedError;
-use crate::mapping::{Kind, columns};
+use crate::mapping::{Kind, LIST_SEPARATOR, columns};
 use crate::rejects::Rejected;
 
 /// A run of whole lines of the file, `first_line` being the 1-based line number of the
@@ -104,7 +104,7 @@ impl Builder {
         match (self, cell) {
             (Builder::Text(b), Cell::Text(v)) => b.append_value(v),
             (Builder::Text(b), _) => b.append_null(),
-            (Builder::List(b), Cell::Text(v)) => b.append_values_iter(v.split(',')),
+            (Builder::List(b), Cell::Text(v)) => b.append_values_iter(v.split(LIST_SEPARATOR)),
             (Builder::List(b), _) => b.append_null(),
             (Builder::Int32(b), Cell::Int32(v)) => b.append_value(v),
             (Builder::Int32(b), _) => b.append_null(),
@@ -154,10 +154,12 @@ fn cell<'a>(kind: Kind, field: &'a str) -> Result<Cell<'a>, &'static str> {
     if field.is_empty() || field == SOURCE_NULL {
         return Ok(Cell::Null);
     }
+    // Athena's SQL says the same rules: crate::athena_select.
+    let refused = || kind.parse_rule().unwrap_or_default();
     match kind {
         Kind::Text | Kind::List => Ok(Cell::Text(field)),
-        Kind::Int32 => field.parse().map(Cell::Int32).map_err(|_| "a whole number"),
-        Kind::Int64 => field.parse().map(Cell::Int64).map_err(|_| "a whole number"),
+        Kind::Int32 => field.parse().map(Cell::Int32).map_err(|_| refused()),
+        Kind::Int64 => field.parse().map(Cell::Int64).map_err(|_| refused()),
         // Rust reads "NaN", "inf" and "infinity" as numbers; a rating or a count is never
         // one of them, so they are refused like any other text.
         Kind::Float64 => field
@@ -165,7 +167,7 @@ fn cell<'a>(kind: Kind, field: &'a str) -> Result<Cell<'a>, &'static str> {
             .ok()
             .filter(|v| v.is_finite())
             .map(Cell::Float64)
-            .ok_or("a number"),
+            .ok_or_else(refused),
     }
 }
 

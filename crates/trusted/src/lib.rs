@@ -8,6 +8,7 @@
 //! `Trusted/_rejected/<table>/` with their source, line or position, and reason
 //! ([`rejects`]); too many of them fail the job and keep the previous Trusted data.
 
+pub mod athena_select;
 pub mod cli;
 pub mod csv_job;
 mod csv_rows;

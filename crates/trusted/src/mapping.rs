@@ -13,6 +13,21 @@ pub enum Kind {
     List,
 }
 
+impl Kind {
+    /// What a field of this kind must be, as a refusal says it (`"x" is not a number`);
+    /// none for text and lists, which take any field. Both engines word it so.
+    pub fn parse_rule(self) -> Option<&'static str> {
+        match self {
+            Kind::Text | Kind::List => None,
+            Kind::Int32 | Kind::Int64 => Some("a whole number"),
+            Kind::Float64 => Some("a number"),
+        }
+    }
+}
+
+/// What separates the items of a list column: `a,,b` is three items.
+pub const LIST_SEPARATOR: &str = ",";
+
 #[derive(Debug, Clone, Copy)]
 pub struct ColumnMap {
     pub source: &'static str,

@@ -15,8 +15,8 @@
 
 use std::num::NonZeroUsize;
 
-use cinelake_athena::sql::{self, SqlFile};
-use cinelake_athena::{Athena, AthenaError, sql_file};
+use cinelake_athena::Athena;
+use cinelake_athena::sql;
 use cinelake_catalog::{Catalog, ColumnDef, Table};
 use cinelake_frames::table::{
     TableSpec, delete_unswitched_version, switch_to_version, version_dir,
@@ -26,28 +26,11 @@ use cinelake_lake::Store;
 use cinelake_lake::layout::ProcessingDate;
 use cinelake_lake::source::CsvKind;
 
+use crate::athena_select::{Statements, statements};
 use crate::csv_job::{check_header, check_share, source};
 use crate::lines::Lines;
 use crate::rejects::{Rejected, store_rejects};
 use crate::{JobOptions, TableReport, TrustedError, csv_rows};
-
-/// The external table over a Raw CSV's folder: one string column, the whole line.
-pub const RAW_TABLE: SqlFile = sql_file!("trusted", "raw_csv_table");
-
-/// The SELECT of the accepted lines, typed, and the one of the rejected lines (`raw`
-/// and `reason`), of a source file.
-pub fn sql_files(kind: CsvKind) -> (SqlFile, SqlFile) {
-    match kind {
-        CsvKind::Movies => (
-            sql_file!("trusted", "movies"),
-            sql_file!("trusted", "movies_rejects"),
-        ),
-        CsvKind::Series => (
-            sql_file!("trusted", "series"),
-            sql_file!("trusted", "series_rejects"),
-        ),
-    }
-}
 
 /// The columns Athena's table has: those the Polars job writes ([`csv_rows`]'s schema,
 /// as it registers them), so readers see one table whichever engine wrote it. Where
@@ -55,38 +38,6 @@ pub fn sql_files(kind: CsvKind) -> (SqlFile, SqlFile) {
 /// columns are compared with these before the catalog is switched.
 pub fn polars_columns(kind: CsvKind) -> Result<Vec<ColumnDef>, TrustedError> {
     Ok(columns_of(&csv_rows::schema(kind))?)
-}
-
-/// The run's statements, their placeholders filled, before any is sent: a placeholder
-/// the code does not know fails the run here.
-struct Statements {
-    raw_ddl: String,
-    rejects: String,
-    accepted: String,
-}
-
-fn statements(
-    kind: CsvKind,
-    raw_table: &str,
-    raw_location: &str,
-) -> Result<Statements, AthenaError> {
-    // The location goes inside the DDL's quotes as it is.
-    if raw_location.contains('\'') {
-        return Err(AthenaError::Template {
-            file: RAW_TABLE.name.into(),
-            detail: format!("the location {raw_location} holds a quote"),
-        });
-    }
-    let values = [
-        ("raw_table", raw_table.to_string()),
-        ("raw_location", raw_location.to_string()),
-    ];
-    let (accepted, rejects) = sql_files(kind);
-    Ok(Statements {
-        raw_ddl: sql::statement(&sql::render(&RAW_TABLE, &values)?).to_string(),
-        rejects: sql::statement(&sql::render(&rejects, &values)?).to_string(),
-        accepted: sql::render(&accepted, &values)?,
-    })
 }
 
 /// Runs the job for one source file on Athena: the newest upload, or the one of `date`.
@@ -246,29 +197,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_statement_renders_and_a_quote_in_the_location_is_refused() {
-        for kind in CsvKind::ALL {
-            let s = statements(
-                kind,
-                "t.raw_movies__r1",
-                "s3://b/Raw/Local/CSV/Movies/2026/11/01/",
-            )
-            .unwrap();
-            for text in [&s.raw_ddl, &s.rejects, &s.accepted] {
-                assert!(!text.contains("${"), "{text}");
-            }
-            assert!(
-                s.raw_ddl
-                    .starts_with("CREATE EXTERNAL TABLE t.raw_movies__r1")
-            );
-            assert!(
-                s.raw_ddl
-                    .contains("LOCATION 's3://b/Raw/Local/CSV/Movies/2026/11/01/'"),
-                "{}",
-                s.raw_ddl
-            );
-            assert!(statements(kind, "t.x", "s3://b/it's/").is_err());
-        }
+    fn athenas_table_has_the_polars_columns() {
         assert_eq!(polars_columns(CsvKind::Series).unwrap()[4].name, "end_year");
     }
 }
