@@ -1,6 +1,7 @@
-//! A real crash: `cinelake trusted` and `cinelake refined` are killed (SIGKILL) while
-//! they write. Readers still see the previous tables, whole; a rerun then leaves every
-//! table identical to a run that was never interrupted.
+//! A real crash: `cinelake trusted` and `cinelake refined`, given new files, are killed
+//! (SIGKILL) mid-write and again once their first table has switched. Readers see each
+//! table wholly the previous version or wholly the new one; a rerun then leaves every
+//! table identical to a run over the new files that was never interrupted.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -95,21 +96,49 @@ fn tables(runtime: &tokio::runtime::Runtime, lake: &str) -> BTreeMap<String, Str
         .collect()
 }
 
+/// When a run is killed.
+#[derive(Clone, Copy, Debug)]
+enum KillAt {
+    /// As soon as it has written a new file under its zone.
+    MidWrite,
+    /// As soon as the catalog points one of its tables at a new version.
+    FirstSwitch,
+}
+
 /// What a kill interrupted.
 struct Killed {
     /// Files the stage had written under its zone when it was killed.
     new_files: Vec<PathBuf>,
+    /// Catalog entries of the stage's database that had changed.
+    switched: Vec<PathBuf>,
     /// Run manifests the stage wrote: a run that finished writes one.
     new_manifests: Vec<PathBuf>,
 }
 
-/// Starts `cinelake <stage>` and kills it as soon as it has written a new file under
-/// `zone`.
-fn kill_mid_write(stage: &str, lake: &Path, zone: &str) -> Killed {
+/// The contents of every file under `dir`.
+fn contents(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    files(dir)
+        .into_iter()
+        .filter_map(|p| std::fs::read(&p).ok().map(|bytes| (p, bytes)))
+        .collect()
+}
+
+/// Starts `cinelake <stage>` and kills it at `at`. `zone` is the folder it writes,
+/// `db` its catalog database.
+fn kill(stage: &str, lake: &Path, zone: &str, db: &str, at: KillAt) -> Killed {
     let watched = lake.join(zone);
+    let catalog = lake.join("_catalog").join(db);
     let runs = lake.join("_runs").join(stage);
     let before = files(&watched);
+    let catalog_before = contents(&catalog);
     let manifests_before = files(&runs);
+    let switched = || -> Vec<PathBuf> {
+        contents(&catalog)
+            .into_iter()
+            .filter(|(p, bytes)| catalog_before.get(p) != Some(bytes))
+            .map(|(p, _)| p)
+            .collect()
+    };
     let mut child = Command::new(CINELAKE)
         .args([stage, "--lake", lake.to_str().unwrap()])
         .args(if stage == "trusted" {
@@ -126,13 +155,18 @@ fn kill_mid_write(stage: &str, lake: &Path, zone: &str) -> Killed {
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         if let Some(status) = child.try_wait().unwrap() {
-            panic!("cinelake {stage} finished ({status}) before it could be killed");
+            panic!("cinelake {stage} finished ({status}) before it could be killed at {at:?}");
         }
-        if files(&watched).difference(&before).next().is_some() {
+        let now = match at {
+            KillAt::MidWrite => files(&watched).difference(&before).next().is_some(),
+            KillAt::FirstSwitch => !switched().is_empty(),
+        };
+        if now {
             child.kill().unwrap();
             child.wait().unwrap();
             return Killed {
                 new_files: files(&watched).difference(&before).cloned().collect(),
+                switched: switched(),
                 new_manifests: files(&runs)
                     .difference(&manifests_before)
                     .cloned()
@@ -144,8 +178,51 @@ fn kill_mid_write(stage: &str, lake: &Path, zone: &str) -> Killed {
     }
 }
 
+/// Copies the directory `from` to `to`, which must not exist.
+fn copy_dir(from: &Path, to: &Path) {
+    for file in files(from) {
+        let target = to.join(file.strip_prefix(from).unwrap());
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(&file, &target).unwrap();
+    }
+}
+
+/// The tables, as `tables` names them, whose catalog entries (`<db>/<name>.json`) a
+/// killed run had changed; `prefix` is how `tables` names the database's tables.
+fn switched_tables(killed: &Killed, prefix: &str) -> BTreeSet<String> {
+    killed
+        .switched
+        .iter()
+        .filter_map(|p| p.file_stem())
+        .map(|stem| format!("{prefix}{}", stem.to_string_lossy()))
+        .collect()
+}
+
+/// Each table a killed run switched is wholly the `new` one, and every other table
+/// wholly the `old` one.
+fn assert_old_or_new(
+    seen: &BTreeMap<String, String>,
+    old: &BTreeMap<String, String>,
+    new: &BTreeMap<String, String>,
+    switched: &BTreeSet<String>,
+    when: &str,
+) {
+    assert_eq!(
+        seen.keys().collect::<Vec<_>>(),
+        old.keys().collect::<Vec<_>>()
+    );
+    for (table, now) in seen {
+        let (expected, which) = if switched.contains(table) {
+            (&new[table], "the new table, switched to")
+        } else {
+            (&old[table], "the previous table, not switched")
+        };
+        assert_eq!(now, expected, "{when}: {table} is not {which}");
+    }
+}
+
 #[test]
-fn a_kill_mid_write_then_a_rerun_equals_a_clean_run() {
+fn a_kill_leaves_each_table_old_or_new_and_a_rerun_equals_a_clean_run() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let dir = tempfile::tempdir().unwrap();
     // Enough rows, in small chunks, that writing Trusted takes many steps and a kill
@@ -153,44 +230,144 @@ fn a_kill_mid_write_then_a_rerun_equals_a_clean_run() {
     let lake_dir = common::raw_lake(dir.path(), 60_000, 10_000, &DATE);
     let lake = lake_dir.to_str().unwrap();
 
-    // A clean run.
+    // The tables of a clean run over the first files.
     cinelake(&["trusted", "--lake", lake, "--chunk-rows", "4000"]);
     cinelake(&["refined", "--lake", lake]);
-    let clean = tables(&runtime, lake);
+    let old = tables(&runtime, lake);
     assert!(
-        clean[Table::FactFilm.name()].lines().count() > 100,
+        old[Table::FactFilm.name()].lines().count() > 100,
         "{}",
-        clean[Table::FactFilm.name()]
+        old[Table::FactFilm.name()]
     );
 
-    // Runs killed while they write each zone.
-    let killed = kill_mid_write("trusted", &lake_dir, "Trusted");
-    assert_landed_mid_write("trusted", &killed);
+    // Other files, uploaded a day later: the runs killed below read these.
+    let data = dir.path().join("data-2");
+    cinelake(&[
+        "sample",
+        "--out",
+        data.to_str().unwrap(),
+        "--movies-rows",
+        "64000",
+        "--series-rows",
+        "9000",
+        "--seed",
+        "7",
+    ]);
+    cinelake(&[
+        "upload",
+        "--lake",
+        lake,
+        "--source-dir",
+        data.to_str().unwrap(),
+        "--date",
+        "2026-11-02",
+    ]);
+    // The tables of a clean run over them, in a lake of a copy of the Raw zone (the
+    // catalog holds absolute locations, so a copy of the whole lake would read this one).
+    let clean_dir = dir.path().join("clean");
+    copy_dir(&lake_dir.join("Raw"), &clean_dir.join("Raw"));
+    let clean = clean_dir.to_str().unwrap();
+    cinelake(&["trusted", "--lake", clean, "--chunk-rows", "4000"]);
+    cinelake(&["refined", "--lake", clean]);
+    let new = tables(&runtime, clean);
+    // The TMDB records are the same; what comes from the CSV files differs.
+    for table in ["trusted_movies", "trusted_series", Table::FactFilm.name()] {
+        assert_ne!(
+            old[table], new[table],
+            "{table} is the same over both files"
+        );
+    }
+
+    // Killed while writing, Trusted: readers see the previous tables.
+    let killed = kill(
+        "trusted",
+        &lake_dir,
+        "Trusted",
+        "cinelake_trusted",
+        KillAt::MidWrite,
+    );
+    assert_unfinished("trusted", &killed, KillAt::MidWrite);
+    let seen = tables(&runtime, lake);
     assert_eq!(
-        tables(&runtime, lake),
-        clean,
+        seen, old,
         "readers see the previous tables after a kill in trusted"
     );
-    let killed = kill_mid_write("refined", &lake_dir, "Refined");
-    assert_landed_mid_write("refined", &killed);
+    // Killed once a Trusted table has switched: that one is new, the rest old.
+    let killed = kill(
+        "trusted",
+        &lake_dir,
+        "Trusted",
+        "cinelake_trusted",
+        KillAt::FirstSwitch,
+    );
+    assert_unfinished("trusted", &killed, KillAt::FirstSwitch);
+    let switched = switched_tables(&killed, "trusted_");
+    assert!(switched.iter().any(|t| old.contains_key(t)), "{switched:?}");
+    assert_old_or_new(
+        &tables(&runtime, lake),
+        &old,
+        &new,
+        &switched,
+        "after a switch in trusted",
+    );
+
+    // The same for Refined, over the new Trusted tables.
+    cinelake(&["trusted", "--lake", lake, "--chunk-rows", "4000"]);
+    let trusted_new = tables(&runtime, lake);
+    let killed = kill(
+        "refined",
+        &lake_dir,
+        "Refined",
+        "cinelake_refined",
+        KillAt::MidWrite,
+    );
+    assert_unfinished("refined", &killed, KillAt::MidWrite);
     assert_eq!(
         tables(&runtime, lake),
-        clean,
-        "readers see the previous tables after a kill in refined"
+        trusted_new,
+        "readers see the previous star schema after a kill in refined"
+    );
+    let killed = kill(
+        "refined",
+        &lake_dir,
+        "Refined",
+        "cinelake_refined",
+        KillAt::FirstSwitch,
+    );
+    assert_unfinished("refined", &killed, KillAt::FirstSwitch);
+    let switched = switched_tables(&killed, "");
+    assert!(switched.iter().any(|t| old.contains_key(t)), "{switched:?}");
+    assert!(
+        switched.len() < Table::REFINED.len(),
+        "refined switched every table before the kill: {switched:?}"
+    );
+    assert_old_or_new(
+        &tables(&runtime, lake),
+        &trusted_new,
+        &new,
+        &switched,
+        "after a switch in refined",
     );
 
+    // The reruns finish what the kills left: the clean run's tables.
     cinelake(&["trusted", "--lake", lake, "--chunk-rows", "4000"]);
     cinelake(&["refined", "--lake", lake]);
-    assert_eq!(tables(&runtime, lake), clean, "after the rerun");
+    assert_eq!(tables(&runtime, lake), new, "after the rerun");
 }
 
-/// The kill landed while the stage was writing: it had written something, and it had
-/// not finished (a finished run, failed or not, leaves its manifest).
-fn assert_landed_mid_write(stage: &str, killed: &Killed) {
-    assert!(
-        !killed.new_files.is_empty(),
-        "{stage} was killed before it wrote anything"
-    );
+/// The kill landed where it was meant to, and before the stage finished (a finished
+/// run, failed or not, leaves its manifest).
+fn assert_unfinished(stage: &str, killed: &Killed, at: KillAt) {
+    match at {
+        KillAt::MidWrite => assert!(
+            !killed.new_files.is_empty(),
+            "{stage} was killed before it wrote anything"
+        ),
+        KillAt::FirstSwitch => assert!(
+            !killed.switched.is_empty(),
+            "{stage} was killed before any table switched"
+        ),
+    }
     assert!(
         killed.new_manifests.is_empty(),
         "{stage} had finished (manifest {:?}) before the kill",
