@@ -33,6 +33,10 @@ pub struct TmdbSettings {
     /// Attempts per request, the first included.
     #[arg(long, env = "CINELAKE_TMDB_MAX_ATTEMPTS", default_value = "8")]
     pub max_attempts: NonZeroU32,
+    /// Seconds TMDB may give no answer at all, to any request, before the run stops
+    /// with one error (what it fetched is kept, the rest stays due).
+    #[arg(long, env = "CINELAKE_TMDB_UNREACHABLE_SECS", default_value_t = 60.0)]
+    pub unreachable_secs: f64,
 }
 
 impl TmdbSettings {
@@ -44,6 +48,7 @@ impl TmdbSettings {
             concurrency: NonZeroUsize::new(16).expect("not zero"),
             timeout_secs: 10.0,
             max_attempts: NonZeroU32::new(8).expect("not zero"),
+            unreachable_secs: 60.0,
         }
     }
 
@@ -53,6 +58,9 @@ impl TmdbSettings {
         config.concurrency = self.concurrency;
         config.timeout = Duration::from_secs_f64(self.timeout_secs.max(0.1));
         config.max_attempts = self.max_attempts;
+        // A huge or infinite value means never.
+        config.unreachable_after =
+            Duration::try_from_secs_f64(self.unreachable_secs.max(0.0)).unwrap_or(Duration::MAX);
         TmdbClient::new(config)
     }
 }

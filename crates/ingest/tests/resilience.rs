@@ -165,3 +165,59 @@ async fn no_movies_file_is_a_clear_error() {
         "{err}"
     );
 }
+
+/// A TMDB that never answers: a closed port, then a server that cuts every connection.
+/// The run stops with one error naming TMDB's URL, long before each film has used up
+/// its retries, and settles nothing: once TMDB is back, the next run fetches every film.
+#[tokio::test]
+async fn tmdb_unreachable_stops_the_run_with_one_error() {
+    use cinelake_tmdb::retry::Backoff;
+    use cinelake_tmdb::{ClientConfig, Credentials, Secret, TmdbClient};
+
+    let (_dir, store) = local_store().await;
+    let ids = imdb_ids(200);
+    seed_movies(&store, &ids).await;
+    // A port bound once and let go: nothing listens there.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    // A server that takes every connection and closes it unanswered.
+    let cutter = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let cut = cutter.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = cutter.accept().await {
+            drop(socket);
+        }
+    });
+    let max_attempts = 8u64;
+    for (run, addr) in [("closed", closed), ("cut", cut)] {
+        let url = format!("http://{addr}");
+        let mut config = ClientConfig::new(&url, Credentials::ApiKey(Secret::new(KEY)));
+        config.max_attempts = std::num::NonZeroU32::new(max_attempts as u32).unwrap();
+        config.backoff = Backoff {
+            base: Duration::from_millis(100),
+            cap: Duration::from_secs(1),
+        };
+        config.unreachable_after = Duration::from_secs(1);
+        let client = TmdbClient::new(config).unwrap();
+        let err = ingest(&store, &client, &options(run)).await.unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains(&format!("TMDB at {url} is unreachable")),
+            "{run}: {text}"
+        );
+        // Each film retried to the end would be 1,600 requests.
+        let sent = client.stats().requests;
+        assert!(
+            sent < ids.len() as u64 * max_attempts / 4,
+            "{run}: {sent} requests"
+        );
+        assert!(records(&store).await.is_empty(), "{run}");
+    }
+    let sim = start_sim(synthetic(Faults::default())).await;
+    let client = client(&sim.base_url(), KEY, 0.0, Duration::from_secs(2));
+    let summary = ingest(&store, &client, &options("back")).await.unwrap();
+    assert_eq!(summary.fetched + summary.not_found, ids.len() as u64);
+    assert_eq!(summary.remaining, 0, "{summary:?}");
+}

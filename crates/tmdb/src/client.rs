@@ -5,9 +5,9 @@
 //! only while a request is in flight, never while it backs off.
 
 use std::num::{NonZeroU32, NonZeroUsize};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -36,6 +36,9 @@ pub struct ClientConfig {
     /// Attempts per request, the first included.
     pub max_attempts: NonZeroU32,
     pub backoff: Backoff,
+    /// How long TMDB may give no answer at all (every request failing to connect or
+    /// cut off) before the client gives up on it, rather than on one film at a time.
+    pub unreachable_after: Duration,
     /// `language` of movie details.
     pub language: String,
 }
@@ -50,6 +53,7 @@ impl ClientConfig {
             timeout: Duration::from_secs(10),
             max_attempts: NonZeroU32::new(8).expect("8 is not zero"),
             backoff: Backoff::default(),
+            unreachable_after: Duration::from_secs(60),
             language: "pt-BR".into(),
         }
     }
@@ -97,6 +101,14 @@ impl ClientStats {
     }
 }
 
+/// Since when no request has had an answer from TMDB, over every request in flight.
+#[derive(Debug, Default)]
+struct Silence {
+    since: Option<Instant>,
+    failures: u64,
+    last: String,
+}
+
 #[derive(Clone)]
 pub struct TmdbClient {
     http: reqwest::Client,
@@ -104,6 +116,7 @@ pub struct TmdbClient {
     limiter: Arc<RateLimiter>,
     permits: Arc<Semaphore>,
     stats: Arc<ClientStats>,
+    silence: Arc<Mutex<Silence>>,
 }
 
 impl std::fmt::Debug for TmdbClient {
@@ -147,6 +160,7 @@ impl TmdbClient {
             limiter: Arc::new(RateLimiter::new(config.requests_per_second)),
             permits: Arc::new(Semaphore::new(config.concurrency.get())),
             stats: Arc::new(ClientStats::default()),
+            silence: Arc::new(Mutex::new(Silence::default())),
             config: Arc::new(config),
         })
     }
@@ -229,6 +243,7 @@ impl TmdbClient {
                     .acquire()
                     .await
                     .map_err(|e| TmdbError::Client(e.to_string()))?;
+                self.check_reachable()?;
                 self.limiter.acquire().await;
                 self.stats.requests.fetch_add(1, Ordering::Relaxed);
                 self.attempt(path, query).await?
@@ -236,6 +251,7 @@ impl TmdbClient {
             match outcome {
                 Attempt::Done(result) => return Ok(result),
                 Attempt::Retry { reason, after } => {
+                    self.check_reachable()?;
                     tracing::debug!(path, attempt, reason = %reason, "retrying");
                     last = reason;
                     if attempt < max {
@@ -250,6 +266,37 @@ impl TmdbClient {
             attempts: max,
             last,
         })
+    }
+
+    /// `Unreachable` once no request has had an answer for `unreachable_after`: then
+    /// every request gives up at once, and the run ends with one error, not a round of
+    /// retries for each film.
+    fn check_reachable(&self) -> Result<(), TmdbError> {
+        let silence = self.silence.lock().unwrap_or_else(|e| e.into_inner());
+        match silence.since {
+            Some(since) if since.elapsed() >= self.config.unreachable_after => {
+                Err(TmdbError::Unreachable {
+                    url: self.config.base_url.clone(),
+                    secs: since.elapsed().as_secs(),
+                    failures: silence.failures,
+                    last: silence.last.clone(),
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Notes that a request had an answer (any HTTP status), or none (`Some(reason)`).
+    fn heard(&self, failure: Option<&str>) {
+        let mut silence = self.silence.lock().unwrap_or_else(|e| e.into_inner());
+        match failure {
+            None => *silence = Silence::default(),
+            Some(reason) => {
+                silence.since.get_or_insert_with(Instant::now);
+                silence.failures += 1;
+                silence.last = reason.to_string();
+            }
+        }
     }
 
     async fn attempt(&self, path: &str, query: &[(&str, &str)]) -> Result<Attempt, TmdbError> {
@@ -291,8 +338,15 @@ impl TmdbClient {
         };
         let response = match request.send().await {
             Ok(r) => r,
-            Err(e) => return Ok(transport(e)),
+            Err(e) => {
+                let retry = transport(e);
+                if let Attempt::Retry { reason, .. } = &retry {
+                    self.heard(Some(reason));
+                }
+                return Ok(retry);
+            }
         };
+        self.heard(None);
         let status = response.status().as_u16();
         let retry_after = response
             .headers()

@@ -27,6 +27,17 @@ pub enum TmdbError {
         message: String,
     },
 
+    #[error(
+        "TMDB at {url} is unreachable: no answer for {secs} s ({failures} requests failed); \
+         last: {last}"
+    )]
+    Unreachable {
+        url: String,
+        secs: u64,
+        failures: u64,
+        last: String,
+    },
+
     #[error("TMDB {path}: unexpected answer: {reason}")]
     Unexpected { path: String, reason: String },
 
@@ -41,11 +52,14 @@ pub enum TmdbError {
 }
 
 impl TmdbError {
-    /// Whether the whole run must stop (the credentials are wrong), rather than one film.
+    /// Whether the whole run must stop (the credentials are wrong, or TMDB does not
+    /// answer at all), rather than one film.
     pub fn is_fatal(&self) -> bool {
         matches!(
             self,
-            TmdbError::Unauthorized { .. } | TmdbError::NoCredentials
+            TmdbError::Unauthorized { .. }
+                | TmdbError::NoCredentials
+                | TmdbError::Unreachable { .. }
         )
     }
 }
