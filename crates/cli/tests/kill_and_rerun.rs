@@ -115,10 +115,15 @@ struct Killed {
     new_manifests: Vec<PathBuf>,
 }
 
-/// The contents of every file under `dir`.
+/// The contents of every catalog entry under `dir`: not the hidden files the local
+/// catalog writes an entry to before it renames it into place.
 fn contents(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     files(dir)
         .into_iter()
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| !n.to_string_lossy().starts_with('.'))
+        })
         .filter_map(|p| std::fs::read(&p).ok().map(|bytes| (p, bytes)))
         .collect()
 }
