@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use tracing::Instrument;
 
 use crate::lease::{Acquired, Lease};
-use cinelake_rules::{Selection, select};
+use cinelake_rules::{Selection, Selector};
 
 use crate::refresh::{RefreshPolicy, Why};
 use crate::selection::latest_movies_key;
@@ -399,9 +399,13 @@ async fn due_films(
     recorder: &mut RunRecorder,
 ) -> Result<Due, IngestError> {
     let source_key = latest_movies_key(store, opts.source_date).await?;
-    let source = store.get(&source_key).await?;
-    let selected = select(&source, &opts.selection)?;
-    drop(source);
+    // Read a piece at a time: the file (164 MB today) is never held whole.
+    let mut source = store.get_stream(&source_key).await?;
+    let mut selector = Selector::new(&opts.selection);
+    while let Some(piece) = source.next().await? {
+        selector.feed(&piece)?;
+    }
+    let selected = selector.finish()?;
     recorder.input(Entry {
         key: source_key.clone(),
         bytes: None,

@@ -135,48 +135,104 @@ pub struct Selected {
 
 /// Scans a movies.csv (as uploaded: `|`, no quoting, `\N`) for the ids of interest.
 pub fn select(csv_bytes: &[u8], selection: &Selection) -> Result<Selected, RulesError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(SEPARATOR)
-        .quoting(false)
-        .flexible(true)
-        .has_headers(true)
-        .from_reader(csv_bytes);
-    let expected = CsvKind::Movies.column_count();
-    let mut out = Selected::default();
-    let mut record = csv::ByteRecord::new();
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                return Err(RulesError::Unreadable {
-                    what: "the Raw movies.csv".into(),
-                    detail: e.to_string(),
-                });
-            }
-        }
-        out.rows += 1;
-        if record.len() != expected {
-            out.unreadable_rows += 1;
-            continue;
-        }
-        let field = |i: usize| {
-            std::str::from_utf8(&record[i])
-                .unwrap_or("")
-                .trim_end_matches('\r')
-        };
-        let year: Option<i32> = match field(3) {
-            v if v == NULL || v.is_empty() => None,
-            v => v.parse().ok(),
-        };
-        if selection.admits(field(5).split(','), year) {
-            let id = field(0);
-            if cinelake_tmdb::client::is_imdb_id(id) {
-                out.ids.insert(id.to_string());
-            }
+    let mut selector = Selector::new(selection);
+    selector.feed(csv_bytes)?;
+    selector.finish()
+}
+
+/// [`select`] a piece at a time, so that a large file is never held whole: feed it the
+/// file's bytes in order, in pieces of any size, then `finish`.
+pub struct Selector<'a> {
+    selection: &'a Selection,
+    /// The bytes after the last line break fed so far: the start of a line.
+    partial: Vec<u8>,
+    header_read: bool,
+    out: Selected,
+}
+
+impl<'a> Selector<'a> {
+    pub fn new(selection: &'a Selection) -> Self {
+        Selector {
+            selection,
+            partial: Vec::new(),
+            header_read: false,
+            out: Selected::default(),
         }
     }
-    Ok(out)
+
+    /// Reads every whole line of `piece` (with the line begun before it).
+    pub fn feed(&mut self, piece: &[u8]) -> Result<(), RulesError> {
+        let Some(last_break) = memchr::memrchr(b'\n', piece) else {
+            self.partial.extend_from_slice(piece);
+            return Ok(());
+        };
+        let (lines, rest) = piece.split_at(last_break + 1);
+        if self.partial.is_empty() {
+            self.read(lines)?;
+        } else {
+            let mut joined = std::mem::take(&mut self.partial);
+            joined.extend_from_slice(lines);
+            self.read(&joined)?;
+        }
+        self.partial.extend_from_slice(rest);
+        Ok(())
+    }
+
+    /// Reads the last line (one without a line break) and gives what was selected.
+    pub fn finish(mut self) -> Result<Selected, RulesError> {
+        let last = std::mem::take(&mut self.partial);
+        self.read(&last)?;
+        Ok(self.out)
+    }
+
+    /// Reads whole lines: the first line of the file is its header.
+    fn read(&mut self, lines: &[u8]) -> Result<(), RulesError> {
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(SEPARATOR)
+            .quoting(false)
+            .flexible(true)
+            .has_headers(false)
+            .from_reader(lines);
+        let expected = CsvKind::Movies.column_count();
+        let mut record = csv::ByteRecord::new();
+        loop {
+            match reader.read_byte_record(&mut record) {
+                Ok(false) => break,
+                Ok(true) => {}
+                Err(e) => {
+                    return Err(RulesError::Unreadable {
+                        what: "the Raw movies.csv".into(),
+                        detail: e.to_string(),
+                    });
+                }
+            }
+            if !self.header_read {
+                self.header_read = true;
+                continue;
+            }
+            self.out.rows += 1;
+            if record.len() != expected {
+                self.out.unreadable_rows += 1;
+                continue;
+            }
+            let field = |i: usize| {
+                std::str::from_utf8(&record[i])
+                    .unwrap_or("")
+                    .trim_end_matches('\r')
+            };
+            let year: Option<i32> = match field(3) {
+                v if v == NULL || v.is_empty() => None,
+                v => v.parse().ok(),
+            };
+            if self.selection.admits(field(5).split(','), year) {
+                let id = field(0);
+                if cinelake_tmdb::client::is_imdb_id(id) {
+                    self.out.ids.insert(id.to_string());
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -199,6 +255,19 @@ tt0000006|Last|Last|2020|\\N|Crime,Drama|7|99|actor|\\N|A|\\N|\\N|actor|tt1";
         assert_eq!(ids, ["tt0000001", "tt0000006"]);
         assert_eq!(s.rows, 7);
         assert_eq!(s.unreadable_rows, 1);
+    }
+
+    #[test]
+    fn pieces_of_any_size_select_the_same() {
+        let selection = Selection::default();
+        let whole = select(CSV.as_bytes(), &selection).unwrap();
+        for size in [1, 2, 7, 64, 500] {
+            let mut selector = Selector::new(&selection);
+            for piece in CSV.as_bytes().chunks(size) {
+                selector.feed(piece).unwrap();
+            }
+            assert_eq!(selector.finish().unwrap(), whole, "pieces of {size} bytes");
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@
 pub mod interest;
 pub mod money;
 
-pub use interest::{CENTURY_FROM, Selected, Selection, SelectionSettings, select};
+pub use interest::{CENTURY_FROM, Selected, Selection, SelectionSettings, Selector, select};
 pub use money::{MONEY_FLOOR_USD, MoneySettings};
 
 #[derive(Debug, thiserror::Error)]
