@@ -13,13 +13,22 @@ fn rust_sources(dir: &Path, out: &mut Vec<String>) {
     }
 }
 
-/// Names in `env = "NAME"` (clap) and `var("NAME")` / `var_os("NAME")` calls.
-fn variables_read(source: &str) -> Vec<String> {
-    let mut names = Vec::new();
-    for marker in ["env = \"", "var(\"", "var_os(\""] {
-        for (i, _) in source.match_indices(marker) {
+/// The string literals right after each of `markers` in `source`, when they are
+/// variable names (upper case, digits, `_`).
+fn names_after(source: &str, markers: &[String], names: &mut Vec<String>) {
+    for marker in markers {
+        for (i, _) in source.match_indices(marker.as_str()) {
             // `set_var` writes a variable for the process itself; it is not configuration.
             if source[..i].ends_with("set_") {
+                continue;
+            }
+            // Only the name's own call: `get("X")`, not `map.get("X")` or `try_get("X")`.
+            if marker.ends_with("(\"")
+                && source[..i]
+                    .chars()
+                    .last()
+                    .is_some_and(|c| c == '.' || c == '_' || c.is_ascii_alphanumeric())
+            {
                 continue;
             }
             let rest = &source[i + marker.len()..];
@@ -34,6 +43,35 @@ fn variables_read(source: &str) -> Vec<String> {
                 }
             }
         }
+    }
+}
+
+/// Every variable a source file reads: names in `env = "NAME"` (clap), in
+/// `var("NAME")` / `var_os("NAME")` calls, in calls of a closure of the file that reads
+/// its argument (`let get = |name: &str| std::env::var(name)...`, then `get("NAME")`),
+/// in constants whose name ends in `_ENV`, and `RUST_LOG` where tracing's filter reads
+/// its default variable.
+fn variables_read(source: &str) -> Vec<String> {
+    let mut markers: Vec<String> = ["env = \"", "var(\"", "var_os(\""]
+        .map(String::from)
+        .to_vec();
+    for (i, _) in source.match_indices("let ") {
+        let rest = &source[i + 4..];
+        let Some((name, after)) = rest.split_once(" = |") else {
+            continue;
+        };
+        let body = after.lines().next().unwrap_or_default();
+        if name.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+            && (body.contains("env::var(") || body.contains("env::var_os("))
+        {
+            markers.push(format!("{name}(\""));
+        }
+    }
+    markers.push("_ENV: &str = \"".into());
+    let mut names = Vec::new();
+    names_after(source, &markers, &mut names);
+    if source.contains("from_default_env") {
+        names.push("RUST_LOG".into());
     }
     names
 }
@@ -61,7 +99,15 @@ fn every_variable_the_code_reads_is_in_env_example() {
 
 #[test]
 fn the_scanner_finds_variables() {
-    let names =
-        variables_read(r#"#[arg(long, env = "CINELAKE_X")] std::env::var("Y_1") var_os("lower")"#);
-    assert_eq!(names, ["CINELAKE_X", "Y_1"]);
+    let names = variables_read(
+        r#"#[arg(long, env = "CINELAKE_X")] std::env::var("Y_1") var_os("lower")
+        let get = |name: &str| std::env::var(name).ok();
+        get("TMDB_Z").or(map.get("NOT_A_VARIABLE"));
+        pub const STAND_IN_ENV: &str = "CINELAKE_W";
+        EnvFilter::try_from_default_env()"#,
+    );
+    assert_eq!(
+        names,
+        ["CINELAKE_X", "Y_1", "TMDB_Z", "CINELAKE_W", "RUST_LOG"]
+    );
 }
