@@ -639,6 +639,26 @@ async fn trusted_on_athena_quarantines_rejects_refuses_past_the_threshold_and_sw
         aws.glue_table(&aws.dbs.trusted, "movies").await.0,
         aws.location(&format!("Trusted/Local/Parquet/Movies/{run3}/"))
     );
+
+    // Run 5: a rejected line without its reason (the SQL at fault) fails the run by
+    // name, before anything is written; the external table is dropped.
+    let no_reason = result(
+        &[("raw", "varchar"), ("reason", "varchar")],
+        &[vec![Some("tt9|odd".into()), None]],
+    );
+    aws.queue(vec![nothing(), no_reason, nothing()]).await;
+    let err = aws.cinelake_fails(&["trusted", "--engine", "athena", "--only", "movies"]);
+    assert!(
+        err.contains("movies: Athena gave a rejected line without a reason: \"tt9|odd\""),
+        "{err}"
+    );
+    let sent = aws.statements().await;
+    assert_eq!(sent.len(), 3, "{sent:#?}");
+    assert!(sent[2].starts_with(&drops[1]), "{sent:#?}");
+    assert_eq!(
+        aws.glue_table(&aws.dbs.trusted, "movies").await.0,
+        aws.location(&format!("Trusted/Local/Parquet/Movies/{run3}/"))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -41,7 +41,7 @@ pub enum Error {
         op: &'static str,
         bucket: String,
         key: String,
-        hint: &'static str,
+        hint: String,
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },

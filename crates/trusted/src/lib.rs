@@ -75,6 +75,10 @@ pub enum TrustedError {
     },
     #[error(transparent)]
     Athena(#[from] cinelake_athena::AthenaError),
+    /// Athena gave a rejected line without its reason: the SQL is at fault, and the
+    /// quarantine would say nothing of why.
+    #[error("{table}: Athena gave a rejected line without a reason: {raw:?}")]
+    RejectWithoutReason { table: String, raw: String },
     #[error("{table}: {rows_in} rows in, but {rows_out} written and {rejected} rejected")]
     CountMismatch {
         table: String,

@@ -116,15 +116,24 @@ async fn convert(
     let rejected: Vec<Rejected> = found
         .rows
         .iter()
-        .map(|row| Rejected {
-            source: key.to_string(),
-            line: None,
-            position: None,
-            reason: row.get(reason).cloned().flatten().unwrap_or_default(),
-            raw: row.get(raw).cloned().flatten(),
-            kept: false,
+        .map(|row| {
+            let line = row.get(raw).cloned().flatten();
+            let why = row.get(reason).cloned().flatten().ok_or_else(|| {
+                TrustedError::RejectWithoutReason {
+                    table: table.name().into(),
+                    raw: line.clone().unwrap_or_default(),
+                }
+            })?;
+            Ok(Rejected {
+                source: key.to_string(),
+                line: None,
+                position: None,
+                reason: why,
+                raw: line,
+                kept: false,
+            })
         })
-        .collect();
+        .collect::<Result<_, TrustedError>>()?;
     let rows_in = athena
         .count(&format!("SELECT count(*) AS n FROM {raw_table}"))
         .await?;

@@ -218,15 +218,19 @@ impl S3Store {
                 op,
                 bucket: self.bucket.clone(),
                 key: full,
-                hint: "the object exists; grant s3:GetObject on it",
+                hint: "the object exists; grant s3:GetObject on it".into(),
                 source: Box::new(e),
             },
-            Err(_) => Error::Denied {
+            Err(listing) => Error::Denied {
                 op,
                 bucket: self.bucket.clone(),
                 key: full,
-                hint: "S3 answers 403 for a missing key too when its prefix may not be \
-                       listed; grant s3:GetObject on the key and s3:ListBucket on its prefix",
+                hint: format!(
+                    "S3 answers 403 for a missing key too when its prefix may not be listed, \
+                     and listing it failed ({}); grant s3:GetObject on the key and \
+                     s3:ListBucket on its prefix",
+                    crate::error::chain(&listing)
+                ),
                 source: Box::new(e),
             },
         }
@@ -385,7 +389,14 @@ impl S3Store {
             .send()
             .await
             .map_err(|e| self.err("CreateMultipartUpload", key, e))?;
-        let upload_id = created.upload_id().unwrap_or_default().to_string();
+        let Some(upload_id) = created.upload_id().map(str::to_string) else {
+            return Err(Error::S3 {
+                op: "CreateMultipartUpload",
+                bucket: self.bucket.clone(),
+                key: self.full_key(key),
+                source: "the answer holds no UploadId".into(),
+            });
+        };
         let uploaded = self
             .upload_parts(key, &upload_id, path, expected, options, progress)
             .await;
