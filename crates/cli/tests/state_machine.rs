@@ -390,12 +390,20 @@ async fn a_month_that_needs_several_ingestion_rounds_runs_every_stage() {
         "{states:?}"
     );
     assert!(!states.contains(&"IngestLeftFailures"), "{states:?}");
-    // The schedule's input names no engine: polars.
+    // The schedule's input names no engine (polars) and no date (the day it started).
     assert_eq!(
-        states[..3],
-        ["HasEngine", "DefaultEngine", "StartIngestLoop"],
+        states[..5],
+        [
+            "HasEngine",
+            "DefaultEngine",
+            "HasDate",
+            "StartDate",
+            "StartIngestLoop"
+        ],
         "{states:?}"
     );
+    let today = chrono::Utc::now().format("%Y/%m/%d").to_string();
+    assert_one_collection_date(&p, &report, &today).await;
     assert_eq!(
         states[states.len() - 4..],
         [
@@ -426,6 +434,53 @@ async fn a_month_that_needs_several_ingestion_rounds_runs_every_stage() {
     // Every round's records are in Raw: the last summary's run saw them all settled.
     let raw = p.keys("Raw/TMDB/JSON/").await;
     assert!(!raw.is_empty());
+}
+
+/// Every ingestion round of the execution filed its records under one day (`y/m/d`),
+/// and every task was given that day.
+async fn assert_one_collection_date(p: &Pipeline, report: &Value, day: &str) {
+    let raw = p.keys("Raw/TMDB/JSON/").await;
+    assert!(!raw.is_empty());
+    let folder = format!("Raw/TMDB/JSON/{day}/");
+    assert!(
+        raw.iter().all(|k| k.starts_with(&folder)),
+        "not all under {folder}: {raw:?}"
+    );
+    assert_eq!(
+        report["output"]["collection"]["date"],
+        day.replace('/', "-"),
+        "{}",
+        report["output"]
+    );
+}
+
+/// A person reruns a month by naming its date: every round files under it, however many
+/// rounds and whatever day they run on (so a loop past midnight stays one collection).
+#[tokio::test(flavor = "multi_thread")]
+async fn an_execution_given_a_date_files_every_round_under_it() {
+    cinelake_testkit::needs!(SeaweedFs, Moto, StateMachine, CargoLambda);
+    let case = Case {
+        margin_secs: 594,
+        rps: 20,
+        faults: Faults {
+            latency: Duration::from_millis(50),
+            ..Faults::default()
+        },
+        input: json!({"date": "2026-10-31"}),
+        ..Case::default()
+    };
+    let p = Pipeline::deploy(&case).await;
+    let report = p.execute(20);
+    let states = states(&report);
+    assert_eq!(report["status"], "SUCCEEDED", "{report}");
+    assert!(count(&states, "IngestTmdb") >= 2, "{states:?}");
+    assert!(states.contains(&"GivenDate"), "{states:?}");
+    assert_one_collection_date(&p, &report, "2026/10/31").await;
+    let partitions = p.keys("Trusted/TMDB/Parquet/Movies/").await;
+    assert!(
+        !partitions.is_empty() && partitions.iter().all(|k| k.contains("/dt=2026-10-31/")),
+        "{partitions:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -555,6 +610,10 @@ async fn the_input_engine_reaches_the_jobs_function() {
     assert_eq!(report["status"], "FAILED", "{report}");
     assert_eq!(report["error"], "TrustedJobFailed", "{report}");
     assert_eq!(states.last(), Some(&"TrustedJobFailed"), "{states:?}");
-    assert_eq!(states[..2], ["HasEngine", "StartIngestLoop"], "{states:?}");
+    assert_eq!(
+        states[..4],
+        ["HasEngine", "HasDate", "StartDate", "StartIngestLoop"],
+        "{states:?}"
+    );
     assert!(!p.glue_tables("trusted").await.contains("movies"));
 }
