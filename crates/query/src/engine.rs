@@ -29,6 +29,53 @@ pub struct Engine {
     ctx: SQLContext,
     /// The tables and views registered.
     pub tables: Vec<String>,
+    /// The databases the tables came from: Athena's names for them are taken too.
+    dbs: Databases,
+}
+
+/// `sql` with Athena's database-qualified names (`<prefix>_refined.fact_film`,
+/// `<prefix>_trusted.movies`) as the engine names those tables (`fact_film`,
+/// `trusted_movies`), so SQL written for Athena runs here as it is. Unchanged when it
+/// names none, or does not parse (running it then reports the error).
+pub fn local_sql<'a>(sql: &'a str, dbs: &Databases) -> std::borrow::Cow<'a, str> {
+    use sqlparser::ast::{Ident, ObjectNamePart, visit_relations_mut};
+    use std::ops::ControlFlow;
+    let dialect = sqlparser::dialect::GenericDialect {};
+    let Ok(mut statements) = sqlparser::parser::Parser::parse_sql(&dialect, sql) else {
+        return sql.into();
+    };
+    let mut renamed = false;
+    let _ = visit_relations_mut(&mut statements, |name| {
+        let parts: Vec<&str> = name
+            .0
+            .iter()
+            .filter_map(ObjectNamePart::as_ident)
+            .map(|i| i.value.as_str())
+            .collect();
+        if let [db, table] = parts[..] {
+            let local = if db == dbs.refined {
+                Some(table.to_string())
+            } else if db == dbs.trusted {
+                Some(format!("{TRUSTED_PREFIX}{table}"))
+            } else {
+                None
+            };
+            if let Some(local) = local {
+                name.0 = vec![ObjectNamePart::Identifier(Ident::new(local))];
+                renamed = true;
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    if !renamed {
+        return sql.into();
+    }
+    statements
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(";\n")
+        .into()
 }
 
 impl Engine {
@@ -64,7 +111,15 @@ impl Engine {
         dbs: &Databases,
         sql: Option<&[&str]>,
     ) -> Result<Engine, QueryError> {
-        let wanted = sql.and_then(names_read);
+        let local: Option<Vec<String>> = sql.map(|sqls| {
+            sqls.iter()
+                .map(|s| local_sql(s, dbs).into_owned())
+                .collect()
+        });
+        let local: Option<Vec<&str>> = local
+            .as_ref()
+            .map(|sqls| sqls.iter().map(String::as_str).collect());
+        let wanted = local.as_deref().and_then(names_read);
         let ctx = SQLContext::new();
         let mut tables = Vec::new();
         for (db, prefix) in [(&dbs.refined, ""), (&dbs.trusted, TRUSTED_PREFIX)] {
@@ -81,7 +136,11 @@ impl Engine {
                 tables.push(name);
             }
         }
-        let mut engine = Engine { ctx, tables };
+        let mut engine = Engine {
+            ctx,
+            tables,
+            dbs: dbs.clone(),
+        };
         // Every view reads fact_film; without it there is no star schema to view yet.
         if engine.has(Table::FactFilm) {
             engine.define_views(wanted.as_ref().map(|w| &w.views))?;
@@ -103,7 +162,11 @@ impl Engine {
             ctx.register(&name, df.lazy());
             tables.push(name);
         }
-        let mut engine = Engine { ctx, tables };
+        let mut engine = Engine {
+            ctx,
+            tables,
+            dbs: Databases::with_prefix(Databases::DEFAULT_PREFIX),
+        };
         engine.define_views(None)?;
         Ok(engine)
     }
@@ -129,8 +192,9 @@ impl Engine {
     }
 
     pub fn query(&mut self, sql: &str) -> Result<DataFrame, QueryError> {
+        let local = local_sql(sql, &self.dbs);
         self.ctx
-            .execute(sql)
+            .execute(&local)
             .and_then(|lf| lf.collect())
             .map_err(|source| QueryError::Sql {
                 context: sql.chars().take(120).collect(),
@@ -183,6 +247,32 @@ fn names_read(sqls: &[&str]) -> Option<NamesRead> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn athenas_qualified_names_become_the_engines() {
+        let dbs = Databases::with_prefix("cinelake");
+        let sql = "SELECT 'cinelake_refined.fact_film' AS s, COUNT(*) AS n \
+                   FROM cinelake_refined.fact_film f \
+                   JOIN cinelake_trusted.movies m ON m.title_id = f.film_id";
+        let local = local_sql(sql, &dbs);
+        assert!(
+            local.contains("FROM fact_film AS f") || local.contains("FROM fact_film f"),
+            "{local}"
+        );
+        assert!(local.contains("JOIN trusted_movies"), "{local}");
+        assert!(
+            local.contains("'cinelake_refined.fact_film' AS s"),
+            "{local}"
+        );
+        // Other databases, unqualified names and SQL that does not parse stay as written.
+        for sql in [
+            "SELECT * FROM other_db.fact_film",
+            "SELECT * FROM fact_film",
+            "SELEKT nothing",
+        ] {
+            assert!(matches!(local_sql(sql, &dbs), std::borrow::Cow::Borrowed(s) if s == sql));
+        }
+    }
 
     #[test]
     fn a_query_reads_the_tables_behind_its_views() {
