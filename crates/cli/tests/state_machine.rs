@@ -60,6 +60,22 @@ impl Default for Case {
     }
 }
 
+impl Case {
+    /// Each invocation works 6 s, and TMDB answers 20 requests a second: the ingestion
+    /// stops at its deadline margin every round but the last.
+    fn several_rounds() -> Self {
+        Case {
+            margin_secs: 594,
+            rps: 20,
+            faults: Faults {
+                latency: Duration::from_millis(50),
+                ..Faults::default()
+            },
+            ..Case::default()
+        }
+    }
+}
+
 /// A deployed-like pipeline: the bucket, the Glue databases and the two workgroups (the
 /// analysts', for the views, and the Athena engine's) the template creates, the TMDB key in SSM, the CSVs uploaded to Raw, and both functions.
 struct Pipeline {
@@ -362,17 +378,7 @@ async fn assert_published(p: &Pipeline) {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_month_that_needs_several_ingestion_rounds_runs_every_stage() {
     cinelake_testkit::needs!(SeaweedFs, Moto, StateMachine, CargoLambda);
-    // Each invocation works 6 s, and TMDB answers 20 requests a second: the ingestion
-    // stops at its deadline margin every round but the last.
-    let case = Case {
-        margin_secs: 594,
-        rps: 20,
-        faults: Faults {
-            latency: Duration::from_millis(50),
-            ..Faults::default()
-        },
-        ..Case::default()
-    };
+    let case = Case::several_rounds();
     let p = Pipeline::deploy(&case).await;
     let report = p.execute(20);
     let states = states(&report);
@@ -460,14 +466,8 @@ async fn assert_one_collection_date(p: &Pipeline, report: &Value, day: &str) {
 async fn an_execution_given_a_date_files_every_round_under_it() {
     cinelake_testkit::needs!(SeaweedFs, Moto, StateMachine, CargoLambda);
     let case = Case {
-        margin_secs: 594,
-        rps: 20,
-        faults: Faults {
-            latency: Duration::from_millis(50),
-            ..Faults::default()
-        },
         input: json!({"date": "2026-10-31"}),
-        ..Case::default()
+        ..Case::several_rounds()
     };
     let p = Pipeline::deploy(&case).await;
     let report = p.execute(20);
