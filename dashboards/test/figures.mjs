@@ -1,4 +1,4 @@
-// The local dashboard's figures under given filters, for dashboards/test/parity.py.
+// The local dashboard's figures under given filters, for cinelake_tools/parity.py.
 //
 //   node dashboards/test/figures.mjs <dashboard.html> <scenarios.json>
 //

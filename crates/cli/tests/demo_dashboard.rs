@@ -36,11 +36,11 @@ fn browser_check(page: &Path, shots: &Path) -> Output {
         })
 }
 
-/// `dashboards/test/parity.py`: each QuickSight visual's data set and filters turned into
+/// `cinelake_tools/parity.py`: each QuickSight visual's data set and filters turned into
 /// SQL on the local engine, against the local page's figures (read in Chromium).
 fn parity(lake: &Path, page: &Path, bodies: &Path) -> Output {
     Command::new("python3")
-        .arg(repo().join("dashboards/test/parity.py"))
+        .arg(repo().join("cinelake_tools/parity.py"))
         .arg("--lake")
         .arg(lake)
         .arg("--page")
@@ -50,7 +50,7 @@ fn parity(lake: &Path, page: &Path, bodies: &Path) -> Output {
         .arg("--bodies")
         .arg(bodies)
         .output()
-        .unwrap_or_else(|e| panic!("running python3 dashboards/test/parity.py: {e}"))
+        .unwrap_or_else(|e| panic!("running python3 cinelake_tools/parity.py: {e}"))
 }
 
 /// A copy of the QuickSight bodies in which the region filter no longer reaches the

@@ -5,7 +5,7 @@
 //! [`mapping::columns`], and each kind's rule is said here in Trino SQL (the Polars
 //! path's is `csv_rows`'s `cell`; both word a refusal by [`Kind::parse_rule`]). So a new
 //! column is one edit that both engines follow, and a kind's rule is changed here and
-//! there, side by side, with `scripts/sql_trusted.py` to show they still agree.
+//! there, side by side, with `cinelake_tools/sql_trusted.py` to show they still agree.
 
 use cinelake_athena::sql::{self, SqlFile};
 use cinelake_athena::{AthenaError, sql_file};

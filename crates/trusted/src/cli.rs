@@ -148,7 +148,7 @@ mod tests {
 }
 
 /// `cinelake trusted-sql`: the statements a Trusted CSV job sends to Athena, written as
-/// files for review or for a check (`scripts/sql_trusted.py` runs them on DuckDB).
+/// files for review or for a check (`cinelake_tools/sql_trusted.py` runs them on DuckDB).
 #[derive(Debug, Clone, clap::Args)]
 pub struct TrustedSqlArgs {
     /// The source file whose job it is.

@@ -1,0 +1,1 @@
+"""The benchmarks behind docs/benchmarks.md, run by scripts/bench-*. Not tests."""
