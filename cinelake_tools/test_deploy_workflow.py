@@ -147,73 +147,18 @@ class DeployWorkflow(unittest.TestCase):
             # v4.0.2, a Node 20 action, is gone.
             self.assertNotIn("e3dd6a429d7300a6a4c196c26e071d42e0343502", u)
 
-
-class TheBootstrapCheck(unittest.TestCase):
-    """scripts/check_bootstrap.py, run by the workflow before sam deploy, on made files."""
-
-    CHECK = ROOT / "scripts/check_bootstrap.py"
-
-    @staticmethod
-    def elf(path, machine, size=4096, elf_class=2):
-        # The first 20 bytes of an ELF header: magic, class, data (little endian),
-        # version, padding, type, machine. The rest is sparse.
-        head = b"\x7fELF" + bytes([elf_class, 1, 1]) + bytes(9) + (2).to_bytes(2, "little")
-        head += machine.to_bytes(2, "little")
-        with open(path, "wb") as f:
-            f.write(head)
-            f.truncate(size)
-        return path
-
-    def check(self, *paths, max_mib=None):
-        args = ["python3", str(self.CHECK), *map(str, paths)]
-        if max_mib is not None:
-            args += ["--max-mib", str(max_mib)]
-        proc = subprocess.run(args, capture_output=True, text=True)
-        return proc.returncode, proc.stdout + proc.stderr
-
     def test_the_workflow_checks_both_bootstraps_between_build_and_deploy(self):
+        # What cinelake_tools/check_bootstrap.py checks: test_check_bootstrap.py.
         all_steps = list(steps(load(DEPLOY)))
         runs = [" ".join(s.get("run", "").split()) for s in all_steps]
         build = next(i for i, r in enumerate(runs) if r.startswith("sam build"))
         deploy = next(i for i, r in enumerate(runs) if "sam deploy" in r)
-        checks = [i for i, r in enumerate(runs) if "scripts/check_bootstrap.py" in r]
+        checks = [i for i, r in enumerate(runs) if "cinelake_tools.check_bootstrap" in r]
         self.assertEqual(len(checks), 1, "one step checks the bootstraps")
         self.assertLess(build, checks[0])
         self.assertLess(checks[0], deploy)
         for function in ("IngestFunction", "JobsFunction"):
             self.assertIn(f"infra/.aws-sam/build/{function}/bootstrap", runs[checks[0]])
-
-    def test_an_arm64_binary_under_the_limit_passes(self):
-        with tempfile.TemporaryDirectory() as tmp:
-            ok = self.elf(Path(tmp) / "bootstrap", 183, size=150 * 2**20)
-            code, log = self.check(ok)
-        self.assertEqual(code, 0, log)
-        self.assertIn("aarch64 ELF, 150.0 MiB", log)
-
-    def test_a_wrong_or_oversized_binary_fails_naming_it(self):
-        with tempfile.TemporaryDirectory() as tmp:
-            tmp = Path(tmp)
-            cases = [
-                (self.elf(tmp / "x86", 62), "is built for x86-64, not aarch64"),
-                (self.elf(tmp / "big", 183, size=201 * 2**20), "is 201.0 MiB, over the 200 MiB allowed"),
-                (self.elf(tmp / "elf32", 183, elf_class=1), "is not a 64-bit little-endian ELF"),
-                (tmp / "script", "is not an ELF executable"),
-                (tmp / "missing", "cannot be read"),
-            ]
-            (tmp / "script").write_text("#!/bin/sh\n")
-            ok = self.elf(tmp / "ok", 183)
-            for path, why in cases:
-                with self.subTest(path=path.name):
-                    code, log = self.check(ok, path)
-                    self.assertEqual(code, 1, log)
-                    self.assertIn(f"{path}: {why}", log)
-                    self.assertIn(f"{ok}: aarch64 ELF", log, "the passing file is still reported")
-
-    def test_the_limit_can_be_set(self):
-        with tempfile.TemporaryDirectory() as tmp:
-            path = self.elf(Path(tmp) / "bootstrap", 183, size=20 * 2**20)
-            self.assertEqual(self.check(path, max_mib=10)[0], 1)
-            self.assertEqual(self.check(path, max_mib=30)[0], 0)
 
 
 class Actions(unittest.TestCase):

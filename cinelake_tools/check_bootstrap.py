@@ -1,13 +1,13 @@
-#!/usr/bin/env python3
 """Checks that each Lambda bootstrap is an arm64 executable small enough for Lambda.
 
-    python3 scripts/check_bootstrap.py [--max-mib N] BOOTSTRAP...
+    python3 -m cinelake_tools.check_bootstrap [--max-mib N] BOOTSTRAP...
 
 The deploy workflow runs it between `sam build` and `sam deploy`. Lambda refuses a
 package over 250 MB unzipped, and the functions are declared arm64, so an x86 binary
 or a dev-profile one (debug info, several hundred MB) would fail only at deploy or at
 the first invocation. The limit here leaves room under Lambda's. Exits 1 naming each
-file that fails, 0 when all pass. Standard library only.
+file that fails, 0 when all pass. Standard library only (the workflow runs it on the
+runner's python3, from the repository's root).
 """
 import argparse
 import struct
