@@ -27,8 +27,7 @@ import urllib.request
 from pathlib import Path
 
 from cinelake_tools import iam_calls
-
-ROOT = Path(__file__).resolve().parents[1]
+from cinelake_tools.common import ROOT, cargo_target, free_port, run
 
 ACCESS_KEY = "cinelake-iam-check"
 SECRET_KEY = "cinelake-iam-check-secret"
@@ -49,12 +48,6 @@ VIEWS = ROOT / "sql/views"
 
 def log(msg):
     print(msg, flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_port(port, what, proc=None, seconds=60):
@@ -136,13 +129,6 @@ def aws_env(moto_url):
     }
 
 
-def run(args, env, what, cwd=None, ok=True):
-    out = subprocess.run([str(a) for a in args], env=env, cwd=cwd, capture_output=True, text=True)
-    if ok and out.returncode != 0:
-        sys.exit(f"{what} failed ({out.returncode}):\n{out.stdout}{out.stderr}")
-    return out
-
-
 class Lambda:
     """A function binary behind cargo lambda's runtime emulator, as the Lambda tests run
     it: `cargo lambda watch --only-lambda-apis` (whose --timeout sets the deadline the
@@ -175,8 +161,9 @@ class Lambda:
     def invoke(self, event, ok=True):
         out = run(
             [self.CARGO_LAMBDA, "lambda", "invoke", "-P", self.port, "--data-ascii", event],
-            {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp")},
-            f"invoking {self.name} with {event}", cwd=ROOT, ok=ok,
+            f"invoking {self.name} with {event}",
+            env={"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp")},
+            cwd=ROOT, check=ok,
         )
         self.last_response = out.stdout
         return out.returncode == 0, out.stdout + out.stderr
@@ -454,13 +441,14 @@ def record(moto, bins, template_path, work):
         aws = aws_env(moto.url)
         data = work / "data"
         run([cinelake, "sample", "--out", data, "--movies-rows", "4000", "--series-rows", "1500"],
-            aws, "cinelake sample")
+            "cinelake sample", env=aws)
 
         # The CSVs, as whoever uploads them does.
         log(f"== {UPLOADER}")
         rec = []
         with moto.recording(rec):
-            run([cinelake, "upload", "--lake", f"s3://{bucket}", "--source-dir", data], aws, "cinelake upload")
+            run([cinelake, "upload", "--lake", f"s3://{bucket}", "--source-dir", data], "cinelake upload",
+                env=aws)
         recordings[UPLOADER] = rec[0]
 
         # Each function with the template's environment (substituted) and timeout.
@@ -568,7 +556,7 @@ def record(moto, bins, template_path, work):
         }.items()))
         rec = []
         with moto.recording(rec):
-            out = run([cinelake, "run", "--env-file", env_file], aws, "cinelake run", cwd=work)
+            out = run([cinelake, "run", "--env-file", env_file], "cinelake run", env=aws, cwd=work)
         log("   " + "\n   ".join(out.stdout.strip().splitlines()[-7:]))
         recordings[RUN] = rec[0]
 
@@ -683,8 +671,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--moto", default=os.environ.get("CINELAKE_TEST_MOTO"),
                     help="moto server's URL (default $CINELAKE_TEST_MOTO)")
-    target = Path(os.environ.get("CARGO_TARGET_DIR", Path.home() / ".cache/cinelake/target"))
-    ap.add_argument("--bin", type=Path, default=target / "debug", help="the built binaries")
+    ap.add_argument("--bin", type=Path, default=cargo_target() / "debug", help="the built binaries")
     ap.add_argument("--template", type=Path, default=ROOT / "infra/template.yaml")
     ap.add_argument("--save", type=Path, help="also write the recordings (trimmed) and facts here")
     ap.add_argument("--load", type=Path, help="check saved recordings instead of running anything")

@@ -26,13 +26,14 @@ import sys
 import tempfile
 from pathlib import Path
 
+from cinelake_tools.common import ROOT, shown
+
 try:
     import botocore.session
     from botocore.validate import ParamValidator
 except ImportError:  # pragma: no cover - reported at run time
     botocore = None
 
-ROOT = Path(__file__).resolve().parent.parent
 BODIES_DIR = ROOT / "dashboards" / "quicksight"
 VIEWS_DIR = ROOT / "sql" / "views"
 TEMPLATE = ROOT / "infra" / "quicksight.yaml"
@@ -931,15 +932,6 @@ def render_text(directory=BODIES_DIR):
         print(f"note: the template is {len(text.encode())} bytes, above the "
               f"{TEMPLATE_URL_LIMIT} CloudFormation takes from S3", file=sys.stderr)
     return text
-
-
-def shown(path):
-    """PATH relative to the checkout when inside it, for messages."""
-    path = Path(path).resolve()
-    try:
-        return path.relative_to(ROOT).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def report(problems):

@@ -12,21 +12,21 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 from pathlib import Path
+
+from cinelake_tools.common import free_port, wait_http
 
 BIN = Path(sys.executable).parent
 # SeaweedFS volumes: well above the buckets one test run creates (see start()).
 VOLUMES = 1000
 
 
-def free_port(avoid):
-    """A free port whose +10000 neighbour (SeaweedFS's gRPC port) is free too."""
+def weed_port(avoid):
+    """A free port, not in `avoid`, whose +10000 neighbour (SeaweedFS's gRPC port) is
+    free too."""
     while True:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
+        port = free_port()
         if port in avoid or port + 10000 > 65535 or port > 50000:
             continue
         try:
@@ -38,24 +38,16 @@ def free_port(avoid):
         return port
 
 
-def wait_http(url, name, log, seconds=60):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return
-        except urllib.error.HTTPError:
-            return  # any HTTP answer means the server is up
-        except OSError:
-            time.sleep(0.2)
-    sys.exit(f"{name} did not answer at {url} within {seconds}s; see {log}")
+def wait_up(url, name, log, seconds=60):
+    if not wait_http(url, seconds):
+        sys.exit(f"{name} did not answer at {url} within {seconds}s; see {log}")
 
 
 def start(state):
     state.mkdir(parents=True, exist_ok=True)
     used = set()
-    s3, master, volume, filer, admin = (free_port(used) for _ in range(5))
-    moto = free_port(used)
+    s3, master, volume, filer, admin = (weed_port(used) for _ in range(5))
+    moto = weed_port(used)
     weed_log = state / "weed.log"
     weed = subprocess.Popen(
         [
@@ -86,8 +78,8 @@ def start(state):
         ),
     )
     (state / "pids").write_text(f"{weed.pid}\n{motop.pid}\n")
-    wait_http(f"http://127.0.0.1:{s3}/", "SeaweedFS S3", weed_log)
-    wait_http(f"http://127.0.0.1:{moto}/moto-api/", "moto server", moto_log)
+    wait_up(f"http://127.0.0.1:{s3}/", "SeaweedFS S3", weed_log)
+    wait_up(f"http://127.0.0.1:{moto}/moto-api/", "moto server", moto_log)
     # MOTO_ENABLE_RECORDING turns the recorder on from the start; off until a test (or
     # cinelake_tools.iam_check) starts it, or it would hold every request of every test.
     urllib.request.urlopen(

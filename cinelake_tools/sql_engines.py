@@ -50,6 +50,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from cinelake_tools.common import ROOT, RUST_WHITESPACE, shown
+
 try:
     import duckdb
     import sqlglot
@@ -64,7 +66,6 @@ except ImportError as e:
           "ensure .venv requirements/test.txt, then run it with .venv/bin/python", file=sys.stderr)
     sys.exit(2)
 
-ROOT = Path(__file__).resolve().parents[1]
 VIEWS_DIR = ROOT / "sql" / "views"
 VIEWS_RS = ROOT / "crates" / "query" / "src" / "views.rs"
 TRUSTED_PREFIX = "trusted_"
@@ -82,12 +83,6 @@ class SetupError(Exception):
 
 
 # ---------------------------------------------------------------- step 1: parse
-
-
-def shown(path):
-    """A path as printed: relative to the checkout when inside it."""
-    p = Path(path).resolve()
-    return str(p.relative_to(ROOT)) if p.is_relative_to(ROOT) else str(path)
 
 
 class SqlFile:
@@ -147,12 +142,6 @@ def substitute(f, values):
         at = end + 1
     out.append(f.text[at:])
     return "".join(out)
-
-
-# What Rust's str::trim_* take as whitespace (char::is_whitespace, Unicode's White_Space);
-# Python's str.strip() would also take U+001C..U+001F.
-RUST_WHITESPACE = ("\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
-                   "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 
 
 def statement(sql):
@@ -229,12 +218,12 @@ def views_rs_order(path=VIEWS_RS):
 def check_listed_order(listed, trees):
     """The views.rs list names every file and puts each view after those it reads."""
     if sorted(listed) != sorted(trees):
-        raise Failure(f"{VIEWS_RS.relative_to(ROOT)} lists {sorted(listed)}, "
+        raise Failure(f"{shown(VIEWS_RS)} lists {sorted(listed)}, "
                       f"the SQL files are {sorted(trees)}")
     for i, name in enumerate(listed):
         later = references(trees[name]) & set(listed[i + 1:])
         if later:
-            raise Failure(f"{VIEWS_RS.relative_to(ROOT)} defines {name} before "
+            raise Failure(f"{shown(VIEWS_RS)} defines {name} before "
                           f"{', '.join(sorted(later))}, which it reads")
 
 
@@ -661,6 +650,11 @@ def main(argv=None):
         return 2
     except Failure as e:
         failures = [str(e)]
+    return print_failures(failures)
+
+
+def print_failures(failures):
+    """One `FAIL` line per failure; the exit code: 1 when there is any, else 0."""
     for f in failures:
         print(f"FAIL {f}")
     return 1 if failures else 0

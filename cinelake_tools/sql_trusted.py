@@ -54,9 +54,9 @@ from sqlglot import exp
 from sqlglot.schema import MappingSchema
 
 from cinelake_tools import sql_engines as se
+from cinelake_tools.common import ROOT
 from cinelake_tools.sql_engines import Failure, SetupError
 
-ROOT = se.ROOT
 TRUSTED_SQL = ROOT / "sql" / "trusted"
 TABLES = {"movies": "Movies", "series": "Series"}
 # What the placeholders (${raw_table}, ${raw_location}, no others) become here: a
@@ -578,11 +578,9 @@ def main(argv=None):
     except SetupError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    for f in failures:
-        print(f"FAIL {f}")
     if not failures:
         print(f"Athena's SQL = the Polars path ({time.monotonic() - started:.1f} s)")
-    return 1 if failures else 0
+    return se.print_failures(failures)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import tempfile
 import unittest
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from cinelake_tools.common import ROOT
 
 
 class TheBootstrapCheck(unittest.TestCase):

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+from cinelake_tools.common import ROOT
+
 DEPLOY = ROOT / ".github/workflows/deploy.yml"
 CI = ROOT / ".github/workflows/ci.yml"
 README = ROOT / "docs/aws.md"

@@ -11,9 +11,9 @@ import unittest
 from pathlib import Path
 
 from cinelake_tools import iam_calls, iam_check
+from cinelake_tools.common import ROOT
 from cinelake_tools.iam_calls import Call, Request
 
-ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "infra/template.yaml"
 UPLOADER = ROOT / "infra/policies/uploader.json"
 FIXTURE = ROOT / "infra/iam/fixture"

@@ -12,16 +12,16 @@ import tempfile
 import unittest
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from cinelake_tools import common
+from cinelake_tools.common import ROOT
+
 VENV_BIN = Path(sys.executable).parent
 
 
-def run(*args, cwd=ROOT):
+def run(*args):
     # The project's cfn-lint rules are imported from this package, found on PYTHONPATH.
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONPATH=str(ROOT))
-    return subprocess.run(
-        [str(a) for a in args], cwd=cwd, capture_output=True, text=True, env=env
-    )
+    return common.run(args, env=env, cwd=ROOT, check=False)
 
 
 class BrokenCopies(unittest.TestCase):

@@ -11,8 +11,7 @@ import unittest
 from pathlib import Path
 
 from cinelake_tools import python_env
-
-ROOT = Path(__file__).resolve().parents[1]
+from cinelake_tools.common import ROOT
 
 LOCK = """\
 # a lock as scripts/lock-python writes it

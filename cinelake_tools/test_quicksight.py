@@ -15,8 +15,8 @@ import unittest
 from pathlib import Path
 
 from cinelake_tools import quicksight as qs
+from cinelake_tools.common import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 BODIES = ROOT / "dashboards" / "quicksight"
 
 # One data set per view in sql/views.

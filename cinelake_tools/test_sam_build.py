@@ -33,7 +33,8 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+from cinelake_tools.common import ROOT
+
 SAM_VENV = ROOT / os.environ.get("CINELAKE_SAM_VENV", ".venv-sam")
 SAM = SAM_VENV / "bin/sam"
 

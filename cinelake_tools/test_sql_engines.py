@@ -24,8 +24,7 @@ from pathlib import Path
 import duckdb
 
 from cinelake_tools import sql_engines as se
-
-ROOT = Path(__file__).resolve().parents[1]
+from cinelake_tools.common import ROOT
 
 # (name, [(column, Glue type)], rows); a film's imdb_votes decide whether it is a
 # best film (>= 1000 and a rating).

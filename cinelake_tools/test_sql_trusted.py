@@ -17,12 +17,11 @@ import io
 import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import unittest
 from pathlib import Path
 
+from cinelake_tools import common
 from cinelake_tools import sql_trusted as st
 
 BIN = os.environ.get("CINELAKE_BIN")
@@ -135,11 +134,9 @@ def text_file(header, lines, crlf_every=3, final_newline=False):
 
 
 def run(*args):
-    out = subprocess.run([BIN, *args], capture_output=True, text=True,
-                         env={**os.environ, "RUST_LOG": "warn"})
-    if out.returncode != 0:
-        raise AssertionError(f"cinelake {' '.join(args)} failed:\n{out.stdout}{out.stderr}")
-    return out.stdout
+    """`cinelake ARGS`; a failure stops the test, showing its output."""
+    return common.run([BIN, *args], f"cinelake {' '.join(args)}",
+                      env={**os.environ, "RUST_LOG": "warn"}).stdout
 
 
 def make_lake(root, movies, series, upload=True):

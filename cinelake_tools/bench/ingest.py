@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from cinelake_tools.bench.common import tmdb_sim
+from cinelake_tools.bench.harness import release_cinelake, tmdb_sim
 
 
 def main():
@@ -27,8 +27,7 @@ def main():
     ap.add_argument("--error-share", type=float, default=0.05)
     ap.add_argument("--cinelake", default=None)
     args = ap.parse_args()
-    target = Path(os.environ.get("CARGO_TARGET_DIR", Path.home() / ".cache/cinelake/target"))
-    cinelake = args.cinelake or str(target / "release" / "cinelake")
+    cinelake = release_cinelake(args.cinelake)
     work = Path(tempfile.mkdtemp(prefix="cinelake-bench-ingest-"))
     # Enough rows that well over N films are 21st-century dramas.
     subprocess.run([cinelake, "sample", "--out", str(work / "data"), "--movies-rows",

@@ -22,25 +22,14 @@ import os
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-from cinelake_tools.bench.common import run_child, tmdb_sim
-from cinelake_tools.bench.scale import MOVIES_ROWS, SERIES_ROWS, TMDB_FILMS
+from cinelake_tools.bench.harness import MOVIES_ROWS, SERIES_ROWS, raw_lake, run_child
 
 
 def make_lake(cinelake, root, movies, series, env):
-    lake = root / "lake"
-    subprocess.run([cinelake, "sample", "--out", str(root / "data"), "--movies-rows", str(movies),
-                    "--series-rows", str(series)], check=True, stdout=subprocess.DEVNULL, env=env)
-    subprocess.run([cinelake, "upload", "--source-dir", str(root / "data"), "--lake", str(lake)],
-                   check=True, stdout=subprocess.DEVNULL, env=env)
-    shutil.rmtree(root / "data")
-    with tmdb_sim(cinelake, env) as url:
-        subprocess.run([cinelake, "ingest", "--lake", str(lake), "--tmdb-url", url, "--rps", "0",
-                        "--concurrency", "64", "--max-ids", str(TMDB_FILMS)],
-                       check=True, stdout=subprocess.DEVNULL, env=env)
+    lake, _ = raw_lake(cinelake, root, movies, series, env)
     return lake
 
 

@@ -31,11 +31,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from cinelake_tools.bench.common import run_child, tmdb_sim
+from cinelake_tools.bench.harness import MOVIES_ROWS, SERIES_ROWS, raw_lake, release_cinelake, run_child
 
-MOVIES_ROWS = 1_045_161
-SERIES_ROWS = 468_783
-TMDB_FILMS = 26_513
 ENGINES = ("cinelake", "duckdb", "polars")
 STAGES = ("trusted", "refined")
 # One Lambda at its largest: 10,240 MB of memory, 900 s, 10,240 MB of /tmp. AWS gives
@@ -47,7 +44,6 @@ LAMBDA_MB = 10_240
 
 def make_lake(cinelake: str, root: Path, scale: float, env: dict) -> dict:
     """The scale's Raw zone (made once, reused while the marker file is there)."""
-    lake = root / "lake"
     marker = root / "made.json"
     if marker.exists():
         return json.loads(marker.read_text())
@@ -55,16 +51,7 @@ def make_lake(cinelake: str, root: Path, scale: float, env: dict) -> dict:
     root.mkdir(parents=True)
     movies, series = round(MOVIES_ROWS * scale), round(SERIES_ROWS * scale)
     print(f"  making the {scale:g}x lake: {movies:,} + {series:,} rows", flush=True)
-    subprocess.run([cinelake, "sample", "--out", str(root / "data"), "--movies-rows", str(movies),
-                    "--series-rows", str(series)], check=True, stdout=subprocess.DEVNULL, env=env)
-    subprocess.run([cinelake, "upload", "--source-dir", str(root / "data"), "--lake", str(lake)],
-                   check=True, stdout=subprocess.DEVNULL, env=env)
-    csv_bytes = sum(f.stat().st_size for f in (root / "data").glob("*.csv"))
-    shutil.rmtree(root / "data")
-    with tmdb_sim(cinelake, env) as url:
-        subprocess.run([cinelake, "ingest", "--lake", str(lake), "--tmdb-url", url, "--rps", "0",
-                        "--concurrency", "64", "--max-ids", str(TMDB_FILMS)],
-                       check=True, stdout=subprocess.DEVNULL, env=env)
+    lake, csv_bytes = raw_lake(cinelake, root, movies, series, env)
     tmdb_files = list((lake / "Raw" / "TMDB" / "JSON").rglob("*.json"))
     made = {"scale": scale, "movies_rows": movies, "series_rows": series, "csv_bytes": csv_bytes,
             "tmdb_bytes": sum(f.stat().st_size for f in tmdb_files)}
@@ -216,8 +203,7 @@ def main():
                          "against cinelake's Trusted tables")
     ap.add_argument("--json", type=Path, help="write the figures here too")
     args = ap.parse_args()
-    target = Path(os.environ.get("CARGO_TARGET_DIR", Path.home() / ".cache/cinelake/target"))
-    cinelake = args.cinelake or str(target / "release" / "cinelake")
+    cinelake = release_cinelake(args.cinelake)
     scales = [float(s) for s in args.scales.split(",")]
     work = args.work or Path(tempfile.mkdtemp(prefix="cinelake-bench-scale-"))
     made_here = []

@@ -13,8 +13,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from cinelake_tools.bench.common import run_child as run
-from cinelake_tools.bench.common import tmdb_sim
+from cinelake_tools.bench.harness import release_cinelake, tmdb_sim
+from cinelake_tools.bench.harness import run_child as run
 
 
 DUCKDB = r'''
@@ -71,8 +71,7 @@ def main():
     ap.add_argument("--series-rows", type=int, default=468_783)
     ap.add_argument("--cinelake", default=None)
     args = ap.parse_args()
-    target = Path(os.environ.get("CARGO_TARGET_DIR", Path.home() / ".cache/cinelake/target"))
-    cinelake = args.cinelake or str(target / "release" / "cinelake")
+    cinelake = release_cinelake(args.cinelake)
     work = Path(tempfile.mkdtemp(prefix="cinelake-bench-transform-"))
     lake = work / "lake"
     env = dict(os.environ, RUST_LOG="warn", TMDB_API_KEY="bench")

@@ -20,7 +20,7 @@ import boto3
 from boto3.s3.transfer import TransferConfig
 
 from cinelake_tools import servers
-from cinelake_tools.bench.common import run_child
+from cinelake_tools.bench.harness import release_cinelake, run_child
 
 KEY, SECRET = "bench", "bench-secret"
 
@@ -32,8 +32,7 @@ def main():
     ap.add_argument("--cinelake", default=None, help="path of a release cinelake binary")
     args = ap.parse_args()
 
-    target = Path(os.environ.get("CARGO_TARGET_DIR", Path.home() / ".cache/cinelake/target"))
-    cinelake = args.cinelake or str(target / "release" / "cinelake")
+    cinelake = release_cinelake(args.cinelake)
     work = Path(tempfile.mkdtemp(prefix="cinelake-bench-"))
     data = work / "data"
     subprocess.run(

@@ -8,13 +8,11 @@ under OUT, the Trusted tables (movies, series, tmdb_movies with its `dt` as a co
 the Refined star schema, by the rules of docs/data-model.md. `same_rows` (beside this)
 checks that the rows are cinelake's.
 """
-import argparse
-import sys
 from pathlib import Path
 
 import duckdb
 
-from cinelake_tools.bench.peers import common
+from cinelake_tools.bench.peers import rules
 
 SQL_TYPE = {"text": "VARCHAR", "int32": "INTEGER", "int64": "BIGINT", "float64": "DOUBLE"}
 
@@ -45,8 +43,8 @@ def copy(con, select: str, path: Path):
 
 
 def trusted_csv(con, lake: Path, out: Path, kind: str):
-    cols = common.CSV_COLUMNS[kind]
-    src = common.latest_csv(lake, kind)
+    cols = rules.CSV_COLUMNS[kind]
+    src = rules.latest_csv(lake, kind)
     # One column per line (no quoting, a delimiter that cannot occur): the fields are
     # split here, so a line with the wrong field count is seen and refused, not padded.
     con.execute(f"""CREATE OR REPLACE TEMP VIEW raw_{kind} AS
@@ -64,14 +62,14 @@ def trusted_csv(con, lake: Path, out: Path, kind: str):
             t = SQL_TYPE[kind_]
             values.append(f"TRY_CAST({v} AS {t}) AS {name}")
             if kind_ == "float64":
-                ok = f"regexp_full_match({v}, '{common.DECIMAL}') AND coalesce(isfinite(TRY_CAST({v} AS DOUBLE)), false)"
+                ok = f"regexp_full_match({v}, '{rules.DECIMAL}') AND coalesce(isfinite(TRY_CAST({v} AS DOUBLE)), false)"
             else:
-                ok = f"regexp_full_match({v}, '{common.WHOLE}') AND TRY_CAST({v} AS {t}) IS NOT NULL"
+                ok = f"regexp_full_match({v}, '{rules.WHOLE}') AND TRY_CAST({v} AS {t}) IS NOT NULL"
             checks.append(f"({v} IS NULL OR ({ok}))")
     written = copy(con, f"SELECT {', '.join(values)} FROM raw_{kind} WHERE {' AND '.join(checks)}",
                    out / f"{kind}.parquet")
-    total = common.data_lines(src)
-    common.check_share(kind, total - written, total)
+    total = rules.data_lines(src)
+    rules.check_share(kind, total - written, total)
 
 
 def nullif_empty(c: str) -> str:
@@ -81,7 +79,7 @@ def nullif_empty(c: str) -> str:
 def trusted_tmdb(con, lake: Path, out: Path):
     columns = "{" + ", ".join(f"{q(k)}: {q(v)}" for k, v in TMDB_COLUMNS.items()) + "}"
     parts = []
-    for dt, files in common.tmdb_folders(lake).items():
+    for dt, files in rules.tmdb_folders(lake).items():
         names = "[" + ", ".join(q(str(f)) for f in files) + "]"
         prefix = str(lake) + "/"
         parts.append(f"""
@@ -91,7 +89,7 @@ def trusted_tmdb(con, lake: Path, out: Path):
     con.execute(f"CREATE OR REPLACE TEMP TABLE raw_tmdb AS {' UNION ALL '.join(parts)}")
     for dt, total, refused in con.execute(
             "SELECT dt, count(*), count_if(NOT coalesce(id > 0, false)) FROM raw_tmdb GROUP BY dt").fetchall():
-        common.check_share(f"tmdb_movies dt={dt}", refused, total)
+        rules.check_share(f"tmdb_movies dt={dt}", refused, total)
     text = ["imdb_id", "title", "original_title", "original_language", "overview", "tagline",
             "status", "homepage"]
     copy(con, f"""
@@ -111,19 +109,19 @@ def trusted_tmdb(con, lake: Path, out: Path):
 
 def possible(c: str) -> str:
     """`c` when it can be true, else null (R12), compared as a double as star.rs does."""
-    low, high = common.POSSIBLE[c]
+    low, high = rules.POSSIBLE[c]
     ok = f"{c}::DOUBLE >= {low}" + ("" if high is None else f" AND {c}::DOUBLE <= {high}")
     return f"CASE WHEN {ok} THEN {c} END"
 
 
 def roles(con):
     """The temp table `roles`: each film's role towards South America and its basis (R11),
-    by common.role over the films' lists."""
+    by rules.role over the films' lists."""
     rows = con.execute("""SELECT film_id, origin_country,
         list_transform(production_countries, lambda c: c.iso_3166_1),
         list_transform(production_companies, lambda c: c.origin_country), original_language
       FROM films""").fetchall()
-    decided = [(f, *common.role(o, c, k, lang)) for f, o, c, k, lang in rows]
+    decided = [(f, *rules.role(o, c, k, lang)) for f, o, c, k, lang in rows]
     ids, role, basis = ([r[i] for r in decided] for i in range(3))
     con.execute("""CREATE OR REPLACE TEMP TABLE roles AS
       SELECT unnest($1::VARCHAR[]) AS film_id, unnest($2::VARCHAR[]) AS south_america_role,
@@ -131,8 +129,8 @@ def roles(con):
 
 
 def refined(con, out: Path):
-    genres, min_year, max_year = common.selection()
-    floor = common.money_floor()
+    genres, min_year, max_year = rules.selection()
+    floor = rules.money_floor()
     year_ok = []
     if min_year is not None:
         year_ok.append(f"release_year >= {min_year}")
@@ -195,20 +193,20 @@ def refined(con, out: Path):
     # with TMDB details, and what the rules set aside.
 
     def outside(c):
-        low, high = common.POSSIBLE[c]
+        low, high = rules.POSSIBLE[c]
         ok = f"{c}::DOUBLE >= {low}" + ("" if high is None else f" AND {c}::DOUBLE <= {high}")
         return f"count(*) FILTER (WHERE {c} IS NOT NULL AND NOT ({ok}))"
 
     fl = max(floor, 0)
     counted = con.execute(
-        "SELECT " + ", ".join(outside(c) for c in common.IMPOSSIBLE)
+        "SELECT " + ", ".join(outside(c) for c in rules.IMPOSSIBLE)
         + f", count(*) FILTER (WHERE budget > 0 AND budget <= {fl})"
         + f", count(*) FILTER (WHERE revenue > 0 AND revenue <= {fl}) FROM films").fetchone()
-    impossible = dict(zip(common.IMPOSSIBLE.values(), counted[:len(common.IMPOSSIBLE)]))
+    impossible = dict(zip(rules.IMPOSSIBLE.values(), counted[:len(rules.IMPOSSIBLE)]))
     of_interest = con.execute("SELECT count(*) FROM kept").fetchone()[0]
     with_tmdb = con.execute("SELECT count(*) FROM fact_film").fetchone()[0]
     tmdb_films = con.execute("SELECT count(DISTINCT imdb_id) FROM tmdb").fetchone()[0]
-    rows = common.film_counts(of_interest, with_tmdb, tmdb_films - with_tmdb, counted[-2], counted[-1],
+    rows = rules.film_counts(of_interest, with_tmdb, tmdb_films - with_tmdb, counted[-2], counted[-1],
                               impossible)
     values = ", ".join(f"({q(n)}, {int(v)}::BIGINT, {q(w)})" for n, v, w in rows)
     copy(con, f"SELECT * FROM (VALUES {values}) AS t(count_name, films, what)", out / "film_counts.parquet")
@@ -225,7 +223,7 @@ def refined(con, out: Path):
     copy(con, f"""SELECT {key('date')} AS date_key, date, year(date)::INTEGER AS year,
         quarter(date)::INTEGER AS quarter, month(date)::INTEGER AS month,
         (floor(year(date) / 10) * 10)::INTEGER AS decade,
-        year(date) >= {common.CENTURY_FROM} AS is_21st_century
+        year(date) >= {rules.CENTURY_FROM} AS is_21st_century
       FROM (SELECT release_date AS date FROM films UNION SELECT collected_on FROM snapshot)
       WHERE date IS NOT NULL ORDER BY date""", out / "dim_date.parquet")
 
@@ -236,11 +234,11 @@ def refined(con, out: Path):
     first = "ORDER BY dt DESC, file_row_number"
     copy(con, f"SELECT DISTINCT film_id, iso_3166_1 AS country_code FROM {exploded('production_countries')} ORDER BY ALL",
          out / "bridge_film_country.parquet")
-    cont = common.continents()
+    cont = rules.continents()
     con.execute("CREATE OR REPLACE TEMP TABLE continents (code VARCHAR, continent VARCHAR)")
     con.executemany("INSERT INTO continents VALUES (?, ?)", list(cont.items()))
     copy(con, f"""SELECT c.country_code, c.country_name, coalesce(k.continent, 'Unknown') AS continent,
-        coalesce(k.continent = {q(common.SOUTH_AMERICA_NAME)}, false) AS is_south_america
+        coalesce(k.continent = {q(rules.SOUTH_AMERICA_NAME)}, false) AS is_south_america
       FROM (SELECT iso_3166_1 AS country_code, first(name {first}) AS country_name
             FROM {exploded('production_countries')} GROUP BY iso_3166_1) c
       LEFT JOIN continents k ON k.code = c.country_code ORDER BY c.country_code""",
@@ -276,15 +274,10 @@ def refined(con, out: Path):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("lake", type=Path)
-    ap.add_argument("out", type=Path)
-    ap.add_argument("--stage", choices=["trusted", "refined", "all"], default="all",
-                    help="refined reads the Trusted tables an earlier run wrote under OUT")
+    ap = rules.arguments(__doc__)
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
-    lake, out = args.lake.resolve(), args.out.resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    lake, out = rules.folders(args)
     con = duckdb.connect()
     con.execute(f"SET threads={args.threads}")
     con.execute("SET preserve_insertion_order=true")

@@ -11,13 +11,11 @@ streaming query each, from the file to the Parquet sink; the TMDB JSON (arrays, 
 Polars reads only eagerly) is read file by file; the Refined tables are lazy queries over
 the Trusted Parquet. `same_rows` (beside this) checks that the rows are cinelake's.
 """
-import argparse
-import sys
 from pathlib import Path
 
 import polars as pl
 
-from cinelake_tools.bench.peers import common
+from cinelake_tools.bench.peers import rules
 
 DTYPE = {"text": pl.String, "int32": pl.Int32, "int64": pl.Int64, "float64": pl.Float64,
          "list": pl.List(pl.String)}
@@ -25,8 +23,8 @@ ZSTD = {"compression": "zstd"}
 
 
 def trusted_csv(lake: Path, out: Path, kind: str):
-    cols = common.CSV_COLUMNS[kind]
-    src = common.latest_csv(lake, kind)
+    cols = rules.CSV_COLUMNS[kind]
+    src = rules.latest_csv(lake, kind)
     # One column per line (no quoting, a separator that cannot occur): the fields are
     # split here, so a line with the wrong field count is seen and refused, not padded.
     lines = pl.scan_csv(src, has_header=False, skip_rows=1, separator="\x01", quote_char=None,
@@ -45,14 +43,14 @@ def trusted_csv(lake: Path, out: Path, kind: str):
             number = v.str.strip_prefix("+").cast(DTYPE[k], strict=False)
             values.append(number.alias(name))
             if k == "float64":
-                good = v.str.contains(common.DECIMAL) & number.is_finite()
+                good = v.str.contains(rules.DECIMAL) & number.is_finite()
             else:
-                good = v.str.contains(common.WHOLE) & number.is_not_null()
+                good = v.str.contains(rules.WHOLE) & number.is_not_null()
             ok = ok & (v.is_null() | good.fill_null(False))
     lf.filter(ok).select(values).sink_parquet(out / f"{kind}.parquet", **ZSTD)
-    total = common.data_lines(src)
+    total = rules.data_lines(src)
     written = pl.scan_parquet(out / f"{kind}.parquet").select(pl.len()).collect().item()
-    common.check_share(kind, total - written, total)
+    rules.check_share(kind, total - written, total)
 
 
 def s(name):
@@ -86,15 +84,15 @@ def text(c):
 
 def trusted_tmdb(lake: Path, out: Path):
     frames = []
-    for dt, files in common.tmdb_folders(lake).items():
+    for dt, files in rules.tmdb_folders(lake).items():
         total = refused = 0
         for f in files:
             df = pl.read_json(f, schema=RECORD)
             total += df.height
             refused += df.select((~(pl.col("id") > 0).fill_null(False)).sum()).item()
             frames.append(df.lazy().with_columns(pl.lit(dt).alias("dt"),
-                                                 pl.lit(common.key_of(lake, f)).alias("source_file")))
-        common.check_share(f"tmdb_movies dt={dt}", refused, total)
+                                                 pl.lit(rules.key_of(lake, f)).alias("source_file")))
+        rules.check_share(f"tmdb_movies dt={dt}", refused, total)
     lf = pl.concat(frames, how="vertical")
     (lf.filter(pl.col("id") > 0)
        .unique(subset=["dt", "id"], keep="last", maintain_order=True)
@@ -120,7 +118,7 @@ def date_key(d):
 
 def within(c):
     """Whether `c` holds a value its measure can take (R12), compared as a double as star.rs does."""
-    low, high = common.POSSIBLE[c]
+    low, high = rules.POSSIBLE[c]
     x = pl.col(c).cast(pl.Float64)
     return (x >= low) if high is None else (x >= low) & (x <= high)
 
@@ -131,21 +129,21 @@ def possible(c):
 
 
 def roles(films: pl.DataFrame) -> pl.DataFrame:
-    """Each film's role towards South America and its basis (R11), by common.role."""
+    """Each film's role towards South America and its basis (R11), by rules.role."""
     rows = films.select(
         "film_id", "origin_country",
         pl.col("production_countries").list.eval(pl.element().struct.field("iso_3166_1")),
         pl.col("production_companies").list.eval(pl.element().struct.field("origin_country")),
         "original_language").iter_rows()
-    out = [(f, *common.role(o, c, k, lang)) for f, o, c, k, lang in rows]
+    out = [(f, *rules.role(o, c, k, lang)) for f, o, c, k, lang in rows]
     return pl.DataFrame(out, orient="row", schema={
         "film_id": pl.String, "south_america_role": pl.String,
         "south_america_role_basis": pl.String})
 
 
 def refined(out: Path):
-    genres, min_year, max_year = common.selection()
-    floor = common.money_floor()
+    genres, min_year, max_year = rules.selection()
+    floor = rules.money_floor()
     movies = pl.scan_parquet(out / "movies.parquet")
     tmdb = pl.scan_parquet(out / "tmdb_movies.parquet")
     titles = movies.unique(subset=["title_id"], keep="first", maintain_order=True)
@@ -209,12 +207,12 @@ def refined(out: Path):
     # with TMDB details, and what the rules set aside.
     floor_ = max(floor, 0)
     counted = films.select(
-        *[(pl.col(c).is_not_null() & ~within(c)).sum().alias(f) for c, f in common.IMPOSSIBLE.items()],
+        *[(pl.col(c).is_not_null() & ~within(c)).sum().alias(f) for c, f in rules.IMPOSSIBLE.items()],
         ((pl.col("budget") > 0) & (pl.col("budget") <= floor_)).sum().alias("_budgets"),
         ((pl.col("revenue") > 0) & (pl.col("revenue") <= floor_)).sum().alias("_revenues")).row(0, named=True)
     tmdb_films = tmdb.select(pl.col("imdb_id").drop_nulls().n_unique()).collect().item()
-    rows = common.film_counts(kept.height, fact.height, tmdb_films - fact.height, counted["_budgets"],
-                              counted["_revenues"], {f: counted[f] for f in common.IMPOSSIBLE.values()})
+    rows = rules.film_counts(kept.height, fact.height, tmdb_films - fact.height, counted["_budgets"],
+                              counted["_revenues"], {f: counted[f] for f in rules.IMPOSSIBLE.values()})
     pl.DataFrame({"count_name": [r[0] for r in rows], "films": [r[1] for r in rows],
                   "what": [r[2] for r in rows]},
                  schema={"count_name": pl.String, "films": pl.Int64, "what": pl.String}).write_parquet(
@@ -238,7 +236,7 @@ def refined(out: Path):
                d.dt.quarter().cast(pl.Int32).alias("quarter"),
                d.dt.month().cast(pl.Int32).alias("month"),
                ((d.dt.year() / 10).floor() * 10).cast(pl.Int32).alias("decade"),
-               (d.dt.year() >= common.CENTURY_FROM).alias("is_21st_century"))
+               (d.dt.year() >= rules.CENTURY_FROM).alias("is_21st_century"))
        .sink_parquet(out / "dim_date.parquet", **ZSTD))
 
     base = latest.lazy()
@@ -255,13 +253,13 @@ def refined(out: Path):
     bridge("production_countries", "iso_3166_1", "country_code")
     bridge("genres", "id", "genre_id")
     bridge("spoken_languages", "iso_639_1", "language_code")
-    cont = common.continents()
+    cont = rules.continents()
     continent = pl.col("country_code").replace_strict(cont, default="Unknown", return_dtype=pl.String)
     (exploded("production_countries")
        .select(pl.col("iso_3166_1").alias("country_code"), pl.col("name").alias("country_name"))
        .unique(subset=["country_code"], keep="first", maintain_order=True).sort("country_code")
        .with_columns(continent.alias("continent"))
-       .with_columns((pl.col("continent") == common.SOUTH_AMERICA_NAME).fill_null(False)
+       .with_columns((pl.col("continent") == rules.SOUTH_AMERICA_NAME).fill_null(False)
                      .alias("is_south_america"))
        .sink_parquet(out / "dim_country.parquet", **ZSTD))
     (exploded("genres").select(pl.col("id").alias("genre_id"), pl.col("name").alias("genre_name"))
@@ -295,14 +293,8 @@ def refined(out: Path):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("lake", type=Path)
-    ap.add_argument("out", type=Path)
-    ap.add_argument("--stage", choices=["trusted", "refined", "all"], default="all",
-                    help="refined reads the Trusted tables an earlier run wrote under OUT")
-    args = ap.parse_args()
-    lake, out = args.lake.resolve(), args.out.resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    args = rules.arguments(__doc__).parse_args()
+    lake, out = rules.folders(args)
     if args.stage in ("trusted", "all"):
         for kind in ("movies", "series"):
             trusted_csv(lake, out, kind)

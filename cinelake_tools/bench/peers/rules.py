@@ -1,15 +1,17 @@
 """What both peers share: where the Raw inputs are, the column mapping, the rules' settings.
 
 The peers read the same Raw files cinelake's Trusted job reads and apply the same rules
-(docs/data-model.md); this module holds only facts about the lake and the settings, no
-engine code, and the one rule both apply film by film in plain Python: a film's role
-towards South America (R11), a branching rule over a few lists per film.
+(docs/data-model.md); this module holds only facts about the lake and the settings, and
+the command line both take: no engine code, but for the one rule both apply film by film
+in plain Python, a film's role towards South America (R11), a branching rule over a few
+lists per film.
 """
+import argparse
 import os
 import re
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[3]
+from cinelake_tools.common import ROOT, RUST_WHITESPACE
 
 # (source column, Trusted column, kind), in file order: crates/trusted/src/mapping.rs.
 MOVIES = [
@@ -132,7 +134,7 @@ CENTURY_FROM = 2000
 
 def continents() -> dict:
     """ISO code -> continent, read from the project's own table (crates/refined/src/geo.rs)."""
-    text = (REPO / "crates/refined/src/geo.rs").read_text()
+    text = (ROOT / "crates/refined/src/geo.rs").read_text()
     names = {
         "SOUTH_AMERICA": "South America", "NORTH_AMERICA": "North America", "EUROPE": "Europe",
         "ASIA": "Asia", "AFRICA": "Africa", "OCEANIA": "Oceania", "ANTARCTICA": "Antarctica",
@@ -153,7 +155,7 @@ SOUTH_AMERICA_NAME = "South America"
 
 def south_america_codes() -> frozenset:
     """The 14 codes of `geo::SOUTH_AMERICA`, which the role rule (R11) reads directly."""
-    text = (REPO / "crates/refined/src/geo.rs").read_text()
+    text = (ROOT / "crates/refined/src/geo.rs").read_text()
     m = re.search(r"const SOUTH_AMERICA: &\[&str\] = &\[(.*?)\];", text, re.S)
     if not m:
         raise SystemExit("SOUTH_AMERICA not found in geo.rs")
@@ -169,10 +171,6 @@ BY_ORIGIN = "origin_country"
 BY_FALLBACK = "production countries, companies and language"
 SOUTH_AMERICAN_LANGUAGES = frozenset(["es", "pt", "qu", "gn", "ay"])
 
-# What Rust's `str::trim` strips (Unicode White_Space); Python's bare `strip` would also
-# strip the separators U+001C to U+001F.
-RUST_WHITESPACE = ("\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
-                   "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 # Rust's `to_ascii_uppercase`/`lowercase` change ASCII letters only, where `str.upper`
 # would also map, say, a long s to "S".
 _ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -244,3 +242,20 @@ def check_share(table: str, rejected: int, total: int):
     if share > limit:
         raise SystemExit(f"{table}: {rejected} of {total} rows rejected ({share:.2%}), "
                          f"above the {limit:.2%} allowed")
+
+
+def arguments(doc):
+    """The command line both peers take: the lake, the folder they write to, the stage."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("lake", type=Path)
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--stage", choices=["trusted", "refined", "all"], default="all",
+                    help="refined reads the Trusted tables an earlier run wrote under OUT")
+    return ap
+
+
+def folders(args):
+    """(lake, out) of the parsed command line, absolute; `out` made if missing."""
+    lake, out = args.lake.resolve(), args.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    return lake, out
