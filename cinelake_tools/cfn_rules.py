@@ -237,7 +237,7 @@ class FailedRunAlerts(CloudFormationLintRule):
             return False
         if "Step Functions Execution Status Change" not in _names(pattern.get("detail-type")):
             return False
-        if not self.WANTED <= set(_names(detail.get("status"))):
+        if not set(_names(detail.get("status"))) >= self.WANTED:
             return False
         arns = detail.get("stateMachineArn", [])
         if not isinstance(arns, list) or not any(_ref_name(a) == machine for a in arns):

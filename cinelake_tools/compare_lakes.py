@@ -49,7 +49,12 @@ Normalisation (the same on both sides, before comparing):
      still compared); entries naming run-named raw files fold into one per day folder
      (files, summed rows and bytes); inputs and outputs are compared as sorted lists.
 """
-import difflib, hashlib, json, os, re, sys
+import difflib
+import hashlib
+import json
+import os
+import re
+import sys
 from collections import Counter, defaultdict
 
 try:
@@ -297,7 +302,7 @@ def main(argv):
                 continue
             (cols_a, elems_a), (cols_b, elems_b) = schema(db, fa), schema(db, fb)
             diff = difflib.ndiff(cols_a + elems_a, cols_b + elems_b)
-            check(f"{what}: schema", (l.rstrip() for l in diff if l[:1] in "-+"))
+            check(f"{what}: schema", (d.rstrip() for d in diff if d[:1] in "-+"))
             check(f"{what}: rows",
                   rows_diff(db, fa, fb) if cols_a == cols_b else ["not compared: column types differ"])
 
@@ -306,7 +311,9 @@ def main(argv):
     for k in sorted(set(rej_a) & set(rej_b)):
         check(f"rejected {k} ({sum(rej_a[k].values())} lines)", multiset_diff(rej_a[k], rej_b[k], "line"))
 
-    zone = lambda lake: Counter(lake.norm(k, run_ids) for k in lake.keys if k.startswith(("Trusted/", "Refined/")))
+    def zone(lake):
+        return Counter(lake.norm(k, run_ids) for k in lake.keys if k.startswith(("Trusted/", "Refined/")))
+
     ka, kb = zone(a), zone(b)
     check("keys under Trusted/ and Refined/", (f"{k}: {ka[k]} in A, {kb[k]} in B"
                                                for k in sorted(ka | kb) if ka[k] != kb[k]))

@@ -519,9 +519,7 @@ class Objects:
         q = req.query
         if req.method in ("GET", "HEAD") and "uploadId" not in q:
             return None if name in self.keys else name
-        if req.method == "PUT" and "uploadId" not in q:
-            self.keys.add(name)
-        elif req.method == "POST" and "uploadId" in q:
+        if (req.method == "PUT" and "uploadId" not in q) or (req.method == "POST" and "uploadId" in q):
             self.keys.add(name)
         elif req.method == "DELETE" and "uploadId" not in q:
             self.keys.discard(name)
@@ -949,7 +947,7 @@ def all_calls(principal, requests, facts, workgroups, log_group=None, objects=No
 # ------------------------------------------------------------------ IAM evaluation
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _glob_regex(pattern, ignore_case):
     regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
     return re.compile(regex, re.I | re.S if ignore_case else re.S)

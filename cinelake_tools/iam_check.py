@@ -281,11 +281,11 @@ def create_as_the_template_would(moto, template):
     bucket = template.physical("LakeBucket")
     moto.client("s3").create_bucket(Bucket=bucket)
     glue = moto.client("glue")
-    for logical, r in res.items():
+    for r in res.values():
         if r["Type"] == "AWS::Glue::Database":
             glue.create_database(DatabaseInput=template.resolve(r["Properties"]["DatabaseInput"]))
     athena = moto.client("athena")
-    for logical, r in res.items():
+    for r in res.values():
         if r["Type"] == "AWS::Athena::WorkGroup":
             props = template.resolve(r["Properties"])
             config = props["WorkGroupConfiguration"]
@@ -690,7 +690,7 @@ def main():
     for principal, (n_req, n_calls) in counts.items():
         log(f"{principal}: {n_req} requests, {n_calls} calls checked")
     for principal, missed in misses.items():
-        for request, key in missed:
+        for request, _ in missed:
             log(f"note: {principal}: {request} asked for a missing key")
     for f in findings:
         log(str(f))

@@ -302,10 +302,9 @@ def constraint_problems(value, shape, path, out):
             # The whole value must match: stricter than an unanchored reading, so safe.
             if pattern and _pattern(pattern) and not _pattern(pattern).fullmatch(value):
                 out.append((path, f"{value!r} does not match the pattern {pattern}"))
-    elif kind in ("integer", "long", "float", "double"):
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            if "max" in meta and value > meta["max"]:
-                out.append((path, f"{value} is above the maximum {meta['max']}"))
+    elif (kind in ("integer", "long", "float", "double") and isinstance(value, (int, float))
+          and not isinstance(value, bool) and "max" in meta and value > meta["max"]):
+        out.append((path, f"{value} is above the maximum {meta['max']}"))
 
 
 def walk(value, shape, path, visit):
@@ -567,15 +566,13 @@ def dashboard_problems(body, datasets):
                 problem(path, "a column needs its DataSetIdentifier")
             elif ident in declared and column not in declared[ident]:
                 problem(f"{path}.ColumnName", f"column {column!r} is not in data set {ident}")
-        elif shape.name == "DataSetIdentifier" and isinstance(value, str):
-            if not re.search(r"DataSetIdentifierDeclarations\[\d+\]\.Identifier$", path) \
-                    and value not in declared:
-                problem(path, f"data set identifier {value!r} is not declared in "
-                              "DataSetIdentifierDeclarations")
-        elif shape.name == "ParameterName" and isinstance(value, str):
-            if not decl_name.search(path) and not path.endswith(".DataSetParameterName") \
-                    and value not in parameters:
-                problem(path, f"parameter {value!r} is not declared in ParameterDeclarations")
+        elif (shape.name == "DataSetIdentifier" and isinstance(value, str) and value not in declared
+              and not re.search(r"DataSetIdentifierDeclarations\[\d+\]\.Identifier$", path)):
+            problem(path, f"data set identifier {value!r} is not declared in "
+                          "DataSetIdentifierDeclarations")
+        elif (shape.name == "ParameterName" and isinstance(value, str) and value not in parameters
+              and not decl_name.search(path) and not path.endswith(".DataSetParameterName")):
+            problem(path, f"parameter {value!r} is not declared in ParameterDeclarations")
         if shape.type_name == "string" and "Expression" in shape.name and isinstance(value, str):
             for ref in PLACEHOLDER_RE.findall(value):
                 if ref not in parameters:
@@ -625,12 +622,12 @@ def dashboard_problems(body, datasets):
                 claim(box.get("SheetTextBoxId"), f"{spath}.TextBoxes[{t}]")
                 elements["TEXT_BOX"].add(box.get("SheetTextBoxId"))
         laid_out = set()
-        for l, layout in enumerate(sheet.get("Layouts", [])):
+        for n, layout in enumerate(sheet.get("Layouts", [])):
             config = layout.get("Configuration", {}) if isinstance(layout, dict) else {}
             for kind, layout_body in config.items():
                 for e, element in enumerate(layout_body.get("Elements", [])
                                             if isinstance(layout_body, dict) else []):
-                    epath = f"{spath}.Layouts[{l}].Configuration.{kind}.Elements[{e}]"
+                    epath = f"{spath}.Layouts[{n}].Configuration.{kind}.Elements[{e}]"
                     etype, eid = element.get("ElementType"), element.get("ElementId")
                     laid_out.add(eid)
                     if eid not in elements.get(etype, set()):

@@ -6,6 +6,7 @@
 SeaweedFS (`weed mini`) is a real S3-compatible store; moto server speaks S3, Glue,
 Athena and the other AWS APIs. Both bind 127.0.0.1 on free ports.
 """
+import contextlib
 import os
 import signal
 import socket
@@ -48,35 +49,36 @@ def start(state):
     used = set()
     s3, master, volume, filer, admin = (weed_port(used) for _ in range(5))
     moto = weed_port(used)
-    weed_log = state / "weed.log"
-    weed = subprocess.Popen(
-        [
-            str(BIN / "weed"), "mini", f"-dir={state / 'weed'}",
-            "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-            f"-s3.port={s3}", f"-master.port={master}", f"-volume.port={volume}",
-            f"-filer.port={filer}", f"-admin.port={admin}",
-            "-webdav=false", "-admin.ui=false", "-s3.port.iceberg=0", "-s3.port.lance=0",
-            "-master.telemetry=false",
-            # Each bucket is a collection with a volume of its own. Left to itself, weed
-            # allows free disk / 1 GiB volumes, so on a machine with a small /tmp the
-            # suite's buckets run out and uploads fail with InternalError ("no free
-            # volumes left"). Volumes are sparse files, so a fixed count costs no disk.
-            f"-volume.max={VOLUMES}",
-        ],
-        stdout=open(weed_log, "w"), stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    (state / "weed").mkdir(exist_ok=True)
-    moto_log = state / "moto.log"
-    # The recorder (off until a test starts it) lets tests see every AWS call made.
-    motop = subprocess.Popen(
-        [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(moto)],
-        stdout=open(moto_log, "w"), stderr=subprocess.STDOUT, start_new_session=True,
-        env=dict(
-            os.environ,
-            MOTO_ENABLE_RECORDING="True",
-            MOTO_RECORDER_FILEPATH=str(state / "moto_recording"),
-        ),
-    )
+    weed_log, moto_log = state / "weed.log", state / "moto.log"
+    # Each server writes its own log; this process closes its copies once they run.
+    with open(weed_log, "w") as weed_out, open(moto_log, "w") as moto_out:
+        weed = subprocess.Popen(
+            [
+                str(BIN / "weed"), "mini", f"-dir={state / 'weed'}",
+                "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+                f"-s3.port={s3}", f"-master.port={master}", f"-volume.port={volume}",
+                f"-filer.port={filer}", f"-admin.port={admin}",
+                "-webdav=false", "-admin.ui=false", "-s3.port.iceberg=0", "-s3.port.lance=0",
+                "-master.telemetry=false",
+                # Each bucket is a collection with a volume of its own. Left to itself, weed
+                # allows free disk / 1 GiB volumes, so on a machine with a small /tmp the
+                # suite's buckets run out and uploads fail with InternalError ("no free
+                # volumes left"). Volumes are sparse files, so a fixed count costs no disk.
+                f"-volume.max={VOLUMES}",
+            ],
+            stdout=weed_out, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        (state / "weed").mkdir(exist_ok=True)
+        # The recorder (off until a test starts it) lets tests see every AWS call made.
+        motop = subprocess.Popen(
+            [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(moto)],
+            stdout=moto_out, stderr=subprocess.STDOUT, start_new_session=True,
+            env=dict(
+                os.environ,
+                MOTO_ENABLE_RECORDING="True",
+                MOTO_RECORDER_FILEPATH=str(state / "moto_recording"),
+            ),
+        )
     (state / "pids").write_text(f"{weed.pid}\n{motop.pid}\n")
     wait_up(f"http://127.0.0.1:{s3}/", "SeaweedFS S3", weed_log)
     wait_up(f"http://127.0.0.1:{moto}/moto-api/", "moto server", moto_log)
@@ -106,19 +108,15 @@ def stop(state):
         return
     groups = [int(pid) for pid in pids.read_text().split()]
     for pgid in groups:
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pgid, signal.SIGTERM)
-        except (ProcessLookupError, PermissionError):
-            pass
     deadline = time.monotonic() + 10
     while any(_alive(g) for g in groups) and time.monotonic() < deadline:
         time.sleep(0.1)
     for pgid in groups:
         if _alive(pgid):
-            try:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pgid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
     while any(_alive(g) for g in groups) and time.monotonic() < deadline + 5:
         time.sleep(0.1)
     pids.unlink()

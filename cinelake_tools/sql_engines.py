@@ -34,8 +34,9 @@ One line per file or view that agrees; a failure names the file or view and
 shows the error or a few differing rows. Exit 0 when everything agrees, 1 on any parse
 failure, DuckDB error or difference, 2 on bad arguments or an unreadable lake.
 
-The pieces (SqlFile, load_sql, parse_trino, dependency_order, Lake, DuckLake, compare_rows; substitute and statement, the twins of
-crates/athena/src/sql.rs render and statement) are importable, for checks of other SQL
+The pieces (SqlFile, load_sql, parse_trino, dependency_order, Lake, DuckLake,
+compare_rows; substitute and statement, the twins of crates/athena/src/sql.rs render and
+statement) are importable, for checks of other SQL
 (cinelake_tools.sql_trusted).
 """
 import argparse
@@ -103,7 +104,7 @@ class SqlFile:
 def select_of(sql):
     """The statement without its `--` comment lines: what views::select_of gives Polars
     and Athena (line numbers in errors count from the first kept line)."""
-    lines = [l for l in sql.splitlines() if not l.lstrip().startswith("--")]
+    lines = [line for line in sql.splitlines() if not line.lstrip().startswith("--")]
     return "\n".join(lines).strip()
 
 
@@ -169,7 +170,7 @@ def parse_trino(f):
     """The file's statement as sqlglot reads Trino; Failure naming the file otherwise.
     Read with its comment lines blanked rather than dropped, so that line numbers are
     the file's."""
-    text = "\n".join("" if l.lstrip().startswith("--") else l for l in f.text.splitlines())
+    text = "\n".join("" if line.lstrip().startswith("--") else line for line in f.text.splitlines())
     try:
         tree = sqlglot.parse_one(text, read="trino", error_level=sqlglot.ErrorLevel.RAISE)
     except sqlglot.ParseError as e:
@@ -288,6 +289,11 @@ def parquet_list(files):
     return "[" + ", ".join(literal(f) for f in files) + "]"
 
 
+def read_parquet(files):
+    """DuckDB's reading of a table's files: columns by name, no partitions from the paths."""
+    return f"read_parquet({parquet_list(files)}, union_by_name = true, hive_partitioning = false)"
+
+
 def duckdb_type(glue_type):
     """A Glue (Hive) column type as DuckDB's."""
     return exp.DataType.build(glue_type, dialect="hive").sql(dialect="duckdb")
@@ -317,11 +323,11 @@ class DuckLake:
                 if files:
                     extra = "".join(f", {literal(v)} AS {quote(k)}"
                                     for k, v in zip(keys, p["Values"]))
-                    parts.append(f"SELECT *{extra} FROM read_parquet({parquet_list(files)}, union_by_name = true, hive_partitioning = false)")
+                    parts.append(f"SELECT *{extra} FROM {read_parquet(files)}")
         else:
             files = lake.parquet(table["StorageDescriptor"]["Location"])
             if files:
-                parts.append(f"SELECT * FROM read_parquet({parquet_list(files)}, union_by_name = true, hive_partitioning = false)")
+                parts.append(f"SELECT * FROM {read_parquet(files)}")
         if not parts:
             # Registered with no files: an empty table of the catalog's columns.
             cols = table["StorageDescriptor"]["Columns"] + (table.get("PartitionKeys") or [])
@@ -425,7 +431,7 @@ def polars_rows(cinelake, lake, name, database_prefix="cinelake"):
     try:
         records = json.loads(out.stdout)
     except json.JSONDecodeError as e:
-        raise Failure(f"{name}: cinelake query printed no JSON ({e}): {out.stdout[:200]!r}")
+        raise Failure(f"{name}: cinelake query printed no JSON ({e}): {out.stdout[:200]!r}") from None
     if not records:
         return None, []
     columns = list(records[0])

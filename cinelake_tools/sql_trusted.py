@@ -508,7 +508,7 @@ def check_table(lake, table, sql_dir, database_prefix, duck, out):
             duck.table("polars_rows", f"SELECT {', '.join(se.quote(c) for c in p_cols)} "
                                       f"FROM read_parquet({se.parquet_list(files)})")
         else:
-            duck.table("polars_rows", f"SELECT * FROM sql_rows LIMIT 0")
+            duck.table("polars_rows", "SELECT * FROM sql_rows LIMIT 0")
         diff = duck.difference(table, "sql_rows", "polars_rows", cols, "SQL", "Polars path")
         if diff:
             failures.append(diff)

@@ -69,8 +69,8 @@ class DeployWorkflow(unittest.TestCase):
             for line_no, line in enumerate(script.splitlines()):
                 if f"{name}=" in line:
                     before = script.splitlines()[:line_no]
-                    opened = [l for l in before if re.match(r"\s*if \[ -n ", l)]
-                    closed = [l for l in before if l.strip() == "fi"]
+                    opened = [b for b in before if re.match(r"\s*if \[ -n ", b)]
+                    closed = [b for b in before if b.strip() == "fi"]
                     self.assertGreater(
                         len(opened), len(closed), f"{name} is passed whether or not it is set"
                     )
@@ -119,7 +119,7 @@ class DeployWorkflow(unittest.TestCase):
         self.assertEqual(len(builds), 1, "one step runs sam build")
         build = all_steps[builds[0]]
         self.assertEqual(build.get("working-directory"), "infra", "sam build runs beside template.yaml")
-        command = next(l for l in build["run"].splitlines() if l.strip().startswith("sam build"))
+        command = next(c for c in build["run"].splitlines() if c.strip().startswith("sam build"))
         self.assertIn("--beta-features", command, "the rust-cargolambda build method is a beta feature")
         # No other build of the Lambdas, and no debug build (SAM_BUILD_MODE=debug).
         self.assertFalse([r for r in runs if "cargo lambda build" in r], "a second build path")
@@ -203,7 +203,7 @@ class TheGate(unittest.TestCase):
         # Each variable the step maps from the event, defaulting to what GitHub would
         # give when it is absent (an empty string).
         names = set(step["env"])
-        base = {k: "" for k in names}
+        base = dict.fromkeys(names, "")
         base.update(REF="refs/heads/main", DEFAULT_BRANCH="main")
         unknown = set(env) - names
         self.assertFalse(unknown, f"the step maps no {unknown}")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from cinelake_tools import iam_calls, iam_check
 from cinelake_tools.common import ROOT
-from cinelake_tools.iam_calls import Call, Request
+from cinelake_tools.iam_calls import Call
 
 TEMPLATE = ROOT / "infra/template.yaml"
 UPLOADER = ROOT / "infra/policies/uploader.json"
@@ -255,7 +255,8 @@ class TheRecordedRunAgainstTheTemplate(unittest.TestCase):
         self.assertTrue(found)
         for f in found:
             self.assertRegex(f, r"^JobsFunction: not allowed: POST AmazonAthena.GetQueryResults: "
-                                r"athena:GetQueryResults on arn:aws:athena:\S+:workgroup/\S+ is not allowed by JobsRole$")
+                                r"athena:GetQueryResults on arn:aws:athena:\S+:workgroup/\S+ "
+                                r"is not allowed by JobsRole$")
 
     def test_a_temporary_table_athena_cannot_drop_is_not_allowed(self):
         line = ('                  - !Sub "arn:${AWS::Partition}:glue:${AWS::Region}:${AWS::AccountId}:'
@@ -382,15 +383,19 @@ class Mapping(unittest.TestCase):
             (request("HEAD", "/b/Raw/a%20b.csv"), [("s3:GetObject", "arn:aws:s3:::b/Raw/a b.csv", ())]),
             (request("GET", "/b/k?x-id=GetObject"), [("s3:GetObject", "arn:aws:s3:::b/k", ())]),
             (request("PUT", "/b/k?x-id=PutObject"), [("s3:PutObject", "arn:aws:s3:::b/k", ())]),
-            (request("POST", "/b/k?uploads&x-id=CreateMultipartUpload"), [("s3:PutObject", "arn:aws:s3:::b/k", ())]),
-            (request("PUT", "/b/k?partNumber=2&uploadId=u&x-id=UploadPart"), [("s3:PutObject", "arn:aws:s3:::b/k", ())]),
-            (request("POST", "/b/k?uploadId=u&x-id=CompleteMultipartUpload"), [("s3:PutObject", "arn:aws:s3:::b/k", ())]),
+            (request("POST", "/b/k?uploads&x-id=CreateMultipartUpload"),
+             [("s3:PutObject", "arn:aws:s3:::b/k", ())]),
+            (request("PUT", "/b/k?partNumber=2&uploadId=u&x-id=UploadPart"),
+             [("s3:PutObject", "arn:aws:s3:::b/k", ())]),
+            (request("POST", "/b/k?uploadId=u&x-id=CompleteMultipartUpload"),
+             [("s3:PutObject", "arn:aws:s3:::b/k", ())]),
             (request("DELETE", "/b/k?uploadId=u&x-id=AbortMultipartUpload"),
              [("s3:AbortMultipartUpload", "arn:aws:s3:::b/k", ())]),
             (request("DELETE", "/b/k?x-id=DeleteObject"), [("s3:DeleteObject", "arn:aws:s3:::b/k", ())]),
             (request("PUT", "/b/to", **{"x-amz-copy-source": "/b/from%2Fx"}),
              sorted([("s3:PutObject", "arn:aws:s3:::b/to", ()), ("s3:GetObject", "arn:aws:s3:::b/from/x", ())])),
-            (request("POST", "/b?delete", b"<Delete><Object><Key>a</Key></Object><Object><Key>c/d</Key></Object></Delete>"),
+            (request("POST", "/b?delete",
+                     b"<Delete><Object><Key>a</Key></Object><Object><Key>c/d</Key></Object></Delete>"),
              [("s3:DeleteObject", "arn:aws:s3:::b/a", ()), ("s3:DeleteObject", "arn:aws:s3:::b/c/d", ())]),
         ]
         for req, expected in cases:
@@ -404,7 +409,8 @@ class Mapping(unittest.TestCase):
             iam_calls.request_calls("p", request("POST", "/", "{}", **{"X-Amz-Target": "AWSGlue.DeleteConnection"}))
 
     def test_a_glue_call_needs_the_catalog_the_database_and_the_table(self):
-        req = request("POST", "/", json.dumps({"DatabaseName": "d", "Name": "t"}), **{"X-Amz-Target": "AWSGlue.GetTable"})
+        req = request("POST", "/", json.dumps({"DatabaseName": "d", "Name": "t"}),
+                      **{"X-Amz-Target": "AWSGlue.GetTable"})
         self.assertEqual(actions(iam_calls.request_calls("p", req)), [
             ("glue:GetTable", "arn:aws:glue:us-east-1:123456789012:catalog", ()),
             ("glue:GetTable", "arn:aws:glue:us-east-1:123456789012:database/d", ()),
@@ -483,8 +489,9 @@ class Mapping(unittest.TestCase):
             "Name": "tmdb", "PartitionKeys": [{"Name": "dt"}], "StorageDescriptor": {"Location": "s3://lake/T/tmdb/"}}}),
             **{"X-Amz-Target": "AWSGlue.CreateTable"}))
         for dt in ("2026-01-01", "2026-02-01"):
-            catalog.follow(request("POST", "/", json.dumps({"DatabaseName": "t", "TableName": "tmdb", "PartitionInput": {
-                "Values": [dt], "StorageDescriptor": {"Location": f"s3://lake/T/tmdb/dt={dt}/r1/"}}}),
+            catalog.follow(request("POST", "/", json.dumps({
+                "DatabaseName": "t", "TableName": "tmdb", "PartitionInput": {
+                    "Values": [dt], "StorageDescriptor": {"Location": f"s3://lake/T/tmdb/dt={dt}/r1/"}}}),
                 **{"X-Amz-Target": "AWSGlue.CreatePartition"}))
         # An external table over a Raw folder: created, nothing read.
         got = self.athena("CREATE EXTERNAL TABLE t.raw_m__r (line string)\nROW FORMAT SERDE 'x'\n"

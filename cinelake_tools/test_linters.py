@@ -101,7 +101,8 @@ class BrokenCopies(unittest.TestCase):
         self.assert_refused(t, "E9107", "MonthlySchedule has no DeadLetterConfig naming an SQS queue")
 
     def test_project_rule_refuses_dead_letters_nobody_is_told_of(self):
-        t = self.broken("infra/template.yaml", "      TreatMissingData: notBreaching\n      AlarmActions: [!Ref AlertTopic]\n",
+        t = self.broken("infra/template.yaml",
+                        "      TreatMissingData: notBreaching\n      AlarmActions: [!Ref AlertTopic]\n",
                         "      TreatMissingData: notBreaching\n")
         self.assert_refused(t, "E9107", "no AWS::CloudWatch::Alarm on ScheduleDeadLetterQueue tells an SNS topic")
 

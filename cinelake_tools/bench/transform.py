@@ -16,17 +16,19 @@ from pathlib import Path
 from cinelake_tools.bench.harness import release_cinelake, tmdb_sim
 from cinelake_tools.bench.harness import run_child as run
 
-
 DUCKDB = r'''
 import duckdb, sys, glob, os
 raw, out = sys.argv[1], sys.argv[2]
 con = duckdb.connect()
 con.execute("SET threads=2")
 cols = {
- "movies": ["id","tituloPincipal","tituloOriginal","anoLancamento","tempoMinutos","genero","notaMedia","numeroVotos","generoArtista","personagem","nomeArtista","anoNascimento","anoFalecimento","profissao","titulosMaisConhecidos"],
+ "movies": ["id", "tituloPincipal", "tituloOriginal", "anoLancamento", "tempoMinutos", "genero", "notaMedia",
+            "numeroVotos", "generoArtista", "personagem", "nomeArtista", "anoNascimento", "anoFalecimento",
+            "profissao", "titulosMaisConhecidos"],
 }
 cols["series"] = cols["movies"][:4] + ["anoTermino"] + cols["movies"][4:]
-for kind, path in [("movies", glob.glob(raw + "/Raw/Local/CSV/Movies/*/*/*/movies.csv")[0]), ("series", glob.glob(raw + "/Raw/Local/CSV/Series/*/*/*/series.csv")[0])]:
+for kind, path in [("movies", glob.glob(raw + "/Raw/Local/CSV/Movies/*/*/*/movies.csv")[0]),
+                   ("series", glob.glob(raw + "/Raw/Local/CSV/Series/*/*/*/series.csv")[0])]:
     c = cols[kind]
     types = "{" + ",".join(f"'{x}':'VARCHAR'" for x in c) + "}"
     end = ", TRY_CAST(anoTermino AS INTEGER) AS end_year" if kind == "series" else ""
@@ -51,14 +53,17 @@ con.execute(f"CREATE VIEW m AS SELECT * FROM '{out}/movies.parquet'")
 con.execute(f"CREATE VIEW t AS SELECT * FROM '{out}/tmdb.parquet'")
 con.execute(f"""COPY (
   WITH titles AS (SELECT title_id, any_value(primary_title) AS imdb_title, any_value(release_year) AS imdb_year,
-                         any_value(average_rating) AS imdb_rating, any_value(num_votes) AS imdb_votes FROM m GROUP BY title_id)
+                         any_value(average_rating) AS imdb_rating, any_value(num_votes) AS imdb_votes
+                  FROM m GROUP BY title_id)
   SELECT t.imdb_id AS film_id, t.title, ti.imdb_rating, ti.imdb_votes, t.vote_average AS tmdb_rating, t.vote_count,
          t.popularity, NULLIF(t.budget, 0) AS budget, NULLIF(t.revenue, 0) AS revenue,
          NULLIF(t.revenue, 0) - NULLIF(t.budget, 0) AS profit
   FROM t LEFT JOIN titles ti ON ti.title_id = t.imdb_id WHERE t.imdb_id IS NOT NULL
 ) TO '{out}/fact_film.parquet' (FORMAT PARQUET)""")
-con.execute(f"COPY (SELECT DISTINCT t.imdb_id AS film_id, u.iso_3166_1 AS country_code FROM t, UNNEST(t.production_countries) AS x(u)) TO '{out}/bridge_film_country.parquet' (FORMAT PARQUET)")
-con.execute(f"COPY (SELECT DISTINCT u.id AS genre_id, u.name FROM t, UNNEST(t.genres) AS x(u)) TO '{out}/dim_genre.parquet' (FORMAT PARQUET)")
+con.execute(f"""COPY (SELECT DISTINCT t.imdb_id AS film_id, u.iso_3166_1 AS country_code
+  FROM t, UNNEST(t.production_countries) AS x(u)) TO '{out}/bridge_film_country.parquet' (FORMAT PARQUET)""")
+con.execute(f"""COPY (SELECT DISTINCT u.id AS genre_id, u.name FROM t, UNNEST(t.genres) AS x(u))
+  TO '{out}/dim_genre.parquet' (FORMAT PARQUET)""")
 con.execute(f"""COPY (SELECT m.title_id AS film_id, m.artist_name, m.birth_year, m.character_name FROM m
   JOIN t ON t.imdb_id = m.title_id) TO '{out}/bridge_film_artist.parquet' (FORMAT PARQUET)""")
 print("ok")
@@ -80,7 +85,8 @@ def main():
     subprocess.run([cinelake, "upload", "--source-dir", str(work / "data"), "--lake", str(lake)],
                    check=True, env=env, stdout=subprocess.DEVNULL)
     with tmdb_sim(cinelake, env) as url:
-        wall, _, _ = run([cinelake, "ingest", "--lake", str(lake), "--tmdb-url", url, "--rps", "0", "--concurrency", "64"], env)
+        wall, _, _ = run([cinelake, "ingest", "--lake", str(lake), "--tmdb-url", url, "--rps", "0",
+                          "--concurrency", "64"], env)
         print(f"(setup: TMDB records for every selected film fetched from the simulator in {wall:.0f} s)")
     results = []
     wall, rss, _ = run([cinelake, "trusted", "--lake", str(lake)], env)

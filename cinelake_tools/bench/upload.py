@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 
 import boto3
-from boto3.s3.transfer import TransferConfig
 
 from cinelake_tools import servers
 from cinelake_tools.bench.harness import release_cinelake, run_child
@@ -48,7 +47,8 @@ def main():
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
         servers.start(state)
-    endpoint = [l.split("=", 1)[1] for l in buf.getvalue().split() if l.startswith("CINELAKE_TEST_SEAWEEDFS=")][0]
+    endpoint = next(w.split("=", 1)[1] for w in buf.getvalue().split()
+                    if w.startswith("CINELAKE_TEST_SEAWEEDFS="))
     try:
         s3 = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=KEY,
                           aws_secret_access_key=SECRET, region_name="us-east-1")

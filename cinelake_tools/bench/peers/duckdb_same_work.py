@@ -142,9 +142,11 @@ def refined(con, out: Path):
     genre_ok = (f"len(list_intersect(list_transform(genres, lambda g: lower(trim(g))), {wanted})) > 0"
                 if genres else "true")
     p = lambda name: q(str(out / f"{name}.parquet"))  # noqa: E731
-    con.execute(f"CREATE OR REPLACE TEMP VIEW movies AS SELECT * FROM read_parquet({p('movies')}, file_row_number=true)")
-    con.execute(f"CREATE OR REPLACE TEMP VIEW tmdb AS SELECT * FROM read_parquet({p('tmdb_movies')}, file_row_number=true)")
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE titles AS
+    con.execute(f"CREATE OR REPLACE TEMP VIEW movies AS "
+                f"SELECT * FROM read_parquet({p('movies')}, file_row_number=true)")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW tmdb AS "
+                f"SELECT * FROM read_parquet({p('tmdb_movies')}, file_row_number=true)")
+    con.execute("""CREATE OR REPLACE TEMP TABLE titles AS
       SELECT title_id AS film_id,
         first(primary_title ORDER BY file_row_number) AS imdb_title,
         first(release_year ORDER BY file_row_number) AS imdb_release_year,
@@ -232,7 +234,8 @@ def refined(con, out: Path):
                    UNNEST({list_col}) AS x(u) WHERE u IS NOT NULL)"""
 
     first = "ORDER BY dt DESC, file_row_number"
-    copy(con, f"SELECT DISTINCT film_id, iso_3166_1 AS country_code FROM {exploded('production_countries')} ORDER BY ALL",
+    copy(con, f"SELECT DISTINCT film_id, iso_3166_1 AS country_code "
+              f"FROM {exploded('production_countries')} ORDER BY ALL",
          out / "bridge_film_country.parquet")
     cont = rules.continents()
     con.execute("CREATE OR REPLACE TEMP TABLE continents (code VARCHAR, continent VARCHAR)")
@@ -260,7 +263,8 @@ def refined(con, out: Path):
       SELECT m.* FROM movies m SEMI JOIN films f ON m.title_id = f.film_id
       WHERE m.artist_name IS NOT NULL""")
     con.execute("""CREATE OR REPLACE TEMP TABLE dim_artist AS
-      SELECT (row_number() OVER (ORDER BY artist_name COLLATE "binary", birth_year NULLS LAST) - 1)::BIGINT AS artist_key,
+      SELECT (row_number() OVER (ORDER BY artist_name COLLATE "binary", birth_year NULLS LAST) - 1)::BIGINT
+               AS artist_key,
              artist_name, birth_year, death_year,
              CASE WHEN len(professions) > 0 THEN professions END AS professions
       FROM (SELECT artist_name, birth_year, max(death_year) AS death_year,
