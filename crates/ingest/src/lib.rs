@@ -3,13 +3,12 @@
 //!
 //! Resumable by design: the checkpoint ([`state`]) is updated after every stored file, a
 //! run stops cleanly before a deadline (the Lambda's), and the next run continues where
-//! it stopped. A lease ([`lease`]) keeps two runs from working at once. Each run also
-//! refreshes what it fetched before the current period and asks TMDB again about ids it
-//! did not know ([`refresh`]).
+//! it stopped. A lease (`cinelake_lake::lease`, under `Raw/TMDB/_state/lease/`) keeps
+//! two runs from working at once. Each run also refreshes what it fetched before the
+//! current period and asks TMDB again about ids it did not know ([`refresh`]).
 
 pub mod cli;
 pub mod lambda;
-pub mod lease;
 pub mod refresh;
 pub mod run;
 pub mod selection;
@@ -49,7 +48,4 @@ pub enum IngestError {
 
     #[error("ingestion state {key} is unreadable: {detail}")]
     BadState { key: String, detail: String },
-
-    #[error("the lease was taken over by run {holder}; stopping without writing more")]
-    LeaseLost { holder: String },
 }

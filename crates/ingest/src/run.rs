@@ -14,7 +14,7 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use tracing::Instrument;
 
-use crate::lease::{Acquired, Lease};
+use cinelake_lake::lease::{Acquired, Lease};
 use cinelake_rules::{Selection, Selector};
 
 use crate::refresh::{RefreshPolicy, Why};
@@ -283,7 +283,14 @@ async fn ingest_in_span(
         duration_ms: 0,
         busy_holder: None,
     };
-    let lease = match Lease::acquire(store, &opts.run_id, opts.lease_ttl).await? {
+    let lease = match Lease::acquire(
+        store,
+        &layout::raw_tmdb_state_key("lease/"),
+        &opts.run_id,
+        opts.lease_ttl,
+    )
+    .await?
+    {
         Acquired::Held(l) => l,
         Acquired::Busy { holder, expires_at } => {
             tracing::info!(holder = %holder, %expires_at, "another ingestion holds the lease; exiting without work");

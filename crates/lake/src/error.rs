@@ -55,6 +55,11 @@ pub enum Error {
     #[error("invalid date {value:?}: expected YYYY-MM-DD")]
     InvalidDate { value: String },
 
+    #[error(
+        "the lease under {prefix} was taken over by run {holder}; stopping without writing more"
+    )]
+    LeaseLost { prefix: String, holder: String },
+
     #[error("{what}: {source}")]
     Json {
         what: String,

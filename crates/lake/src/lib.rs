@@ -7,6 +7,7 @@
 
 pub mod error;
 pub mod layout;
+pub mod lease;
 pub mod manifest;
 pub mod raw;
 pub mod settings;
