@@ -10,6 +10,7 @@
 //   "functions": { "<function ARN>": "http://127.0.0.1:PORT", ... },
 //   "waitMs": 200,        // each Wait state's pause, instead of its seconds
 //   "retryMs": 50,        // each Retry's pause, instead of IntervalSeconds
+//   "retryMsFor": { "JobsBusy": 1000 },  // the pause of a retrier for these errors
 //   "input": {}           // the execution's input (EventBridge Scheduler sends {})
 // }
 //
@@ -25,6 +26,11 @@
 //   `errorType` as the error name and the error object, as JSON text, as the cause, and
 //   fails with `Lambda.ServiceException`, `Lambda.TooManyRequestsException` or
 //   `Lambda.SdkClientException` where Lambda itself fails, as the service names them.
+// - The `arn:aws:states:::sns:publish` integration. Its handler checks what SNS would
+//   refuse (no TopicArn, a Message that is not a string or over 256 KiB) and records the
+//   message in the report's `published`, instead of sending it.
+// - The context object: the execution's Id and Name and the state machine's, as Step
+//   Functions sets them (`executionName` in CONFIG, else "local").
 // - The emulator answers a function error with HTTP 500 and the error object; Lambda
 //   answers 200 with `X-Amz-Function-Error`. The handler accepts both.
 // - The 256 KiB limit on a state's input and output: the interpreter does not enforce
@@ -54,6 +60,8 @@ if (typeof Promise.withResolvers !== 'function') {
 const { StateMachine } = await import('aws-local-stepfunctions');
 
 const LAMBDA_INVOKE = /^arn:aws[a-z-]*:states:::lambda:invoke$/;
+const SNS_PUBLISH = /^arn:aws[a-z-]*:states:::sns:publish$/;
+const SNS_MESSAGE_LIMIT_BYTES = 256 * 1024;
 const STATE_LIMIT_BYTES = 256 * 1024;
 
 // CloudFormation's short-form intrinsics (!Sub, !Ref, ...) in any YAML node kind, kept
@@ -158,6 +166,21 @@ function lambdaInvoke(functions, stateName) {
   };
 }
 
+/** The `sns:publish` integration: checked as SNS checks it, then recorded. */
+function snsPublish(published, stateName) {
+  return async (input) => {
+    if (typeof input.TopicArn !== 'string' || input.TopicArn.length === 0) {
+      throw named('SNS.InvalidParameterException', `${stateName}: no TopicArn`);
+    }
+    if (typeof input.Message !== 'string'
+      || Buffer.byteLength(input.Message, 'utf8') > SNS_MESSAGE_LIMIT_BYTES) {
+      throw named('SNS.InvalidParameterException', `${stateName}: Message must be a string of at most 256 KiB`);
+    }
+    published.push({ state: stateName, ...input });
+    return { MessageId: `local-${published.length}`, SdkHttpMetadata: { HttpStatusCode: 200 } };
+  };
+}
+
 function bytes(value) {
   return value === undefined ? 0 : Buffer.byteLength(JSON.stringify(value), 'utf8');
 }
@@ -166,20 +189,39 @@ async function main() {
   const config = JSON.parse(await readFile(process.argv[2], 'utf8'));
   const definition = await definitionFromTemplate(config.template, config.substitutions);
   const handlers = {};
+  const published = [];
   const waits = {};
   const retries = {};
   for (const [name, state] of Object.entries(definition.States)) {
     if (state.Type === 'Task' && LAMBDA_INVOKE.test(state.Resource)) {
       handlers[name] = lambdaInvoke(config.functions, name);
     }
+    if (state.Type === 'Task' && SNS_PUBLISH.test(state.Resource)) {
+      handlers[name] = snsPublish(published, name);
+    }
     if (state.Type === 'Wait') waits[name] = config.waitMs ?? 0;
-    if (state.Retry) retries[name] = config.retryMs ?? 0;
+    if (state.Retry) {
+      // One pause per retrier: retryMsFor's for the first error it names, else retryMs.
+      retries[name] = state.Retry.map((retrier) => {
+        const named = retrier.ErrorEquals.find((e) => e in (config.retryMsFor ?? {}));
+        return named === undefined ? config.retryMs ?? 0 : config.retryMsFor[named];
+      });
+    }
   }
   const machine = new StateMachine(definition, {
     // The integration's ARN is not a function ARN, which the validator expects.
     validationOptions: { checkArn: false },
   });
+  const machineArn = 'arn:aws:states:us-east-1:123456789012:stateMachine:cinelake-pipeline';
+  const executionName = config.executionName ?? 'local';
   const execution = machine.run(config.input ?? {}, {
+    context: {
+      Execution: {
+        Id: `${machineArn.replace(':stateMachine:', ':execution:')}:${executionName}`,
+        Name: executionName,
+      },
+      StateMachine: { Id: machineArn, Name: 'cinelake-pipeline' },
+    },
     overrides: {
       taskResourceLocalHandlers: handlers,
       waitTimeOverrides: waits,
@@ -191,6 +233,7 @@ async function main() {
     states: [],
     tasks: [],
     largest: { state: null, bytes: 0 },
+    published,
   };
   const events = (async () => {
     for await (const event of execution.eventLogs) {
@@ -201,7 +244,11 @@ async function main() {
       if (event.type === 'StateFailed' || event.type === 'StateRetried'
         || event.type === 'StateCaught') {
         report.events ??= [];
-        report.events.push({ type: event.type, state: event.state.name, error: event.Error });
+        report.events.push({
+          type: event.type,
+          state: event.state.name,
+          error: event.Error ?? event.retry?.retrier?.ErrorEquals?.join(','),
+        });
       }
       for (const value of [event.state?.input, event.state?.output, event.input, event.output]) {
         const size = bytes(value);

@@ -18,6 +18,7 @@ use std::net::SocketAddr;
 use std::process::Command;
 use std::time::Duration;
 
+use cinelake_lake::layout;
 use cinelake_testkit::{
     ACCESS_KEY, S3Server, SECRET_KEY, athena_client, athena_views_created, fresh_bucket,
     glue_client,
@@ -33,6 +34,7 @@ const INGEST_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:cinelak
 const JOBS_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:cinelake-jobs";
 const TMDB_KEY: &str = "state-machine-key";
 const STATE_LIMIT: u64 = 256 * 1024;
+const ALERT_TOPIC_ARN: &str = "arn:aws:sns:us-east-1:123456789012:cinelake-alerts";
 
 /// What a case changes from a plain monthly run.
 struct Case {
@@ -46,6 +48,8 @@ struct Case {
     broken_movie_lines: usize,
     /// The execution's input (the schedule sends `{}`).
     input: Value,
+    /// The date the CSVs are uploaded under (default today).
+    upload_date: Option<String>,
 }
 
 impl Default for Case {
@@ -56,6 +60,7 @@ impl Default for Case {
             faults: Faults::default(),
             broken_movie_lines: 0,
             input: json!({}),
+            upload_date: None,
         }
     }
 }
@@ -182,10 +187,11 @@ impl Pipeline {
             std::fs::write(&path, text).unwrap();
         }
         let lake = format!("s3://{bucket}");
-        common::cinelake(
-            &["upload", "--lake", &lake, "--source-dir", data_s],
-            &env_ref,
-        );
+        let mut upload = vec!["upload", "--lake", &lake, "--source-dir", data_s];
+        if let Some(date) = &case.upload_date {
+            upload.extend(["--date", date]);
+        }
+        common::cinelake(&upload, &env_ref);
 
         let simulator = sim::start(
             SimConfig {
@@ -245,8 +251,19 @@ impl Pipeline {
         }
     }
 
-    /// Puts another run's lease, as a concurrent ingestion would hold it.
+    /// Puts another run's ingestion lease, as a concurrent ingestion would hold it.
     async fn hold_lease(&self, secs: i64) {
+        self.hold("Raw/TMDB/_state/lease/000000000001.json", secs)
+            .await;
+    }
+
+    /// Puts another execution's jobs lease, as its running job would hold it.
+    async fn hold_jobs_lease(&self, secs: i64) {
+        let key = format!("{}000000000001.json", layout::jobs_lease_prefix());
+        self.hold(&key, secs).await;
+    }
+
+    async fn hold(&self, key: &str, secs: i64) {
         let body = json!({
             "run_id": "another-run",
             "expires_at": (chrono::Utc::now() + chrono::Duration::seconds(secs)).to_rfc3339(),
@@ -255,7 +272,7 @@ impl Pipeline {
         self.s3
             .put_object()
             .bucket(&self.bucket)
-            .key("Raw/TMDB/_state/lease/000000000001.json")
+            .key(key)
             .body(body.to_string().into_bytes().into())
             .send()
             .await
@@ -272,6 +289,8 @@ impl Pipeline {
                 "IngestMaxRounds": max_rounds.to_string(),
                 "IngestWaitSeconds": "60",
                 "LambdaInvoke": "arn:aws:states:::lambda:invoke",
+                "SnsPublish": "arn:aws:states:::sns:publish",
+                "AlertTopicArn": ALERT_TOPIC_ARN,
             },
             "functions": {
                 INGEST_ARN: self.ingest.endpoint(),
@@ -280,6 +299,8 @@ impl Pipeline {
             // The one-minute Wait between rounds, and the Retry pauses, shortened.
             "waitMs": 1000,
             "retryMs": 100,
+            // A busy job is retried once a second: a held lease outlasts 40 tries of 100 ms.
+            "retryMsFor": {"JobsBusy": 1000},
             "input": self.input,
         });
         let dir = tempfile::tempdir().unwrap();
@@ -383,6 +404,9 @@ async fn a_month_that_needs_several_ingestion_rounds_runs_every_stage() {
     let report = p.execute(20);
     let states = states(&report);
     assert_eq!(report["status"], "SUCCEEDED", "{report}");
+    // Files uploaded today are fresh: no warning.
+    assert!(!states.contains(&"WarnStaleCsv"), "{states:?}");
+    assert_eq!(report["published"], json!([]), "{report}");
     let rounds = count(&states, "IngestTmdb");
     assert!(
         rounds >= 2,
@@ -411,9 +435,10 @@ async fn a_month_that_needs_several_ingestion_rounds_runs_every_stage() {
     let today = chrono::Utc::now().format("%Y/%m/%d").to_string();
     assert_one_collection_date(&p, &report, &today).await;
     assert_eq!(
-        states[states.len() - 4..],
+        states[states.len() - 5..],
         [
             "RunTrusted",
+            "CsvAge",
             "RunRefined",
             "CreateViews",
             "PipelineSucceeded"
@@ -495,6 +520,80 @@ async fn another_run_holding_the_lease_makes_the_machine_wait_and_continue() {
     assert!(count(&states, "IngestTmdb") >= 2, "{states:?}");
     assert!(states.contains(&"WaitBeforeNextRound"), "{states:?}");
     assert_eq!(report["output"]["ingest"]["summary"]["remaining"], 0);
+    assert_published(&p).await;
+}
+
+/// Two executions never transform at once: a job that finds another execution's job
+/// holding the jobs lease fails as `JobsBusy`, which the state machine retries until
+/// the lease ends, and then the execution continues as usual.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_job_of_another_execution_makes_the_transforms_wait_and_continue() {
+    cinelake_testkit::needs!(SeaweedFs, Moto, StateMachine, CargoLambda);
+    let p = Pipeline::deploy(&Case::default()).await;
+    p.hold_jobs_lease(8).await;
+    let report = p.execute(20);
+    assert_eq!(report["status"], "SUCCEEDED", "{report}");
+    let events = report["events"].as_array().cloned().unwrap_or_default();
+    let busy: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["type"] == "StateFailed" && e["error"] == "JobsBusy")
+        .collect();
+    assert!(!busy.is_empty(), "no job found the lease held: {report}");
+    assert!(
+        busy.iter().all(|e| e["state"] == "RunTrusted"),
+        "only the first job waits: {busy:?}"
+    );
+    let states = states(&report);
+    assert_eq!(count(&states, "RunTrusted"), 1, "{states:?}");
+    assert!(!states.contains(&"TrustedJobFailed"), "{states:?}");
+    assert_published(&p).await;
+    // Every job released the lease it took: the next one can take it at once.
+    let leases = p.keys(&layout::jobs_lease_prefix()).await;
+    assert_eq!(leases.len(), 1, "older generations are deleted: {leases:?}");
+    let body =
+        p.s3.get_object()
+            .bucket(&p.bucket)
+            .key(&leases[0])
+            .send()
+            .await
+            .unwrap()
+            .body
+            .collect()
+            .await
+            .unwrap()
+            .into_bytes();
+    let lease: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(lease["released"], true, "{lease}");
+}
+
+/// IMDb files older than the dashboards accept are a warning sent to the alert topic,
+/// and the execution goes on with them; fresh ones send nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn stale_imdb_files_warn_the_alert_topic_and_the_run_goes_on() {
+    cinelake_testkit::needs!(SeaweedFs, Moto, StateMachine, CargoLambda);
+    let old = (chrono::Utc::now() - chrono::Duration::days(120)).date_naive();
+    let p = Pipeline::deploy(&Case {
+        upload_date: Some(old.to_string()),
+        ..Case::default()
+    })
+    .await;
+    let report = p.execute(20);
+    assert_eq!(report["status"], "SUCCEEDED", "{report}");
+    let states = states(&report);
+    assert!(states.contains(&"WarnStaleCsv"), "{states:?}");
+    let stale = report["output"]["trusted"]["report"]["stale_csv"]
+        .as_str()
+        .unwrap_or_else(|| panic!("the summary names no stale file: {report}"));
+    assert!(stale.contains("120 days old"), "{stale}");
+    let published = report["published"].as_array().unwrap();
+    assert_eq!(published.len(), 1, "{published:?}");
+    assert_eq!(published[0]["TopicArn"], ALERT_TOPIC_ARN);
+    let message = published[0]["Message"].as_str().unwrap();
+    assert!(
+        message.starts_with("cinelake: the pipeline run local goes on, with a warning:")
+            && message.contains(&format!("{}", old.format("%Y/%m/%d"))),
+        "{message}"
+    );
     assert_published(&p).await;
 }
 

@@ -10,6 +10,8 @@ use cinelake_athena::{Athena, AthenaSettings, Engine};
 use cinelake_catalog::Catalog;
 use cinelake_lake::Store;
 use cinelake_lake::layout::{self, ProcessingDate};
+use cinelake_lake::lease::{Acquired, Lease};
+use cinelake_lake::source::CsvKind;
 use cinelake_query::cli::SqlTarget;
 use cinelake_refined::cli::RefinedSettings;
 use cinelake_trusted::cli::TrustedSettings;
@@ -33,6 +35,31 @@ impl Job {
             Job::Views => "ViewsJobFailed",
         }
     }
+
+    /// The job's name in events.
+    pub fn name(self) -> &'static str {
+        match self {
+            Job::Trusted => "trusted",
+            Job::Refined => "refined",
+            Job::Views => "views",
+        }
+    }
+}
+
+/// The error name of a job that found the jobs lease held, which the state machine
+/// retries (`infra/template.yaml`) rather than fails.
+pub const BUSY_ERROR: &str = "JobsBusy";
+
+/// How long a job's lease lasts: to the invocation's deadline and a margin, since
+/// Lambda stops the job there (a job killed then frees the lease by expiry), or
+/// Lambda's longest invocation when no deadline is given.
+fn lease_ttl(until: Option<std::time::Instant>) -> chrono::Duration {
+    const MARGIN: std::time::Duration = std::time::Duration::from_secs(30);
+    const LONGEST: std::time::Duration = std::time::Duration::from_secs(900);
+    let left = until.map_or(LONGEST, |u| {
+        u.saturating_duration_since(std::time::Instant::now())
+    });
+    chrono::Duration::from_std(left + MARGIN).unwrap_or(chrono::Duration::MAX)
 }
 
 /// The invocation's event; unknown fields (a Step Functions envelope) are ignored.
@@ -59,12 +86,36 @@ pub enum JobError {
          \"athena\" applies to the trusted job"
     )]
     RefinedOnAthena,
+    /// Another execution's job holds the jobs lease.
+    #[error(
+        "another job holds the jobs lease ({holder}, until {expires_at}): two executions \
+         of the pipeline must not transform at once; retry after it ends"
+    )]
+    Busy {
+        holder: String,
+        expires_at: chrono::DateTime<chrono::Utc>,
+    },
+    #[error(transparent)]
+    Lake(#[from] cinelake_lake::Error),
+    #[error(transparent)]
+    Athena(#[from] cinelake_athena::AthenaError),
     #[error(transparent)]
     Trusted(#[from] cinelake_trusted::TrustedError),
     #[error(transparent)]
     Refined(#[from] cinelake_refined::RefinedError),
     #[error(transparent)]
     Query(#[from] cinelake_query::QueryError),
+}
+
+impl JobError {
+    /// The name the state machine sees: [`BUSY_ERROR`] for a held lease, else the
+    /// job's own failure name.
+    pub fn name(&self, job: Job) -> &'static str {
+        match self {
+            JobError::Busy { .. } => BUSY_ERROR,
+            _ => job.error_name(),
+        }
+    }
 }
 
 /// The function's settings, read from its environment at a cold start.
@@ -114,6 +165,10 @@ impl Handler {
     /// engine's statements are given at most the time left, and its temporary tables
     /// dropped before it. (The jobs' futures are boxed: nested, they are too deep for
     /// the compiler's layout computation.)
+    ///
+    /// The event is checked first; then the job takes the jobs lease, so a job of
+    /// another execution never runs at the same time ([`JobError::Busy`] if one does;
+    /// the state machine retries it).
     pub async fn handle_until(
         &self,
         event: &JobEvent,
@@ -127,12 +182,54 @@ impl Handler {
                     .map_err(|_| JobError::BadDate(d.to_string()))
             })
             .transpose()?;
+        let engine = event.engine.unwrap_or(self.settings.trusted.engine);
+        match event.job {
+            Job::Refined if event.engine == Some(Engine::Athena) => {
+                return Err(JobError::RefinedOnAthena);
+            }
+            Job::Trusted if engine == Engine::Athena => {
+                cinelake_athena::require_s3_and_glue(&self.store, self.catalog.kind())?;
+            }
+            _ => {}
+        }
+        let holder = format!(
+            "the {} job started at {}",
+            event.job.name(),
+            chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        );
+        let prefix = layout::jobs_lease_prefix();
+        // Boxed, as the jobs are: the S3 calls' futures nest deep.
+        let acquired = Box::pin(Lease::acquire(
+            &self.store,
+            &prefix,
+            &holder,
+            lease_ttl(until),
+        ));
+        let lease = match acquired.await? {
+            Acquired::Held(lease) => lease,
+            Acquired::Busy { holder, expires_at } => {
+                return Err(JobError::Busy { holder, expires_at });
+            }
+        };
+        let result = Box::pin(self.run_job(event, date, engine, until)).await;
+        let released = Box::pin(lease.release(&self.store)).await;
+        let report = result?;
+        released?;
+        Ok(report)
+    }
+
+    async fn run_job(
+        &self,
+        event: &JobEvent,
+        date: Option<ProcessingDate>,
+        engine: Engine,
+        until: Option<std::time::Instant>,
+    ) -> Result<Value, JobError> {
         Ok(match event.job {
             Job::Trusted => {
                 let mut settings = self.settings.trusted.clone();
                 settings.lake.date = date.or(settings.lake.date);
                 let opts = settings.options();
-                let engine = event.engine.unwrap_or(settings.engine);
                 let reports = match engine {
                     Engine::Polars => {
                         Box::pin(cinelake_trusted::run(&self.store, &self.catalog, &opts)).await?
@@ -155,14 +252,16 @@ impl Handler {
                 if engine == Engine::Athena {
                     summary["engine"] = json!(engine);
                 }
+                let today = chrono::Utc::now().date_naive();
+                if let Some(warning) = stale_csv_warning(&reports, today) {
+                    // The state machine sends it to the alert topic; the run goes on.
+                    summary["stale_csv"] = json!(warning);
+                }
                 summary
             }
             Job::Refined => {
                 let mut settings = self.settings.refined.clone();
                 settings.lake.date = date.or(settings.lake.date);
-                if event.engine == Some(Engine::Athena) {
-                    return Err(JobError::RefinedOnAthena);
-                }
                 let opts = settings.options();
                 let run =
                     Box::pin(cinelake_refined::run(&self.store, &self.catalog, &opts)).await?;
@@ -297,6 +396,25 @@ fn trusted_summary(run_id: &str, reports: &[cinelake_trusted::TableReport]) -> V
     })
 }
 
+/// Whether the Raw CSVs a trusted run read are older than the dashboards accept
+/// (`CSV_STALE_AFTER_DAYS`): each stale file's warning, in one line.
+fn stale_csv_warning(
+    reports: &[cinelake_trusted::TableReport],
+    today: chrono::NaiveDate,
+) -> Option<String> {
+    let mut warnings: Vec<String> = Vec::new();
+    for key in reports.iter().flat_map(|r| &r.source) {
+        for kind in CsvKind::ALL {
+            if let Some(w) = cinelake_lake::raw::stale_csv_warning(kind, key, today)
+                && !warnings.contains(&w)
+            {
+                warnings.push(w);
+            }
+        }
+    }
+    (!warnings.is_empty()).then(|| warnings.join(" "))
+}
+
 /// The converted collections a trusted response names (the newest), at most.
 const LISTED_DTS: usize = 12;
 
@@ -393,6 +511,25 @@ mod tests {
         assert_eq!(dts.len(), LISTED_DTS);
         assert_eq!(dts[0], "2025-01-01");
         assert_eq!(dts[11], "2025-12-01");
+    }
+
+    #[test]
+    fn a_stale_csv_is_named_once_in_the_summary() {
+        let day = |d: &str| d.parse::<chrono::NaiveDate>().unwrap();
+        let mut movies = report("db.movies", 1, false);
+        movies.source = vec!["Raw/Local/CSV/Movies/2026/01/01/movies.csv".into()];
+        let mut series = report("db.series", 1, false);
+        series.source = vec!["Raw/Local/CSV/Series/2026/03/01/series.csv".into()];
+        let mut tmdb = report("db.tmdb dt=2026-04-01", 1, false);
+        tmdb.source = vec!["Raw/TMDB/JSON/2026/04/01/run-00000.json".into()];
+        let reports = [movies, series, tmdb];
+        assert_eq!(stale_csv_warning(&reports, day("2026-04-01")), None);
+        let warning = stale_csv_warning(&reports, day("2026-04-02")).unwrap();
+        assert!(warning.contains("91 days old"), "{warning}");
+        assert!(warning.contains("Movies/2026/01/01"), "{warning}");
+        assert!(!warning.contains("Series"), "{warning}");
+        let both = stale_csv_warning(&reports, day("2026-06-01")).unwrap();
+        assert!(both.contains("Movies") && both.contains("Series"), "{both}");
     }
 
     #[test]

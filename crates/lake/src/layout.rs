@@ -153,6 +153,12 @@ pub fn run_manifest_key(stage: &str, run_id: &str) -> String {
     format!("{RUNS}/{stage}/{run_id}.json")
 }
 
+/// `_runs/lease/jobs/`: the lease the transform jobs (trusted, refined, the views) take,
+/// so two executions of the pipeline never run one at the same time.
+pub fn jobs_lease_prefix() -> String {
+    format!("{RUNS}/lease/jobs/")
+}
+
 /// `_catalog/<database>/`: the local catalog's entries of one database.
 pub fn catalog_prefix(database: &str) -> String {
     format!("{CATALOG}/{database}/")

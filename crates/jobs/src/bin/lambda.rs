@@ -32,7 +32,7 @@ async fn serve() -> Result<(), Error> {
             handler
                 .handle_until(&event.payload, Some(std::time::Instant::now() + left))
                 .await
-                .map_err(|e| failure(event.payload.job.error_name(), &e))
+                .map_err(|e| failure(e.name(event.payload.job), &e))
         }
     }))
     .await
