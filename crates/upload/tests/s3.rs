@@ -114,26 +114,43 @@ async fn moto_multipart_verified_and_rerun_idle() {
     multipart_verified_and_rerun_idle(S3Server::Moto).await;
 }
 
-/// A file whose bytes differ from what was checked (it changed mid-upload) is never
-/// published, the multipart upload is aborted, and the previous object stays.
+/// A file that changes under the uploader, after it was checked and while its parts
+/// travel, is never published: the bytes sent no longer hash to what was checked, the
+/// multipart upload is aborted, and the previous object stays.
 async fn changed_source_is_aborted(server: S3Server) {
     let (store, client, bucket) = s3_lake(server).await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("big.bin");
-    let body: Vec<u8> = (0..13 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
+    // Eight parts of 5 MiB; two travel at a time, so when the first is sent (the first
+    // progress report) at most three have been read and the last is still on disk.
+    let body: Vec<u8> = (0..40 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
     std::fs::write(&path, &body).unwrap();
+    let checked = FileDigest {
+        size: body.len() as u64,
+        sha256: Sha256::digest(&body).into(),
+    };
     store
         .put("Raw/x/big.bin", bytes::Bytes::from_static(b"previous"))
         .await
         .unwrap();
-    let wrong = FileDigest {
-        size: body.len() as u64,
-        sha256: [7; 32],
+    let options = PutFileOptions {
+        concurrency: std::num::NonZeroUsize::new(2).unwrap(),
+        ..small_parts()
+    };
+    let changed = std::sync::atomic::AtomicBool::new(false);
+    let change_the_tail = |_sent: u64| {
+        if !changed.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            use std::io::{Seek, SeekFrom, Write};
+            let mut f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+            f.seek(SeekFrom::Start(38 * 1024 * 1024)).unwrap();
+            f.write_all(b"edited while uploading").unwrap();
+        }
     };
     let err = store
-        .put_file("Raw/x/big.bin", &path, &wrong, &small_parts(), &|_| {})
+        .put_file("Raw/x/big.bin", &path, &checked, &options, &change_the_tail)
         .await
         .unwrap_err();
+    assert!(changed.into_inner(), "the upload reported no progress");
     let msg = err.to_string();
     assert!(
         msg.contains("big.bin changed while it was being uploaded"),
@@ -204,4 +221,102 @@ async fn store_basics_on_both_servers() {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Forwards every request to `target`, flipping one byte in the middle of the body of
+/// part 2 of any multipart upload, as a bad network card would.
+async fn corrupting_proxy(target: String) -> String {
+    use axum::body::{Body, to_bytes};
+    use axum::extract::{Request, State};
+    use axum::response::Response;
+
+    async fn forward(State(target): State<String>, req: Request) -> Response {
+        let (parts, body) = req.into_parts();
+        let mut bytes = to_bytes(body, usize::MAX).await.unwrap().to_vec();
+        let query = parts.uri.query().unwrap_or_default();
+        if parts.method == axum::http::Method::PUT && query.contains("partNumber=2") {
+            let middle = bytes.len() / 2;
+            bytes[middle] ^= 0xff;
+        }
+        let url = format!("{target}{}", parts.uri);
+        let mut out = reqwest::Client::new().request(parts.method.clone(), url);
+        for (name, value) in &parts.headers {
+            if name != axum::http::header::HOST {
+                out = out.header(name, value);
+            }
+        }
+        let answer = out.body(bytes).send().await.unwrap();
+        let mut response = Response::builder().status(answer.status());
+        for (name, value) in answer.headers() {
+            response = response.header(name, value);
+        }
+        response
+            .body(Body::from(answer.bytes().await.unwrap()))
+            .unwrap()
+    }
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = axum::Router::new().fallback(forward).with_state(target);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}")
+}
+
+/// A part the server refuses (its bytes no longer match their checksums) fails the
+/// upload naming the call and the key; the upload is aborted and the previous object
+/// stays.
+async fn refused_part_is_aborted(server: S3Server) {
+    let (client, bucket) = cinelake_testkit::fresh_bucket(server).await;
+    let proxied = cinelake_testkit::s3_client(&corrupting_proxy(server.endpoint()).await);
+    let store = Store::S3(cinelake_lake::store::S3Store::from_client(
+        proxied, &bucket, "",
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.bin");
+    let body: Vec<u8> = (0..13 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(&path, &body).unwrap();
+    let checked = FileDigest {
+        size: body.len() as u64,
+        sha256: Sha256::digest(&body).into(),
+    };
+    store
+        .put("Raw/x/big.bin", bytes::Bytes::from_static(b"previous"))
+        .await
+        .unwrap();
+    let err = store
+        .put_file("Raw/x/big.bin", &path, &checked, &small_parts(), &|_| {})
+        .await
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("UploadPart") && msg.contains("Raw/x/big.bin"),
+        "{msg}"
+    );
+    assert_eq!(
+        store.get("Raw/x/big.bin").await.unwrap().as_ref(),
+        b"previous"
+    );
+    let pending = client
+        .list_multipart_uploads()
+        .bucket(&bucket)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        pending.uploads().is_empty(),
+        "dangling: {:?}",
+        pending.uploads()
+    );
+}
+
+#[tokio::test]
+async fn seaweedfs_refused_part_is_aborted() {
+    cinelake_testkit::needs!(SeaweedFs);
+    refused_part_is_aborted(S3Server::SeaweedFs).await;
+}
+
+#[tokio::test]
+async fn moto_refused_part_is_aborted() {
+    cinelake_testkit::needs!(Moto);
+    refused_part_is_aborted(S3Server::Moto).await;
 }

@@ -519,6 +519,19 @@ impl S3Store {
             .await
             .map_err(|e| self.err("UploadPart", key, e))?;
         let etag = out.e_tag().unwrap_or_default().to_string();
+        // A part stored with other bytes than were sent (a server that did not check the
+        // Content-MD5) fails here, before the upload completes over the previous object.
+        let stored = etag.trim_matches('"');
+        if looks_like_md5_etag(stored) && !stored.eq_ignore_ascii_case(&hex::encode(md5)) {
+            return Err(Error::Verification {
+                key: self.full_key(key),
+                reason: format!(
+                    "UploadPart {part_number}: the server stored bytes with MD5 {stored}, \
+                     not the {} sent",
+                    hex::encode(md5)
+                ),
+            });
+        }
         Ok((part_number, etag, md5, len))
     }
 
