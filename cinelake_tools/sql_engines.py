@@ -343,6 +343,11 @@ class DuckLake:
         cur = self.con.execute(f"SELECT * FROM {quote(name)}")
         return [d[0] for d in cur.description], cur.fetchall()
 
+    def float_columns(self, name):
+        """The view's columns DuckDB types as floating point (where NaN can be)."""
+        cur = self.con.execute(f"SELECT * FROM {quote(name)} LIMIT 0")
+        return [d[0] for d in cur.description if str(d[1]).upper() in ("DOUBLE", "FLOAT", "REAL")]
+
 
 def lake_schema(lake):
     """The catalog's column types (Glue's, i.e. Hive's), for sqlglot to type the SQL as
@@ -419,12 +424,21 @@ def output_types(typed):
 # ---------------------------------------------------------------- Polars SQL
 
 
-def polars_rows(cinelake, lake, name, database_prefix="cinelake"):
+# The JSON output writes NaN and the infinities as null (JSON has no form for them), so
+# each float column is also selected as text, where Polars writes them as these words.
+AS_TEXT = "__as_text"
+NON_FINITE = {"NaN": math.nan, "inf": math.inf, "-inf": -math.inf}
+
+
+def polars_rows(cinelake, lake, name, database_prefix="cinelake", float_columns=()):
     """`SELECT * FROM <name>` on the local engine: (columns, rows); the columns are
-    None when there are no rows (the JSON output is then `[]`)."""
+    None when there are no rows (the JSON output is then `[]`). A float column's NaN
+    and infinities come back as floats, not as the JSON output's null."""
+    texts = "".join(f", CAST({quote(c)} AS VARCHAR) AS {quote(c + AS_TEXT)}"
+                    for c in float_columns)
     args = [str(cinelake), "query", "--lake", str(lake), "--catalog", "local",
             "--database-prefix", database_prefix, "--engine", "local", "--format", "json",
-            f"SELECT * FROM {name}"]
+            f"SELECT *{texts} FROM {name}"]
     out = subprocess.run(args, capture_output=True, text=True)
     if out.returncode != 0:
         raise Failure(f"{name}: Polars SQL (cinelake query) failed: {out.stderr.strip()}")
@@ -434,6 +448,11 @@ def polars_rows(cinelake, lake, name, database_prefix="cinelake"):
         raise Failure(f"{name}: cinelake query printed no JSON ({e}): {out.stdout[:200]!r}") from None
     if not records:
         return None, []
+    for r in records:
+        for c in float_columns:
+            text = r.pop(c + AS_TEXT, None)
+            if r.get(c) is None and text in NON_FINITE:
+                r[c] = NON_FINITE[text]
     columns = list(records[0])
     return columns, [tuple(r.get(c) for c in columns) for r in records]
 
@@ -442,8 +461,8 @@ def polars_rows(cinelake, lake, name, database_prefix="cinelake"):
 
 
 def normal(v):
-    """A value as both engines' output compare: numbers as int or float, NaN as null
-    (the JSON output has no NaN), dates and times as ISO text, nested values
+    """A value as both engines' output compare: numbers as int or float, NaN kept
+    apart from null and from every number, dates and times as ISO text, nested values
     recursively, booleans kept apart from numbers."""
     if v is None:
         return None
@@ -452,7 +471,7 @@ def normal(v):
     if isinstance(v, decimal.Decimal):
         return int(v) if v == v.to_integral_value() else float(v)
     if isinstance(v, float):
-        return None if math.isnan(v) else v
+        return ("float", "NaN") if math.isnan(v) else v
     if isinstance(v, (datetime.date, datetime.datetime, datetime.time)):
         return v.isoformat(sep=" ") if isinstance(v, datetime.datetime) else v.isoformat()
     if isinstance(v, (list, tuple)):
@@ -598,7 +617,8 @@ def check_views(lake_dir, cinelake, sql_dir=VIEWS_DIR, database_prefix="cinelake
             out(f"note: {name}: the lake's views were made from other SQL than "
                 f"{shown(by_name[name].path)}; Polars SQL runs the copy the binary carries")
         try:
-            polars = polars_rows(cinelake, lake.root, name, database_prefix)
+            polars = polars_rows(cinelake, lake.root, name, database_prefix,
+                                 duck.float_columns(name))
         except Failure as e:
             failures.append(str(e))
             continue
