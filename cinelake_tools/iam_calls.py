@@ -1113,3 +1113,39 @@ def check(principal, statements, calls, unused=True, policy_name=None):
             else:
                 findings.append(Finding(principal, "unused", f"{describe_grant(g)}: granted, and no call uses it"))
     return findings
+
+
+# ------------------------------------------------------------------ the command
+
+
+def main(argv=None):
+    """`function-env`: a function's environment as the template gives it (intrinsics
+    resolved for the stack and parameters given), as JSON: what the state machine test
+    starts each binary with, so a variable the template sets reaches the test too."""
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m cinelake_tools.iam_calls",
+                                 description=main.__doc__.split("\n\n")[0])
+    sub = ap.add_subparsers(dest="command", required=True)
+    env = sub.add_parser("function-env", help="a function's Environment.Variables, resolved")
+    env.add_argument("function", help="the function's logical id, e.g. JobsFunction")
+    env.add_argument("--template", type=Path,
+                     default=Path(__file__).resolve().parents[1] / "infra/template.yaml")
+    env.add_argument("--stack", default=STACK)
+    env.add_argument("--parameter", action="append", default=[], metavar="NAME=VALUE")
+    args = ap.parse_args(argv)
+    params = {}
+    for p in args.parameter:
+        name, sep, value = p.partition("=")
+        if not sep:
+            ap.error(f"--parameter {p!r}: expected NAME=VALUE")
+        params[name] = value
+    try:
+        template = Template(args.template, params, stack=args.stack)
+        print(json.dumps(template.function_env(args.function), sort_keys=True))
+    except TemplateError as e:
+        raise SystemExit(f"iam_calls: {e}") from None
+
+
+if __name__ == "__main__":
+    main()

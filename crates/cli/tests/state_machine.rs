@@ -131,12 +131,56 @@ async fn ssm_put(name: &str, value: &str) {
         .expect("putting the TMDB key in moto's SSM");
 }
 
+/// A function's environment as `infra/template.yaml` gives it, for a stack named
+/// `stack` with `parameters`: the template's intrinsics resolved by the IAM check's
+/// reader (`cinelake_tools.iam_calls function-env`), so every variable the template
+/// sets reaches the binary here as on AWS.
+fn template_env(
+    function: &str,
+    stack: &str,
+    parameters: &[(&str, String)],
+) -> Vec<(String, String)> {
+    let python = repo().join(".venv/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: scripts/test makes it (the template's reader needs cfn-lint)",
+        python.display()
+    );
+    let mut cmd = Command::new(python);
+    cmd.current_dir(repo())
+        .args(["-m", "cinelake_tools.iam_calls", "function-env", function])
+        .args(["--stack", stack]);
+    for (name, value) in parameters {
+        cmd.arg("--parameter").arg(format!("{name}={value}"));
+    }
+    let out = cmd.output().expect("running the template's reader");
+    assert!(
+        out.status.success(),
+        "the template's environment of {function}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let env: std::collections::BTreeMap<String, String> =
+        serde_json::from_slice(&out.stdout).expect("the reader prints a JSON object");
+    env.into_iter().collect()
+}
+
+fn borrowed(env: &[(String, String)]) -> Vec<(&str, String)> {
+    env.iter().map(|(k, v)| (k.as_str(), v.clone())).collect()
+}
+
+fn var<'a>(env: &'a [(String, String)], name: &str) -> &'a str {
+    env.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_else(|| panic!("the template sets no {name}"))
+}
+
 impl Pipeline {
     async fn deploy(case: &Case) -> Pipeline {
         let (s3, bucket) = fresh_bucket(S3Server::SeaweedFs).await;
         let prefix = format!("sm_{}", bucket.replace('-', "_"));
-        let workgroup = format!("wg_{prefix}");
-        let engine_workgroup = format!("wg_{prefix}_engine");
+        let stack = format!("sm-{bucket}");
+        let parameter = format!("/cinelake/{bucket}/tmdb-api-key");
         let glue = glue_client();
         for zone in ["trusted", "refined"] {
             glue.create_database()
@@ -150,15 +194,6 @@ impl Pipeline {
                 .await
                 .expect("creating the Glue database as the template does");
         }
-        for name in [&workgroup, &engine_workgroup] {
-            athena_client()
-                .create_work_group()
-                .name(name)
-                .send()
-                .await
-                .expect("creating the Athena workgroup in moto");
-        }
-        let parameter = format!("/cinelake/{bucket}/tmdb-api-key");
         ssm_put(&parameter, TMDB_KEY).await;
 
         let dir = tempfile::tempdir().unwrap();
@@ -203,38 +238,64 @@ impl Pipeline {
         .await
         .unwrap();
 
-        // As IngestFunction's Environment.Variables in the template, plus the local
-        // endpoints.
-        let mut ingest_env = aws(S3Server::SeaweedFs);
-        ingest_env.extend([
-            ("CINELAKE_LAKE", lake.clone()),
-            ("TMDB_API_KEY_SSM_PARAMETER", parameter),
-            ("TMDB_BASE_URL", simulator.base_url()),
-            ("CINELAKE_TMDB_RPS", case.rps.to_string()),
-            ("CINELAKE_TMDB_CONCURRENCY", "8".to_string()),
-            ("CINELAKE_TMDB_MAX_ATTEMPTS", "2".to_string()),
-            ("CINELAKE_LAMBDA_MARGIN_SECS", case.margin_secs.to_string()),
-        ]);
+        // Each function's environment as the template gives it for this stack, then the
+        // local servers' endpoints and what the case changes.
+        let parameters = [
+            ("LakeBucketName", bucket.clone()),
+            ("DatabasePrefix", prefix.clone()),
+            ("AthenaWorkGroupName", format!("wg_{prefix}")),
+            ("TmdbApiKeyParameterName", parameter.clone()),
+            ("TmdbBaseUrl", simulator.base_url()),
+            ("TmdbRequestsPerSecond", case.rps.to_string()),
+            ("LambdaMarginSeconds", case.margin_secs.to_string()),
+            ("MaxRejectedPercent", "1".to_string()),
+        ];
+        let ingest_env: Vec<(String, String)> = template_env("IngestFunction", &stack, &parameters)
+            .into_iter()
+            .chain(
+                aws(S3Server::SeaweedFs)
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v)),
+            )
+            .chain(
+                // The test's own: fewer requests at once and fewer retries than a real run.
+                [
+                    ("CINELAKE_TMDB_CONCURRENCY", "8"),
+                    ("CINELAKE_TMDB_MAX_ATTEMPTS", "2"),
+                ]
+                .map(|(k, v)| (k.to_string(), v.to_string())),
+            )
+            .collect();
+        assert_eq!(var(&ingest_env, "CINELAKE_LAKE"), lake);
         let ingest = Function::start(
             &binary("cinelake-ingest-lambda"),
             Duration::from_secs(600),
-            &ingest_env,
+            &borrowed(&ingest_env),
             &dir.path().join("ingest.log"),
         );
-        // As JobsFunction's (no CINELAKE_ATHENA_OUTPUT: each workgroup has its own).
-        let mut jobs_env = aws(S3Server::SeaweedFs);
-        jobs_env.extend([
-            ("CINELAKE_LAKE", lake.clone()),
-            ("CINELAKE_CATALOG", "glue".to_string()),
-            ("CINELAKE_DATABASE_PREFIX", prefix.clone()),
-            ("CINELAKE_ATHENA_WORKGROUP", workgroup.clone()),
-            ("CINELAKE_ATHENA_ENGINE_WORKGROUP", engine_workgroup.clone()),
-            ("CINELAKE_MAX_REJECTED_PERCENT", "1".to_string()),
-        ]);
+        let jobs_env: Vec<(String, String)> = template_env("JobsFunction", &stack, &parameters)
+            .into_iter()
+            .chain(
+                aws(S3Server::SeaweedFs)
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v)),
+            )
+            .collect();
+        // The workgroups the template names: the analysts' and the engine's.
+        let workgroup = var(&jobs_env, "CINELAKE_ATHENA_WORKGROUP").to_string();
+        let engine_workgroup = var(&jobs_env, "CINELAKE_ATHENA_ENGINE_WORKGROUP").to_string();
+        for name in [&workgroup, &engine_workgroup] {
+            athena_client()
+                .create_work_group()
+                .name(name)
+                .send()
+                .await
+                .expect("creating the Athena workgroup in moto");
+        }
         let jobs = Function::start(
             &binary("cinelake-jobs-lambda"),
             Duration::from_secs(900),
-            &jobs_env,
+            &borrowed(&jobs_env),
             &dir.path().join("jobs.log"),
         );
         Pipeline {
