@@ -46,7 +46,7 @@ struct Case {
     faults: Faults,
     /// Lines with too few fields appended to movies.csv (rejected by Trusted).
     broken_movie_lines: usize,
-    /// The execution's input (the schedule sends `{}`).
+    /// The execution's input (the schedule sends its scheduled time as `date`).
     input: Value,
     /// The date the CSVs are uploaded under (default today).
     upload_date: Option<String>,
@@ -551,8 +551,10 @@ async fn assert_one_collection_date(p: &Pipeline, report: &Value, day: &str) {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_execution_given_a_date_files_every_round_under_it() {
     cinelake_testkit::needs!(SeaweedFs, Moto, StateMachine, CargoLambda);
+    // As the schedule sends it: the scheduled time (a person rerunning a month gives
+    // the day alone, as the jobs-lease case does).
     let case = Case {
-        input: json!({"date": "2026-10-31"}),
+        input: json!({"date": "2026-10-31T00:00:00Z"}),
         ..Case::several_rounds()
     };
     let p = Pipeline::deploy(&case).await;
@@ -590,7 +592,12 @@ async fn another_run_holding_the_lease_makes_the_machine_wait_and_continue() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_job_of_another_execution_makes_the_transforms_wait_and_continue() {
     cinelake_testkit::needs!(SeaweedFs, Moto, StateMachine, CargoLambda);
-    let p = Pipeline::deploy(&Case::default()).await;
+    let today = chrono::Utc::now().date_naive().to_string();
+    let p = Pipeline::deploy(&Case {
+        input: json!({ "date": today }),
+        ..Case::default()
+    })
+    .await;
     p.hold_jobs_lease(8).await;
     let report = p.execute(20);
     assert_eq!(report["status"], "SUCCEEDED", "{report}");
@@ -605,6 +612,8 @@ async fn a_job_of_another_execution_makes_the_transforms_wait_and_continue() {
         "only the first job waits: {busy:?}"
     );
     let states = states(&report);
+    assert!(states.contains(&"GivenDate"), "{states:?}");
+    assert_eq!(report["output"]["collection"]["date"], today);
     assert_eq!(count(&states, "RunTrusted"), 1, "{states:?}");
     assert!(!states.contains(&"TrustedJobFailed"), "{states:?}");
     assert_published(&p).await;
