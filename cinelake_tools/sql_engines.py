@@ -265,12 +265,14 @@ class Lake:
         return out
 
     def directory(self, location):
-        """The directory a `file://` Location names; only inside this lake, as the
-        local engine (Store::key_of_location) reads it."""
+        """The directory a Location names: relative to the lake (how the local catalog
+        stores the lake's own, so a moved lake still opens), or a `file://` URL inside
+        this lake, as the local engine (Store::key_of_location) reads it."""
+        if "://" not in location and not location.startswith("/"):
+            return self.root / location
         base = f"file://{self.root}/"
         if not location.startswith(base):
-            raise SetupError(f"location {location} is not inside the lake {self.root} "
-                             "(a moved lake: rerun the pipeline where it is)")
+            raise SetupError(f"location {location} is not inside the lake {self.root}")
         return self.root / location[len(base):]
 
     def parquet(self, location):

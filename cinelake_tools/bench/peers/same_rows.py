@@ -28,11 +28,14 @@ DATABASES = ["cinelake_trusted", "cinelake_refined"]
 SHOWN = 3
 
 
-def local_path(location: str) -> Path:
+def local_path(lake: Path, location: str) -> Path:
+    """The directory a catalog Location names: relative to the lake (how the local
+    catalog stores its own), or a file:// URL."""
     u = urlparse(location)
     if u.scheme not in ("", "file"):
         raise SystemExit(f"{location}: only a local lake can be compared")
-    return Path(unquote(u.path))
+    path = Path(unquote(u.path))
+    return path if path.is_absolute() else lake / path
 
 
 def files_of(path: Path):
@@ -58,11 +61,11 @@ def cinelake_table(lake: Path, name: str):
     ti = doc["TableInput"]
     keys = [k["Name"] for k in ti.get("PartitionKeys") or []]
     if not keys:
-        files = files_of(local_path(ti["StorageDescriptor"]["Location"]))
+        files = files_of(local_path(lake, ti["StorageDescriptor"]["Location"]))
         return f"SELECT * FROM read_parquet({sql_list(files)})", pq.read_schema(files[0])
     parts, schema = [], None
     for p in doc.get("Partitions", []):
-        files = files_of(local_path(p["Location"]))
+        files = files_of(local_path(lake, p["Location"]))
         values = ", ".join(f"'{v}' AS {k}" for k, v in zip(keys, p["Values"]))
         parts.append(f"SELECT *, {values} FROM read_parquet({sql_list(files)})")
         schema = pq.read_schema(files[0])

@@ -1,5 +1,9 @@
 //! The local catalog: per table, the Glue definition and its partitions, stored as one
 //! JSON object under `_catalog/<database>/<table>.json` in the lake (written atomically).
+//!
+//! A location inside the lake is stored relative to the lake (`Refined/fact_film/<run>/`)
+//! and read back as the lake's URL of it, so a directory lake that is moved or copied
+//! still opens, at its new place. A location outside the lake is kept as it is.
 
 use bytes::Bytes;
 use cinelake_lake::{Store, layout};
@@ -34,7 +38,7 @@ impl LocalCatalog {
         match self.store.get_opt(&k).await? {
             None => Ok(None),
             Some(b) => serde_json::from_slice(&b)
-                .map(Some)
+                .map(|e| Some(self.relocated(e, |c, l| c.absolute(l))))
                 .map_err(|e| CatalogError::BadEntry {
                     key: k,
                     detail: e.to_string(),
@@ -42,9 +46,38 @@ impl LocalCatalog {
         }
     }
 
+    /// `entry` with every location mapped by `f`.
+    fn relocated(&self, mut entry: Entry, f: impl Fn(&Self, &str) -> String) -> Entry {
+        let sd = &mut entry.table_input.storage_descriptor;
+        sd.location = f(self, &sd.location);
+        for p in &mut entry.partitions {
+            p.location = f(self, &p.location);
+        }
+        entry
+    }
+
+    /// How a location is stored: relative to the lake when inside it.
+    fn relative(&self, location: &str) -> String {
+        match self.store.key_of_location(location) {
+            Some(key) if !key.is_empty() => key,
+            _ => location.to_string(),
+        }
+    }
+
+    /// A stored location as the lake's URL: a relative one is a key of this lake. (A
+    /// view has no location: empty stays empty.)
+    fn absolute(&self, stored: &str) -> String {
+        if stored.is_empty() || stored.contains("://") || stored.starts_with('/') {
+            stored.to_string()
+        } else {
+            self.store.location(stored)
+        }
+    }
+
     async fn write(&self, db: &str, entry: &Entry) -> Result<()> {
         let k = key(db, &entry.table_input.name);
-        let body = serde_json::to_vec_pretty(entry).map_err(|e| CatalogError::BadEntry {
+        let entry = self.relocated(entry.clone(), |c, l| c.relative(l));
+        let body = serde_json::to_vec_pretty(&entry).map_err(|e| CatalogError::BadEntry {
             key: k.clone(),
             detail: e.to_string(),
         })?;
@@ -182,6 +215,55 @@ mod tests {
         let mut parts = c.partitions("db", "t").await.unwrap();
         parts.sort_by(|a, b| a.values.cmp(&b.values));
         assert_eq!(parts, [part("2026-01-01", "b"), part("2026-02-01", "a")]);
+    }
+
+    #[tokio::test]
+    async fn a_moved_lake_reads_its_locations_where_it_is_now() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+        let store = Store::open(&at("lake")).await.unwrap();
+        let c = LocalCatalog::new(store.clone());
+        let inside = store.location("Refined/t/v1/");
+        let mut t = def("t", "bigint");
+        t.storage_descriptor.location = inside.clone();
+        c.put_table("db", &t).await.unwrap();
+        c.put_table("db", &def("outside", "bigint")).await.unwrap();
+        c.put_partition(
+            "db",
+            "t",
+            &PartitionDef {
+                values: vec!["2026-01-01".into()],
+                location: store.location("Trusted/t/dt=2026-01-01/v1/"),
+                parameters: Default::default(),
+            },
+        )
+        .await
+        .unwrap();
+        // Stored relative to the lake; read back as this lake's URLs.
+        let text = std::fs::read_to_string(dir.path().join("lake/_catalog/db/t.json")).unwrap();
+        assert!(text.contains("\"Location\": \"Refined/t/v1/\""), "{text}");
+        assert!(!text.contains("file://"), "{text}");
+        assert_eq!(c.get_table("db", "t").await.unwrap(), Some(t));
+
+        std::fs::rename(dir.path().join("lake"), dir.path().join("moved")).unwrap();
+        let moved = Store::open(&at("moved")).await.unwrap();
+        let c = LocalCatalog::new(moved.clone());
+        let t = c.get_table("db", "t").await.unwrap().unwrap();
+        assert_eq!(
+            t.storage_descriptor.location,
+            moved.location("Refined/t/v1/")
+        );
+        let parts = c.partitions("db", "t").await.unwrap();
+        assert_eq!(
+            parts[0].location,
+            moved.location("Trusted/t/dt=2026-01-01/v1/")
+        );
+        // A location outside the lake is kept as it was given.
+        let outside = c.get_table("db", "outside").await.unwrap().unwrap();
+        assert_eq!(
+            outside.storage_descriptor.location,
+            "file:///lake/Refined/t/v1/"
+        );
     }
 
     #[tokio::test]

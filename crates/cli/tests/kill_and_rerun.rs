@@ -267,8 +267,8 @@ fn a_kill_leaves_each_table_old_or_new_and_a_rerun_equals_a_clean_run() {
         "--date",
         "2026-11-02",
     ]);
-    // The tables of a clean run over them, in a lake of a copy of the Raw zone (the
-    // catalog holds absolute locations, so a copy of the whole lake would read this one).
+    // The tables of a clean run over them: a lake of a copy of the Raw zone alone, so
+    // nothing of the killed runs' catalog or versions is in it.
     let clean_dir = dir.path().join("clean");
     copy_dir(&lake_dir.join("Raw"), &clean_dir.join("Raw"));
     let clean = clean_dir.to_str().unwrap();
