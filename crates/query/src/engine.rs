@@ -31,6 +31,9 @@ pub struct Engine {
     pub tables: Vec<String>,
     /// The databases the tables came from: Athena's names for them are taken too.
     dbs: Databases,
+    /// Every table and view a query may name, loaded or not, for the error that names
+    /// an unknown one.
+    known: Vec<String>,
 }
 
 /// `sql` with Athena's database-qualified names (`<prefix>_refined.fact_film`,
@@ -122,12 +125,14 @@ impl Engine {
         let wanted = local.as_deref().and_then(names_read);
         let ctx = SQLContext::new();
         let mut tables = Vec::new();
+        let mut known = Vec::new();
         for (db, prefix) in [(&dbs.refined, ""), (&dbs.trusted, TRUSTED_PREFIX)] {
             for def in catalog.list_tables(db).await? {
                 if def.table_type != "EXTERNAL_TABLE" {
                     continue;
                 }
                 let name = format!("{prefix}{}", def.name);
+                known.push(name.clone());
                 if wanted.as_ref().is_some_and(|w| !w.tables.contains(&name)) {
                     continue;
                 }
@@ -136,12 +141,17 @@ impl Engine {
                 tables.push(name);
             }
         }
+        // Every view reads fact_film; without it there is no star schema to view yet.
+        if known.iter().any(|n| *n == engine_name(Table::FactFilm)) {
+            known.extend(VIEWS.iter().map(|(name, _)| name.to_string()));
+        }
+        known.sort();
         let mut engine = Engine {
             ctx,
             tables,
             dbs: dbs.clone(),
+            known,
         };
-        // Every view reads fact_film; without it there is no star schema to view yet.
         if engine.has(Table::FactFilm) {
             engine.define_views(wanted.as_ref().map(|w| &w.views))?;
         }
@@ -162,10 +172,14 @@ impl Engine {
             ctx.register(&name, df.lazy());
             tables.push(name);
         }
+        let mut known = tables.clone();
+        known.extend(VIEWS.iter().map(|(name, _)| name.to_string()));
+        known.sort();
         let mut engine = Engine {
             ctx,
             tables,
             dbs: Databases::with_prefix(Databases::DEFAULT_PREFIX),
+            known,
         };
         engine.define_views(None)?;
         Ok(engine)
@@ -193,14 +207,28 @@ impl Engine {
 
     pub fn query(&mut self, sql: &str) -> Result<DataFrame, QueryError> {
         let local = local_sql(sql, &self.dbs);
+        let context: String = sql.chars().take(120).collect();
         self.ctx
             .execute(&local)
             .and_then(|lf| lf.collect())
-            .map_err(|source| QueryError::Sql {
-                context: sql.chars().take(120).collect(),
-                source,
+            .map_err(|source| match missing_relation(&source) {
+                Some(name) if !self.known.contains(&name) => QueryError::UnknownTable {
+                    context,
+                    name,
+                    known: self.known.join(", "),
+                },
+                _ => QueryError::Sql { context, source },
             })
     }
+}
+
+/// The relation Polars SQL says it did not find (`relation 'x' was not found`), if
+/// that is the error.
+fn missing_relation(e: &polars::error::PolarsError) -> Option<String> {
+    let text = e.to_string();
+    let (_, rest) = text.split_once("relation '")?;
+    let (name, rest) = rest.split_once('\'')?;
+    rest.starts_with(" was not found").then(|| name.to_string())
 }
 
 /// The tables and views a statement names (and the names of its CTEs).
@@ -247,6 +275,34 @@ fn names_read(sqls: &[&str]) -> Option<NamesRead> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unknown_table_is_named_with_the_ones_there_are() {
+        let frame = DataFrame::new_infer_height(vec![Column::new("n".into(), [1i64])]).unwrap();
+        let ctx = SQLContext::new();
+        ctx.register("dim_genre", frame.lazy());
+        let mut engine = Engine {
+            ctx,
+            tables: vec!["dim_genre".into()],
+            dbs: Databases::with_prefix(Databases::DEFAULT_PREFIX),
+            known: vec!["dim_genre".into(), "v_best_films".into()],
+        };
+        let err = engine
+            .query("SELECT * FROM dim_genres")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("there is no table or view dim_genres. There are: dim_genre,"),
+            "{err}"
+        );
+        assert!(err.contains("v_best_films"), "{err}");
+        // Other errors stay Polars' own.
+        let err = engine
+            .query("SELECT nope FROM dim_genre")
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("There are:"), "{err}");
+    }
 
     #[test]
     fn athenas_qualified_names_become_the_engines() {

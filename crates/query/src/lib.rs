@@ -25,6 +25,15 @@ pub enum QueryError {
         #[source]
         source: polars::error::PolarsError,
     },
+    #[error(
+        "SQL: {context}: there is no table or view {name}. There are: {known}. \
+         (Athena's names <prefix>_refined.<table> and <prefix>_trusted.<table> work too.)"
+    )]
+    UnknownTable {
+        context: String,
+        name: String,
+        known: String,
+    },
     #[error(transparent)]
     Athena(#[from] cinelake_athena::AthenaError),
     #[error(transparent)]
