@@ -53,9 +53,10 @@ pub struct Athena {
 }
 
 /// Set to `1` with a local Athena endpoint (`AWS_ENDPOINT_URL_ATHENA` or
-/// `AWS_ENDPOINT_URL`): the stand-in for what
-/// Athena does after a `CREATE TABLE AS SELECT` (register its table in Glue), which moto
-/// does not. The tests set it; on AWS it is refused.
+/// `AWS_ENDPOINT_URL`): the stand-in for what Athena does in a `CREATE TABLE AS SELECT`
+/// and moto does not. The client registers the statement's table in Glue, and Trusted
+/// writes the rows the Polars path makes of the same file where Athena would. The tests
+/// set it; beside AWS's own endpoints it is ignored.
 pub const STAND_IN_ENV: &str = "CINELAKE_ATHENA_STAND_IN_REGISTERS";
 
 /// A statement that wrote rows (`CREATE TABLE AS SELECT`, `INSERT`): its execution id
@@ -140,6 +141,13 @@ impl Athena {
             config,
             stand_in_registers: false,
         }
+    }
+
+    /// Whether this client stands in for what a local server that runs no SQL leaves
+    /// undone ([`STAND_IN_ENV`]): the tables a `CREATE TABLE AS SELECT` registers, and
+    /// (by the caller, who knows the rows) the files it writes.
+    pub fn stands_in(&self) -> bool {
+        self.stand_in_registers
     }
 
     /// The same client, registering each `CREATE TABLE AS SELECT`'s table itself as

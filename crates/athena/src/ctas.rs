@@ -45,6 +45,18 @@ impl Athena {
         }
     }
 
+    /// Drops the table of a [`Athena::create_version`] quietly (below). The stand-in
+    /// deletes what it registered, as Athena's `DROP TABLE` deletes it from Glue.
+    pub async fn drop_version_table(&self, catalog: &Catalog, table: &str) {
+        self.drop_quietly(table).await;
+        if self.stand_in_registers {
+            let (db, name) = table.rsplit_once('.').unwrap_or((self.database(), table));
+            if let Err(e) = catalog.delete_table(db, name).await {
+                tracing::warn!(table, error = %e, "the stand-in could not delete its table");
+            }
+        }
+    }
+
     /// Drops a temporary table; a failure is only logged, for the callers for whom the
     /// table is litter (their data is written, or their own error is the one to report).
     pub async fn drop_quietly(&self, table: &str) {

@@ -243,6 +243,27 @@ impl GlueCatalog {
         }
     }
 
+    /// Deletes `db.name`; a table that is not there is not an error.
+    pub async fn delete_table(&self, db: &str, name: &str) -> Result<()> {
+        match self
+            .client
+            .delete_table()
+            .database_name(db)
+            .name(name)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_entity_not_found_exception()) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(glue_err("DeleteTable", format!("{db}.{name}"), e)),
+        }
+    }
+
     pub async fn list_tables(&self, db: &str) -> Result<Vec<TableDef>> {
         let mut pages = self
             .client

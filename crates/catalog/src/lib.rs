@@ -88,6 +88,15 @@ impl Catalog {
         }
     }
 
+    /// Deletes a table's definition (not its files); a table that is not there is not
+    /// an error.
+    pub async fn delete_table(&self, db: &str, name: &str) -> Result<()> {
+        match self {
+            Catalog::Local(l) => l.delete_table(db, name).await,
+            Catalog::Glue(g) => g.delete_table(db, name).await,
+        }
+    }
+
     /// How the columns another engine registered for `db.name` (Athena, for the table of
     /// a `CREATE TABLE AS SELECT`) differ from `expected`: `None` when no such table is
     /// registered, else one line per difference (none when they agree). Names and types

@@ -105,6 +105,11 @@ impl LocalCatalog {
         Ok(self.read(db, name).await?.map(|e| e.table_input))
     }
 
+    /// Deletes `db.table`'s entry; one that is not there is not an error.
+    pub async fn delete_table(&self, db: &str, table: &str) -> Result<()> {
+        Ok(self.store.delete(&key(db, table)).await?)
+    }
+
     pub async fn list_tables(&self, db: &str) -> Result<Vec<TableDef>> {
         let mut out = Vec::new();
         for obj in self.store.list(&layout::catalog_prefix(db)).await? {

@@ -5,9 +5,9 @@
 //! ListQueryExecutions and GetQueryExecution) and answers each with the next result set
 //! queued through its API (`/moto-api/static/athena/query-results`, one per statement,
 //! in order), which is how the rejects and the counts are given. It writes no Parquet
-//! and registers no table for a `CREATE TABLE AS SELECT`; where a check needs the files
-//! Athena would have written (the pruning of old versions), the test puts a stand-in
-//! file in their place, and says so.
+//! and registers no table for a `CREATE TABLE AS SELECT`: the client's stand-in
+//! (`CINELAKE_ATHENA_STAND_IN_REGISTERS`) registers the table, and Trusted writes the
+//! Polars path's rows where Athena would have written its files.
 //!
 //! Each test runs in its own AWS region: moto keeps one queue of result sets per region,
 //! so no other test can take this one's results.
@@ -25,6 +25,8 @@ use cinelake_testkit::{ACCESS_KEY, S3Server, SECRET_KEY, fresh_bucket};
 use serde_json::{Value, json};
 
 mod common;
+
+use common::athena::{self, count, drain, nothing, rejects, result, trusted_answers};
 
 const DATE: &str = "2026-11-01";
 
@@ -174,18 +176,7 @@ impl Aws {
 
     /// Queues the result sets moto's Athena gives the next statements, one each.
     async fn queue(&self, results: Vec<Value>) {
-        let body = json!({"region": self.region, "results": results});
-        let response = reqwest::Client::new()
-            .post(format!(
-                "{}/moto-api/static/athena/query-results",
-                S3Server::Moto.endpoint()
-            ))
-            .header("content-type", "application/json")
-            .body(body.to_string())
-            .send()
-            .await
-            .unwrap();
-        assert!(response.status().is_success(), "{}", response.status());
+        athena::queue(self.region, results).await;
     }
 
     /// The statements sent to the engine's workgroup since the last call, in the order
@@ -291,112 +282,9 @@ impl Aws {
         String::from_utf8(out.body.collect().await.unwrap().to_vec()).unwrap()
     }
 
-    /// What Athena's `CREATE TABLE AS SELECT` writes under a version, which moto does not:
-    /// a stand-in file, named as Athena names its files.
-    async fn athena_would_have_written(&self, dir: &str) {
-        self.s3
-            .put_object()
-            .bucket(&self.bucket)
-            .key(format!("{dir}20261101_000000_00001_stand_in"))
-            .body(b"a stand-in for the Parquet Athena writes".to_vec().into())
-            .send()
-            .await
-            .unwrap();
-    }
-
     fn location(&self, key: &str) -> String {
         format!("s3://{}/{key}", self.bucket)
     }
-}
-
-/// Takes what an earlier, failed run of this test left queued in its region (moto's
-/// queue outlives a test), so that this run's answers are the ones it queues: starts
-/// queries, off the test's workgroup, until one gets moto's empty answer.
-async fn drain(athena: &aws_sdk_athena::Client) {
-    const WORKGROUP: &str = "athena_engine_drain";
-    // Created by an earlier run, perhaps.
-    let _ = athena.create_work_group().name(WORKGROUP).send().await;
-    for _ in 0..10_000 {
-        let id = athena
-            .start_query_execution()
-            .query_string("SELECT 1")
-            .work_group(WORKGROUP)
-            .send()
-            .await
-            .expect("StartQueryExecution")
-            .query_execution_id()
-            .unwrap_or_default()
-            .to_string();
-        // moto gives results once it has moved the query to SUCCEEDED, a state a call.
-        loop {
-            let q = athena
-                .get_query_execution()
-                .query_execution_id(&id)
-                .send()
-                .await
-                .expect("GetQueryExecution");
-            let state = q
-                .query_execution()
-                .and_then(|e| e.status())
-                .and_then(|s| s.state());
-            if state == Some(&aws_sdk_athena::types::QueryExecutionState::Succeeded) {
-                break;
-            }
-        }
-        let out = athena
-            .get_query_results()
-            .query_execution_id(&id)
-            .send()
-            .await
-            .expect("GetQueryResults");
-        let columns = out
-            .result_set()
-            .and_then(|r| r.result_set_metadata())
-            .map_or(0, |m| m.column_info().len());
-        if columns == 0 {
-            return;
-        }
-    }
-    panic!("moto's Athena queue did not empty");
-}
-
-/// A result set with no rows, for a statement whose results are not read (a DDL
-/// statement, a CTAS). Its one column tells it from moto's answer when nothing is
-/// queued (no column at all), which [`Aws::drain`] looks for.
-fn nothing() -> Value {
-    json!({"rows": [], "column_info": [column("queued", "varchar")]})
-}
-
-fn column(name: &str, ty: &str) -> Value {
-    json!({"Name": name, "Type": ty, "CatalogName": "hive", "SchemaName": "", "TableName": "",
-           "Label": name, "Precision": 0, "Scale": 0, "Nullable": "UNKNOWN",
-           "CaseSensitive": true})
-}
-
-/// A query's result set: the header row first, as Athena sends it.
-fn result(columns: &[(&str, &str)], rows: &[Vec<Option<String>>]) -> Value {
-    let cell = |v: Option<&str>| match v {
-        Some(v) => json!({"VarCharValue": v}),
-        None => json!({}),
-    };
-    let mut all =
-        vec![json!({"Data": columns.iter().map(|(n, _)| cell(Some(n))).collect::<Vec<_>>()})];
-    for r in rows {
-        all.push(json!({"Data": r.iter().map(|v| cell(v.as_deref())).collect::<Vec<_>>()}));
-    }
-    json!({"rows": all, "column_info": columns.iter().map(|(n, t)| column(n, t)).collect::<Vec<_>>()})
-}
-
-fn count(n: u64) -> Value {
-    result(&[("n", "bigint")], &[vec![Some(n.to_string())]])
-}
-
-fn rejects(lines: &[(&str, &str)]) -> Value {
-    let rows: Vec<Vec<Option<String>>> = lines
-        .iter()
-        .map(|(raw, reason)| vec![Some(raw.to_string()), Some(reason.to_string())])
-        .collect();
-    result(&[("raw", "varchar"), ("reason", "varchar")], &rows)
 }
 
 /// The version folder (`<prefix><run>/`) a location names, and its run id.
@@ -425,20 +313,6 @@ fn trusted_statements(aws: &Aws, kind: CsvKind, run: &str) -> (String, String, S
     );
     let (ddl, rejects) = (s.raw_ddl, s.rejects);
     (raw_table, ddl, rejects, ctas)
-}
-
-/// What one successful trusted run on Athena sends for a table, in order, and what moto
-/// answers each with: `lines` counted, `rejected` of them refused.
-fn trusted_answers(lines: u64, rejected: &[(&str, &str)]) -> Vec<Value> {
-    vec![
-        nothing(),                            // CREATE EXTERNAL TABLE over the Raw CSV
-        rejects(rejected),                    // its rejected lines
-        count(lines),                         // its lines
-        nothing(),                            // CREATE TABLE AS SELECT
-        count(lines - rejected.len() as u64), // the rows written (moto gives no UpdateCount)
-        nothing(),                            // DROP the CTAS's table
-        nothing(),                            // DROP the external table
-    ]
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -566,8 +440,6 @@ async fn trusted_on_athena_quarantines_rejects_refuses_past_the_threshold_and_sw
 
     // Run 2: 30 of 1000 lines refused, past the 1% allowed: refused before anything is
     // written, the quarantine kept, the catalog untouched, the external table dropped.
-    aws.athena_would_have_written(&format!("Trusted/Local/Parquet/Movies/{run1}/"))
-        .await;
     let many: Vec<(&str, &str)> = (0..30)
         .map(|_| ("tt9|bad", "expected 15 fields, found 2"))
         .collect();
@@ -606,11 +478,10 @@ async fn trusted_on_athena_quarantines_rejects_refuses_past_the_threshold_and_sw
         aws.glue_table(&aws.dbs.trusted, "movies").await.0,
         aws.location(&format!("Trusted/Local/Parquet/Movies/{run3}/"))
     );
+    // (moto runs no SQL: the stand-in wrote what Athena would, the Polars rows.)
     assert_eq!(
         aws.keys("Trusted/Local/Parquet/Movies/").await,
-        [format!(
-            "Trusted/Local/Parquet/Movies/{run1}/20261101_000000_00001_stand_in"
-        )]
+        [&run1, &run3].map(|r| format!("Trusted/Local/Parquet/Movies/{r}/part-00000.parquet"))
     );
     assert_eq!(aws.statements().await.len(), 7);
 

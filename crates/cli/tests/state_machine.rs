@@ -28,12 +28,27 @@ use serde_json::{Value, json};
 
 mod common;
 
+use common::athena;
 use common::lambda::{Function, binary, repo};
 
 const INGEST_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:cinelake-tmdb-ingest";
 const JOBS_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:cinelake-jobs";
 const TMDB_KEY: &str = "state-machine-key";
 const STATE_LIMIT: u64 = 256 * 1024;
+
+/// What a test does right before its execution, under [`EXECUTIONS`].
+enum Before {
+    Nothing,
+    /// Another run's ingestion lease, held for these seconds.
+    IngestLease(i64),
+    /// Another execution's jobs lease, held for these seconds.
+    JobsLease(i64),
+    /// The result sets moto's Athena gives the execution's first statements, in order.
+    AthenaAnswers(Vec<Value>),
+}
+
+/// Held by each execution (see [`Pipeline::execute`]).
+static EXECUTIONS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 const ALERT_TOPIC_ARN: &str = "arn:aws:sns:us-east-1:123456789012:cinelake-alerts";
 
 /// What a case changes from a plain monthly run.
@@ -340,8 +355,29 @@ impl Pipeline {
             .unwrap();
     }
 
-    /// Runs the state machine once; the interpreter's report.
-    fn execute(&self, max_rounds: u32) -> Value {
+    /// Runs the state machine once; the interpreter's report. One execution at a time:
+    /// moto's Athena answers every test's statements from one queue per region, and a
+    /// lease held for a few seconds must not run out while another test executes.
+    async fn execute(&self, max_rounds: u32) -> Value {
+        self.execute_after(max_rounds, Before::Nothing).await
+    }
+
+    /// Runs the state machine once, after `before`, with no other execution between.
+    async fn execute_after(&self, max_rounds: u32, before: Before) -> Value {
+        let _one_at_a_time = EXECUTIONS.lock().await;
+        match before {
+            Before::Nothing => {}
+            Before::IngestLease(secs) => self.hold_lease(secs).await,
+            Before::JobsLease(secs) => self.hold_jobs_lease(secs).await,
+            Before::AthenaAnswers(results) => {
+                athena::drain(&athena_client()).await;
+                athena::queue("us-east-1", results).await;
+            }
+        }
+        self.run(max_rounds)
+    }
+
+    fn run(&self, max_rounds: u32) -> Value {
         let config = json!({
             "template": repo().join("infra/template.yaml"),
             "substitutions": {
@@ -462,7 +498,7 @@ async fn a_month_that_needs_several_ingestion_rounds_runs_every_stage() {
     cinelake_testkit::needs!(SeaweedFs, Moto, StateMachine, CargoLambda);
     let case = Case::several_rounds();
     let p = Pipeline::deploy(&case).await;
-    let report = p.execute(20);
+    let report = p.execute(20).await;
     let states = states(&report);
     assert_eq!(report["status"], "SUCCEEDED", "{report}");
     // Files uploaded today are fresh: no warning.
@@ -558,7 +594,7 @@ async fn an_execution_given_a_date_files_every_round_under_it() {
         ..Case::several_rounds()
     };
     let p = Pipeline::deploy(&case).await;
-    let report = p.execute(20);
+    let report = p.execute(20).await;
     let states = states(&report);
     assert_eq!(report["status"], "SUCCEEDED", "{report}");
     assert!(count(&states, "IngestTmdb") >= 2, "{states:?}");
@@ -575,8 +611,7 @@ async fn an_execution_given_a_date_files_every_round_under_it() {
 async fn another_run_holding_the_lease_makes_the_machine_wait_and_continue() {
     cinelake_testkit::needs!(SeaweedFs, Moto, StateMachine, CargoLambda);
     let p = Pipeline::deploy(&Case::default()).await;
-    p.hold_lease(4).await;
-    let report = p.execute(20);
+    let report = p.execute_after(20, Before::IngestLease(4)).await;
     let states = states(&report);
     assert_eq!(report["status"], "SUCCEEDED", "{report}");
     // At least one round found the lease held and waited; a later one did the work.
@@ -598,8 +633,7 @@ async fn a_job_of_another_execution_makes_the_transforms_wait_and_continue() {
         ..Case::default()
     })
     .await;
-    p.hold_jobs_lease(8).await;
-    let report = p.execute(20);
+    let report = p.execute_after(20, Before::JobsLease(8)).await;
     assert_eq!(report["status"], "SUCCEEDED", "{report}");
     let events = report["events"].as_array().cloned().unwrap_or_default();
     let busy: Vec<&Value> = events
@@ -647,7 +681,7 @@ async fn stale_imdb_files_warn_the_alert_topic_and_the_run_goes_on() {
         ..Case::default()
     })
     .await;
-    let report = p.execute(20);
+    let report = p.execute(20).await;
     assert_eq!(report["status"], "SUCCEEDED", "{report}");
     let states = states(&report);
     assert!(states.contains(&"WarnStaleCsv"), "{states:?}");
@@ -678,7 +712,7 @@ async fn ids_that_fail_every_retry_leave_the_transforms_to_run_on_what_is_stored
         ..Case::default()
     };
     let p = Pipeline::deploy(&case).await;
-    let report = p.execute(20);
+    let report = p.execute(20).await;
     let states = states(&report);
     assert_eq!(report["status"], "SUCCEEDED", "{report}");
     assert!(states.contains(&"IngestLeftFailures"), "{states:?}");
@@ -699,7 +733,7 @@ async fn trusted_rejecting_above_the_threshold_fails_the_execution_by_name() {
         ..Case::default()
     };
     let p = Pipeline::deploy(&case).await;
-    let report = p.execute(20);
+    let report = p.execute(20).await;
     let states = states(&report);
     assert_eq!(report["status"], "FAILED", "{report}");
     assert_eq!(report["error"], "TrustedJobFailed", "{report}");
@@ -730,7 +764,7 @@ async fn the_input_engine_reaches_the_jobs_function() {
         ..Case::default()
     };
     let p = Pipeline::deploy(&case).await;
-    let report = p.execute(20);
+    let report = p.execute(20).await;
     let states = states(&report);
     // Trusted ran its CSV jobs on Athena: the external table over the Raw movies.csv
     // and its rejects query went to the engine's workgroup, none to the analysts'. moto
@@ -785,4 +819,81 @@ async fn the_input_engine_reaches_the_jobs_function() {
         "{states:?}"
     );
     assert!(!p.glue_tables("trusted").await.contains("movies"));
+}
+
+/// The rows of each Refined table an execution wrote, by table name (without the
+/// database).
+fn refined_rows(report: &Value) -> BTreeSet<(String, u64)> {
+    report["output"]["refined"]["report"]["tables"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no refined report: {report}"))
+        .iter()
+        .map(|t| {
+            let table = t["table"].as_str().unwrap();
+            let name = table.rsplit_once('.').map_or(table, |(_, n)| n);
+            (name.to_string(), t["rows"].as_u64().unwrap())
+        })
+        .collect()
+}
+
+/// A successful month with `Engine: athena`: Trusted's CSV jobs on Athena (moto answers
+/// their rejects and counts; the stand-in registers each CTAS's table and writes the
+/// Polars path's rows where Athena would), then Refined in the function and the views.
+/// The catalog switches to the versions the CTAS statements wrote, Refined builds the
+/// same tables as a Polars execution, and no temporary table is left.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_athena_execution_builds_what_a_polars_one_does() {
+    cinelake_testkit::needs!(SeaweedFs, Moto, StateMachine, CargoLambda);
+    let polars = Pipeline::deploy(&Case::default()).await;
+    let by_polars = polars.execute(20).await;
+    assert_eq!(by_polars["status"], "SUCCEEDED", "{by_polars}");
+
+    let p = Pipeline::deploy(&Case {
+        input: json!({"Engine": "athena"}),
+        ..Case::default()
+    })
+    .await;
+    // movies.csv (3,000 rows) and series.csv (1,000), none refused.
+    let mut answers = athena::trusted_answers(3000, &[]);
+    answers.extend(athena::trusted_answers(1000, &[]));
+    let report = p.execute_after(20, Before::AthenaAnswers(answers)).await;
+    assert_eq!(report["status"], "SUCCEEDED", "{report}");
+    let trusted = &report["output"]["trusted"]["report"];
+    assert_eq!(trusted["engine"], "athena", "{trusted}");
+    let run = trusted["run_id"].as_str().unwrap();
+    for (table, folder, rows) in [("movies", "Movies", 3000), ("series", "Series", 1000)] {
+        let entry = trusted["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["table"].as_str().unwrap().ends_with(&format!(".{table}")))
+            .unwrap_or_else(|| panic!("no {table} in {trusted}"));
+        assert_eq!(entry["rows_out"], rows, "{entry}");
+        // The catalog is on the version the CTAS wrote, which holds the files.
+        let location = glue_client()
+            .get_table()
+            .database_name(format!("{}_trusted", p.prefix))
+            .name(table)
+            .send()
+            .await
+            .unwrap()
+            .table()
+            .and_then(|t| t.storage_descriptor())
+            .and_then(|s| s.location())
+            .unwrap_or_default()
+            .to_string();
+        let dir = format!("Trusted/Local/Parquet/{folder}/{run}/");
+        assert_eq!(location, format!("s3://{}/{dir}", p.bucket));
+        assert_eq!(p.keys(&dir).await, [format!("{dir}part-00000.parquet")]);
+    }
+    // Nothing temporary left: the external tables over Raw and the CTAS tables dropped.
+    assert_eq!(
+        p.glue_tables("trusted").await,
+        ["movies", "series", "tmdb_movies"]
+            .map(String::from)
+            .into_iter()
+            .collect::<BTreeSet<_>>()
+    );
+    assert_eq!(refined_rows(&report), refined_rows(&by_polars));
+    assert_published(&p).await;
 }

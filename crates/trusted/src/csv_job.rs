@@ -170,6 +170,31 @@ pub(crate) async fn source(
     Ok(key)
 }
 
+/// Writes the Polars path's table of the Raw CSV `key` as `<dir>part-00000.parquet`,
+/// without switching to it: what a `CREATE TABLE AS SELECT` into `dir` writes, for a
+/// local Athena server that runs no SQL ([`cinelake_athena::STAND_IN_ENV`]).
+pub(crate) async fn write_as_athena_would(
+    store: &Store,
+    kind: CsvKind,
+    key: &str,
+    dir: &str,
+    opts: &JobOptions,
+) -> Result<(), TrustedError> {
+    let stream = store.get_stream(key).await?;
+    let t = transform(stream, kind, key, opts.chunk_rows).await?;
+    let (file, digest) = &t.parquet;
+    store
+        .put_file(
+            &format!("{dir}part-00000.parquet"),
+            file.path(),
+            digest,
+            &Default::default(),
+            &|_| {},
+        )
+        .await?;
+    Ok(())
+}
+
 /// Runs the job for one source file: the newest upload, or the one of `date`.
 pub async fn run(
     store: &Store,

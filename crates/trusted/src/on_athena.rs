@@ -27,7 +27,7 @@ use cinelake_lake::layout::ProcessingDate;
 use cinelake_lake::source::CsvKind;
 
 use crate::athena_select::{Statements, statements};
-use crate::csv_job::{check_header, check_share, source};
+use crate::csv_job::{check_header, check_share, source, write_as_athena_would};
 use crate::lines::Lines;
 use crate::rejects::{Rejected, store_rejects};
 use crate::{JobOptions, TableReport, TrustedError, csv_rows};
@@ -151,7 +151,7 @@ async fn convert(
     let spec = TableSpec::of(table, &opts.databases);
     let dir = version_dir(&spec, &opts.run_id);
     let columns = polars_columns(kind)?;
-    let written = athena
+    let mut written = athena
         .create_version(
             catalog,
             ctas_table,
@@ -161,6 +161,12 @@ async fn convert(
         )
         .await
         .map_err(TrustedError::from);
+    if written.is_ok() && athena.stands_in() {
+        // A local server ran no SQL: the files Athena would have written.
+        if let Err(e) = write_as_athena_would(store, kind, key, &dir, opts).await {
+            written = Err(e);
+        }
+    }
     let created = match written.and_then(|c| {
         if rows_in == c.rows + n_rejected {
             Ok(c)
@@ -177,14 +183,14 @@ async fn convert(
         Err(e) => {
             // Never switched to: the new version and Athena's table go, the previous
             // Trusted data stays.
-            athena.drop_quietly(ctas_table).await;
+            athena.drop_version_table(catalog, ctas_table).await;
             delete_unswitched_version(store, &dir).await;
             return Err(e);
         }
     };
     // Dropped before the switch, its columns compared already: a failure to drop must
     // neither leave the job failed with the catalog moved nor stop the switch.
-    athena.drop_quietly(ctas_table).await;
+    athena.drop_version_table(catalog, ctas_table).await;
     let location = switch_to_version(store, catalog, &spec, &dir, columns).await?;
     tracing::info!(table = %table, rows_in, rows_out = created.rows, rejected = n_rejected, %location, from = %created.rows_from, "trusted table written by Athena");
     Ok(TableReport {

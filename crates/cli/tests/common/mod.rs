@@ -6,6 +6,7 @@
 
 use std::process::Command;
 
+pub mod athena;
 pub mod lambda;
 
 pub const CINELAKE: &str = env!("CARGO_BIN_EXE_cinelake");
