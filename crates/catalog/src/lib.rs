@@ -1,9 +1,10 @@
-//! The catalog: where every Trusted and Refined table is registered, so Athena (through
-//! the Glue Data Catalog) and the local SQL engine (through the local catalog) read the
-//! same tables.
+//! The catalog, where every Trusted and Refined table is registered. Athena reads the
+//! tables through the Glue Data Catalog, and the local SQL engine through the local
+//! catalog. So both read the same tables.
 //!
-//! [`TableDef`] mirrors Glue's `TableInput` field for field; the local catalog stores
-//! exactly the definition Glue would have received, as JSON under `_catalog/` in the lake.
+//! [`TableDef`] mirrors Glue's `TableInput` field for field. The local catalog stores
+//! exactly the definition Glue would have received, as JSON under `_catalog/` in the
+//! lake.
 
 mod glue;
 mod local;
@@ -97,10 +98,12 @@ impl Catalog {
         }
     }
 
-    /// How the columns another engine registered for `db.name` (Athena, for the table of
-    /// a `CREATE TABLE AS SELECT`) differ from `expected`: `None` when no such table is
-    /// registered, else one line per difference (none when they agree). Names and types
-    /// are compared as Glue keeps them: lowercase, without spaces.
+    /// How the columns another engine registered for `db.name` differ from `expected`.
+    /// Athena registers such columns for the table of a `CREATE TABLE AS SELECT`.
+    ///
+    /// Returns `None` when no such table is registered. Otherwise returns one line per
+    /// difference, and none when they agree. Names and types are compared as Glue keeps
+    /// them, lowercase and without spaces.
     pub async fn column_differences(
         &self,
         db: &str,

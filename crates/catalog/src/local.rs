@@ -1,9 +1,11 @@
-//! The local catalog: per table, the Glue definition and its partitions, stored as one
-//! JSON object under `_catalog/<database>/<table>.json` in the lake (written atomically).
+//! The local catalog, which keeps table definitions in the lake itself. Each table's
+//! Glue definition and its partitions are one JSON object under
+//! `_catalog/<database>/<table>.json` in the lake, written atomically.
 //!
-//! A location inside the lake is stored relative to the lake (`Refined/fact_film/<run>/`)
-//! and read back as the lake's URL of it, so a directory lake that is moved or copied
-//! still opens, at its new place. A location outside the lake is kept as it is.
+//! A location inside the lake is stored relative to the lake, as in
+//! `Refined/fact_film/<run>/`. It is read back as the lake's URL of it. So a directory
+//! lake that is moved or copied still opens, at its new place. A location outside the
+//! lake is kept as it is.
 
 use bytes::Bytes;
 use cinelake_lake::{Store, layout};
@@ -64,8 +66,8 @@ impl LocalCatalog {
         }
     }
 
-    /// A stored location as the lake's URL: a relative one is a key of this lake. (A
-    /// view has no location: empty stays empty.)
+    /// A stored location as the lake's URL. A relative one is a key of this lake. A
+    /// view has no location, so empty stays empty.
     fn absolute(&self, stored: &str) -> String {
         if stored.is_empty() || stored.contains("://") || stored.starts_with('/') {
             stored.to_string()

@@ -75,8 +75,8 @@ impl TableDef {
     }
 }
 
-/// One partition: its values (in partition-key order), where its files are, and what
-/// its writer noted about them (Glue's partition `Parameters`).
+/// One partition. It holds its values (in partition-key order), where its files are,
+/// and what its writer noted about them. The notes are Glue's partition `Parameters`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PartitionDef {

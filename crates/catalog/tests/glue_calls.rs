@@ -1,6 +1,7 @@
-//! The Glue calls a publish makes, as moto's request recorder saw them: a database is
-//! read before it is created, so a publish into an existing database does not call
-//! `CreateDatabase` (which the jobs role then need not be granted every month).
+//! Tests the Glue calls a publish makes, as moto's request recorder saw them. A
+//! database is read before it is created. So a publish into an existing database does
+//! not call `CreateDatabase`, and the jobs role then need not be granted it every
+//! month.
 
 use base64::Engine as _;
 use cinelake_catalog::GlueCatalog;

@@ -1,9 +1,10 @@
-//! Polars on the lake.
+//! This crate reads and writes Polars frames on the lake.
 //!
-//! [`parquet`] writes frames as Parquet that Athena reads (plain UTF-8 strings, date32,
-//! int64 money, float64 ratings); [`types`] maps their types to Glue's, refusing the ones
-//! Athena would misread; [`table`] publishes a table atomically (a new version under its
-//! own prefix, then the catalog switched to it) and reads one back through the catalog.
+//! [`parquet`] writes frames as Parquet that Athena reads. Strings are plain UTF-8,
+//! dates are date32, money is int64 and ratings are float64. [`types`] maps their types
+//! to Glue's. It refuses the ones Athena would misread. [`table`] publishes a table
+//! atomically and reads one back through the catalog. A publish writes a new version
+//! under its own prefix, then switches the catalog to it.
 
 use polars::prelude::DataFrame;
 
@@ -52,8 +53,9 @@ impl<T> PolarsContext<T> for polars::error::PolarsResult<T> {
     }
 }
 
-/// The rows of `df` at `rows`, in that order; `df` itself, with nothing copied, when that
-/// is every row in order (the usual case when the rows were chosen to drop repeats).
+/// The rows of `df` at `rows`, in that order. When that is every row in order, it is
+/// `df` itself, with nothing copied. That is the usual case when the rows were chosen
+/// to drop repeats.
 pub fn take_rows(
     df: DataFrame,
     rows: &polars::prelude::IdxCa,

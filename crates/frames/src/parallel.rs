@@ -1,7 +1,8 @@
 //! Work shared out between one thread per core, results kept in input order.
 //!
-//! Polars parallelises inside one operation; the jobs also have independent pieces (files,
-//! chunks of a file, columns of a row group) that are each worked on by one thread.
+//! Polars parallelises inside one operation. The jobs also have independent pieces,
+//! such as files, chunks of a file or columns of a row group. Each piece is worked on
+//! by one thread.
 
 use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
@@ -44,16 +45,18 @@ pub fn map_ordered<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) ->
     slots.into_iter().flatten().collect()
 }
 
-/// `work` over each item `next` produces, on one thread per core, and each result given
-/// to `take` in the order the items came. A thread takes the next item as soon as it is
-/// free (waves of [`map_ordered`] would wait for the slowest item of each wave), `next`
-/// runs on a thread of its own, and `take` on the caller's. At most one item per core,
-/// and one more, are between `next` and `take` at any time (the one more is read while
-/// the cores work), which bounds memory whatever the number of items.
+/// `work` over each item `next` produces, on one thread per core. Each result is given
+/// to `take` in the order the items came.
 ///
-/// Stops at the first error of `next` (after the items before it are taken) or of
-/// `take`, and returns it. A panic in any of them is raised here, once the threads
-/// have stopped.
+/// A thread takes the next item as soon as it is free. Waves of [`map_ordered`] would
+/// wait for the slowest item of each wave. `next` runs on a thread of its own, and
+/// `take` on the caller's. At any time, at most one item per core, and one more, are
+/// between `next` and `take`. The one more is read while the cores work. This bounds
+/// memory whatever the number of items.
+///
+/// Stops at the first error of `next` or of `take`, and returns it. Before an error of
+/// `next` is returned, the items before it are taken. A panic in any of them is raised
+/// here, once the threads have stopped.
 pub fn pipeline<T: Send, R: Send, E: Send>(
     mut next: impl FnMut() -> Result<Option<T>, E> + Send,
     work: impl Fn(T) -> R + Sync,

@@ -1,8 +1,9 @@
 //! Parquet in and out of memory.
 //!
-//! Polars embeds an Arrow schema hint naming its own string type (`string_view`); Arrow
-//! readers follow it. Every file here carries a hint with plain `Utf8` strings and plain
-//! lists instead, so every reader sees the same plain UTF-8 the Parquet types declare.
+//! Polars embeds an Arrow schema hint that names its own string type, `string_view`.
+//! Arrow readers follow it. Every file here carries a hint with plain `Utf8` strings
+//! and plain lists instead. So every reader sees the same plain UTF-8 the Parquet types
+//! declare.
 
 use std::io::Cursor;
 
@@ -74,9 +75,9 @@ pub fn writer<W: std::io::Write>(w: W, schema: &Schema) -> Result<ParquetWriter<
 /// Encodes and compresses frames into Parquet row groups on the calling thread, for a
 /// file written by [`writer`]'s batched writer.
 ///
-/// Polars' batched writer compresses every page on the thread that writes the file, so
-/// one thread does most of the work of a large file; with this, the threads that make the
-/// rows also encode them, and the writer only appends the finished row groups in order.
+/// Polars' batched writer compresses every page on the thread that writes the file. So
+/// one thread does most of the work of a large file. With this, the threads that make
+/// the rows also encode them. The writer only appends the finished row groups in order.
 #[derive(Clone)]
 pub struct RowGroupEncoder {
     fields: Vec<polars_parquet::write::ParquetType>,
@@ -235,12 +236,14 @@ pub fn read_parquet_columns(
 /// many.
 const ROWS_PER_READ: usize = 200_000;
 
-/// The rows of a Parquet file on disk that `keep` keeps (only the named columns), decoded
-/// a few row groups at a time, holding in memory only the footer, the row groups of the
-/// slice being read and what was kept: each slice's bytes go into a buffer the
-/// size of the file that is otherwise never touched (zeroed pages the system only backs
-/// when written), so memory follows the slice, not the file (a table ten times the real
-/// size is a 295 MB file).
+/// The rows of a Parquet file on disk that `keep` keeps, only the named columns. It is
+/// decoded a few row groups at a time. Memory holds only the footer, the row groups of
+/// the slice being read, and what was kept.
+///
+/// Each slice's bytes go into a buffer the size of the file that is otherwise never
+/// touched. Its pages are zeroed, and the system only backs them when written. So
+/// memory follows the slice, not the file. A table ten times the real size is a 295 MB
+/// file.
 pub fn read_parquet_file_kept(
     path: &std::path::Path,
     what: &str,

@@ -1,6 +1,8 @@
-//! Tables as versions: each write goes under its own prefix, then the catalog is
-//! switched to it, so a reader sees the old table or the new one, never a mix or an
-//! empty table; a crash before the switch leaves the previous version in place.
+//! Publishing and reading tables that are kept as versions.
+//!
+//! Each write goes under its own prefix. Then the catalog is switched to it. So a
+//! reader sees the old table or the new one, never a mix or an empty table. A crash
+//! before the switch leaves the previous version in place.
 
 use std::collections::BTreeMap;
 
@@ -88,9 +90,9 @@ pub async fn publish_parquet(
     register_version(store, catalog, spec, &dir, written, schema).await
 }
 
-/// Publishes a table written as a Parquet file on disk (rows of `schema`; with its size
-/// and SHA-256) as a new version: the file goes up in parts (multipart on S3), so
-/// the output never has to be in memory whole.
+/// Publishes a table written as a Parquet file on disk as a new version. The file holds
+/// rows of `schema` and comes with its size and SHA-256. It goes up in parts (multipart
+/// on S3), so the output never has to be in memory whole.
 pub async fn publish_parquet_file(
     store: &Store,
     catalog: &Catalog,
@@ -136,11 +138,12 @@ pub fn version_dir(spec: &TableSpec, run_id: &str) -> String {
     format!("{}{run_id}/", spec.prefix)
 }
 
-/// Switches the table to the version under `dir` (a [`version_dir`], written by this
-/// process or by another engine, e.g. Athena's `CREATE TABLE AS SELECT`): its catalog
-/// entry is replaced by one with `columns` at the version's location, so a reader sees
-/// the old version or the new one, never a mix; then all but the newest versions are
-/// deleted. Returns the version's location.
+/// Switches the table to the version under `dir` and returns the version's location.
+///
+/// `dir` is a [`version_dir`]. It may be written by this process or by another engine,
+/// e.g. Athena's `CREATE TABLE AS SELECT`. The table's catalog entry is replaced by one
+/// with `columns` at the version's location. So a reader sees the old version or the
+/// new one, never a mix. Then all but the newest versions are deleted.
 pub async fn switch_to_version(
     store: &Store,
     catalog: &Catalog,
@@ -151,9 +154,9 @@ pub async fn switch_to_version(
     let location = store.location(dir);
     let def = parquet_table(&spec.name, &spec.description, columns, &location, vec![]);
     catalog.ensure_database(&spec.db).await?;
-    // The version readers are on until the switch: the one kept beside the new one,
-    // whatever the order of their names (two runs in one second have ids that do not
-    // sort by time).
+    // Readers are on this version until the switch, so it is the one kept beside the
+    // new one. That holds whatever the order of their names. Two runs in one second
+    // have ids that do not sort by time.
     let previous = catalog
         .get_table(&spec.db, &spec.name)
         .await?
@@ -165,9 +168,9 @@ pub async fn switch_to_version(
     Ok(location)
 }
 
-/// Deletes a version a failed run wrote and never switched to, as far as it can: what
-/// cannot be listed or deleted is logged, not returned, so the run's own error is the
-/// one reported (a later prune removes what is left).
+/// Deletes a version that a failed run wrote and never switched to, as far as it can.
+/// What cannot be listed or deleted is logged, not returned. So the run's own error is
+/// the one reported. A later prune removes what is left.
 pub async fn delete_unswitched_version(store: &Store, dir: &str) {
     let objects = match store.list(dir).await {
         Ok(o) => o,
@@ -189,9 +192,9 @@ fn version_in(prefix: &str, dir: &str) -> Option<String> {
     (!version.is_empty() && !version.contains('/')).then(|| version.to_string())
 }
 
-/// Writes `df` as a new version of one partition (`<key>=<value>`) and registers it,
-/// with `parameters` in the partition's catalog entry (what it was made from), so the
-/// entry that points at the new version and the note about it change together.
+/// Writes `df` as a new version of one partition (`<key>=<value>`) and registers it.
+/// The partition's catalog entry gets `parameters`, which say what it was made from. So
+/// the entry that points at the new version and the note about it change together.
 pub async fn publish_partition(
     store: &Store,
     catalog: &Catalog,
@@ -251,11 +254,14 @@ async fn write_version(
     })
 }
 
-/// Deletes every version folder directly under `prefix` but `current` (the one the
-/// catalog now names, kept even when it holds no file: Athena writes none for an empty
-/// table) and `previous` (the one it named before); when the previous one is not known,
-/// all but `current` and the newest [`KEEP_VERSIONS`] by name. Every object in
-/// a folder goes with it. Folders named `key=value` are partitions, not versions.
+/// Deletes every version folder directly under `prefix` except `current` and
+/// `previous`. Every object in a folder goes with it. Folders named `key=value` are
+/// partitions, not versions.
+///
+/// `current` is the one the catalog now names. It is kept even when it holds no file,
+/// because Athena writes none for an empty table. `previous` is the one the catalog
+/// named before. When the previous one is not known, the folders kept are `current` and
+/// the newest [`KEEP_VERSIONS`] by name.
 async fn prune(
     store: &Store,
     prefix: &str,
@@ -296,9 +302,10 @@ async fn prune(
     Ok(())
 }
 
-/// Whether an object directly in a version's folder is one of its data files: any but
-/// hidden ones (`_` or `.` first, as Hive and Athena skip them, and as the directory
-/// lake's temporary files are named). Athena's own files have no `.parquet` suffix.
+/// Whether an object directly in a version's folder is one of its data files. Any
+/// object is, except hidden ones, whose names start with `_` or `.`. Hive and Athena
+/// skip those, and the directory lake's temporary files are named that way. Athena's
+/// own files have no `.parquet` suffix.
 fn is_data_file(name: &str) -> bool {
     !name.is_empty() && !name.contains('/') && !name.starts_with(['_', '.'])
 }
@@ -345,9 +352,10 @@ pub async fn read_table_where(
     read_partitions(store, catalog, db, &def, columns, keep_in).await
 }
 
-/// Part of a partitioned table, partition by partition: only `columns` of its files,
-/// and only the rows `keep` keeps for each partition (it is told which), applied file
-/// by file. The partition columns are added as strings.
+/// Part of a partitioned table, read partition by partition. Only `columns` of its
+/// files are read. Only the rows `keep` keeps for each partition stay, and `keep` is
+/// told which partition it is. `keep` is applied file by file. The partition columns
+/// are added as strings.
 pub async fn read_partitioned_where(
     store: &Store,
     catalog: &Catalog,

@@ -5,9 +5,9 @@ use polars::prelude::*;
 
 use crate::{FramesError, Result};
 
-/// The Glue type of a column, or an error for types the conventions rule out
-/// (float32 turns 6.2 into 6.199999809; nanosecond timestamps overflow Athena; unsigned
-/// integers have no Hive type).
+/// The Glue type of a column, or an error for types the conventions rule out. A float32
+/// turns 6.2 into 6.199999809. Nanosecond timestamps overflow Athena. Unsigned integers
+/// have no Hive type.
 pub fn hive_type(column: &str, dtype: &DataType) -> Result<String> {
     let unsupported = |why| FramesError::UnsupportedType {
         column: column.to_string(),
@@ -42,8 +42,8 @@ pub fn hive_type(column: &str, dtype: &DataType) -> Result<String> {
     })
 }
 
-/// The Polars type of a Glue type, the inverse of [`hive_type`] (a timestamp as
-/// microseconds), for the types it writes; `None` for any other.
+/// The Polars type of a Glue type, for the types [`hive_type`] writes, and `None` for
+/// any other. It is the inverse of [`hive_type`], with a timestamp as microseconds.
 pub fn polars_type(hive: &str) -> Option<DataType> {
     let hive = hive.trim();
     let lower = hive.to_ascii_lowercase();

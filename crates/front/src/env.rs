@@ -1,5 +1,6 @@
-//! Settings read the way the CLI reads them, for the binaries that have no command line
-//! (the Lambdas) and for `cinelake run`, which takes every stage's settings from `.env`.
+//! Reads settings the way the CLI reads them. This is for the binaries that have no
+//! command line (the Lambdas). It is also for `cinelake run`, which takes every stage's
+//! settings from `.env`.
 
 use clap::{Args, Parser};
 

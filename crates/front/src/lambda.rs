@@ -1,6 +1,7 @@
-//! What both Lambdas share: how they report a failure (an error name that the state
-//! machine can catch, `Error` in Step Functions, and the error with its causes on one
-//! line), and when an invocation must end.
+//! What both Lambdas share: how they report a failure, and when an invocation must end.
+//!
+//! A failure carries an error name that the state machine can catch, as `Error` in Step
+//! Functions. It also carries the error with its causes on one line.
 
 use std::time::{Duration, SystemTime};
 
@@ -20,9 +21,9 @@ pub fn failure(error_type: &str, err: &(dyn std::error::Error + 'static)) -> Dia
 }
 
 /// The invocation's deadline. Lambda sends milliseconds since the epoch. The local
-/// emulator of `cargo lambda watch` (1.9) sends the timeout itself (600000): this
-/// branch is the emulator's, so a value too small to be a date this century is read as
-/// a duration from now.
+/// emulator of `cargo lambda watch` (1.9) sends the timeout itself (600000). So a value
+/// too small to be a date this century is the emulator's, and is read as a duration
+/// from now.
 pub fn invocation_deadline(deadline_ms: u64) -> SystemTime {
     const YEAR_2001_MS: u64 = 978_307_200_000;
     if deadline_ms < YEAR_2001_MS {

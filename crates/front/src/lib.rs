@@ -1,8 +1,15 @@
-//! The front end every cinelake binary shares, kept apart from the libraries the way a
-//! terminal is apart from the work: how logs look ([`telemetry`]), how long work shows
-//! its progress ([`progress`]), how settings come from the environment ([`env`]), how a
-//! Lambda reports a failure ([`lambda`]), and how the process uses memory ([`memory`]). Libraries never print; they return
-//! reports and errors, and call back with progress.
+//! The front end every cinelake binary shares.
+//!
+//! It is kept apart from the libraries the way a terminal is apart from the work. It
+//! holds:
+//!
+//! - How logs look ([`telemetry`]).
+//! - How long work shows its progress ([`progress`]).
+//! - How settings come from the environment ([`env`]).
+//! - How a Lambda reports a failure ([`lambda`]).
+//! - How the process uses memory ([`memory`]).
+//!
+//! Libraries never print. They return reports and errors, and call back with progress.
 
 pub mod env;
 pub mod lambda;

@@ -1,5 +1,5 @@
-//! Logging set-up: human-readable on a terminal, JSON without colours or timestamps
-//! in Lambda (CloudWatch adds its own).
+//! Sets up logging. Logs are human-readable on a terminal. In Lambda they are JSON
+//! without colours or timestamps, because CloudWatch adds its own.
 
 use std::io::IsTerminal;
 

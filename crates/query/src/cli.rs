@@ -1,5 +1,6 @@
-//! The command-line face of the query stage: `cinelake query`, `cinelake views` and
-//! `cinelake dashboard`. Flags to settings, the work in the library, results printed.
+//! The command-line face of the query stage, for `cinelake query`, `cinelake views` and
+//! `cinelake dashboard`. It turns flags into settings, leaves the work to the library,
+//! and prints the results.
 
 use anyhow::Context;
 use cinelake_athena::{Athena, AthenaSettings};

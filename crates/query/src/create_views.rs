@@ -1,5 +1,5 @@
-//! The views created where they are read: in Athena (over Glue), or in the local
-//! catalog after each has run over the real tables.
+//! Creates the views where they are read. That is in Athena (over Glue), or in the
+//! local catalog after each view has run over the real tables.
 
 use cinelake_athena::Athena;
 use cinelake_catalog::{Catalog, Databases, TableDef};
@@ -9,9 +9,9 @@ use crate::QueryError;
 use crate::engine::Engine;
 use crate::views::{VIEWS, select_of};
 
-/// Creates every view in Athena (`CREATE OR REPLACE VIEW`, in order); their names.
-/// Write `data_sources` first ([`crate::sources::publish_sources`], with the Glue
-/// catalog), which `v_data_freshness` reads.
+/// Creates every view in Athena (`CREATE OR REPLACE VIEW`, in order) and returns their
+/// names. Write `data_sources` first, with [`crate::sources::publish_sources`] and the
+/// Glue catalog, because `v_data_freshness` reads it.
 pub async fn in_athena(athena: &Athena) -> Result<Vec<String>, QueryError> {
     let mut done = Vec::new();
     for (name, sql) in VIEWS {
@@ -26,10 +26,12 @@ pub async fn in_athena(athena: &Athena) -> Result<Vec<String>, QueryError> {
     Ok(done)
 }
 
-/// Creates every view in the local catalog, each checked by running it over the real
-/// tables first; each name with its rows. Writes `data_sources` first (the views step's
-/// own table, which `v_data_freshness` reads). Refused for the Glue catalog: a view there is
-/// Athena's own (its text is Athena's encoding, not plain SQL), so only Athena writes it.
+/// Creates every view in the local catalog and returns each name with its rows. Each
+/// view is checked first, by running it over the real tables.
+///
+/// `data_sources` is written first. It is the views step's own table, which
+/// `v_data_freshness` reads. The Glue catalog is refused. A view there is Athena's own,
+/// and its text is Athena's encoding, not plain SQL. So only Athena writes it.
 pub async fn in_local_catalog(
     store: &Store,
     catalog: &Catalog,

@@ -1,6 +1,8 @@
-//! The local dashboard: every view's rows, embedded as JSON in one self-contained HTML
-//! file (`dashboards/local/dashboard.html`), which draws the three sheets as SVG and
-//! applies the filters in the browser. No server and no network are needed to open it.
+//! Writes the local dashboard, one self-contained HTML file with every view's rows.
+//!
+//! The rows are embedded as JSON in the file (`dashboards/local/dashboard.html`). The
+//! page draws the three sheets as SVG and applies the filters in the browser. No server
+//! and no network are needed to open it.
 
 use std::path::Path;
 
@@ -34,8 +36,8 @@ pub struct DashboardReport {
     pub view_rows: Vec<(String, usize)>,
 }
 
-/// Runs every view on the local engine (over any lake and catalog, S3 and Glue too)
-/// and writes the dashboard page to `out`; the page names the lake as `lake`.
+/// Runs every view on the local engine and writes the dashboard page to `out`. This
+/// works over any lake and catalog, S3 and Glue too. The page names the lake as `lake`.
 pub async fn write(
     store: &Store,
     catalog: &Catalog,
@@ -80,12 +82,17 @@ pub async fn write(
 /// is about 10 MB per collection at full scale).
 pub const POPULARITY_OVER_TIME: &str = "v_popularity_over_time";
 
-/// `v_popularity_over_time` as the page needs it: per collection date and release year,
-/// the sums and counts of popularity and TMDB votes and the number of films, under three
-/// scopes: `country` (key: country_code, null for no production country), `region` (key:
-/// the region; a film once per region, however many of its countries are in it) and `all`
-/// (key null; each film once). Averages are sum / count, each film once, as QuickSight's
-/// weighted averages give them (weight 1 over the film's rows left on that date).
+/// `v_popularity_over_time` as the page needs it. Per collection date and release year,
+/// it gives the sums and counts of popularity and TMDB votes, and the number of films.
+/// It does so under three scopes:
+///
+/// - `country`, keyed by country_code. The key is null for no production country.
+/// - `region`, keyed by the region. A film counts once per region, however many of its
+///   countries are in it.
+/// - `all`, with a null key. Each film counts once.
+///
+/// Averages are sum / count, each film once. That is how QuickSight's weighted averages
+/// give them, with weight 1 over the film's rows left on that date.
 pub const POPULARITY_OVER_TIME_SQL: &str = "\
 SELECT collected_on, release_year, 'country' AS scope, country_code AS key, \
   SUM(popularity) AS popularity_sum, COUNT(popularity) AS popularity_n, \

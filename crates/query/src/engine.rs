@@ -1,7 +1,7 @@
-//! The local SQL engine: Polars SQL over the catalog's tables and the views.
+//! The local SQL engine, which runs Polars SQL over the catalog's tables and the views.
 //!
-//! Refined tables are registered under their own names (as Athena sees them in the
-//! refined database); Trusted tables as `trusted_<name>`.
+//! Refined tables are registered under their own names, as Athena sees them in the
+//! refined database. Trusted tables are registered as `trusted_<name>`.
 
 use cinelake_catalog::{Catalog, Databases, Table, Zone};
 use cinelake_frames::table::read_table;
@@ -36,10 +36,13 @@ pub struct Engine {
     known: Vec<String>,
 }
 
-/// `sql` with Athena's database-qualified names (`<prefix>_refined.fact_film`,
-/// `<prefix>_trusted.movies`) as the engine names those tables (`fact_film`,
-/// `trusted_movies`), so SQL written for Athena runs here as it is. Unchanged when it
-/// names none, or does not parse (running it then reports the error).
+/// `sql` with Athena's database-qualified names rewritten as the engine names those
+/// tables. So `<prefix>_refined.fact_film` becomes `fact_film`, and
+/// `<prefix>_trusted.movies` becomes `trusted_movies`. SQL written for Athena then runs
+/// here as it is.
+///
+/// `sql` is unchanged when it names none, or does not parse. Running it then reports
+/// the error.
 pub fn local_sql<'a>(sql: &'a str, dbs: &Databases) -> std::borrow::Cow<'a, str> {
     use sqlparser::ast::{Ident, ObjectNamePart, visit_relations_mut};
     use std::ops::ControlFlow;
@@ -105,9 +108,10 @@ impl Engine {
         Self::load_for(store, catalog, dbs, Some(&reads)).await
     }
 
-    /// Loads only the tables `sql` reads (through the views it names), or every table
-    /// when `sql` is `None` or cannot be parsed (running it then reports the error).
-    /// A query over the star schema need not hold the Trusted tables: 1.5M rows of them.
+    /// Loads only the tables `sql` reads, including those read through the views it
+    /// names. When `sql` is `None` or cannot be parsed, every table is loaded, and
+    /// running it then reports the error. A query over the star schema need not hold
+    /// the Trusted tables, which have 1.5M rows.
     pub async fn load_for(
         store: &Store,
         catalog: &Catalog,

@@ -1,5 +1,6 @@
-//! Polars values as JSON, nested ones included (lists as arrays, structs as objects):
-//! for the dashboard's data and for nested columns in CSV output.
+//! Turns Polars values into JSON, for the dashboard's data and for nested columns in
+//! CSV output. Nested values are included. Lists become arrays and structs become
+//! objects.
 
 use polars::prelude::*;
 use serde_json::{Map, Value};

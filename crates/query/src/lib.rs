@@ -1,9 +1,9 @@
-//! SQL on the lake.
+//! This crate runs SQL on the lake.
 //!
-//! [`engine`] runs SQL locally with Polars SQL over every table the catalog lists;
-//! [`views`] are the dashboards' views, kept in `sql/views/` as one SELECT each, written
-//! so the same text runs on Athena (`cinelake-athena`) and on the local engine;
-//! [`dashboard`] writes the local dashboard from them.
+//! [`engine`] runs SQL locally with Polars SQL over every table the catalog lists.
+//! [`views`] are the dashboards' views, kept in `sql/views/` as one SELECT each. They
+//! are written so the same text runs on Athena (`cinelake-athena`) and on the local
+//! engine. [`dashboard`] writes the local dashboard from them.
 
 pub mod cli;
 pub mod create_views;

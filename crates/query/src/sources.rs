@@ -1,8 +1,10 @@
-//! Where the dashboards' figures come from: `data_sources`, a small Refined table the
-//! views step writes beside the views (one row per IMDb-derived file: the newest Raw CSV,
-//! its date, and the age past which the dashboards warn). `v_data_freshness` reads it
-//! with the TMDB collection dates of `fact_film`, so QuickSight and the local page show
-//! the same dates and the same warning as the ingestion and trusted runs log.
+//! Records where the dashboards' figures come from, in the `data_sources` table.
+//!
+//! `data_sources` is a small Refined table the views step writes beside the views. It
+//! has one row per IMDb-derived file. The row holds the newest Raw CSV, its date, and
+//! the age past which the dashboards warn. `v_data_freshness` reads it with the TMDB
+//! collection dates of `fact_film`. So QuickSight and the local page show the same
+//! dates and the same warning as the ingestion and trusted runs log.
 
 use cinelake_catalog::{Catalog, Databases, Table};
 use cinelake_frames::table::{Published, TableSpec, publish};

@@ -1,5 +1,5 @@
-//! The views behind the dashboards, in dependency order. The SQL lives in `sql/views/`;
-//! the binary carries it so a container needs no checkout.
+//! The views behind the dashboards, in dependency order. The SQL lives in `sql/views/`.
+//! The binary carries it, so a container needs no checkout.
 
 /// (name, SELECT) pairs; a view may use those before it.
 pub const VIEWS: &[(&str, &str)] = &[

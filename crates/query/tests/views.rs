@@ -1,5 +1,5 @@
-//! Each view of sql/views on the local engine, against a small schema whose answers are
-//! known by hand.
+//! Tests each view of sql/views on the local engine, against a small schema whose
+//! answers are known by hand.
 
 use cinelake_query::engine::Engine;
 use polars::prelude::*;
@@ -218,8 +218,9 @@ fn film_country_keeps_films_without_a_country_and_names_regions() {
 
 #[test]
 fn region_year_counts_a_film_once_per_region() {
-    // tt2 is Argentinian and Brazilian: one South American film in 2012; tt3 (2015) is
-    // a co-production, in its own region; tt5 has no country, so it is in none.
+    // tt2 is Argentinian and Brazilian, and is one South American film in 2012. tt3
+    // (2015) is a co-production, in its own region. tt5 has no country, so it is in
+    // none.
     let df = engine()
         .query(
             "SELECT release_year, region, films FROM v_region_year ORDER BY release_year, region",
@@ -436,8 +437,8 @@ fn investment_bands() {
 
 #[test]
 fn an_average_rating_has_a_vote_floor_and_three_films() {
-    // Four films in the 1M to 10M band: tt13 has 10 IMDb votes, under the floor of
-    // 1,000; tt12 has 5 TMDB votes, under the 10 a TMDB rating needs.
+    // Four films are in the 1M to 10M band. tt13 has 10 IMDb votes, under the floor of
+    // 1,000. tt12 has 5 TMDB votes, under the 10 a TMDB rating needs.
     let fact = df!(
         "film_id" => ["tt10", "tt11", "tt12", "tt13"],
         "release_year" => [2010i32, 2011, 2012, 2013],
@@ -494,7 +495,8 @@ fn freshness_in_one_row() {
         )
         .unwrap();
     assert_eq!(df.height(), 1);
-    // The older of the two newest uploads; the TMDB collections' range; every film.
+    // The IMDb date is the older of the two newest uploads. The TMDB dates are the
+    // collections' range. The film count is every film.
     assert_eq!(strs(&df, "imdb"), ["2026-11-20"]);
     assert_eq!(strs(&df, "tmdb_from"), ["2026-10-01"]);
     assert_eq!(strs(&df, "tmdb_on"), ["2026-11-01"]);

@@ -1,5 +1,5 @@
-//! The command-line face of stage 4 (`cinelake refined`, and the jobs Lambda's
-//! settings): flags to options, and the reports printed.
+//! The command-line face of stage 4, for `cinelake refined` and the jobs Lambda's
+//! settings. It turns flags into options and prints the reports.
 
 use anyhow::Context;
 use cinelake_catalog::CatalogSettings;

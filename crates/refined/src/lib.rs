@@ -1,6 +1,7 @@
-//! Stage 4, refined: a star schema for the analysis of 21st-century drama films, South
-//! American first, general enough to slice any country, genre, language or year.
-//! See `docs/data-model.md` for the diagram and the join and filter rules.
+//! Stage 4, refined, builds a star schema for the analysis of 21st-century drama films.
+//! It puts South American films first, but is general enough to slice any country,
+//! genre, language or year. See `docs/data-model.md` for the diagram and the join and
+//! filter rules.
 
 pub mod cli;
 pub mod geo;
@@ -73,9 +74,9 @@ pub struct SetAside {
     /// Budgets and revenues above 0 but under the floor, read as unknown.
     pub placeholder_budgets: u64,
     pub placeholder_revenues: u64,
-    /// Values that cannot be true (rule R12), read as null, by the fact's column: a
-    /// TMDB rating outside 0 to 10, an IMDb rating outside 1 to 10, a negative count,
-    /// popularity or amount of money.
+    /// Values that cannot be true (rule R12), read as null, by the fact's column. They
+    /// are a TMDB rating outside 0 to 10, an IMDb rating outside 1 to 10, and a
+    /// negative count, popularity or amount of money.
     pub impossible: std::collections::BTreeMap<String, u64>,
 }
 
@@ -173,9 +174,10 @@ pub async fn build(
     let started = std::time::Instant::now();
     let tmdb_table = Table::TmdbMovies.name();
     // TMDB is read in three passes over its collections, so memory follows the films of
-    // interest, not the months of history: first the keys alone (which films, and each
-    // one's latest collection), then the few figures the snapshot keeps of each
-    // collection, then the whole record of each film's latest collection only.
+    // interest, not the months of history. The first pass reads the keys alone: which
+    // films, and each one's latest collection. The second reads the few figures the
+    // snapshot keeps of each collection. The third reads the whole record, of each
+    // film's latest collection only.
     let keys = read_table_where(
         store,
         catalog,

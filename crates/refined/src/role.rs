@@ -1,13 +1,13 @@
-//! A film's role towards South America: South American, a co-production with South
-//! America, or neither, decided once here for every table, view and dashboard.
+//! Decides a film's role towards South America, once here for every table, view and
+//! dashboard. A film is South American, a co-production with South America, or neither.
 //!
 //! TMDB's movie details carry `origin_country`, the country or countries a film comes
-//! from; when a record has it, it decides. Older records lack it, and no single other
-//! field suffices: the first listed company would make a US film with one Brazilian
-//! partner Brazilian, and a majority of companies would take Chilean or Argentine films
+//! from. When a record has it, it decides. Older records lack it, and no single other
+//! field suffices. The first listed company would make a US film with one Brazilian
+//! partner Brazilian. A majority of companies would take Chilean or Argentine films
 //! made with many foreign partners away from South America. So the fallback weighs the
 //! production countries, the companies' countries and the original language together
-//! (see [`role`]). `docs/data-model.md` (rule R11) states it with the alternatives.
+//! (see [`role`]). Rule R11 in `docs/data-model.md` states it with the alternatives.
 
 use crate::geo;
 
@@ -74,15 +74,20 @@ fn south_american(code: &str) -> bool {
 
 /// The role of a film, and what it was decided from.
 ///
-/// With `origin_country`: South American when any origin country is in South America;
-/// else a co-production when a production country is; else neither.
+/// With `origin_country`, a film is South American when any origin country is in South
+/// America. Otherwise it is a co-production when a production country is in South
+/// America. Otherwise it is neither.
 ///
-/// Without it: neither when no production country is South American; South American
-/// when every production country is; otherwise (South American and other production
-/// countries) South American only when the original language is one of
-/// [`SOUTH_AMERICAN_LANGUAGES`] and the South American companies, counted together,
-/// are at least one and no fewer than the companies of any other single country; else a
-/// co-production.
+/// Without `origin_country`, a film is neither when no production country is South
+/// American. It is South American when every production country is. When there are
+/// South American and other production countries, it is South American only when both
+/// of these hold:
+///
+/// - The original language is one of [`SOUTH_AMERICAN_LANGUAGES`].
+/// - The South American companies, counted together, are at least one. They are also no
+///   fewer than the companies of any other single country.
+///
+/// Otherwise it is a co-production.
 pub fn role(o: &Origins) -> (Role, Basis) {
     let produced_in_sa = o.production_countries.iter().any(|c| south_american(c));
     if !o.origin_countries.is_empty() {

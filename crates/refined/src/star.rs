@@ -1,11 +1,12 @@
-//! The star schema, built from the Trusted frames in memory.
+//! Builds the star schema from the Trusted frames in memory.
 //!
-//! Grain of the fact: one row per film of interest (by the rule of `cinelake_rules`,
-//! applied again here) with TMDB details, from the latest TMDB collection of each film,
-//! joined to the CSV on the IMDb id. Grain of the snapshot fact: one row per film of
-//! interest per TMDB collection (`dt`), its figures as collected that day. Dimensions:
-//! film, date (release and collection), country, genre, language, artist; bridges where
-//! a film has many.
+//! The fact's grain is one row per film of interest with TMDB details. The films of
+//! interest follow the rule of `cinelake_rules`, applied again here. Each row comes
+//! from the latest TMDB collection of the film, joined to the CSV on the IMDb id. The
+//! snapshot fact's grain is one row per film of interest per TMDB collection (`dt`),
+//! with its figures as collected that day. The dimensions are film, date (release and
+//! collection), country, genre, language and artist. There are bridges where a film has
+//! many.
 
 use std::collections::BTreeMap;
 
@@ -69,9 +70,10 @@ pub const SNAPSHOT_COLUMNS: [&str; 5] = [
     "revenue",
 ];
 
-/// What Refined reads of `tmdb_movies`, for the films of interest only: each film's
-/// rows of its latest collection (every column the schema uses), and the snapshot's
-/// figures of every collection. Memory follows the films, not the months.
+/// What Refined reads of `tmdb_movies`, for the films of interest only. It holds each
+/// film's rows of its latest collection, with every column the schema uses. It also
+/// holds the snapshot's figures of every collection. Memory follows the films, not the
+/// months.
 pub struct Tmdb {
     /// The rows of each film's latest `dt` (a film listed twice there, under two TMDB
     /// ids, has both rows, in the file's order).
@@ -105,8 +107,9 @@ pub fn latest_dts(keys: &DataFrame, kept: &DataFrame) -> Result<DataFrame, Refin
     )
 }
 
-/// The rows of `lf` whose `key` is one of the films (a one-column frame of unique ids),
-/// in their order. A join: `is_in` against a literal list of ids is many times slower.
+/// The rows of `lf` whose `key` is one of the films, in their order. `films` is a
+/// one-column frame of unique ids. This is a join, because `is_in` against a literal
+/// list of ids is many times slower.
 pub fn of_films(lf: LazyFrame, films: &DataFrame, key: &str) -> LazyFrame {
     let id = films.get_column_names()[0].clone();
     lf.join(
@@ -144,8 +147,8 @@ fn collect(lf: LazyFrame, what: &str) -> Result<DataFrame, RefinedError> {
     Ok(df)
 }
 
-/// Each film's row from its latest TMDB collection (`dt`), with the film key
-/// (`film_id`, the IMDb id); records without an IMDb id are left out.
+/// Each film's row from its latest TMDB collection (`dt`), with the film key `film_id`,
+/// which is the IMDb id. Records without an IMDb id are left out.
 pub fn latest_collection(tmdb: DataFrame) -> Result<DataFrame, RefinedError> {
     // Which row is each film's latest collection: decided on the keys alone, so the
     // nested columns are gathered once, not by every sort and unique step.
@@ -227,9 +230,11 @@ pub fn admitted(movies: &DataFrame, selection: &Selection) -> Result<DataFrame, 
 }
 
 /// Builds every table of the schema from Trusted `movies` and what was read of
-/// `tmdb_movies`: keeps the films of interest (`kept`, from [`admitted`]: the rule is
-/// decided here too, so what ingestion fetched under a wider rule does not widen the
-/// schema), reads budgets and revenues under the floor as unknown, and checks the result.
+/// `tmdb_movies`, then checks the result.
+///
+/// It keeps the films of interest (`kept`, from [`admitted`]). The rule is decided here
+/// too, so what ingestion fetched under a wider rule does not widen the schema. It
+/// reads budgets and revenues under the floor as unknown.
 pub fn build(
     movies: DataFrame,
     tmdb: Tmdb,
@@ -315,9 +320,10 @@ pub fn build(
     Ok((t, set_aside))
 }
 
-/// `film_counts`: what the run counted, one row per count (`count_name`, `films`,
-/// `what` in words; for the IMDb files' films of interest, the rule itself), so the
-/// dashboards can state their population and what the rules set aside: the films of
+/// `film_counts` holds what the run counted, one row per count. Its columns are
+/// `count_name`, `films` and `what`, which says in words what was counted. For the IMDb
+/// files' films of interest, `what` is the rule itself. With this table the dashboards
+/// can state their population and what the rules set aside. That is the films of
 /// interest in the IMDb files, those with TMDB details (the fact's rows), and each
 /// rule's count.
 fn film_counts(
@@ -420,8 +426,8 @@ fn date_key(date: Expr) -> Expr {
     .cast(DataType::Int32)
 }
 
-/// Money when it is above the floor, else null: TMDB writes 0, or a placeholder of a
-/// few dollars (the floor itself among them), for "unknown"; below 0 cannot be true.
+/// Money when it is above the floor, else null. For "unknown", TMDB writes 0 or a
+/// placeholder of a few dollars, the floor itself among them. Below 0 cannot be true.
 fn money(c: &str, floor: i64) -> Expr {
     when(col(c).gt(lit(floor.max(0))))
         .then(col(c))
@@ -480,9 +486,9 @@ fn possible(c: &str, r: Range, dtype: DataType) -> Expr {
         .otherwise(lit(NULL).cast(dtype))
 }
 
-/// The measures rule R12 reads as null when they cannot be true: (the column of the
-/// films frame, the fact's column, its range). Money below 0 is counted here too; money
-/// from 0 to the floor is a placeholder (R3).
+/// The measures rule R12 reads as null when they cannot be true. Each entry holds the
+/// column of the films frame, the fact's column and its range. Money below 0 is counted
+/// here too. Money from 0 to the floor is a placeholder (R3).
 const IMPOSSIBLE: [(&str, &str, Range); 7] = [
     ("imdb_rating", "imdb_rating", IMDB_RATING),
     ("imdb_votes", "imdb_votes", COUNT),
@@ -611,7 +617,7 @@ fn roles(films: &DataFrame) -> Result<DataFrame, RefinedError> {
 }
 
 /// How many values of each measure of the films' latest rows cannot be true (rule R12),
-/// by the fact's column name; a measure with none is left out.
+/// by the fact's column name. A measure with none is left out.
 fn impossible(films: &DataFrame) -> Result<BTreeMap<String, u64>, RefinedError> {
     let counts = collect(
         films.clone().lazy().select(
@@ -696,13 +702,15 @@ fn fact_film(films: &DataFrame, floor: i64) -> Result<DataFrame, RefinedError> {
     )
 }
 
-/// One row per film of interest per collection, from `tmdb` (the films of interest,
-/// every `dt`): the figures as collected that day, with the rules of `fact_film` (no
-/// rating without votes, money under the floor unknown). Where a collection holds a
-/// film twice (two TMDB ids for one IMDb id), the row kept is the one
-/// [`latest_collection`] keeps, so the latest snapshot of a film is its `fact_film` row.
-/// The release date key is the film's own, from `fact_film`: one release date per film
-/// whatever an older collection said.
+/// One row per film of interest per collection, from `tmdb`, which holds the films of
+/// interest at every `dt`. A row holds the figures as collected that day, with the
+/// rules of `fact_film`. There is no rating without votes, and money under the floor is
+/// unknown.
+///
+/// Where a collection holds a film twice (two TMDB ids for one IMDb id), the row kept
+/// is the one [`latest_collection`] keeps. So the latest snapshot of a film is its
+/// `fact_film` row. The release date key is the film's own, from `fact_film`. A film
+/// has one release date, whatever an older collection said.
 fn fact_film_snapshot(
     tmdb: &DataFrame,
     fact_film: &DataFrame,
@@ -894,12 +902,14 @@ fn dim_language(base: LazyFrame) -> Result<DataFrame, RefinedError> {
     )
 }
 
-/// `dim_artist` and `bridge_film_artist`. The CSV has no artist id, so an artist is a
-/// (name, birth year) pair, keyed by its rank in that order (the schema is rebuilt
-/// whole on every run). The file repeats an artist's death year and professions on each
-/// of its films; where the rows disagree, nothing known is dropped: the death year is
-/// the latest one given, and the professions are every one any row lists, sorted. So the
-/// answer never depends on the file's order (see docs/data-model.md).
+/// `dim_artist` and `bridge_film_artist`.
+///
+/// The CSV has no artist id, so an artist is a (name, birth year) pair. It is keyed by
+/// its rank in that order. The schema is rebuilt whole on every run. The file repeats
+/// an artist's death year and professions on each of its films. Where the rows
+/// disagree, nothing known is dropped. The death year is the latest one given. The
+/// professions are every one any row lists, sorted. So the answer never depends on the
+/// file's order (see docs/data-model.md).
 fn artists(
     movies: DataFrame,
     dim_film: &DataFrame,

@@ -1,5 +1,6 @@
-//! The whole chain, upload to views, on a directory lake with the local catalog and on
-//! S3 (SeaweedFS) with Glue (moto); run twice to prove nothing is duplicated.
+//! Tests the whole chain, upload to views, on two lakes. One is a directory lake with
+//! the local catalog. The other is S3 (SeaweedFS) with Glue (moto). The chain runs
+//! twice, to prove nothing is duplicated.
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -1,8 +1,9 @@
-//! The history of TMDB's figures, month by month, against the simulator whose figures
-//! move with its clock: ingestion on the 1st of January, February and March, trusted
-//! and refined after each. Trusted converts each month's collection alone (the earlier
-//! ones are left as they were), every collection keeps its partition, and the snapshot
-//! fact has one row per film per collection, its latest row the film's `fact_film` row.
+//! Tests the history of TMDB's figures, month by month, against the simulator whose
+//! figures move with its clock. Ingestion runs on the 1st of January, February and
+//! March, with trusted and refined after each. Trusted converts each month's collection
+//! alone and leaves the earlier ones as they were. Every collection keeps its
+//! partition. The snapshot fact has one row per film per collection, and its latest row
+//! is the film's `fact_film` row.
 
 use std::net::SocketAddr;
 use std::time::Duration;

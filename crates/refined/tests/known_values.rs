@@ -1,23 +1,23 @@
-//! Every Refined rule on known values: a handful of hand-written Raw rows (movies.csv
-//! lines and TMDB records, two collections), through the Trusted jobs, into the star
-//! schema, compared row for row with the tables written out by hand below. Each film is
-//! there for a rule:
+//! Tests every Refined rule on known values. A handful of hand-written Raw rows go
+//! through the Trusted jobs into the star schema. They are movies.csv lines and TMDB
+//! records from two collections. The schema is compared row for row with the tables
+//! written out by hand below. Each film is there for a rule:
 //!
 //! | film | what it pins |
 //! |---|---|
-//! | tt0000001 | two collections: the latest (2026-11-01) wins in `fact_film`, both are rows of `fact_film_snapshot` (October's revenue 0 unknown; October's other release date not a key: the film's is); TMDB runtime 0 → the CSV's; profit = revenue − budget; two countries, one South American |
-//! | tt0000002 | budget 1 and revenue 500 are placeholders → unknown, and profit with them; no TMDB votes → `tmdb_rating` null; no release date → no date key; Chile |
-//! | tt0000003 | a comedy TMDB was asked for (by a wider event): left out by the rule |
-//! | tt0000004 | a 1999 drama: left out by the rule |
-//! | tt0000005 | released 2000-01-01: the first day of the century; budget 1,000 (the floor itself) unknown, revenue 1,001 kept; Kosovo and a country code nobody maps |
-//! | tt0000006 | a drama whose CSV has no release year: the rule cannot admit it (ingestion never would) |
-//! | tt0000007 | a US-led film with a Brazilian partner, no `origin_country` (Armageddon Time's shape): a co-production; a TMDB rating of 11.5 cannot be true: null, counted |
-//! | tt0000008 | a Spanish-language film led from Chile with mostly foreign companies (Una mujer fantástica's shape): South American; a negative popularity: null, counted |
-//! | tt0000009 | a Brazilian-Argentine film: South American (both countries South American) |
-//! | tt0000010 | `origin_country` US beside a Brazilian production country and Brazilian companies: the origin decides, a co-production |
+//! | tt0000001 | Two collections. The latest (2026-11-01) wins in `fact_film`, and both are rows of `fact_film_snapshot`. October's revenue 0 is unknown. The release date key is the film's, not October's other release date. A TMDB runtime of 0 gives way to the CSV's. Profit = revenue − budget. Two countries, one of them South American. |
+//! | tt0000002 | Budget 1 and revenue 500 are placeholders, so they are unknown, and so is profit. No TMDB votes, so `tmdb_rating` is null. No release date, so no date key. Chile. |
+//! | tt0000003 | A comedy TMDB was asked for by a wider event. The rule leaves it out. |
+//! | tt0000004 | A 1999 drama. The rule leaves it out. |
+//! | tt0000005 | Released 2000-01-01, the first day of the century. Budget 1,000 is the floor itself, so it is unknown. Revenue 1,001 is kept. Kosovo, and a country code nobody maps. |
+//! | tt0000006 | A drama whose CSV has no release year. The rule cannot admit it, and ingestion never would. |
+//! | tt0000007 | A US-led film with a Brazilian partner and no `origin_country`, in the shape of Armageddon Time. It is a co-production. A TMDB rating of 11.5 cannot be true, so it is null and counted. |
+//! | tt0000008 | A Spanish-language film led from Chile with mostly foreign companies, in the shape of Una mujer fantástica. It is South American. A negative popularity is null and counted. |
+//! | tt0000009 | A Brazilian-Argentine film. It is South American, as both countries are. |
+//! | tt0000010 | `origin_country` US beside a Brazilian production country and Brazilian companies. The origin decides, so it is a co-production. |
 //!
 //! A second build with no year bound admits tt0000006 and shows the release-year
-//! fallback (TMDB's date when the CSV has no year).
+//! fallback. That is TMDB's date when the CSV has no year.
 
 use cinelake_catalog::{Catalog, Databases, Table};
 use cinelake_frames::table::read_table;
@@ -385,12 +385,12 @@ async fn the_star_schema_of_known_rows() {
             "revenue",
         ],
         &[
-            // October: revenue 0 is unknown; the release date key is the film's
+            // October. Revenue 0 is unknown. The release date key is the film's
             // (2010-05-01, from the latest collection), not October's 2010-05-02.
             "tt0000001|2026-10-01|20261001|20100501|2.0|10|7.0|null",
             // November: the fact_film row's figures.
             "tt0000001|2026-11-01|20261101|20100501|3.5|12|7.5|3000000",
-            // No votes, no rating; revenue 500 under the floor; no release date.
+            // No votes, no rating. Revenue 500 is under the floor. No release date.
             "tt0000002|2026-11-01|20261101|null|0.5|0|null|null",
             "tt0000005|2026-11-01|20261101|20000101|1.0|5|6.0|1001",
             "tt0000007|2026-11-01|20261101|20221028|12.0|800|null|null",
@@ -432,8 +432,8 @@ async fn the_star_schema_of_known_rows() {
         &["language_code", "english_name", "native_name"],
         &["pt|Portuguese|Português"],
     );
-    // Artists are (name, birth year), keyed in that order, nulls last; Ana Lima is in
-    // two films and is one artist; Carlos Ruiz's films are both left out.
+    // Artists are (name, birth year), keyed in that order, nulls last. Ana Lima is in
+    // two films and is one artist. Carlos Ruiz's films are both left out.
     expect(
         &t(Table::DimArtist).await,
         "dim_artist",
@@ -600,7 +600,8 @@ async fn without_a_year_bound_the_release_year_falls_back_to_tmdb() {
         ),
         "{fact:#?}"
     );
-    // No year in the CSV: TMDB's release date gives 2003; no IMDb figures; 0 is unknown.
+    // No year in the CSV, so TMDB's release date gives 2003. There are no IMDb figures,
+    // and 0 is unknown.
     assert!(
         fact.contains(
             &"tt0000006|20030715|2003|null|null|9.0|1|0.1|null|null|null|null|2026-11-01"

@@ -1,5 +1,5 @@
-//! The films of interest: distinct ids of the latest Raw `movies.csv` whose genres
-//! include one asked for and whose release year is in range.
+//! Picks the films of interest. They are the distinct ids of the latest Raw
+//! `movies.csv` whose genres include one asked for and whose release year is in range.
 
 use std::collections::BTreeSet;
 
@@ -7,9 +7,9 @@ use cinelake_lake::source::{CsvKind, NULL, SEPARATOR};
 
 use crate::RulesError;
 
-/// The first release year of "the 21st century" in this project: 2000, as analysts count
-/// the 2000s onward (not the calendar's 2001). The selection's default, `dim_date`'s
-/// `is_21st_century` and the views all use this one definition.
+/// The first release year of "the 21st century" in this project. It is 2000, as
+/// analysts count the 2000s onward, not the calendar's 2001. The selection's default,
+/// `dim_date`'s `is_21st_century` and the views all use this one definition.
 pub const CENTURY_FROM: i32 = 2000;
 
 /// Which films to fetch.
@@ -78,9 +78,12 @@ impl Default for Selection {
 
 impl Selection {
     /// Whether a film with these genres (as the CSV lists them) and release year is of
-    /// interest: any genre asked for (case-insensitive; none asked for admits all), and
-    /// the year in range (a film without a year is admitted only when no range is set).
-    /// Ingestion decides with it on the Raw CSV, Refined on Trusted `movies`.
+    /// interest.
+    ///
+    /// A genre of the film must be one asked for, compared case-insensitively. When no
+    /// genre is asked for, any genres pass. The year must be in range. A film without a
+    /// year is admitted only when no range is set. Ingestion decides with this on the
+    /// Raw CSV, and Refined on Trusted `movies`.
     pub fn admits<'a>(&self, genres: impl IntoIterator<Item = &'a str>, year: Option<i32>) -> bool {
         let year_ok = match (year, self.min_year, self.max_year) {
             (None, None, None) => true,

@@ -1,6 +1,6 @@
-//! The rules of the analysis that more than one stage applies, kept below the stages so
-//! that neither imports the other: ingestion fetches the films of interest
-//! ([`interest`]), and the later stages decide with the same rule and settings.
+//! The rules of the analysis that more than one stage applies. They are kept below the
+//! stages, so that neither imports the other. Ingestion fetches the films of interest
+//! ([`interest`]). The later stages decide with the same rule and settings.
 
 pub mod interest;
 pub mod money;

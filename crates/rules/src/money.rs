@@ -1,6 +1,7 @@
-//! Placeholder money: TMDB holds budgets and revenues of 1 or a few dollars that stand
-//! for "unknown" (as 0 does), and would distort profit and the budget bands. Below a
-//! floor, a value counts as unknown; Refined applies it and counts what it set aside.
+//! The rule for placeholder money. TMDB holds budgets and revenues of 1 or a few
+//! dollars that stand for "unknown", as 0 does. They would distort profit and the
+//! budget bands. Below a floor, a value counts as unknown. Refined applies the floor
+//! and counts what it set aside.
 
 /// The default floor, in US dollars: no feature film costs or earns less.
 pub const MONEY_FLOOR_USD: i64 = 1_000;

@@ -1,10 +1,11 @@
-//! Sample `movies.csv` and `series.csv` in exactly the real files' format, deterministic
-//! for a seed, at full scale by default.
+//! Generates sample `movies.csv` and `series.csv` in exactly the real files' format.
+//! The files are deterministic for a seed, and at full scale by default. This data
+//! feeds the demo, the tests and the benchmarks.
 //!
-//! The real files hold one row per (title, artist), sorted by id, `|`-separated with CRLF
-//! line ends, `\N` for null, comma lists in `genero`, `profissao` and
-//! `titulosMaisConhecidos`, and no quoting convention: titles may hold apostrophes,
-//! commas and a leading `"`. This data feeds the demo, the tests and the benchmarks.
+//! The real files hold one row per (title, artist), sorted by id. Fields are
+//! `|`-separated, lines end in CRLF, and `\N` stands for null. `genero`, `profissao`
+//! and `titulosMaisConhecidos` hold comma lists. There is no quoting convention, so
+//! titles may hold apostrophes, commas and a leading `"`.
 
 mod rng;
 mod words;

@@ -1,4 +1,4 @@
-//! A small seeded generator (SplitMix64): the same seed gives the same files on every
+//! A small seeded generator, SplitMix64. The same seed gives the same files on every
 //! platform and every version, which a crate's RNG does not promise.
 
 pub struct Rng(u64);

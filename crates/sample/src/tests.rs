@@ -1,3 +1,7 @@
+//! Tests of the sample files. They check that the files are deterministic for a seed
+//! and have the real files' shape. They also check that the distributions are plausible
+//! and that series end years follow start years.
+
 use super::*;
 
 fn generate(rows: u64, seed: u64) -> (String, String) {

@@ -1,5 +1,6 @@
-//! Word lists for titles, people and characters: enough variety for realistic text,
-//! with the awkward characters of the real files (apostrophes, commas, a leading `"`).
+//! Word lists for titles, people and characters. They give enough variety for realistic
+//! text, with the awkward characters of the real files: apostrophes, commas and a
+//! leading `"`.
 
 use crate::rng::Rng;
 

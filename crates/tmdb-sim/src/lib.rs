@@ -1,8 +1,8 @@
-//! A TMDB simulator: a real HTTP server on 127.0.0.1 that speaks TMDB's paths, JSON
-//! shapes and error bodies, checks the key, and injects the faults the real API shows
-//! (latency, 429 with `Retry-After`, 5xx, hung requests, malformed bodies).
+//! A TMDB simulator, a real HTTP server on 127.0.0.1 that speaks TMDB's paths, JSON
+//! shapes and error bodies. It checks the key. It injects the faults the real API
+//! shows: latency, 429 with `Retry-After`, 5xx, hung requests and malformed bodies.
 //!
-//! Synthetic mode invents deterministic details for any IMDb id; replay mode serves
+//! Synthetic mode invents deterministic details for any IMDb id. Replay mode serves
 //! recorded responses from Raw-style JSON files, byte for byte.
 
 mod faults;

@@ -1,5 +1,5 @@
-//! Recorded TMDB answers, served byte for byte: every `*.json` file of a directory
-//! holding a JSON array of movie details (as the Raw zone stores them).
+//! Serves recorded TMDB answers, byte for byte. They come from every `*.json` file of a
+//! directory that holds a JSON array of movie details, as the Raw zone stores them.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -1,6 +1,7 @@
-//! Invented but plausible TMDB answers, the same for the same id and seed: pt-BR genre
-//! names, a production-country mix with Brazil, Argentina, Chile, Colombia, Peru and
-//! the rest of South America, budgets and revenues mostly 0 and some large.
+//! Invents plausible TMDB answers, the same for the same id and seed. Genre names are
+//! in pt-BR. The production countries are a mix with Brazil, Argentina, Chile,
+//! Colombia, Peru and the rest of South America. Budgets and revenues are mostly 0, and
+//! some are large.
 
 use serde_json::json;
 

@@ -1,6 +1,6 @@
-//! The TMDB client: `find` an IMDb id, fetch a movie's details, nothing more.
+//! The TMDB client. It can `find` an IMDb id and fetch a movie's details, nothing more.
 //!
-//! One [`RateLimiter`] and one semaphore are shared by every request, so any number of
+//! One [`RateLimiter`] and one semaphore are shared by every request. So any number of
 //! callers stay under TMDB's rate and a bounded number of connections. A permit is held
 //! only while a request is in flight, never while it backs off.
 
@@ -36,8 +36,9 @@ pub struct ClientConfig {
     /// Attempts per request, the first included.
     pub max_attempts: NonZeroU32,
     pub backoff: Backoff,
-    /// How long TMDB may give no answer at all (every request failing to connect or
-    /// cut off) before the client gives up on it, rather than on one film at a time.
+    /// How long TMDB may give no answer at all before the client gives up on it, rather
+    /// than on one film at a time. No answer at all means every request fails to
+    /// connect or is cut off.
     pub unreachable_after: Duration,
     /// `language` of movie details.
     pub language: String,
@@ -268,8 +269,8 @@ impl TmdbClient {
         })
     }
 
-    /// `Unreachable` once no request has had an answer for `unreachable_after`: then
-    /// every request gives up at once, and the run ends with one error, not a round of
+    /// `Unreachable` once no request has had an answer for `unreachable_after`. Then
+    /// every request gives up at once. The run ends with one error, not a round of
     /// retries for each film.
     fn check_reachable(&self) -> Result<(), TmdbError> {
         let silence = self.silence.lock().unwrap_or_else(|e| e.into_inner());

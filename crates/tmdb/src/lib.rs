@@ -1,9 +1,10 @@
-//! TMDB: a client that survives the real API (rate limits, transient failures, hung
-//! requests, garbage bodies). The simulator that produces all of those on demand is its
-//! own crate (`cinelake-tmdb-sim`), so the production Lambda carries no HTTP server.
+//! A TMDB client that survives the real API. It copes with rate limits, transient
+//! failures, hung requests and garbage bodies. The simulator that produces all of those
+//! on demand is its own crate (`cinelake-tmdb-sim`), so the production Lambda carries
+//! no HTTP server.
 //!
-//! The client keeps every response body exactly as TMDB sent it ([`RawRecord`]), because
-//! the Raw zone stores TMDB's answers unchanged.
+//! The client keeps every response body exactly as TMDB sent it ([`RawRecord`]),
+//! because the Raw zone stores TMDB's answers unchanged.
 
 pub mod client;
 pub mod credentials;

@@ -1,5 +1,5 @@
-//! One rate limiter shared by every request of a run: requests are spaced evenly at
-//! the configured rate, so bursts never trip TMDB's limit.
+//! One rate limiter shared by every request of a run. Requests are spaced evenly at the
+//! configured rate, so bursts never trip TMDB's limit.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -46,8 +46,9 @@ impl RateLimiter {
 mod tests {
     use super::*;
 
-    // Real time (tokio's paused clock would need its test-util feature in every build,
-    // which gives the tests other artifacts of tokio and all above it than the demo's).
+    // This test runs in real time. Tokio's paused clock would need its test-util
+    // feature in every build. That would give the tests other artifacts of tokio, and
+    // of all above it, than the demo's.
     #[tokio::test]
     async fn spaces_requests_at_the_rate() {
         let limiter = std::sync::Arc::new(RateLimiter::new(200.0));
@@ -61,8 +62,8 @@ mod tests {
             t.await.unwrap();
         }
         let elapsed = start.elapsed();
-        // 41 requests at 200/s: the last waits 40 intervals of 5 ms. (The upper bound only
-        // catches a limiter that waits far too long; a busy machine adds delay.)
+        // 41 requests at 200/s, so the last waits 40 intervals of 5 ms. The upper bound
+        // only catches a limiter that waits far too long. A busy machine adds delay.
         assert!(elapsed >= Duration::from_millis(200), "{elapsed:?}");
         assert!(elapsed < Duration::from_millis(1500), "{elapsed:?}");
     }

@@ -27,8 +27,9 @@ impl Default for Backoff {
 }
 
 impl Backoff {
-    /// The wait before retry number `retry` (1-based): `Retry-After` when the server
-    /// gave one, else exponential with full jitter, so retries of many requests spread out.
+    /// The wait before retry number `retry`, counted from 1. It is `Retry-After` when
+    /// the server gave one. Otherwise it is exponential with full jitter, so retries of
+    /// many requests spread out.
     pub fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
         if let Some(after) = retry_after {
             return after.min(self.cap);

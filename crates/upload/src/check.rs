@@ -1,5 +1,6 @@
-//! Is this file what it claims to be? One streaming pass measures everything the upload
-//! needs to trust a source file: header, separator, UTF-8, rows, size and SHA-256.
+//! Checks that a source file is what it claims to be. One streaming pass measures
+//! everything the upload needs to trust the file: header, separator, UTF-8, rows, size
+//! and SHA-256.
 
 use std::fs::File;
 use std::io::{self, Read};

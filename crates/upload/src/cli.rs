@@ -1,6 +1,6 @@
-//! The command-line face of the upload stage, shared by `cinelake-upload` (the
-//! container's entrypoint) and `cinelake upload`: flags to options, a progress bar a
-//! file, and the report printed.
+//! The command-line face of the upload stage. `cinelake-upload` (the container's
+//! entrypoint) and `cinelake upload` share it. It turns flags into options, shows a
+//! progress bar per file, and prints the report.
 
 use std::collections::BTreeMap;
 use std::num::NonZeroUsize;

@@ -1,9 +1,10 @@
-//! Stage 1, upload: puts `movies.csv` and `series.csv`, byte for byte, in the Raw zone at
-//! `Raw/Local/CSV/{Movies,Series}/YYYY/MM/DD/`.
+//! Stage 1, upload, puts `movies.csv` and `series.csv` in the Raw zone, byte for byte,
+//! at `Raw/Local/CSV/{Movies,Series}/YYYY/MM/DD/`.
 //!
-//! Both files are checked before anything is written ([`check`]); if either is refused,
-//! nothing is uploaded, so Raw never holds one day's movies without its series by accident
-//! (`--only` uploads one deliberately). A rerun with the same bytes uploads nothing.
+//! Both files are checked before anything is written ([`check`]). If either is refused,
+//! nothing is uploaded. So Raw never holds one day's movies without its series by
+//! accident. `--only` uploads one deliberately. A rerun with the same bytes uploads
+//! nothing.
 
 pub mod check;
 pub mod cli;
@@ -99,8 +100,8 @@ fn refused_message(errors: &[CheckError]) -> String {
     msg
 }
 
-/// Hears of bytes sent: (file, bytes just sent, the file's size). The front end draws
-/// it; the library only reports.
+/// Hears of bytes sent, as (file, bytes just sent, the file's size). The front end
+/// draws it. The library only reports.
 pub type OnBytes<'a> = dyn Fn(CsvKind, u64, u64) + Send + Sync + 'a;
 
 /// Checks every file first, then uploads them in turn and records the run.

@@ -1,5 +1,5 @@
-//! The `cinelake-upload` binary as a user or the container runs it: exit codes,
-//! messages, and the S3 path configured only through the AWS environment.
+//! Tests the `cinelake-upload` binary as a user or the container runs it. They cover
+//! exit codes, messages, and the S3 path configured only through the AWS environment.
 
 use std::process::{Command, Output};
 

@@ -1,12 +1,14 @@
-//! The uploader image, built from `docker/Dockerfile` and run as docs/stages.md tells
-//! users to run it, with podman: the data directory mounted at `/data`, an env file, the lake
-//! on SeaweedFS. The image's runtime stage and entrypoint are the real ones; its base is
-//! a local bookworm root filesystem (`scripts/container-base`) and its binary the one
-//! this test build made (`BINARY_FROM=prebuilt`): neither distroless nor a Rust image
-//! can be pulled here.
+//! Tests the uploader image, built from `docker/Dockerfile` and run with podman as
+//! docs/stages.md tells users to run it. The data directory is mounted at `/data`, an
+//! env file is passed, and the lake is on SeaweedFS.
 //!
-//! Ignored unless asked for: `scripts/test` runs it (`--ignored container_`) when podman,
-//! runc and the base image are there.
+//! The image's runtime stage and entrypoint are the real ones. Its base is a local
+//! bookworm root filesystem (`scripts/container-base`). Its binary is the one this test
+//! build made (`BINARY_FROM=prebuilt`). Neither distroless nor a Rust image can be
+//! pulled here.
+//!
+//! The test is ignored unless asked for. `scripts/test` runs it
+//! (`--ignored container_`) when podman, runc and the base image are there.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;

@@ -1,4 +1,5 @@
-//! Uploading into a directory lake: bytes unchanged at the contract's key, reruns idle.
+//! Tests uploading into a directory lake. The bytes arrive unchanged at the contract's
+//! key, and reruns stay idle.
 
 use cinelake_lake::Store;
 use cinelake_lake::layout::ProcessingDate;

@@ -1,5 +1,6 @@
-//! Uploading to real S3-protocol servers (SeaweedFS and moto, started by the test
-//! command): multipart with verified checksums, idle reruns, aborts on failure.
+//! Tests uploading to real S3-protocol servers, SeaweedFS and moto, which the test
+//! command starts. They cover multipart with verified checksums, idle reruns and aborts
+//! on failure.
 
 use cinelake_lake::layout::ProcessingDate;
 use cinelake_lake::store::FileDigest;
@@ -115,14 +116,15 @@ async fn moto_multipart_verified_and_rerun_idle() {
 }
 
 /// A file that changes under the uploader, after it was checked and while its parts
-/// travel, is never published: the bytes sent no longer hash to what was checked, the
-/// multipart upload is aborted, and the previous object stays.
+/// travel, is never published. The bytes sent no longer hash to what was checked. So
+/// the multipart upload is aborted, and the previous object stays.
 async fn changed_source_is_aborted(server: S3Server) {
     let (store, client, bucket) = s3_lake(server).await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("big.bin");
-    // Eight parts of 5 MiB; two travel at a time, so when the first is sent (the first
-    // progress report) at most three have been read and the last is still on disk.
+    // Eight parts of 5 MiB, two travelling at a time. The first progress report comes
+    // when the first part is sent. By then at most three parts have been read, and the
+    // last is still on disk.
     let body: Vec<u8> = (0..40 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
     std::fs::write(&path, &body).unwrap();
     let checked = FileDigest {
@@ -262,9 +264,9 @@ async fn corrupting_proxy(target: String) -> String {
     format!("http://{addr}")
 }
 
-/// A part the server refuses (its bytes no longer match their checksums) fails the
-/// upload naming the call and the key; the upload is aborted and the previous object
-/// stays.
+/// A part the server refuses, because its bytes no longer match their checksums, fails
+/// the upload. The error names the call and the key. The upload is aborted and the
+/// previous object stays.
 async fn refused_part_is_aborted(server: S3Server) {
     let (client, bucket) = cinelake_testkit::fresh_bucket(server).await;
     let proxied = cinelake_testkit::s3_client(&corrupting_proxy(server.endpoint()).await);
