@@ -115,26 +115,55 @@ async fn moto_multipart_verified_and_rerun_idle() {
     multipart_verified_and_rerun_idle(S3Server::Moto).await;
 }
 
+const KEY: &str = "Raw/x/big.bin";
+
+/// A file of `mib` MiB of known bytes, the digest it was checked with, and a previous
+/// object at [`KEY`] that a failed upload must leave as it is.
+async fn checked_file_over_a_previous_object(
+    store: &Store,
+    dir: &std::path::Path,
+    mib: u32,
+) -> (std::path::PathBuf, FileDigest) {
+    let path = dir.join("big.bin");
+    let body: Vec<u8> = (0..mib * 1024 * 1024).map(|i| (i % 251) as u8).collect();
+    std::fs::write(&path, &body).unwrap();
+    store
+        .put(KEY, bytes::Bytes::from_static(b"previous"))
+        .await
+        .unwrap();
+    let checked = FileDigest {
+        size: body.len() as u64,
+        sha256: Sha256::digest(&body).into(),
+    };
+    (path, checked)
+}
+
+/// The previous object is still at [`KEY`], and no multipart upload is left dangling.
+async fn assert_previous_kept(store: &Store, client: &aws_sdk_s3::Client, bucket: &str) {
+    assert_eq!(store.get(KEY).await.unwrap().as_ref(), b"previous");
+    let pending = client
+        .list_multipart_uploads()
+        .bucket(bucket)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        pending.uploads().is_empty(),
+        "dangling: {:?}",
+        pending.uploads()
+    );
+}
+
 /// A file that changes under the uploader, after it was checked and while its parts
 /// travel, is never published. The bytes sent no longer hash to what was checked. So
 /// the multipart upload is aborted, and the previous object stays.
 async fn changed_source_is_aborted(server: S3Server) {
     let (store, client, bucket) = s3_lake(server).await;
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("big.bin");
     // Eight parts of 5 MiB, two travelling at a time. The first progress report comes
     // when the first part is sent. By then at most three parts have been read, and the
     // last is still on disk.
-    let body: Vec<u8> = (0..40 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
-    std::fs::write(&path, &body).unwrap();
-    let checked = FileDigest {
-        size: body.len() as u64,
-        sha256: Sha256::digest(&body).into(),
-    };
-    store
-        .put("Raw/x/big.bin", bytes::Bytes::from_static(b"previous"))
-        .await
-        .unwrap();
+    let (path, checked) = checked_file_over_a_previous_object(&store, dir.path(), 40).await;
     let options = PutFileOptions {
         concurrency: std::num::NonZeroUsize::new(2).unwrap(),
         ..small_parts()
@@ -149,7 +178,7 @@ async fn changed_source_is_aborted(server: S3Server) {
         }
     };
     let err = store
-        .put_file("Raw/x/big.bin", &path, &checked, &options, &change_the_tail)
+        .put_file(KEY, &path, &checked, &options, &change_the_tail)
         .await
         .unwrap_err();
     assert!(changed.into_inner(), "the upload reported no progress");
@@ -158,21 +187,7 @@ async fn changed_source_is_aborted(server: S3Server) {
         msg.contains("big.bin changed while it was being uploaded"),
         "{msg}"
     );
-    assert_eq!(
-        store.get("Raw/x/big.bin").await.unwrap().as_ref(),
-        b"previous"
-    );
-    let pending = client
-        .list_multipart_uploads()
-        .bucket(&bucket)
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        pending.uploads().is_empty(),
-        "dangling: {:?}",
-        pending.uploads()
-    );
+    assert_previous_kept(&store, &client, &bucket).await;
 }
 
 #[tokio::test]
@@ -274,41 +289,14 @@ async fn refused_part_is_aborted(server: S3Server) {
         proxied, &bucket, "",
     ));
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("big.bin");
-    let body: Vec<u8> = (0..13 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
-    std::fs::write(&path, &body).unwrap();
-    let checked = FileDigest {
-        size: body.len() as u64,
-        sha256: Sha256::digest(&body).into(),
-    };
-    store
-        .put("Raw/x/big.bin", bytes::Bytes::from_static(b"previous"))
-        .await
-        .unwrap();
+    let (path, checked) = checked_file_over_a_previous_object(&store, dir.path(), 13).await;
     let err = store
-        .put_file("Raw/x/big.bin", &path, &checked, &small_parts(), &|_| {})
+        .put_file(KEY, &path, &checked, &small_parts(), &|_| {})
         .await
         .unwrap_err();
     let msg = err.to_string();
-    assert!(
-        msg.contains("UploadPart") && msg.contains("Raw/x/big.bin"),
-        "{msg}"
-    );
-    assert_eq!(
-        store.get("Raw/x/big.bin").await.unwrap().as_ref(),
-        b"previous"
-    );
-    let pending = client
-        .list_multipart_uploads()
-        .bucket(&bucket)
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        pending.uploads().is_empty(),
-        "dangling: {:?}",
-        pending.uploads()
-    );
+    assert!(msg.contains("UploadPart") && msg.contains(KEY), "{msg}");
+    assert_previous_kept(&store, &client, &bucket).await;
 }
 
 #[tokio::test]
