@@ -1,6 +1,8 @@
 //! The temporary table of a `CREATE TABLE AS SELECT` that writes a version of another
-//! stage's table: its columns held against the ones the Polars path registers, and the
-//! table dropped afterwards. Trusted and Refined on Athena both write this way.
+//! stage's table.
+//!
+//! Its columns are held against the ones the Polars path registers. The table is
+//! dropped afterwards. Trusted and Refined on Athena both write this way.
 
 use cinelake_catalog::{Catalog, ColumnDef, parquet_table};
 

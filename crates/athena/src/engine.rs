@@ -1,7 +1,8 @@
-//! Which engine Trusted's CSV jobs run on: Polars on the machine that runs them (the
-//! default, on any lake), or Athena, past one machine, on the S3 lake and the Glue
-//! catalog only. The trusted stage and the jobs Lambda both read it, so it is named
-//! once, here.
+//! Which engine Trusted's CSV jobs run on.
+//!
+//! Polars is the default. It runs on the machine that runs the jobs, on any lake.
+//! Athena goes past one machine, but only on the S3 lake and the Glue catalog. The
+//! trusted stage and the jobs Lambda both read this choice, so it is named once, here.
 
 use cinelake_lake::Store;
 

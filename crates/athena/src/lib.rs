@@ -1,6 +1,8 @@
-//! Amazon Athena, below the stages: the query stage creates the dashboards' views there
-//! and runs analysts' SQL, and any stage that needs SQL at a scale past one machine
-//! runs it here. One client, one error type that keeps the SDK's error as its source.
+//! Amazon Athena, for the stages that run SQL there.
+//!
+//! The query stage creates the dashboards' views in Athena and runs analysts' SQL.
+//! Any stage that needs SQL at a scale past one machine runs it here too. The crate
+//! has one client and one error type. The error keeps the SDK's error as its source.
 
 mod client;
 mod ctas;

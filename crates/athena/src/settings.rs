@@ -1,6 +1,7 @@
 //! Which workgroup and results location Athena runs in, from flags or the environment.
-//! The Athena engine of trusted and refined may run in a workgroup of its own
-//! ([`AthenaEngineSettings`]); the views and `cinelake query` run in the ordinary one.
+//!
+//! The Athena engine of trusted and refined may run in a workgroup of its own, set by
+//! [`AthenaEngineSettings`]. The views and `cinelake query` run in the ordinary one.
 
 use crate::AthenaConfig;
 

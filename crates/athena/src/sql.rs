@@ -1,10 +1,11 @@
-//! Statements from the SQL files under `sql/`: their `${name}` placeholders filled in
-//! from the run's settings, and a SELECT wrapped as the `CREATE TABLE AS SELECT` that
-//! writes a table version as zstd Parquet.
+//! Statements built from the SQL files under `sql/`.
 //!
-//! Substitution is textual, so every value is rendered as SQL here (an identifier the
-//! code built, a number, or a quoted literal); a placeholder the caller did not give is
-//! an error, never left for Athena to misread.
+//! Their `${name}` placeholders are filled in from the run's settings. A SELECT is
+//! wrapped as the `CREATE TABLE AS SELECT` that writes a table version as zstd Parquet.
+//!
+//! Substitution is textual, so every value is rendered as SQL here. A value is an
+//! identifier the code built, a number, or a quoted literal. A placeholder the caller
+//! did not give is an error. It is never left for Athena to misread.
 
 use crate::{AthenaError, Result};
 

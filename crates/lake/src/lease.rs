@@ -1,9 +1,10 @@
-//! One holder at a time for work that must not run twice at once (an ingestion, a
-//! transform job), kept in the lake itself so every process that can write the lake
-//! sees it.
+//! A lease gives one holder at a time to work that must not run twice at once.
 //!
-//! Leases are numbered generations under a prefix, each created with a conditional put
-//! (`If-None-Match: *`), so exactly one run wins a generation. A run takes over only
+//! Such work is an ingestion or a transform job. The lease is kept in the lake itself,
+//! so every process that can write the lake sees it.
+//!
+//! Leases are numbered generations under a prefix. Each is created with a conditional
+//! put (`If-None-Match: *`), so exactly one run wins a generation. A run takes over only
 //! when the newest lease has expired or was released, by creating the next generation.
 //! The owner renews its own object and learns it lost the lease if a newer one appears.
 

@@ -1,5 +1,7 @@
-//! Run manifests: what each run read, wrote, counted and how long it took, stored at
-//! `_runs/<stage>/<run id>.json` so a lake explains its own history.
+//! Run manifests, so that a lake explains its own history.
+//!
+//! A manifest says what a run read, wrote and counted, and how long it took. It is
+//! stored at `_runs/<stage>/<run id>.json`.
 
 use std::collections::BTreeMap;
 use std::time::Instant;

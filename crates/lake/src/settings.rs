@@ -1,5 +1,7 @@
-//! Where the lake is and which date a run files under, from flags or the environment
-//! (see `.env.example`); every stage takes these.
+//! Where the lake is and which date a run files under.
+//!
+//! Both come from flags or the environment (see `.env.example`). Every stage takes
+//! these settings.
 
 use crate::layout::ProcessingDate;
 

@@ -1,7 +1,7 @@
-//! The `Store`: put, get, list and delete objects, one API over two backends.
+//! The `Store`, one API to put, get, list and delete objects over two backends.
 //!
-//! `--lake s3://bucket[/prefix]` is Amazon S3 (or any S3-compatible server named by
-//! `AWS_ENDPOINT_URL`); anything else is a directory on disk. Stages only ever see
+//! `--lake s3://bucket[/prefix]` is Amazon S3, or any S3-compatible server named by
+//! `AWS_ENDPOINT_URL`. Anything else is a directory on disk. Stages only ever see
 //! [`Store`], so they run unchanged on both.
 
 mod local;

@@ -1,9 +1,10 @@
 //! The lake as an S3 bucket (Amazon S3, or any S3-compatible server).
 //!
-//! Credentials and region come from the standard AWS chain; `AWS_ENDPOINT_URL` points
-//! at another server, and then addressing is path-style, which such servers expect.
-//! Large files go multipart with concurrent parts; every part carries its MD5 so the
-//! server refuses corrupted bytes, and the whole-object SHA-256 travels as metadata.
+//! Credentials and region come from the standard AWS chain. `AWS_ENDPOINT_URL` points
+//! at another server. Then addressing is path-style, because such servers expect it.
+//!
+//! Large files go multipart, with concurrent parts. Every part carries its MD5, so the
+//! server refuses corrupted bytes. The whole-object SHA-256 travels as metadata.
 
 use std::path::Path;
 
