@@ -1,11 +1,13 @@
 //! The SQL a Trusted CSV job sends to Athena, built from the one column mapping.
 //!
-//! `sql/trusted/` holds what is the same for every column: how a line is read, decoded
-//! and split, and how a reason is put together. The columns come from
-//! [`mapping::columns`], and each kind's rule is said here in Trino SQL (the Polars
-//! path's is `csv_rows`'s `cell`; both word a refusal by [`Kind::parse_rule`]). So a new
-//! column is one edit that both engines follow, and a kind's rule is changed here and
-//! there, side by side, with `cinelake_tools/sql_trusted.py` to show they still agree.
+//! `sql/trusted/` holds what is the same for every column. That is how a line is read,
+//! decoded and split, and how a reason is put together. The columns come from
+//! [`mapping::columns`].
+//!
+//! Each kind's rule is said here in Trino SQL. The Polars path says it in `csv_rows`'s
+//! `cell`. Both word a refusal by [`Kind::parse_rule`]. So a new column is one edit
+//! that both engines follow. A kind's rule is changed here and there, side by side.
+//! `cinelake_tools/sql_trusted.py` shows that they still agree.
 
 use cinelake_athena::sql::{self, SqlFile};
 use cinelake_athena::{AthenaError, sql_file};

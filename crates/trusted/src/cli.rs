@@ -1,5 +1,7 @@
-//! The command-line face of stage 3 (`cinelake trusted`, and the jobs Lambda's
-//! settings): flags to options, and the reports printed.
+//! The command-line face of stage 3, for `cinelake trusted` and the jobs Lambda's
+//! settings.
+//!
+//! It turns flags into options and prints the reports.
 
 use std::num::NonZeroUsize;
 

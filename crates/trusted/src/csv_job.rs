@@ -1,10 +1,12 @@
 //! Raw `movies.csv` / `series.csv` to typed Parquet, every row kept.
 //!
-//! Each line is read straight into typed Polars columns ([`csv_rows`]): a line with the
-//! wrong field count, invalid UTF-8 or a non-number in a number column is rejected whole,
-//! with its line number and reason. (Polars' CSV reader would pad short rows silently and
-//! fail the file on long ones, and typing its text columns afterwards meant a second pass
-//! and a copy of every field.)
+//! Each line is read straight into typed Polars columns ([`csv_rows`]). Some lines are
+//! rejected whole, with their line number and reason. These are lines with the wrong
+//! field count, invalid UTF-8, or a non-number in a number column.
+//!
+//! Polars' CSV reader is not used. It would pad short rows silently and fail the file
+//! on long ones. Typing its text columns afterwards meant a second pass and a copy of
+//! every field.
 
 use std::num::NonZeroUsize;
 

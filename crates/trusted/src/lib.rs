@@ -1,12 +1,16 @@
 //! Stage 3, trusted: Raw to typed Parquet.
 //!
 //! [`csv_job`] turns the newest Raw `movies.csv` and `series.csv` into
-//! `Trusted/Local/Parquet/{Movies,Series}/`, every row kept (one per title and artist);
+//! `Trusted/Local/Parquet/{Movies,Series}/`. Every row is kept, one per title and
+//! artist.
+//!
 //! [`tmdb_job`] turns each `Raw/TMDB/JSON/YYYY/MM/DD/` folder into the partition
-//! `Trusted/TMDB/Parquet/Movies/dt=YYYY-MM-DD/`, converting only the folders that are
-//! new or changed since their partition was converted. Rows that cannot be read go to
-//! `Trusted/_rejected/<table>/` with their source, line or position, and reason
-//! ([`rejects`]); too many of them fail the job and keep the previous Trusted data.
+//! `Trusted/TMDB/Parquet/Movies/dt=YYYY-MM-DD/`. It converts only the folders that are
+//! new or changed since their partition was converted.
+//!
+//! Rows that cannot be read go to `Trusted/_rejected/<table>/` ([`rejects`]). Each
+//! keeps its source, line or position, and reason. Too many of them fail the job, and
+//! the previous Trusted data is kept.
 
 pub mod athena_select;
 pub mod cli;

@@ -1,17 +1,23 @@
-//! A Raw CSV to Trusted on Athena, for files past one machine: the same table, rejects
-//! and refusals as [`crate::csv_job`], by SQL (`sql/trusted/`).
+//! A Raw CSV to Trusted on Athena, for files past one machine.
 //!
-//! Per file: a temporary external table over the Raw CSV's folder (one column holding
-//! each line); its rejected lines (with the Polars path's reasons) and its line count,
-//! queried first; the rejects stored in the quarantine and the rejected share checked
-//! against the same threshold, before anything is written; then one
-//! `CREATE TABLE AS SELECT` of the accepted lines into a new version of the table,
-//! the catalog switched to it as the Polars path switches ([`switch_to_version`]), the
-//! temporary tables dropped and old versions pruned.
+//! It gives the same table, rejects and refusals as [`crate::csv_job`], by SQL
+//! (`sql/trusted/`). Each file goes through these steps:
 //!
-//! What differs from the Polars path: a reject has no line number (Athena does not say
-//! which line a row was), and the rows written are Athena's count of them, or a count
-//! query's ([`cinelake_athena::RowsFrom`]).
+//! 1. A temporary external table is made over the Raw CSV's folder. Its one column
+//!    holds each line.
+//! 2. Its rejected lines and its line count are queried first. The rejects carry the
+//!    Polars path's reasons.
+//! 3. The rejects are stored in the quarantine. The rejected share is checked against
+//!    the same threshold. This happens before anything is written.
+//! 4. One `CREATE TABLE AS SELECT` writes the accepted lines into a new version of the
+//!    table.
+//! 5. The catalog is switched to it as the Polars path switches
+//!    ([`switch_to_version`]).
+//! 6. The temporary tables are dropped and old versions pruned.
+//!
+//! Two things differ from the Polars path. A reject has no line number, because Athena
+//! does not say which line a row was. And the rows written are Athena's count of them,
+//! or a count query's ([`cinelake_athena::RowsFrom`]).
 
 use std::num::NonZeroUsize;
 

@@ -1,11 +1,14 @@
-//! What each TMDB partition was converted from: the Raw files of its collection folder,
-//! noted in the partition's catalog entry, so that a run converts a folder only when it
-//! is new or its files changed (a later ingestion round of the same day, or a rerun,
-//! added some).
+//! What each TMDB partition was converted from, so a run converts only new or changed
+//! folders.
 //!
-//! The note is in the catalog entry, written by the same call that points the partition
-//! at its new version, so the partition and what it was made from cannot disagree; a
-//! catalog that lost the partition (or a new database) gets the folder converted again.
+//! A partition is made from the Raw files of its collection folder. They are noted in
+//! the partition's catalog entry. A run converts a folder only when it is new or its
+//! files changed. Files change when a later ingestion round of the same day, or a
+//! rerun, added some.
+//!
+//! The note is written by the same call that points the partition at its new version.
+//! So the partition and what it was made from cannot disagree. A catalog that lost the
+//! partition, or a new database, gets the folder converted again.
 
 use std::collections::BTreeMap;
 

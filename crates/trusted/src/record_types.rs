@@ -1,8 +1,10 @@
-//! Each TMDB record checked against the types Trusted reads it with, before Polars sees
-//! it: one record with `"budget": "1000"` or `"genres": "Drama"` would otherwise fail the
-//! decoding of the whole collection, with a message that names no record. A record with
-//! a wrongly typed field is refused with the field's path; a value that has the right
-//! type but no meaning (a release date like `2005-13-45`) is kept as null, with a note.
+//! Checks each TMDB record against the types Trusted reads it with, before Polars sees it.
+//!
+//! Without this check, one record with `"budget": "1000"` or `"genres": "Drama"` would
+//! fail the decoding of the whole collection. Its message would name no record. A
+//! record with a wrongly typed field is refused with the field's path. A value can have
+//! the right type but no meaning, like the release date `2005-13-45`. It is kept as
+//! null, with a note.
 
 use std::collections::HashMap;
 

@@ -1,5 +1,6 @@
-//! Quarantine: rows refused by a job, and notes on values read as null, one JSON object
-//! a line, at `Trusted/_rejected/<table>/<run id>.jsonl`.
+//! The quarantine, which keeps the rows a job refused and notes on values read as null.
+//!
+//! It is one JSON object a line, at `Trusted/_rejected/<table>/<run id>.jsonl`.
 
 use bytes::Bytes;
 use cinelake_lake::Store;

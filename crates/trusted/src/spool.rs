@@ -1,7 +1,9 @@
-//! The Parquet a job writes goes to a temporary file as it is encoded, hashed on the way,
-//! and is published from there in parts: the output of a large file never sits in memory
-//! whole (at ten times the real size it would be about 260 MB). The file lives in the
-//! system's temporary directory, the Lambda's ephemeral storage on AWS.
+//! A temporary file for the Parquet a job writes, so large output never sits in memory.
+//!
+//! The Parquet goes to the file as it is encoded, and is hashed on the way. It is
+//! published from there in parts. So the output of a large file is never in memory
+//! whole. At ten times the real size it would be about 260 MB. The file lives in the
+//! system's temporary directory. On AWS that is the Lambda's ephemeral storage.
 
 use std::io::{BufWriter, Write};
 

@@ -1,14 +1,15 @@
 //! Raw TMDB JSON to typed Parquet, one partition per collection date.
 //!
-//! Each `Raw/TMDB/JSON/YYYY/MM/DD/` folder becomes `dt=YYYY-MM-DD`, one row per TMDB id
-//! (the last record wins when a folder holds one twice). A file that is not a JSON array,
-//! a record without a numeric id and a record with a wrongly typed field are quarantined
-//! (`record_types`); empty strings become nulls, and an impossible release date becomes
-//! null with a note in the quarantine.
+//! Each `Raw/TMDB/JSON/YYYY/MM/DD/` folder becomes `dt=YYYY-MM-DD`, with one row per
+//! TMDB id. When a folder holds an id twice, the last record wins.
 //!
-//! A folder is converted only when it is new or its files changed since its partition
-//! was converted (`partition_sources`): the folders of past months are neither read nor
-//! rewritten, and their partitions stay as they are.
+//! Some input is quarantined (`record_types`): a file that is not a JSON array, a record
+//! without a numeric id, and a record with a wrongly typed field. Empty strings become
+//! nulls. An impossible release date becomes null, with a note in the quarantine.
+//!
+//! A folder is converted only when it is new, or when its files changed since its
+//! partition was converted (`partition_sources`). So the folders of past months are
+//! neither read nor rewritten, and their partitions stay as they are.
 
 use std::collections::BTreeMap;
 use std::io::Cursor;
