@@ -1,6 +1,8 @@
-//! `cinelake demo`: the whole pipeline on this machine. Sample data in the real format,
-//! the TMDB simulator on a free local port, then upload, ingest, trusted, refined, the
-//! views and the dashboard, on a directory lake with the local catalog.
+//! `cinelake demo`, which runs the whole pipeline on this machine.
+//!
+//! It makes sample data in the real format and starts the TMDB simulator on a free
+//! local port. Then it runs upload, ingest, trusted, refined, the views and the
+//! dashboard, on a directory lake with the local catalog.
 
 use std::path::PathBuf;
 

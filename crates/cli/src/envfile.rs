@@ -1,4 +1,6 @@
-//! `.env` files: `KEY=VALUE` lines, `#` comments, optional `export ` and quotes. A
+//! Reads `.env` files into the environment.
+//!
+//! A file has `KEY=VALUE` lines and `#` comments, with optional `export ` and quotes. A
 //! variable already in the environment wins, as with docker's `--env-file` and shells.
 
 use std::path::Path;

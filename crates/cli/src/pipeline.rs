@@ -1,5 +1,7 @@
-//! The stages in order, as `cinelake demo` and `cinelake run` drive them: each stage
-//! prints its own report, and the run ends with one line per stage and its time.
+//! The stages in order, as `cinelake demo` and `cinelake run` drive them.
+//!
+//! Each stage prints its own report. The run ends with one line per stage and its
+//! time.
 
 use std::future::Future;
 use std::time::Instant;

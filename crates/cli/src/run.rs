@@ -1,6 +1,8 @@
-//! `cinelake run`: every stage in order against the lake and catalog the environment
-//! (or `.env`) names, e.g. S3 and Glue with views in Athena. Each stage's options are
-//! the same variables its own command reads (`.env.example`).
+//! `cinelake run`, which runs every stage in order.
+//!
+//! The stages run against the lake and catalog the environment (or `.env`) names, for
+//! example S3 and Glue with views in Athena. Each stage's options are the same
+//! variables its own command reads (`.env.example`).
 
 use std::path::PathBuf;
 

@@ -1,5 +1,6 @@
-//! The command-line face of stage 2, shared by `cinelake-ingest` and `cinelake ingest`:
-//! flags to settings, a progress bar, and the summary printed.
+//! The command-line face of stage 2, shared by `cinelake-ingest` and `cinelake ingest`.
+//!
+//! It turns flags into settings, shows a progress bar, and prints the summary.
 
 use std::sync::Arc;
 

@@ -1,6 +1,8 @@
-//! The Lambda face of stage 2. EventBridge Scheduler invokes it (monthly, and again
-//! while the last summary says work remains); it stops before the invocation's deadline
-//! with everything fetched stored, and returns the run summary.
+//! The Lambda face of stage 2.
+//!
+//! EventBridge Scheduler invokes it monthly. It invokes it again while the last summary
+//! says work remains. The Lambda stops before the invocation's deadline, with
+//! everything fetched stored, and returns the run summary.
 
 use std::time::{Duration, Instant, SystemTime};
 

@@ -1,11 +1,15 @@
-//! Stage 2, tmdb-ingest: fetches TMDB details for the films of interest into
-//! `Raw/TMDB/JSON/YYYY/MM/DD/<run>-<seq>.json`, each record exactly as TMDB returned it.
+//! Stage 2, tmdb-ingest, which fetches TMDB details for the films of interest.
 //!
-//! Resumable by design: the checkpoint ([`state`]) is updated after every stored file, a
-//! run stops cleanly before a deadline (the Lambda's), and the next run continues where
-//! it stopped. A lease (`cinelake_lake::lease`, under `Raw/TMDB/_state/lease/`) keeps
-//! two runs from working at once. Each run also refreshes what it fetched before the
-//! current period and asks TMDB again about ids it did not know ([`refresh`]).
+//! The details go to `Raw/TMDB/JSON/YYYY/MM/DD/<run>-<seq>.json`, each record exactly as
+//! TMDB returned it.
+//!
+//! The stage is resumable by design. The checkpoint ([`state`]) is updated after every
+//! stored file. A run stops cleanly before a deadline, such as the Lambda's. The next
+//! run continues where it stopped. A lease (`cinelake_lake::lease`, under
+//! `Raw/TMDB/_state/lease/`) keeps two runs from working at once.
+//!
+//! Each run also refreshes what it fetched before the current period. It asks TMDB
+//! again about ids it did not know ([`refresh`]).
 
 pub mod cli;
 pub mod lambda;

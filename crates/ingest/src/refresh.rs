@@ -1,9 +1,15 @@
-//! Which films a run fetches, beyond the ones never fetched: TMDB's figures (popularity,
-//! votes, ratings, revenue) change, and TMDB learns of films it did not know. Each run
-//! takes, in this order and within a request budget: films never fetched; films of the
-//! selection not fetched in the current collection period (a calendar month by default,
-//! so the run on the 1st of each month takes a new snapshot of every film); and ids TMDB
-//! did not know, again after a longer age (6 months by default).
+//! Which films a run fetches, beyond the ones never fetched.
+//!
+//! A refresh is needed for two reasons. TMDB's figures change, such as popularity,
+//! votes, ratings and revenue. And TMDB learns of films it did not know.
+//!
+//! Each run takes films in this order, within a request budget:
+//!
+//! 1. Films never fetched.
+//! 2. Films of the selection not fetched in the current collection period. The period
+//!    is a calendar month by default, so the run on the 1st of each month takes a new
+//!    snapshot of every film.
+//! 3. Ids TMDB did not know, asked again after a longer age (6 months by default).
 
 use std::num::NonZeroU32;
 use std::str::FromStr;

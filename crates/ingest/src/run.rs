@@ -1,5 +1,8 @@
-//! One ingestion run: select, skip what is settled, fetch the rest concurrently under
-//! one rate limit, and commit every 100 records as a Raw file plus a checkpoint segment.
+//! One ingestion run, from the selection to the stored records.
+//!
+//! A run selects the films, skips what is settled, and fetches the rest concurrently
+//! under one rate limit. It commits every 100 records as a Raw file plus a checkpoint
+//! segment.
 
 use std::collections::BTreeMap;
 use std::num::NonZeroUsize;

@@ -1,5 +1,6 @@
-//! Which Raw movies.csv the films of interest are selected from (the rule itself is
-//! `cinelake_rules::interest`, shared with the later stages).
+//! Which Raw movies.csv the films of interest are selected from.
+//!
+//! The rule itself is `cinelake_rules::interest`, shared with the later stages.
 
 use cinelake_lake::Store;
 use cinelake_lake::layout::{self, ProcessingDate};

@@ -1,6 +1,8 @@
-//! The stage's settings, from flags or the environment (`.env.example`): the same for
-//! `cinelake ingest` and the Lambda, which reads them once per cold start. They become
-//! the run's [`IngestOptions`] in one place, [`IngestSettings::options`].
+//! The stage's settings, from flags or the environment (`.env.example`).
+//!
+//! They are the same for `cinelake ingest` and the Lambda. The Lambda reads them once
+//! per cold start. They become the run's [`IngestOptions`] in one place,
+//! [`IngestSettings::options`].
 
 use std::num::{NonZeroU32, NonZeroU64, NonZeroUsize};
 use std::time::{Duration, Instant};

@@ -1,12 +1,15 @@
-//! The ingestion checkpoint under `Raw/TMDB/_state/`: ids fetched and when, ids TMDB
-//! does not know and when it was last asked, and the IMDb-to-TMDB id map. Its size
-//! grows with the ids, not with the runs: of the Raw files it lists only those of the
-//! newest run's folder and later (what a crash could leave unaccounted).
+//! The ingestion checkpoint under `Raw/TMDB/_state/`, so a run knows what is settled.
 //!
-//! Each batch is committed as two writes: the Raw JSON file, then a small segment naming
-//! it and the ids it settled. A crash between the two leaves a Raw file no segment
-//! names; loading repairs that from the file itself, so no stored record is ever fetched
-//! twice. Segments are folded into one snapshot at the end of a run.
+//! It holds the ids fetched and when, the ids TMDB does not know and when it was last
+//! asked, and the IMDb-to-TMDB id map. Its size grows with the ids, not with the runs.
+//! Of the Raw files, it lists only those of the newest run's folder and later. Those
+//! are what a crash could leave unaccounted.
+//!
+//! Each batch is committed as two writes. First comes the Raw JSON file, then a small
+//! segment naming it and the ids it settled. A crash between the two leaves a Raw file
+//! that no segment names. Loading repairs that from the file itself, so no stored
+//! record is ever fetched twice. Segments are folded into one snapshot at the end of a
+//! run.
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -1,10 +1,14 @@
-//! The transform jobs behind one entry point, for the Lambda (and the Step Functions
-//! state machine that orders them): `{"job": "trusted"}`, `{"job": "refined"}`,
-//! `{"job": "views"}`; `"engine": "athena"` runs trusted's CSV jobs on Athena
-//! (`"polars"`, the flag's default, in the function). Refined always runs in the
-//! function: its output is bounded by the films TMDB knows. The function reads its settings from the environment once per
-//! cold start, with the same flags' variables as the CLI (`.env.example`), and each job
-//! calls its stage's library: the Lambda and `cinelake` cannot drift apart.
+//! The transform jobs behind one entry point, for the Lambda.
+//!
+//! The Step Functions state machine orders the jobs. An event names one:
+//! `{"job": "trusted"}`, `{"job": "refined"}` or `{"job": "views"}`. With
+//! `"engine": "athena"`, trusted's CSV jobs run on Athena. With `"polars"`, the flag's
+//! default, they run in the function. Refined always runs in the function, because its
+//! output is bounded by the films TMDB knows.
+//!
+//! The function reads its settings from the environment once per cold start. It uses
+//! the same flags' variables as the CLI (`.env.example`). Each job calls its stage's
+//! library. So the Lambda and `cinelake` cannot drift apart.
 
 use cinelake_athena::{Athena, AthenaSettings, Engine};
 use cinelake_catalog::Catalog;
@@ -50,9 +54,11 @@ impl Job {
 /// retries (`infra/template.yaml`) rather than fails.
 pub const BUSY_ERROR: &str = "JobsBusy";
 
-/// How long a job's lease lasts: to the invocation's deadline and a margin, since
-/// Lambda stops the job there (a job killed then frees the lease by expiry), or
-/// Lambda's longest invocation when no deadline is given.
+/// How long a job's lease lasts.
+///
+/// It lasts to the invocation's deadline plus a margin, since Lambda stops the job
+/// there. A job killed then frees the lease by expiry. When no deadline is given, it
+/// lasts Lambda's longest invocation.
 fn lease_ttl(until: Option<std::time::Instant>) -> chrono::Duration {
     const MARGIN: std::time::Duration = std::time::Duration::from_secs(30);
     const LONGEST: std::time::Duration = std::time::Duration::from_secs(900);
@@ -69,10 +75,12 @@ pub struct JobEvent {
     /// Processing date (YYYY-MM-DD) the run's manifest is filed under; default today.
     #[serde(default)]
     pub date: Option<String>,
-    /// Where trusted's CSV jobs run; absent, the function's setting
-    /// (`CINELAKE_ENGINE`, polars by default), for a direct invocation: the state
-    /// machine always sends one to trusted (its `Engine` input, else polars). Refined
-    /// runs in the function and refuses `athena`; the views job ignores it.
+    /// Where trusted's CSV jobs run.
+    ///
+    /// When absent, the function's setting applies (`CINELAKE_ENGINE`, polars by
+    /// default). That happens for a direct invocation. The state machine always sends
+    /// an engine to trusted: its `Engine` input, else polars. Refined runs in the
+    /// function and refuses `athena`. The views job ignores this field.
     #[serde(default)]
     pub engine: Option<Engine>,
 }
@@ -161,14 +169,15 @@ impl Handler {
         self.handle_until(event, None).await
     }
 
-    /// Runs one job that must end by `until` (the invocation's deadline): the Athena
-    /// engine's statements are given at most the time left, and its temporary tables
-    /// dropped before it. (The jobs' futures are boxed: nested, they are too deep for
-    /// the compiler's layout computation.)
+    /// Runs one job that must end by `until`, the invocation's deadline.
     ///
-    /// The event is checked first; then the job takes the jobs lease, so a job of
-    /// another execution never runs at the same time ([`JobError::Busy`] if one does;
-    /// the state machine retries it).
+    /// The Athena engine's statements are given at most the time left. Its temporary
+    /// tables are dropped before the deadline. The jobs' futures are boxed, because
+    /// nested they are too deep for the compiler's layout computation.
+    ///
+    /// The event is checked first. Then the job takes the jobs lease, so a job of
+    /// another execution never runs at the same time. If one does, this returns
+    /// [`JobError::Busy`], and the state machine retries it.
     pub async fn handle_until(
         &self,
         event: &JobEvent,
@@ -323,10 +332,12 @@ impl Handler {
     }
 }
 
-/// What a trusted run returns: one entry a table, a partitioned table's collections
-/// added up (how many converted and which, the newest few by date; how many unchanged),
-/// and where the manifest with every source and partition is. Its size does not grow
-/// with the months collected (Step Functions keeps it in the state).
+/// What a trusted run returns.
+///
+/// It has one entry a table. A partitioned table's collections are added up: how many
+/// were converted and which, the newest few by date, and how many were unchanged. It
+/// also says where the manifest with every source and partition is. Its size does not
+/// grow with the months collected, because Step Functions keeps it in the state.
 fn trusted_summary(run_id: &str, reports: &[cinelake_trusted::TableReport]) -> Value {
     #[derive(Default)]
     struct Sum {
