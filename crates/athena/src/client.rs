@@ -15,18 +15,20 @@ pub struct AthenaConfig {
     /// `s3://bucket/prefix/` for results, unless the workgroup enforces its own.
     pub output_location: Option<String>,
     pub database: String,
-    /// How long a statement may run before the client stops it (`StopQueryExecution`):
-    /// shorter than the Lambda that waits for it, so nothing runs on unwatched.
+    /// How long a statement may run before the client stops it (`StopQueryExecution`).
+    /// It is shorter than the Lambda that waits for it, so nothing runs on unwatched.
     pub timeout: Duration,
-    /// When the whole job must be over, if it must: each statement gets at most the
+    /// When the whole job must be over, if it must. Each statement gets at most the
     /// time left to it (see [`Deadline`]).
     pub deadline: Option<Deadline>,
 }
 
 /// The end of a job of several statements, and the time kept before it for the
-/// clean-up. A statement of the work gets at most the time left until `at` less
-/// `cleanup`, and is stopped when that runs out; a clean-up statement (the drop of a
-/// temporary table) may use the time up to `at`. So a job given up on still drops what
+/// clean-up.
+///
+/// A statement of the work gets at most the time left until `at`, less `cleanup`. It
+/// is stopped when that runs out. A clean-up statement, such as the drop of a
+/// temporary table, may use the time up to `at`. So a job given up on still drops what
 /// it made before the Lambda that runs it is killed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Deadline {
@@ -48,15 +50,18 @@ pub struct Athena {
     client: Client,
     config: AthenaConfig,
     /// Whether the client registers a `CREATE TABLE AS SELECT`'s table itself, as
-    /// Athena would: for a local server that runs no SQL (moto), never for AWS.
+    /// Athena would. It does so for a local server that runs no SQL (moto), and never
+    /// for AWS.
     pub(crate) stand_in_registers: bool,
 }
 
 /// Set to `1` with a local Athena endpoint (`AWS_ENDPOINT_URL_ATHENA` or
-/// `AWS_ENDPOINT_URL`): the stand-in for what Athena does in a `CREATE TABLE AS SELECT`
-/// and moto does not. The client registers the statement's table in Glue, and Trusted
-/// writes the rows the Polars path makes of the same file where Athena would. The tests
-/// set it; beside AWS's own endpoints it is ignored.
+/// `AWS_ENDPOINT_URL`).
+///
+/// It turns on the stand-in for what Athena does in a `CREATE TABLE AS SELECT` and
+/// moto does not. The client registers the statement's table in Glue. Trusted writes
+/// the rows the Polars path makes of the same file, where Athena would. The tests set
+/// it. Beside AWS's own endpoints it is ignored.
 pub const STAND_IN_ENV: &str = "CINELAKE_ATHENA_STAND_IN_REGISTERS";
 
 /// A statement that wrote rows (`CREATE TABLE AS SELECT`, `INSERT`): its execution id
@@ -144,8 +149,10 @@ impl Athena {
     }
 
     /// Whether this client stands in for what a local server that runs no SQL leaves
-    /// undone ([`STAND_IN_ENV`]): the tables a `CREATE TABLE AS SELECT` registers, and
-    /// (by the caller, who knows the rows) the files it writes.
+    /// undone ([`STAND_IN_ENV`]).
+    ///
+    /// That is the tables a `CREATE TABLE AS SELECT` registers, and the files it
+    /// writes. The caller writes the files, because it knows the rows.
     pub fn stands_in(&self) -> bool {
         self.stand_in_registers
     }
