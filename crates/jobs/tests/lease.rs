@@ -2,29 +2,12 @@
 //! fails as busy (which the state machine retries), having read and written nothing,
 //! and the lake is as one run leaves it.
 
-use cinelake_athena::AthenaSettings;
-use cinelake_catalog::CatalogSettings;
-use cinelake_jobs::{BUSY_ERROR, Handler, Job, JobError, JobEvent, JobsSettings};
-use cinelake_lake::Store;
+mod common;
+
+use cinelake_jobs::{BUSY_ERROR, Job, JobError, JobEvent};
 use cinelake_lake::layout::{self, ProcessingDate};
 use cinelake_lake::lease::{Acquired, Lease};
-use cinelake_lake::settings::LakeSettings;
-use cinelake_refined::cli::RefinedSettings;
-use cinelake_sample::{SampleSpec, write_dir};
-use cinelake_trusted::cli::TrustedSettings;
-use cinelake_upload::{CheckOptions, UploadOptions};
-
-async fn handler(lake: &str) -> Handler {
-    let lake_settings = LakeSettings::at(lake);
-    let catalog = CatalogSettings::local();
-    Handler::new(JobsSettings {
-        trusted: TrustedSettings::new(lake_settings.clone(), catalog.clone()),
-        refined: RefinedSettings::new(lake_settings, catalog),
-        athena: AthenaSettings::default(),
-    })
-    .await
-    .unwrap()
-}
+use common::{UPLOADED, handler, uploaded_lake};
 
 fn event(job: Job) -> JobEvent {
     JobEvent {
@@ -58,31 +41,8 @@ fn files(lake: &std::path::Path, prefix: &str) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread")]
 async fn two_jobs_started_at_once_run_one_at_a_time() {
     let dir = tempfile::tempdir().unwrap();
-    let lake = dir.path().join("lake");
-    let lake_url = lake.to_str().unwrap().to_string();
-    let store = Store::open(&lake_url).await.unwrap();
-    let data = dir.path().join("data");
-    write_dir(
-        &data,
-        &SampleSpec {
-            movies_rows: 500,
-            series_rows: 100,
-            seed: 3,
-            crlf: false,
-        },
-    )
-    .unwrap();
-    let upload = UploadOptions {
-        source_dir: data,
-        only: None,
-        check: CheckOptions::default(),
-        dry_run: false,
-        put: Default::default(),
-    };
-    let today: ProcessingDate = "2026-11-01".parse().unwrap();
-    cinelake_upload::run(&store, today, "upload", &upload)
-        .await
-        .unwrap();
+    let (lake, lake_url, store) = uploaded_lake(dir.path(), 500, 100, 3).await;
+    let today: ProcessingDate = UPLOADED.parse().unwrap();
     // One TMDB collection of one film, as ingestion files it.
     let record = r#"[{"id":1,"imdb_id":"tt0000001","title":"Film","release_date":"2005-01-01","genres":[{"id":18,"name":"Drama"}],"production_countries":[{"iso_3166_1":"BR","name":"Brazil"}]}]"#;
     store

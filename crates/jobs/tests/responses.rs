@@ -3,16 +3,11 @@
 //! 256 KiB at most. The lists (every Raw key read, every table written) belong in the
 //! run manifest under `_runs/`, which the response points to.
 
-use cinelake_athena::AthenaSettings;
-use cinelake_catalog::CatalogSettings;
-use cinelake_jobs::{Handler, Job, JobEvent, JobsSettings};
-use cinelake_lake::Store;
+mod common;
+
+use cinelake_jobs::{Job, JobEvent};
 use cinelake_lake::layout::{self, ProcessingDate};
-use cinelake_lake::settings::LakeSettings;
-use cinelake_refined::cli::RefinedSettings;
-use cinelake_sample::{SampleSpec, write_dir};
-use cinelake_trusted::cli::TrustedSettings;
-use cinelake_upload::{CheckOptions, UploadOptions};
+use common::{handler, uploaded_lake};
 
 /// Far below the state limit, so that the rest of the state has room.
 const MAX_RESPONSE: usize = 8 * 1024;
@@ -29,32 +24,7 @@ fn record(n: u32) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn every_response_stays_small_after_three_years_of_collections() {
     let dir = tempfile::tempdir().unwrap();
-    let lake = dir.path().join("lake");
-    let lake_url = lake.to_str().unwrap().to_string();
-    let store = Store::open(&lake_url).await.unwrap();
-
-    let data = dir.path().join("data");
-    write_dir(
-        &data,
-        &SampleSpec {
-            movies_rows: 2000,
-            series_rows: 500,
-            seed: 7,
-            crlf: false,
-        },
-    )
-    .unwrap();
-    let upload = UploadOptions {
-        source_dir: data,
-        only: None,
-        check: CheckOptions::default(),
-        dry_run: false,
-        put: Default::default(),
-    };
-    let today: ProcessingDate = "2026-11-01".parse().unwrap();
-    cinelake_upload::run(&store, today, "upload", &upload)
-        .await
-        .unwrap();
+    let (lake, lake_url, _store) = uploaded_lake(dir.path(), 2000, 500, 7).await;
 
     // 36 monthly collections of 600 files each, written straight into Raw.
     let mut n = 0;
@@ -71,15 +41,7 @@ async fn every_response_stays_small_after_three_years_of_collections() {
         }
     }
 
-    let lake_settings = LakeSettings::at(&lake_url);
-    let catalog = CatalogSettings::local();
-    let handler = Handler::new(JobsSettings {
-        trusted: TrustedSettings::new(lake_settings.clone(), catalog.clone()),
-        refined: RefinedSettings::new(lake_settings, catalog),
-        athena: AthenaSettings::default(),
-    })
-    .await
-    .unwrap();
+    let handler = handler(&lake_url).await;
 
     for job in [Job::Trusted, Job::Refined, Job::Views] {
         let event = JobEvent {
@@ -138,15 +100,7 @@ async fn every_response_stays_small_after_three_years_of_collections() {
 async fn an_athena_event_over_a_directory_lake_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let lake = dir.path().join("lake");
-    let lake_settings = LakeSettings::at(lake.to_str().unwrap());
-    let catalog = CatalogSettings::local();
-    let handler = Handler::new(JobsSettings {
-        trusted: TrustedSettings::new(lake_settings.clone(), catalog.clone()),
-        refined: RefinedSettings::new(lake_settings, catalog),
-        athena: AthenaSettings::default(),
-    })
-    .await
-    .unwrap();
+    let handler = handler(lake.to_str().unwrap()).await;
     let on_athena = |job| JobEvent {
         job,
         date: None,
