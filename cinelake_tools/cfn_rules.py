@@ -70,9 +70,7 @@ class StateMachineGraph(CloudFormationLintRule):
 
         def target(state_path, value, what):
             if not isinstance(value, str) or value not in states:
-                matches.append(
-                    RuleMatch(state_path, f"{what} {value!r} is not a state of this machine")
-                )
+                matches.append(RuleMatch(state_path, f"{what} {value!r} is not a state of this machine"))
                 return None
             return value
 
@@ -90,16 +88,12 @@ class StateMachineGraph(CloudFormationLintRule):
             if kind == "Choice":
                 for i, choice in enumerate(state.get("Choices", [])):
                     if isinstance(choice, dict):
-                        out.append(
-                            target(state_path + ["Choices", i, "Next"], choice.get("Next"), "Next")
-                        )
+                        out.append(target(state_path + ["Choices", i, "Next"], choice.get("Next"), "Next"))
                 if "Default" in state:
                     out.append(target(state_path + ["Default"], state["Default"], "Default"))
             for i, catcher in enumerate(state.get("Catch", [])):
                 if isinstance(catcher, dict):
-                    out.append(
-                        target(state_path + ["Catch", i, "Next"], catcher.get("Next"), "Catch Next")
-                    )
+                    out.append(target(state_path + ["Catch", i, "Next"], catcher.get("Next"), "Catch Next"))
             edges[state_name] = [o for o in out if o]
         if start:
             seen, todo = set(), [start]
@@ -366,17 +360,27 @@ class ScheduleDeadLetters(CloudFormationLintRule):
             dead = target.get("DeadLetterConfig", {})
             queue = _ref_name(dead.get("Arn")) if isinstance(dead, dict) else None
             if queue not in queues:
-                matches.append(RuleMatch(path, f"{name} has no DeadLetterConfig naming an SQS queue of "
-                                               "the template: a start it cannot deliver is lost"))
+                matches.append(
+                    RuleMatch(
+                        path,
+                        f"{name} has no DeadLetterConfig naming an SQS queue of "
+                        "the template: a start it cannot deliver is lost",
+                    )
+                )
                 continue
             role = _ref_name(target.get("RoleArn"))
             if role not in roles or not self._may_send(roles[role], queue):
-                matches.append(RuleMatch(path + ["RoleArn"], f"{name}'s role {role} is not allowed "
-                                                             f"sqs:SendMessage on {queue}"))
+                matches.append(
+                    RuleMatch(path + ["RoleArn"], f"{name}'s role {role} is not allowed sqs:SendMessage on {queue}")
+                )
             if not any(self._alerts(alarm, queue, topics) for alarm in alarms.values()):
-                matches.append(RuleMatch(path + ["DeadLetterConfig"],
-                                         f"no AWS::CloudWatch::Alarm on {queue} tells an SNS topic of "
-                                         f"the template when {name}'s dead letters arrive"))
+                matches.append(
+                    RuleMatch(
+                        path + ["DeadLetterConfig"],
+                        f"no AWS::CloudWatch::Alarm on {queue} tells an SNS topic of "
+                        f"the template when {name}'s dead letters arrive",
+                    )
+                )
         return matches
 
     @staticmethod
@@ -401,8 +405,11 @@ class ScheduleDeadLetters(CloudFormationLintRule):
         if props.get("Namespace") != "AWS/SQS" or props.get("ActionsEnabled", True) is False:
             return False
         dimensions = props.get("Dimensions", [])
-        if not any(isinstance(d, dict) and d.get("Name") == "QueueName" and _ref_name(d.get("Value")) == queue
-                   for d in dimensions if isinstance(dimensions, list)):
+        if not any(
+            isinstance(d, dict) and d.get("Name") == "QueueName" and _ref_name(d.get("Value")) == queue
+            for d in dimensions
+            if isinstance(dimensions, list)
+        ):
             return False
         actions = props.get("AlarmActions", [])
         return isinstance(actions, list) and any(_ref_name(a) in topics for a in actions)

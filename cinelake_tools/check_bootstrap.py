@@ -9,6 +9,7 @@ the first invocation. The limit here leaves room under Lambda's. Exits 1 naming 
 file that fails, 0 when all pass. Standard library only (the workflow runs it on the
 runner's python3, from the repository's root).
 """
+
 import argparse
 import struct
 import sys

@@ -5,6 +5,7 @@ port, waiting for a server to answer).
 Standard library only: the tools that run on the machine's python3 (python_env's test,
 the benchmarks without an environment) import it too.
 """
+
 import os
 import socket
 import subprocess
@@ -17,8 +18,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # What Rust's str::trim_* take as whitespace (char::is_whitespace, Unicode's White_Space);
 # Python's bare str.strip() would also take U+001C..U+001F.
-RUST_WHITESPACE = ("\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
-                   "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+RUST_WHITESPACE = (
+    "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 
 
 def shown(path):
@@ -38,11 +41,11 @@ def run(args, what=None, env=None, cwd=None, check=True):
     """Runs a command to its end, its output captured as text (each argument made a
     string). With `check`, a failure stops the program (SystemExit) naming `what`, else
     the command, with its exit code and output."""
-    done = subprocess.run([str(a) for a in args], env=env, cwd=cwd, capture_output=True,
-                          text=True)
+    done = subprocess.run([str(a) for a in args], env=env, cwd=cwd, capture_output=True, text=True)
     if check and done.returncode != 0:
-        raise SystemExit(f"{what or ' '.join(str(a) for a in args)} failed "
-                         f"({done.returncode}):\n{done.stdout}{done.stderr}")
+        raise SystemExit(
+            f"{what or ' '.join(str(a) for a in args)} failed ({done.returncode}):\n{done.stdout}{done.stderr}"
+        )
     return done
 
 

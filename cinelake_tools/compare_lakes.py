@@ -49,6 +49,7 @@ Normalisation (the same on both sides, before comparing):
      still compared); entries naming run-named raw files fold into one per day folder
      (files, summed rows and bytes); inputs and outputs are compared as sorted lists.
 """
+
 import difflib
 import hashlib
 import json
@@ -60,9 +61,11 @@ from collections import Counter, defaultdict
 try:
     import duckdb
 except ImportError:
-    print("compare-lakes needs duckdb, which the test environment holds: python3 -m "
-          "cinelake_tools.python_env ensure .venv requirements/test.txt, then scripts/compare-lakes",
-          file=sys.stderr)
+    print(
+        "compare-lakes needs duckdb, which the test environment holds: python3 -m "
+        "cinelake_tools.python_env ensure .venv requirements/test.txt, then scripts/compare-lakes",
+        file=sys.stderr,
+    )
     sys.exit(2)
 
 RUN_ID = r"\d{8}T\d{6}Z-[0-9a-f]{6}"
@@ -104,10 +107,10 @@ class Lake:
 
     def key_of(self, location):
         """The key a catalog Location names (the inverse of Store::location)."""
-        loc = location[len("file://"):] if location.startswith("file://") else location
+        loc = location[len("file://") :] if location.startswith("file://") else location
         for r in self.roots:
             if loc.startswith(r + "/"):
-                return loc[len(r) + 1:]
+                return loc[len(r) + 1 :]
         m = re.search(r"(?:^|/)((?:Raw|Trusted|Refined)/.*)", loc)
         return m.group(1) if m else loc
 
@@ -166,7 +169,7 @@ def catalog(lake, run_ids):
                 if "cinelake.raw_digest" in p.get("Parameters", {}):
                     p["Parameters"]["cinelake.raw_digest"] = "<digest>"
             e["Partitions"] = sorted(parts, key=lambda p: p["Values"])
-            out[k[len("_catalog/"):-len(".json")]] = (e, entry)
+            out[k[len("_catalog/") : -len(".json")]] = (e, entry)
     return out
 
 
@@ -175,14 +178,22 @@ def data_files(lake, entry):
     t = entry.get("TableInput", {})
     if t.get("TableType") == "VIRTUAL_VIEW":
         return {}
-    locations = {"": t["StorageDescriptor"]["Location"]} if not t.get("PartitionKeys") else {
-        ",".join(f"{c['Name']}={v}" for c, v in zip(t["PartitionKeys"], p["Values"])): p["Location"]
-        for p in entry.get("Partitions", [])}
+    locations = (
+        {"": t["StorageDescriptor"]["Location"]}
+        if not t.get("PartitionKeys")
+        else {
+            ",".join(f"{c['Name']}={v}" for c, v in zip(t["PartitionKeys"], p["Values"])): p["Location"]
+            for p in entry.get("Partitions", [])
+        }
+    )
     out = {}
     for label, loc in locations.items():
         prefix = lake.key_of(loc).rstrip("/") + "/"
-        out[label] = sorted(p for k, p in lake.keys.items() if k.startswith(prefix)
-                            and k.endswith(".parquet") and "/" not in k[len(prefix):])
+        out[label] = sorted(
+            p
+            for k, p in lake.keys.items()
+            if k.startswith(prefix) and k.endswith(".parquet") and "/" not in k[len(prefix) :]
+        )
     return out
 
 
@@ -191,8 +202,11 @@ def schema(db, files):
     columns = [f"{c[0]}: {c[1]}" for c in db.execute(f"DESCRIBE SELECT * FROM {PARQUET}", [files]).fetchall()]
     per_file = set()
     for f in files:
-        rows = db.execute("SELECT name, type, type_length, repetition_type, num_children, converted_type, "
-                          "scale, precision, field_id, logical_type FROM parquet_schema(?)", [f]).fetchall()
+        rows = db.execute(
+            "SELECT name, type, type_length, repetition_type, num_children, converted_type, "
+            "scale, precision, field_id, logical_type FROM parquet_schema(?)",
+            [f],
+        ).fetchall()
         rows[0] = ("<root>",) + rows[0][1:]  # the writer's name for the root element
         per_file.add(tuple(" ".join(str(v) for v in r if v is not None) for r in rows))
     return columns, [f"parquet: {e}" for s in sorted(per_file) for e in s]
@@ -201,8 +215,13 @@ def schema(db, files):
 def rows_diff(db, files_a, files_b):
     for name, files in (("a", files_a), ("b", files_b)):
         cols = db.execute(f"DESCRIBE SELECT * FROM {PARQUET}", [files]).fetchall()
-        sel = ", ".join(f"regexp_replace(regexp_replace(\"{c}\", '{RAW_RUN_FILE}', '{RAW_RUN_REPL}', 'g'), "
-                        f"'{RUN_ID}', '<run>', 'g') AS \"{c}\"" if t == "VARCHAR" else f'"{c}"' for c, t, *_ in cols)
+        sel = ", ".join(
+            f"regexp_replace(regexp_replace(\"{c}\", '{RAW_RUN_FILE}', '{RAW_RUN_REPL}', 'g'), "
+            f"'{RUN_ID}', '<run>', 'g') AS \"{c}\""
+            if t == "VARCHAR"
+            else f'"{c}"'
+            for c, t, *_ in cols
+        )
         db.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {sel} FROM {PARQUET}", [files])
     (na,), (nb,) = db.execute("SELECT count(*) FROM a").fetchone(), db.execute("SELECT count(*) FROM b").fetchone()
     if na != nb:
@@ -234,6 +253,7 @@ def manifest(lake, m, run_ids):
         if isinstance(x, dict):
             return {k: strip(v) for k, v in x.items() if not DROPPED_KEY.search(k)}
         return [strip(v) for v in x] if isinstance(x, list) else x
+
     m = walk(strip(dict(m, lake="<lake>")), lambda s: lake.norm(s, run_ids))
     for side in ("inputs", "outputs"):
         entries, folded = [], {}
@@ -260,8 +280,9 @@ def raw(lake):
         with open(path, "rb") as f:
             if run_file:
                 body = json.load(f)
-                records[run_file.group(1)].update(json.dumps(r, sort_keys=True) for r in
-                                                  (body if isinstance(body, list) else [body]))
+                records[run_file.group(1)].update(
+                    json.dumps(r, sort_keys=True) for r in (body if isinstance(body, list) else [body])
+                )
             else:
                 h = hashlib.sha256()
                 for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -303,8 +324,7 @@ def main(argv):
             (cols_a, elems_a), (cols_b, elems_b) = schema(db, fa), schema(db, fb)
             diff = difflib.ndiff(cols_a + elems_a, cols_b + elems_b)
             check(f"{what}: schema", (d.rstrip() for d in diff if d[:1] in "-+"))
-            check(f"{what}: rows",
-                  rows_diff(db, fa, fb) if cols_a == cols_b else ["not compared: column types differ"])
+            check(f"{what}: rows", rows_diff(db, fa, fb) if cols_a == cols_b else ["not compared: column types differ"])
 
     rej_a, rej_b = rejected(a, run_ids), rejected(b, run_ids)
     check("rejected: same files", sides(rej_a, rej_b, "file"))
@@ -315,8 +335,10 @@ def main(argv):
         return Counter(lake.norm(k, run_ids) for k in lake.keys if k.startswith(("Trusted/", "Refined/")))
 
     ka, kb = zone(a), zone(b)
-    check("keys under Trusted/ and Refined/", (f"{k}: {ka[k]} in A, {kb[k]} in B"
-                                               for k in sorted(ka | kb) if ka[k] != kb[k]))
+    check(
+        "keys under Trusted/ and Refined/",
+        (f"{k}: {ka[k]} in A, {kb[k]} in B" for k in sorted(ka | kb) if ka[k] != kb[k]),
+    )
 
     check("manifests: same stages", sides(a.latest, b.latest, "stage"))
     for s in sorted(set(a.latest) & set(b.latest)):
@@ -327,8 +349,10 @@ def main(argv):
     check("raw: same bytes", (f"{k} differs" for k in sorted(set(plain_a) & set(plain_b)) if plain_a[k] != plain_b[k]))
     check("raw TMDB: same day folders", sides(rec_a, rec_b, "folder"))
     for d in sorted(set(rec_a) & set(rec_b)):
-        check(f"raw TMDB {d}<run>-<seq>.json ({sum(rec_a[d].values())} records)",
-              multiset_diff(rec_a[d], rec_b[d], "record"))
+        check(
+            f"raw TMDB {d}<run>-<seq>.json ({sum(rec_a[d].values())} records)",
+            multiset_diff(rec_a[d], rec_b[d], "record"),
+        )
     return 1 if failed else 0
 
 

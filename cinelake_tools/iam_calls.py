@@ -8,6 +8,7 @@ what AWS services do with the caller's credentials (which no recorder sees), and
 evaluator for the parts of the policy language the template uses. `iam_check` runs the
 binaries against moto and feeds this module; `test_iam_calls.py` tests it offline.
 """
+
 import base64
 import functools
 import json
@@ -78,9 +79,7 @@ class Template:
         name = self.resolve(name_property()) if name_property else NO_VALUE
         if name is NO_VALUE or name is None:
             if kind == "AWS::S3::Bucket":
-                raise TemplateError(
-                    f"{logical} has no BucketName: pass the LakeBucketName parameter"
-                )
+                raise TemplateError(f"{logical} has no BucketName: pass the LakeBucketName parameter")
             return f"{self.stack}-{logical}"
         return name
 
@@ -89,12 +88,8 @@ class Template:
         name = self.physical(logical)
         arns = {
             ("AWS::S3::Bucket", "Arn"): f"arn:{PARTITION}:s3:::{name}",
-            ("AWS::Logs::LogGroup", "Arn"): (
-                f"arn:{PARTITION}:logs:{REGION}:{ACCOUNT}:log-group:{name}:*"
-            ),
-            ("AWS::Serverless::Function", "Arn"): (
-                f"arn:{PARTITION}:lambda:{REGION}:{ACCOUNT}:function:{name}"
-            ),
+            ("AWS::Logs::LogGroup", "Arn"): (f"arn:{PARTITION}:logs:{REGION}:{ACCOUNT}:log-group:{name}:*"),
+            ("AWS::Serverless::Function", "Arn"): (f"arn:{PARTITION}:lambda:{REGION}:{ACCOUNT}:function:{name}"),
             ("AWS::IAM::Role", "Arn"): f"arn:{PARTITION}:iam::{ACCOUNT}:role/{name}",
         }
         if (kind, attr) not in arns:
@@ -140,7 +135,7 @@ class Template:
     def resolve(self, value):
         if isinstance(value, dict):
             if len(value) == 1:
-                (key, arg), = value.items()
+                ((key, arg),) = value.items()
                 if key == "Ref":
                     return self.ref(arg)
                 if key == "Fn::GetAtt":
@@ -405,8 +400,18 @@ def s3_calls(principal, req):
     if not bucket:
         raise Unmapped(f"{d}: no bucket")
     if key is None:
-        listing = {"list-type", "prefix", "delimiter", "marker", "max-keys", "encoding-type",
-                   "continuation-token", "start-after", "fetch-owner", "x-id"}
+        listing = {
+            "list-type",
+            "prefix",
+            "delimiter",
+            "marker",
+            "max-keys",
+            "encoding-type",
+            "continuation-token",
+            "start-after",
+            "fetch-owner",
+            "x-id",
+        }
         if m == "GET" and not set(q) - listing:
             # ListObjects(V2); the prefix is the condition key s3:prefix.
             ctx = {"s3:prefix": q["prefix"]} if "prefix" in q else {}
@@ -540,8 +545,14 @@ def recorded_calls(principal, requests, facts=None, objects=None):
             bucket, key = miss
             misses.append((req.describe(), key))
             calls.append(
-                Call(principal, req.describe(), "s3:ListBucket", s3_arn(bucket),
-                     {"s3:prefix": key}, "a missing key, answered 404 only with this")
+                Call(
+                    principal,
+                    req.describe(),
+                    "s3:ListBucket",
+                    s3_arn(bucket),
+                    {"s3:prefix": key},
+                    "a missing key, answered 404 only with this",
+                )
             )
     return calls, misses
 
@@ -577,9 +588,7 @@ class Catalog:
     def put(self, db, name, location, partitioned=False):
         old = self.tables.get(self._key(db, name))
         self.views.pop(self._key(db, name), None)
-        self.tables[self._key(db, name)] = GlueTable(
-            location, partitioned, old.partitions if old else {}
-        )
+        self.tables[self._key(db, name)] = GlueTable(location, partitioned, old.partitions if old else {})
 
     def view(self, db, name):
         return self.views.get(self._key(db, name))
@@ -601,8 +610,10 @@ class Catalog:
         if op in ("CreateTable", "UpdateTable"):
             ti = body["TableInput"]
             self.put(
-                body["DatabaseName"], ti["Name"],
-                ti.get("StorageDescriptor", {}).get("Location"), bool(ti.get("PartitionKeys")),
+                body["DatabaseName"],
+                ti["Name"],
+                ti.get("StorageDescriptor", {}).get("Location"),
+                bool(ti.get("PartitionKeys")),
             )
         elif op == "DeleteTable":
             self.drop(body["DatabaseName"], body["Name"])
@@ -795,8 +806,10 @@ def what_athena_does(principal, req, workgroups, catalog=None):
                 continue
             known = catalog.get(db, table)
             if known is None:
-                raise Unmapped(f"{d}: reads {db}.{table}, which the catalog (as the recorded "
-                               "requests and the statements before it left it) does not hold")
+                raise Unmapped(
+                    f"{d}: reads {db}.{table}, which the catalog (as the recorded "
+                    "requests and the statements before it left it) does not hold"
+                )
             if known.partitioned:
                 add(ATHENA_READ_PARTITIONS_ACTIONS, glue_arns(db, table))
                 locations = list(known.partitions.values())
@@ -903,16 +916,22 @@ def what_quicksight_does(principal, data_sets, workgroup, workgroups, catalog):
     calls = []
     for database, view in data_sets:
         d = f"QuickSight data set over {database}.{view}"
-        calls += [Call(principal, d, a, athena_workgroup_arn(workgroup), {}, WHAT_QUICKSIGHT_DOES)
-                  for a in QUICKSIGHT_ATHENA_ACTIONS]
+        calls += [
+            Call(principal, d, a, athena_workgroup_arn(workgroup), {}, WHAT_QUICKSIGHT_DOES)
+            for a in QUICKSIGHT_ATHENA_ACTIONS
+        ]
         req = Request(
-            method="POST", path="/", query={},
+            method="POST",
+            path="/",
+            query={},
             headers={"x-amz-target": "AmazonAthena.StartQueryExecution"},
-            body=json.dumps({
-                "QueryString": f'SELECT * FROM "{database}"."{view}"',
-                "WorkGroup": workgroup,
-                "QueryExecutionContext": {"Database": database},
-            }).encode(),
+            body=json.dumps(
+                {
+                    "QueryString": f'SELECT * FROM "{database}"."{view}"',
+                    "WorkGroup": workgroup,
+                    "QueryExecutionContext": {"Database": database},
+                }
+            ).encode(),
         )
         for c in what_athena_does(principal, req, workgroups, catalog):
             c.request = f"{d}: {c.request}"
@@ -1012,8 +1031,13 @@ def allowed(statements, call):
 # Actions that take only some kinds of resource, so that a statement listing several
 # actions and resources is not read as granting, say, GetDatabase on a table.
 S3_BUCKET_ACTIONS = {"s3:listbucket", "s3:getbucketlocation", "s3:listbucketmultipartuploads"}
-GLUE_DATABASE_ACTIONS = {"glue:getdatabase", "glue:getdatabases", "glue:createdatabase",
-                         "glue:updatedatabase", "glue:deletedatabase"}
+GLUE_DATABASE_ACTIONS = {
+    "glue:getdatabase",
+    "glue:getdatabases",
+    "glue:createdatabase",
+    "glue:updatedatabase",
+    "glue:deletedatabase",
+}
 
 
 def applicable(action, resource):
@@ -1041,9 +1065,7 @@ def grants(statements):
         for operator, tests in (s.get("Condition") or {}).items():
             for key, patterns in tests.items():
                 conditions = [
-                    {**c, operator: {**c.get(operator, {}), key: p}}
-                    for c in conditions
-                    for p in _as_list(patterns)
+                    {**c, operator: {**c.get(operator, {}), key: p}} for c in conditions for p in _as_list(patterns)
                 ]
         for a in _as_list(s["Action"]):
             for r in _as_list(s["Resource"]):
@@ -1091,7 +1113,8 @@ def check(principal, statements, calls, unused=True, policy_name=None):
         findings.append(Finding(principal, "not allowed", f"{c.describe()} is not allowed by {name}"))
     if unused:
         unused_grants = [
-            g for g in grants(statements)
+            g
+            for g in grants(statements)
             if not any(statement_applies(g, c.action, c.resource, c.context) for c in calls)
         ]
         # An action no call uses on any resource of its statement is one finding.
@@ -1105,11 +1128,14 @@ def check(principal, statements, calls, unused=True, policy_name=None):
                 continue
             if all(x in unused_grants for x in every[key]) and len(every[key]) > 1:
                 reported.add(key)
-                findings.append(Finding(
-                    principal, "unused",
-                    f"{g['_role']} {g['Sid']}: {g['Action']} is granted, and no call uses it "
-                    f"(on any of {len(every[key])} resources and conditions)",
-                ))
+                findings.append(
+                    Finding(
+                        principal,
+                        "unused",
+                        f"{g['_role']} {g['Sid']}: {g['Action']} is granted, and no call uses it "
+                        f"(on any of {len(every[key])} resources and conditions)",
+                    )
+                )
             else:
                 findings.append(Finding(principal, "unused", f"{describe_grant(g)}: granted, and no call uses it"))
     return findings
@@ -1124,13 +1150,11 @@ def main(argv=None):
     starts each binary with, so a variable the template sets reaches the test too."""
     import argparse
 
-    ap = argparse.ArgumentParser(prog="python -m cinelake_tools.iam_calls",
-                                 description=main.__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m cinelake_tools.iam_calls", description=main.__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="command", required=True)
     env = sub.add_parser("function-env", help="a function's Environment.Variables, resolved")
     env.add_argument("function", help="the function's logical id, e.g. JobsFunction")
-    env.add_argument("--template", type=Path,
-                     default=Path(__file__).resolve().parents[1] / "infra/template.yaml")
+    env.add_argument("--template", type=Path, default=Path(__file__).resolve().parents[1] / "infra/template.yaml")
     env.add_argument("--stack", default=STACK)
     env.add_argument("--parameter", action="append", default=[], metavar="NAME=VALUE")
     args = ap.parse_args(argv)

@@ -11,6 +11,7 @@ moto's recorder is global to the server, so this runs alone (scripts/test runs i
 the cargo tests, while the servers are still up). `--save DIR` writes the recordings, as
 the unit tests' fixture (infra/iam/fixture/) holds them.
 """
+
 import argparse
 import contextlib
 import json
@@ -67,7 +68,11 @@ def background(args, env, log_path, cwd=ROOT):
     """A process in its own group, stopped (the group, by its id) when the block ends."""
     with open(log_path, "w") as out:
         proc = subprocess.Popen(
-            [str(a) for a in args], env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
+            [str(a) for a in args],
+            env=env,
+            cwd=cwd,
+            stdout=out,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
     try:
@@ -110,8 +115,11 @@ class Moto:
         import boto3
 
         return boto3.client(
-            service, endpoint_url=self.url, region_name=iam_calls.REGION,
-            aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
+            service,
+            endpoint_url=self.url,
+            region_name=iam_calls.REGION,
+            aws_access_key_id=ACCESS_KEY,
+            aws_secret_access_key=SECRET_KEY,
         )
 
 
@@ -140,30 +148,35 @@ class Lambda:
     def __init__(self, stack, binary, env, timeout, logs):
         self.name = Path(binary).name
         self.port = free_port()
-        emulator = stack.enter_context(background(
-            [self.CARGO_LAMBDA, "lambda", "watch", "--only-lambda-apis", "-P", self.port,
-             "--timeout", timeout],
-            env, logs / f"emulator-{self.port}.log",
-        ))
+        emulator = stack.enter_context(
+            background(
+                [self.CARGO_LAMBDA, "lambda", "watch", "--only-lambda-apis", "-P", self.port, "--timeout", timeout],
+                env,
+                logs / f"emulator-{self.port}.log",
+            )
+        )
         wait_port(self.port, "cargo lambda watch", emulator)
-        stack.enter_context(background(
-            [binary],
-            {
-                **env,
-                "AWS_LAMBDA_RUNTIME_API": f"http://127.0.0.1:{self.port}/.rt",
-                "AWS_LAMBDA_FUNCTION_NAME": "_",
-                "AWS_LAMBDA_FUNCTION_VERSION": "1",
-                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "3008",
-            },
-            logs / f"{self.name}-{self.port}.log",
-        ))
+        stack.enter_context(
+            background(
+                [binary],
+                {
+                    **env,
+                    "AWS_LAMBDA_RUNTIME_API": f"http://127.0.0.1:{self.port}/.rt",
+                    "AWS_LAMBDA_FUNCTION_NAME": "_",
+                    "AWS_LAMBDA_FUNCTION_VERSION": "1",
+                    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "3008",
+                },
+                logs / f"{self.name}-{self.port}.log",
+            )
+        )
 
     def invoke(self, event, ok=True):
         out = run(
             [self.CARGO_LAMBDA, "lambda", "invoke", "-P", self.port, "--data-ascii", event],
             f"invoking {self.name} with {event}",
             env={"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp")},
-            cwd=ROOT, check=ok,
+            cwd=ROOT,
+            check=ok,
         )
         self.last_response = out.stdout
         return out.returncode == 0, out.stdout + out.stderr
@@ -189,9 +202,19 @@ def query_workgroups(moto, requests):
 
 # The fields of a JSON-protocol body the mapping reads; the fixture keeps only these.
 KEPT_FIELDS = (
-    "Name", "DatabaseName", "TableName", "TableInput", "DatabaseInput", "WorkGroup",
-    "QueryString", "QueryExecutionContext", "ResultConfiguration", "QueryExecutionId",
-    "PartitionInput", "PartitionValueList", "PartitionValues",
+    "Name",
+    "DatabaseName",
+    "TableName",
+    "TableInput",
+    "DatabaseInput",
+    "WorkGroup",
+    "QueryString",
+    "QueryExecutionContext",
+    "ResultConfiguration",
+    "QueryExecutionId",
+    "PartitionInput",
+    "PartitionValueList",
+    "PartitionValues",
 )
 
 
@@ -229,10 +252,17 @@ def trimmed(recording):
         elif req.method == "POST" and "delete" in req.query:
             body = req.body.decode()
         path_and_query = req.raw_url.split("://", 1)[-1].split("/", 1)[-1]
-        out.append(json.dumps({
-            "method": req.method, "url": f"http://moto/{path_and_query}",
-            "headers": headers, "body": body, "body_encoded": False,
-        }))
+        out.append(
+            json.dumps(
+                {
+                    "method": req.method,
+                    "url": f"http://moto/{path_and_query}",
+                    "headers": headers,
+                    "body": body,
+                    "body_encoded": False,
+                }
+            )
+        )
     return "\n".join(out) + "\n"
 
 
@@ -248,10 +278,7 @@ def save(directory, recordings, facts, params):
 def load(directory):
     """Recordings, facts and parameters as `save` wrote them."""
     saved = json.loads((directory / "facts.json").read_text())
-    recordings = {
-        p: (directory / f"{p.replace(' ', '-')}.jsonl").read_text()
-        for p in (UPLOADER, INGEST, JOBS, RUN)
-    }
+    recordings = {p: (directory / f"{p.replace(' ', '-')}.jsonl").read_text() for p in (UPLOADER, INGEST, JOBS, RUN)}
     return recordings, saved["facts"], saved["parameters"]
 
 
@@ -293,12 +320,14 @@ def create_as_the_template_would(moto, template):
                 Name=props["Name"],
                 Configuration={
                     "ResultConfiguration": {"OutputLocation": config["ResultConfiguration"]["OutputLocation"]},
-                    "EnforceWorkGroupConfiguration":
-                        str(config.get("EnforceWorkGroupConfiguration", "false")).lower() == "true",
+                    "EnforceWorkGroupConfiguration": str(config.get("EnforceWorkGroupConfiguration", "false")).lower()
+                    == "true",
                 },
             )
     moto.client("ssm").put_parameter(
-        Name=template.params["TmdbApiKeyParameterName"], Type="SecureString", Value=TMDB_KEY,
+        Name=template.params["TmdbApiKeyParameterName"],
+        Type="SecureString",
+        Value=TMDB_KEY,
     )
     return bucket
 
@@ -307,9 +336,12 @@ def add_a_raw_tmdb_file(moto, bucket, run):
     """Another ingestion round of the newest collection day: a copy of one of its Raw
     files under a new run's name (the same records, so nothing else changes)."""
     s3 = moto.client("s3")
-    keys = [o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(
-        Bucket=bucket, Prefix="Raw/TMDB/JSON/") for o in page.get("Contents", [])
-        if o["Key"].endswith(".json")]
+    keys = [
+        o["Key"]
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="Raw/TMDB/JSON/")
+        for o in page.get("Contents", [])
+        if o["Key"].endswith(".json")
+    ]
     if not keys:
         sys.exit("no Raw TMDB file to add a round to: did the ingest Lambda fetch nothing?")
     newest = max(keys)
@@ -327,8 +359,18 @@ def add_a_raw_tmdb_file(moto, bucket, run):
 
 
 def athena_column(name, kind):
-    return {"Name": name, "Type": kind, "CatalogName": "hive", "SchemaName": "", "TableName": "",
-            "Label": name, "Precision": 0, "Scale": 0, "Nullable": "UNKNOWN", "CaseSensitive": True}
+    return {
+        "Name": name,
+        "Type": kind,
+        "CatalogName": "hive",
+        "SchemaName": "",
+        "TableName": "",
+        "Label": name,
+        "Precision": 0,
+        "Scale": 0,
+        "Nullable": "UNKNOWN",
+        "CaseSensitive": True,
+    }
 
 
 def athena_nothing():
@@ -369,7 +411,9 @@ def trusted_answers(lines, rejected):
 def queue_athena_results(moto, results):
     body = json.dumps({"region": iam_calls.REGION, "results": results}).encode()
     req = urllib.request.Request(
-        f"{moto.url}/moto-api/static/athena/query-results", data=body, method="POST",
+        f"{moto.url}/moto-api/static/athena/query-results",
+        data=body,
+        method="POST",
         headers={"content-type": "application/json"},
     )
     with urllib.request.urlopen(req, timeout=60) as r:
@@ -428,10 +472,13 @@ def record(moto, bins, template_path, work):
     logs.mkdir()
     with contextlib.ExitStack() as stack:
         port = free_port()
-        sim = stack.enter_context(background(
-            [cinelake, "tmdb-sim", "--listen", f"127.0.0.1:{port}", "--key", TMDB_KEY],
-            {"PATH": os.environ.get("PATH", "")}, logs / "tmdb-sim.log",
-        ))
+        sim = stack.enter_context(
+            background(
+                [cinelake, "tmdb-sim", "--listen", f"127.0.0.1:{port}", "--key", TMDB_KEY],
+                {"PATH": os.environ.get("PATH", "")},
+                logs / "tmdb-sim.log",
+            )
+        )
         wait_port(port, "cinelake tmdb-sim", sim)
         suffix = secrets.token_hex(4)
         params = parameters(suffix, f"http://127.0.0.1:{port}")
@@ -440,15 +487,17 @@ def record(moto, bins, template_path, work):
         bucket = create_as_the_template_would(moto, template)
         aws = aws_env(moto.url)
         data = work / "data"
-        run([cinelake, "sample", "--out", data, "--movies-rows", "4000", "--series-rows", "1500"],
-            "cinelake sample", env=aws)
+        run(
+            [cinelake, "sample", "--out", data, "--movies-rows", "4000", "--series-rows", "1500"],
+            "cinelake sample",
+            env=aws,
+        )
 
         # The CSVs, as whoever uploads them does.
         log(f"== {UPLOADER}")
         rec = []
         with moto.recording(rec):
-            run([cinelake, "upload", "--lake", f"s3://{bucket}", "--source-dir", data], "cinelake upload",
-                env=aws)
+            run([cinelake, "upload", "--lake", f"s3://{bucket}", "--source-dir", data], "cinelake upload", env=aws)
         recordings[UPLOADER] = rec[0]
 
         # Each function with the template's environment (substituted) and timeout.
@@ -479,9 +528,11 @@ def record(moto, bins, template_path, work):
         # timeout of 0, so that the client gives up and stops the query
         # (StopQueryExecution). Then the Athena engine, in its own workgroup: trusted,
         # and trusted once more giving up at once (StopQueryExecution there).
-        log(f"== {JOBS}: trusted four times (a Raw file added before the last two); "
+        log(
+            f"== {JOBS}: trusted four times (a Raw file added before the last two); "
             "refined three times; views twice; views giving up at once; "
-            "trusted on Athena; trusted on Athena giving up at once")
+            "trusted on Athena; trusted on Athena giving up at once"
+        )
         rec = []
         jobs = function("JobsFunction", "cinelake-jobs-lambda")
         impatient = function("JobsFunction", "cinelake-jobs-lambda", {"CINELAKE_ATHENA_TIMEOUT_SECS": "0"})
@@ -520,15 +571,18 @@ def record(moto, bins, template_path, work):
         # queue (the queue put and the stand-ins for what each CTAS would have written,
         # unrecorded, between recordings). Refined runs in the function, as above.
         drain_athena_queue(moto)
-        rejected = [("tt0000001|short", "2 fields, expected 15"),
-                    ("tt0000002|x|x|year|90|Drama|1|1|a|b|c|1|1|d|e",
-                     'anoLancamento: "year" is not a whole number')]
+        rejected = [
+            ("tt0000001|short", "2 fields, expected 15"),
+            ("tt0000002|x|x|year|90|Drama|1|1|a|b|c|1|1|d|e", 'anoLancamento: "year" is not a whole number'),
+        ]
         queue_athena_results(moto, trusted_answers(4000, rejected) + trusted_answers(1500, []))
         with moto.recording(rec):
             trusted_on_athena = invoke_json('{"job":"trusted","engine":"athena"}')
         csv_tables = {t["table"].rsplit(".", 1)[1]: t for t in trusted_on_athena["tables"]}
-        if ((csv_tables["movies"]["rows_in"], csv_tables["movies"]["rejected"], csv_tables["series"]["rows_out"])
-                != (4000, 2, 1500)) or trusted_on_athena.get("engine") != "athena":
+        if (
+            (csv_tables["movies"]["rows_in"], csv_tables["movies"]["rejected"], csv_tables["series"]["rows_out"])
+            != (4000, 2, 1500)
+        ) or trusted_on_athena.get("engine") != "athena":
             sys.exit(f"{JOBS} trusted on Athena did not take the queued answers: {trusted_on_athena}")
         put_by_the_check += athena_would_have_written(moto, bucket, trusted_on_athena)
         # Nothing is left queued: the first statement gets moto's empty answer, and is
@@ -544,16 +598,21 @@ def record(moto, bins, template_path, work):
         # files already there).
         log(f"== {RUN}")
         env_file = work / "run.env"
-        env_file.write_text("".join(f"{k}={v}\n" for k, v in {
-            "CINELAKE_LAKE": f"s3://{bucket}",
-            "CINELAKE_SOURCE_DIR": str(data),
-            "CINELAKE_CATALOG": "glue",
-            "CINELAKE_DATABASE_PREFIX": template.params["DatabasePrefix"],
-            "TMDB_BASE_URL": template.params["TmdbBaseUrl"],
-            "TMDB_API_KEY": TMDB_KEY,
-            "CINELAKE_ATHENA_WORKGROUP": template.params["AthenaWorkGroupName"],
-            "CINELAKE_ATHENA_OUTPUT": f"s3://{bucket}/athena-results/",
-        }.items()))
+        env_file.write_text(
+            "".join(
+                f"{k}={v}\n"
+                for k, v in {
+                    "CINELAKE_LAKE": f"s3://{bucket}",
+                    "CINELAKE_SOURCE_DIR": str(data),
+                    "CINELAKE_CATALOG": "glue",
+                    "CINELAKE_DATABASE_PREFIX": template.params["DatabasePrefix"],
+                    "TMDB_BASE_URL": template.params["TmdbBaseUrl"],
+                    "TMDB_API_KEY": TMDB_KEY,
+                    "CINELAKE_ATHENA_WORKGROUP": template.params["AthenaWorkGroupName"],
+                    "CINELAKE_ATHENA_OUTPUT": f"s3://{bucket}/athena-results/",
+                }.items()
+            )
+        )
         rec = []
         with moto.recording(rec):
             out = run([cinelake, "run", "--env-file", env_file], "cinelake run", env=aws, cwd=work)
@@ -561,8 +620,7 @@ def record(moto, bins, template_path, work):
         recordings[RUN] = rec[0]
 
         # The keys this check wrote itself, unrecorded: they exist for the reads after.
-        facts = {"query_workgroups": {}, "objects_put_by_the_check": put_by_the_check,
-                 "stack": cfn_stack}
+        facts = {"query_workgroups": {}, "objects_put_by_the_check": put_by_the_check, "stack": cfn_stack}
         for text in recordings.values():
             facts["query_workgroups"].update(query_workgroups(moto, iam_calls.parse_recording(text)))
     return recordings, facts, params
@@ -576,11 +634,16 @@ def when_a_request_fails(principal, bucket):
     records; each names the code that makes it."""
     if principal != UPLOADER:
         return []
-    return [iam_calls.Call(
-        principal, "a multipart upload whose part or completion fails (crates/lake/src/store/s3.rs, abort)",
-        "s3:AbortMultipartUpload", iam_calls.s3_arn(bucket, "Raw/Local/CSV/<Kind>/<yyyy>/<mm>/<dd>/<file>.csv"),
-        {}, WHEN_A_REQUEST_FAILS,
-    )]
+    return [
+        iam_calls.Call(
+            principal,
+            "a multipart upload whose part or completion fails (crates/lake/src/store/s3.rs, abort)",
+            "s3:AbortMultipartUpload",
+            iam_calls.s3_arn(bucket, "Raw/Local/CSV/<Kind>/<yyyy>/<mm>/<dd>/<file>.csv"),
+            {},
+            WHEN_A_REQUEST_FAILS,
+        )
+    ]
 
 
 def quicksight_data_source(template, bodies=QUICKSIGHT_BODIES):
@@ -648,7 +711,10 @@ def evaluate(template_path, recordings, facts, params, uploader_policy=UPLOADER_
         if principal == RUN:
             union = [s for p in (UPLOADER, INGEST, JOBS) for s in roles[p]]
             findings += iam_calls.check(
-                principal, union, calls, unused=False,
+                principal,
+                union,
+                calls,
+                unused=False,
                 policy_name=f"the union of {ingest_role}, {jobs_role} and uploader.json",
             )
         else:
@@ -662,15 +728,17 @@ def evaluate(template_path, recordings, facts, params, uploader_policy=UPLOADER_
     calls = iam_calls.what_quicksight_does(QUICKSIGHT, data_sets, workgroup, workgroups, catalog)
     counts[QUICKSIGHT] = (0, len(calls))
     misses[QUICKSIGHT] = []
-    findings += iam_calls.check(QUICKSIGHT, template.role_statements(quicksight_role), calls,
-                                policy_name=quicksight_role)
+    findings += iam_calls.check(
+        QUICKSIGHT, template.role_statements(quicksight_role), calls, policy_name=quicksight_role
+    )
     return findings, misses, counts
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--moto", default=os.environ.get("CINELAKE_TEST_MOTO"),
-                    help="moto server's URL (default $CINELAKE_TEST_MOTO)")
+    ap.add_argument(
+        "--moto", default=os.environ.get("CINELAKE_TEST_MOTO"), help="moto server's URL (default $CINELAKE_TEST_MOTO)"
+    )
     ap.add_argument("--bin", type=Path, default=cargo_target() / "debug", help="the built binaries")
     ap.add_argument("--template", type=Path, default=ROOT / "infra/template.yaml")
     ap.add_argument("--save", type=Path, help="also write the recordings (trimmed) and facts here")

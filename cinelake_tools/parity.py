@@ -54,6 +54,7 @@ class Difference(Exception):
 
 # ---------------------------------------------------------------- scenarios
 
+
 def scenarios(brazil_name, last_years):
     """(name, the local page's filters, the QuickSight filters' values) for each check.
 
@@ -61,30 +62,60 @@ def scenarios(brazil_name, last_years):
     what a scenario leaves out keeps the dashboard's default."""
     return [
         ("default (South America)", {"country": "SOUTH_AMERICA", "lastYears": None, "minVotes": 1000}, {}, {}),
-        ("all countries", {"country": "ALL", "lastYears": None, "minVotes": 1000},
-         {"region": "ALL"}, {}),
-        ("rest of the world", {"country": "REST", "lastYears": None, "minVotes": 1000},
-         {"region": ["Rest of the world"]}, {}),
-        ("Brazil", {"country": "BR", "lastYears": None, "minVotes": 1000},
-         {"region": "ALL", "country": [brazil_name]}, {}),
-        (f"South America, the last {last_years} years",
-         {"country": "SOUTH_AMERICA", "lastYears": last_years, "minVotes": 1000}, {}, {"LastYears": last_years}),
-        ("all countries, at least 3,000 votes", {"country": "ALL", "lastYears": None, "minVotes": 3000},
-         {"region": "ALL"}, {"MinVotes": 3000}),
-        ("co-productions with South America", {"country": "CO_PRODUCTION", "lastYears": None, "minVotes": 1000},
-         {"region": ["Co-production with South America"]}, {}),
-        ("all countries, best from a rating of 6.0", {"country": "ALL", "lastYears": None, "minVotes": 1000,
-                                                      "minRating": 6.0},
-         {"region": "ALL"}, {"MinRating": 6.0}),
+        ("all countries", {"country": "ALL", "lastYears": None, "minVotes": 1000}, {"region": "ALL"}, {}),
+        (
+            "rest of the world",
+            {"country": "REST", "lastYears": None, "minVotes": 1000},
+            {"region": ["Rest of the world"]},
+            {},
+        ),
+        (
+            "Brazil",
+            {"country": "BR", "lastYears": None, "minVotes": 1000},
+            {"region": "ALL", "country": [brazil_name]},
+            {},
+        ),
+        (
+            f"South America, the last {last_years} years",
+            {"country": "SOUTH_AMERICA", "lastYears": last_years, "minVotes": 1000},
+            {},
+            {"LastYears": last_years},
+        ),
+        (
+            "all countries, at least 3,000 votes",
+            {"country": "ALL", "lastYears": None, "minVotes": 3000},
+            {"region": "ALL"},
+            {"MinVotes": 3000},
+        ),
+        (
+            "co-productions with South America",
+            {"country": "CO_PRODUCTION", "lastYears": None, "minVotes": 1000},
+            {"region": ["Co-production with South America"]},
+            {},
+        ),
+        (
+            "all countries, best from a rating of 6.0",
+            {"country": "ALL", "lastYears": None, "minVotes": 1000, "minRating": 6.0},
+            {"region": "ALL"},
+            {"MinRating": 6.0},
+        ),
     ]
 
 
 # ---------------------------------------------------------------- QuickSight expressions
 
-_TOKEN = re.compile(r"\s*(?:(\{[^{}]+\})|(\d+(?:\.\d+)?)|('(?:[^']|'')*')|([A-Za-z_][A-Za-z0-9_]*)"
-                    r"|(<>|!=|>=|<=|[-+*/=<>(),\[\]]))")
-AGGREGATES = {"sum": "SUM", "avg": "AVG", "min": "MIN", "max": "MAX", "count": "COUNT",
-              "distinct_count": "COUNT(DISTINCT"}
+_TOKEN = re.compile(
+    r"\s*(?:(\{[^{}]+\})|(\d+(?:\.\d+)?)|('(?:[^']|'')*')|([A-Za-z_][A-Za-z0-9_]*)"
+    r"|(<>|!=|>=|<=|[-+*/=<>(),\[\]]))"
+)
+AGGREGATES = {
+    "sum": "SUM",
+    "avg": "AVG",
+    "min": "MIN",
+    "max": "MAX",
+    "count": "COUNT",
+    "distinct_count": "COUNT(DISTINCT",
+}
 WINDOWS = {"countOver": "COUNT", "distinctCountOver": "COUNT(DISTINCT"}
 
 
@@ -95,7 +126,7 @@ def tokens(text):
             break
         m = _TOKEN.match(text, pos)
         if not m:
-            raise Unsupported(f"cannot read {text[pos:pos + 20]!r} in {text!r}")
+            raise Unsupported(f"cannot read {text[pos : pos + 20]!r} in {text!r}")
         kind = m.lastindex
         out.append((("field", "number", "string", "name", "op")[kind - 1], m.group(kind)))
         pos = m.end()
@@ -167,6 +198,7 @@ def parse(text):
                 op = take()[1]
                 left = ("op", op, left, next_level())
             return left
+
         return level
 
     term = binary(primary, {"*", "/"})
@@ -196,9 +228,9 @@ class Translator:
     """QuickSight expressions of one data set as SQL over the filtered rows `f`."""
 
     def __init__(self, columns, calculated):
-        self.columns = columns          # the data set's columns
-        self.calculated = calculated    # {name: parsed expression}
-        self.windows = []               # (sql of the window CTE, its alias, partition)
+        self.columns = columns  # the data set's columns
+        self.calculated = calculated  # {name: parsed expression}
+        self.windows = []  # (sql of the window CTE, its alias, partition)
 
     def field(self, name):
         if name in self.calculated:
@@ -229,8 +261,7 @@ class Translator:
             if name == "ifelse":
                 if len(args) < 3 or len(args) % 2 == 0:
                     raise Unsupported("ifelse needs condition, value pairs and an else value")
-                whens = " ".join(f"WHEN {self.sql(c)} THEN {self.sql(v)}"
-                                 for c, v in zip(args[:-1:2], args[1:-1:2]))
+                whens = " ".join(f"WHEN {self.sql(c)} THEN {self.sql(v)}" for c, v in zip(args[:-1:2], args[1:-1:2]))
                 return f"(CASE {whens} ELSE {self.sql(args[-1])} END)"
             if name == "isNull" and len(args) == 1:
                 return f"({self.sql(args[0])} IS NULL)"
@@ -248,15 +279,15 @@ class Translator:
         parts = [self.sql(p) for p in args[1][1]]
         agg = WINDOWS[name]
         for alias, wsql, _ in self.windows:  # the same window, computed once
-            if wsql.endswith(f"{agg}({operand}{')' if '(' in agg else ''}) AS v FROM filtered f"
-                             f"{' GROUP BY ' + ', '.join(parts) if parts else ''}") and \
-                    wsql.startswith(f"SELECT {', '.join(f'{p} AS k{i}' for i, p in enumerate(parts)) or '1 AS k0'}, "):
+            if wsql.endswith(
+                f"{agg}({operand}{')' if '(' in agg else ''}) AS v FROM filtered f"
+                f"{' GROUP BY ' + ', '.join(parts) if parts else ''}"
+            ) and wsql.startswith(f"SELECT {', '.join(f'{p} AS k{i}' for i, p in enumerate(parts)) or '1 AS k0'}, "):
                 return f"{alias}.v"
         alias = f"w{len(self.windows)}"
         keys = [f"{p} AS k{i}" for i, p in enumerate(parts)] or ["1 AS k0"]
         group = f" GROUP BY {', '.join(parts)}" if parts else ""
-        sql = (f"SELECT {', '.join(keys)}, {agg}({operand}{')' if '(' in agg else ''}) AS v "
-               f"FROM filtered f{group}")
+        sql = f"SELECT {', '.join(keys)}, {agg}({operand}{')' if '(' in agg else ''}) AS v FROM filtered f{group}"
         # Polars SQL joins on columns, not on a literal: filtered carries one_key = 1.
         on = [f"{alias}.k{i} = {p}" for i, p in enumerate(parts)] or [f"{alias}.k0 = f.one_key"]
         self.windows.append((alias, sql, " AND ".join(on)))
@@ -264,6 +295,7 @@ class Translator:
 
 
 # ---------------------------------------------------------------- filters
+
 
 def sql_literal(value):
     if isinstance(value, str):
@@ -294,10 +326,10 @@ def filter_sql(kind, body, column, overrides, parameters):
         config = body["Configuration"].get("FilterListConfiguration")
         if config is None or config.get("MatchOperator") != "CONTAINS":
             raise Unsupported(f"category filter {fid}: only a CONTAINS filter list")
-        values = overrides.get(fid, "ALL" if config.get("SelectAllOptions") == "FILTER_ALL_VALUES"
-                               else config.get("CategoryValues", []))
-        predicate = None if values == "ALL" else (
-            f"{column} IN ({', '.join(sql_literal(v) for v in values)})")
+        values = overrides.get(
+            fid, "ALL" if config.get("SelectAllOptions") == "FILTER_ALL_VALUES" else config.get("CategoryValues", [])
+        )
+        predicate = None if values == "ALL" else (f"{column} IN ({', '.join(sql_literal(v) for v in values)})")
         return null_option(column, config.get("NullOption", "ALL_VALUES"), predicate)
     if kind == "NumericRangeFilter":
         parts = []
@@ -316,8 +348,9 @@ def filter_sql(kind, body, column, overrides, parameters):
 
 # ---------------------------------------------------------------- visuals
 
+
 def one(union):
-    (kind, body), = union.items()
+    ((kind, body),) = union.items()
     return kind, body
 
 
@@ -329,7 +362,7 @@ class Dashboard:
         for decl in self.definition["DataSetIdentifierDeclarations"]:
             ident = decl["Identifier"]
             data = json.loads((self.bodies / "data-sets" / f"{ident}.json").read_text())
-            (table,), = [list(data["PhysicalTableMap"].values())]
+            ((table,),) = [list(data["PhysicalTableMap"].values())]
             self.columns[ident] = {c["Name"] for c in one(table)[1]["InputColumns"]}
         self.calculated = {}
         for field in self.definition.get("CalculatedFields", []):
@@ -354,8 +387,9 @@ class Dashboard:
             scope = group["ScopeConfiguration"]
             reached = "AllSheets" in scope
             for config in scope.get("SelectedSheets", {}).get("SheetVisualScopingConfigurations", []):
-                if config["SheetId"] == sheet and (config["Scope"] == "ALL_VISUALS"
-                                                   or visual_id in config.get("VisualIds", [])):
+                if config["SheetId"] == sheet and (
+                    config["Scope"] == "ALL_VISUALS" or visual_id in config.get("VisualIds", [])
+                ):
                     reached = True
             if not reached:
                 continue
@@ -382,6 +416,7 @@ def dataset_of(visual):
         elif isinstance(v, list):
             for x in v:
                 walk(x)
+
     walk(visual)
     if len(found) != 1:
         raise Unsupported(f"visual {visual['VisualId']} reads {sorted(found)}")
@@ -401,8 +436,15 @@ def field_sql(field, tr, calculated):
             if agg:
                 raise Unsupported(f"{body['FieldId']}: an aggregation over an aggregated field")
             return body["FieldId"], expression, True
-        names = {"SUM": "SUM", "AVERAGE": "AVG", "MIN": "MIN", "MAX": "MAX", "COUNT": "COUNT",
-                 "DISTINCT_COUNT": "COUNT(DISTINCT", None: "SUM"}
+        names = {
+            "SUM": "SUM",
+            "AVERAGE": "AVG",
+            "MIN": "MIN",
+            "MAX": "MAX",
+            "COUNT": "COUNT",
+            "DISTINCT_COUNT": "COUNT(DISTINCT",
+            None: "SUM",
+        }
         if agg not in names:
             raise Unsupported(f"{body['FieldId']}: aggregation {agg}")
         fn = names[agg]
@@ -439,14 +481,18 @@ def visual_sql(dash, sheet, kind, visual, overrides, parameters, skip=(), extra=
         entries = config["FieldWells"].get("Values", [])
         unaggregated = False
     else:
-        (wells_kind, wells), = config["FieldWells"].items()
+        ((wells_kind, wells),) = config["FieldWells"].items()
         if wells_kind not in WELLS:
             raise Unsupported(f"{visual['VisualId']}: field wells {wells_kind}")
         entries = [e for well in WELLS[wells_kind] for e in wells.get(well, [])]
         unaggregated = "Unaggregated" in wells_kind
         if unaggregated:
-            entries = [{"CategoricalDimensionField": {"FieldId": e["FieldId"], "Column": e["Column"]}}
-                       if "FieldId" in e and "Column" in e else e for e in entries]
+            entries = [
+                {"CategoricalDimensionField": {"FieldId": e["FieldId"], "Column": e["Column"]}}
+                if "FieldId" in e and "Column" in e
+                else e
+                for e in entries
+            ]
     entries = [e for e in entries if one(e)[1]["FieldId"] not in skip]
     fields = [field_sql(e, tr, calculated) for e in entries]
     alias = {fid: f"c{i}" for i, (fid, _, _) in enumerate(fields)}
@@ -467,7 +513,8 @@ def visual_sql(dash, sheet, kind, visual, overrides, parameters, skip=(), extra=
             order.append(f"{alias[sbody['FieldId']]} {sbody['Direction']} NULLS LAST")
         elif skind == "ColumnSort":
             fn = {"MIN": "MIN", "MAX": "MAX", "SUM": "SUM"}[
-                sbody["AggregationFunction"]["NumericalAggregationFunction"]["SimpleNumericalAggregation"]]
+                sbody["AggregationFunction"]["NumericalAggregationFunction"]["SimpleNumericalAggregation"]
+            ]
             # Polars SQL sorts by selected columns: the sort key is selected too.
             key = f"s{len(order)}"
             select.append(f"{fn}({tr.field(sbody['SortBy']['ColumnName'])}) AS {key}")
@@ -475,8 +522,12 @@ def visual_sql(dash, sheet, kind, visual, overrides, parameters, skip=(), extra=
         else:
             raise Unsupported(f"sort {skind}")
     limit = sort.get("CategoryItemsLimit", {}).get("ItemsLimit")
-    sql = ["WITH filtered AS (SELECT *, 1 AS one_key FROM " + dataset
-           + (" WHERE " + " AND ".join(where) if where else "") + ")"]
+    sql = [
+        "WITH filtered AS (SELECT *, 1 AS one_key FROM "
+        + dataset
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + ")"
+    ]
     joins = "".join(f" LEFT JOIN ({wsql}) {walias} ON {on}" for walias, wsql, on in tr.windows)
     body = f"SELECT {', '.join(select)} FROM filtered f{joins}"
     if dims and not unaggregated and len(dims) < len(fields):
@@ -490,13 +541,18 @@ def visual_sql(dash, sheet, kind, visual, overrides, parameters, skip=(), extra=
 
 # ---------------------------------------------------------------- running and comparing
 
+
 class Lake:
     def __init__(self, cinelake, lake):
         self.cinelake, self.lake = cinelake, lake
 
     def query(self, sql):
-        run = subprocess.run([self.cinelake, "query", "--lake", self.lake, "--format", "json", sql],
-                             capture_output=True, text=True, env={**os.environ, "RUST_LOG": "error"})
+        run = subprocess.run(
+            [self.cinelake, "query", "--lake", self.lake, "--format", "json", sql],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "RUST_LOG": "error"},
+        )
         if run.returncode != 0:
             raise Unsupported(f"cinelake query failed ({run.stderr.strip()[-400:]}):\n  {sql}")
         text = run.stdout.strip()
@@ -513,8 +569,9 @@ def close(a, b):
 
 def same_rows(want, got):
     """Two lists of tuples, equal within the tolerance, in order."""
-    return len(want) == len(got) and all(len(w) == len(g) and all(close(x, y) for x, y in zip(w, g))
-                                         for w, g in zip(want, got))
+    return len(want) == len(got) and all(
+        len(w) == len(g) and all(close(x, y) for x, y in zip(w, g)) for w, g in zip(want, got)
+    )
 
 
 def differ(visual, scenario, what, want, got):
@@ -540,8 +597,11 @@ def compare(visual_id, scenario, rows, alias, page, names):
 
     def films(chart, label_fid, value_fid):
         got = [(m["label"], m["value"]) for m in marks(chart)]
-        want = list(zip(col(label_fid), col(value_fid)))[:len(got)] if len(got) < len(rows) else \
-            list(zip(col(label_fid), col(value_fid)))
+        want = (
+            list(zip(col(label_fid), col(value_fid)))[: len(got)]
+            if len(got) < len(rows)
+            else list(zip(col(label_fid), col(value_fid)))
+        )
         if not same_rows(want, got):
             differ(visual_id, scenario, "films and values", want, got)
         return f"{len(got)} films"
@@ -570,14 +630,18 @@ def compare(visual_id, scenario, rows, alias, page, names):
         return f"{len(want)} points"
 
     if visual_id in ("best-films", "most-voted", "most-popular", "top-profits"):
-        value = {"best-films": "best-rating", "most-voted": "most-voted-value",
-                 "most-popular": "most-popular-value", "top-profits": "top-profits-value"}[visual_id]
+        value = {
+            "best-films": "best-rating",
+            "most-voted": "most-voted-value",
+            "most-popular": "most-popular-value",
+            "top-profits": "top-profits-value",
+        }[visual_id]
         label = {"best-films": "best-film"}.get(visual_id, f"{visual_id}-film")
         return films(visual_id, label, value)
     if visual_id == "country-share":
         got = [(m["label"], m["value"]) for m in marks("country-share")]
         want = list(zip(col("share-country"), col("share-share")))
-        if not same_rows(want[:len(got)], got) or (len(got) < 25 and len(want) != len(got)):
+        if not same_rows(want[: len(got)], got) or (len(got) < 25 and len(want) != len(got)):
             differ(visual_id, scenario, "countries and shares", want, got)
         return f"{len(got)} countries"
     if visual_id == "country-table":
@@ -595,10 +659,11 @@ def compare(visual_id, scenario, rows, alias, page, names):
         return f"{len(got)} countries"
     if visual_id == "film-detail":
         d = page["detail"]
-        facts = ("imdb_rating", "imdb_votes", "tmdb_rating", "tmdb_votes", "popularity", "budget",
-                 "revenue", "profit")
-        want = [tuple([r[alias["fd-film"]], r[alias["fd-role"]]] + [r[alias[f"fd-{f.replace('_', '-')}"]]
-                                                                     for f in facts]) for r in rows]
+        facts = ("imdb_rating", "imdb_votes", "tmdb_rating", "tmdb_votes", "popularity", "budget", "revenue", "profit")
+        want = [
+            tuple([r[alias["fd-film"]], r[alias["fd-role"]]] + [r[alias[f"fd-{f.replace('_', '-')}"]] for f in facts])
+            for r in rows
+        ]
         got = [tuple([d["label"], d["facts"]["role"]] + [d["facts"].get(f) for f in facts])]
         if not same_rows(want, got):
             differ(visual_id, scenario, "the film's figures", want, got)
@@ -612,17 +677,37 @@ def compare(visual_id, scenario, rows, alias, page, names):
     if visual_id == "popularity-by-year":
         return by_year("popularity-by-year", "popularity-by-year-year", "popularity-by-year-value")
     if visual_id in ("votes-by-year", "rating-by-year", "tmdb-rating-by-year", "releases-by-year"):
-        chart = {"votes-by-year": "trend-votes", "rating-by-year": "trend-rating",
-                 "tmdb-rating-by-year": "trend-tmdb-rating", "releases-by-year": "trend-releases"}[visual_id]
-        return by_year(chart, f"{visual_id}-year", f"{visual_id}-value", f"{visual_id}-country_name",
-                       names, missing=None if "rating" in visual_id else 0)
+        chart = {
+            "votes-by-year": "trend-votes",
+            "rating-by-year": "trend-rating",
+            "tmdb-rating-by-year": "trend-tmdb-rating",
+            "releases-by-year": "trend-releases",
+        }[visual_id]
+        return by_year(
+            chart,
+            f"{visual_id}-year",
+            f"{visual_id}-value",
+            f"{visual_id}-country_name",
+            names,
+            missing=None if "rating" in visual_id else 0,
+        )
     if visual_id == "region-by-year":
-        return by_year("region-by-year", "region-by-year-year", "region-by-year-value",
-                       "region-by-year-region", names.regions, missing=0)
+        return by_year(
+            "region-by-year",
+            "region-by-year-year",
+            "region-by-year-value",
+            "region-by-year-region",
+            names.regions,
+            missing=0,
+        )
     if visual_id == "popularity-over-time":
         # The page draws the two averages in two charts, a dot per collection date.
-        dots = {m["key"]: m["value"] for chart in ("tmdb-popularity-time", "tmdb-votes-time")
-                for m in marks(chart) if ":" in (m["key"] or "")}  # the dots, not the lines
+        dots = {
+            m["key"]: m["value"]
+            for chart in ("tmdb-popularity-time", "tmdb-votes-time")
+            for m in marks(chart)
+            if ":" in (m["key"] or "")
+        }  # the dots, not the lines
         want, got = [], []
         for r in sorted(rows, key=lambda r: str(r[alias["pot-date"]])):
             date = str(r[alias["pot-date"]])[:10]
@@ -630,14 +715,21 @@ def compare(visual_id, scenario, rows, alias, page, names):
                 want.append((f"{series}:{date}", r[alias[fid]]))
                 got.append((f"{series}:{date}", dots.get(f"{series}:{date}")))
         if not same_rows(want, got) or len(dots) != len([w for w in want if w[1] is not None]):
-            differ(visual_id, scenario, "averages per collection date", want,
-                   got + sorted(set(dots.items()) - set(got)))
+            differ(
+                visual_id, scenario, "averages per collection date", want, got + sorted(set(dots.items()) - set(got))
+            )
         return f"{len(rows)} collection dates"
     if visual_id.endswith("-sources"):
-        sheet = visual_id[:-len('-sources')]
+        sheet = visual_id[: -len("-sources")]
         src = page["sources"]
-        want = [(col(f"{sheet}-imdb-date")[0], col(f"{sheet}-tmdb-date")[0], col(f"{sheet}-newest-year")[0],
-                 col(f"{sheet}-population")[0])]
+        want = [
+            (
+                col(f"{sheet}-imdb-date")[0],
+                col(f"{sheet}-tmdb-date")[0],
+                col(f"{sheet}-newest-year")[0],
+                col(f"{sheet}-population")[0],
+            )
+        ]
         got = [(src["imdb"], src["tmdb"], src["newest"], src["population"])]
         if sheet == "financial":
             want[0] += (col("financial-set-aside")[0],)
@@ -645,8 +737,13 @@ def compare(visual_id, scenario, rows, alias, page, names):
         if want != got:
             differ(visual_id, scenario, "the sources' dates and newest year", want, got)
         return f"IMDb files {got[0][0]}, TMDB {got[0][1]}"
-    if visual_id in ("popularity-films", "trends-films", "financial-films", "popularity-imdb-rating",
-                     "popularity-tmdb-rating"):
+    if visual_id in (
+        "popularity-films",
+        "trends-films",
+        "financial-films",
+        "popularity-imdb-rating",
+        "popularity-tmdb-rating",
+    ):
         want = [(col(f"{visual_id}-value")[0] if rows else None,)]
         got = [(kpis.get(visual_id),)]
         if not same_rows(want, got):
@@ -689,8 +786,12 @@ class Names:
         self.codes_by_name = {r["country_name"]: r["country_code"] or "NONE" for r in rows}
         self.codes = set(self.codes_by_name.values())
         self.regions = RegionKeys()
-        self.bands = {r["budget_band"]: r["band_order"] for r in lake.query(
-            "SELECT DISTINCT budget_band, band_order FROM v_film_country WHERE budget_band IS NOT NULL")}
+        self.bands = {
+            r["budget_band"]: r["band_order"]
+            for r in lake.query(
+                "SELECT DISTINCT budget_band, band_order FROM v_film_country WHERE budget_band IS NOT NULL"
+            )
+        }
 
     def __call__(self, name):
         return self.codes_by_name.get(name, name)
@@ -699,8 +800,11 @@ class Names:
 class RegionKeys:
     """The page's keys of the regions, which no country code can be."""
 
-    KEYS = {"South America": "SOUTH_AMERICA", "Co-production with South America": "CO_PRODUCTION",
-            "Rest of the world": "REST"}
+    KEYS = {
+        "South America": "SOUTH_AMERICA",
+        "Co-production with South America": "CO_PRODUCTION",
+        "Rest of the world": "REST",
+    }
     codes = set(KEYS.values())
 
     def __call__(self, region):
@@ -711,8 +815,7 @@ def page_figures(page, cases):
     with tempfile.TemporaryDirectory() as tmp:
         spec = Path(tmp) / "scenarios.json"
         spec.write_text(json.dumps([dict(local, name=name) for name, local, _, _ in cases]))
-        run = subprocess.run(["node", str(FIGURES), page, str(spec)],
-                             capture_output=True, text=True)
+        run = subprocess.run(["node", str(FIGURES), page, str(spec)], capture_output=True, text=True)
     if run.returncode != 0:
         raise Unsupported(f"reading the page's figures failed:\n{run.stderr.strip()[-2000:]}")
     return json.loads(run.stdout)
@@ -732,8 +835,10 @@ def main(argv=None):
         brazil = next((n for n, c in names.codes_by_name.items() if c == "BR"), None)
         if brazil is None:
             raise Unsupported("the lake has no Brazilian film")
-        years = sorted(r["release_year"] for r in lake.query(
-            "SELECT DISTINCT release_year FROM v_film_country WHERE release_year IS NOT NULL"))
+        years = sorted(
+            r["release_year"]
+            for r in lake.query("SELECT DISTINCT release_year FROM v_film_country WHERE release_year IS NOT NULL")
+        )
         # Counted back from the newest release year, as years_back counts.
         last = years[-1] - years[len(years) // 2] + 1
         cases = scenarios(brazil, last)
@@ -768,8 +873,10 @@ def main(argv=None):
         print(f"parity: {e}", file=sys.stderr)
         return 2
     if failures:
-        print(f"{len(failures)} difference{'s' * (len(failures) != 1)} between QuickSight and the local page:",
-              file=sys.stderr)
+        print(
+            f"{len(failures)} difference{'s' * (len(failures) != 1)} between QuickSight and the local page:",
+            file=sys.stderr,
+        )
         for f in failures:
             print(f"  {f}", file=sys.stderr)
         return 1

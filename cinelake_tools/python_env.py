@@ -15,6 +15,7 @@ the Python that made the environment. setuptools also comes with it on Python 3.
 Runs on the machine's python3 with the standard library only, from the repository's root
 (scripts/test runs it, and its test, before any environment exists).
 """
+
 import json
 import re
 import subprocess
@@ -58,8 +59,7 @@ def installed(venv):
         "import importlib.metadata as m, json\n"
         "print(json.dumps([[d.metadata['Name'], d.version] for d in m.distributions()]))"
     )
-    out = subprocess.run([python_of(venv), "-c", script], check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run([python_of(venv), "-c", script], check=True, capture_output=True, text=True).stdout
     return {normalise(name): version for name, version in json.loads(out)}
 
 
@@ -87,11 +87,9 @@ def check(venv, lock):
             print(f"  {line}", file=sys.stderr)
         print(f"  remove {venv} and rerun to make it anew from the lock", file=sys.stderr)
         return 1
-    pip_check = subprocess.run([python_of(venv), "-m", "pip", "check"],
-                               capture_output=True, text=True)
+    pip_check = subprocess.run([python_of(venv), "-m", "pip", "check"], capture_output=True, text=True)
     if pip_check.returncode != 0:
-        print(f"{venv}: pip check: {pip_check.stdout.strip()} {pip_check.stderr.strip()}",
-              file=sys.stderr)
+        print(f"{venv}: pip check: {pip_check.stdout.strip()} {pip_check.stderr.strip()}", file=sys.stderr)
         return 1
     return 0
 
@@ -100,8 +98,7 @@ def ensure(venv, lock):
     if not python_of(venv).exists():
         subprocess.run([sys.executable, "-m", "venv", venv], check=True)
     pip = [python_of(venv), "-m", "pip", "--disable-pip-version-check"]
-    subprocess.run(pip + ["install", "--quiet", "--require-hashes", "--no-deps",
-                          "-r", lock], check=True)
+    subprocess.run(pip + ["install", "--quiet", "--require-hashes", "--no-deps", "-r", lock], check=True)
     locked = read_lock(lock)
     present = installed(venv)
     extra_bundled = [name for name in BUNDLED if name in present and name not in locked]

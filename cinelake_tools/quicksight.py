@@ -106,22 +106,59 @@ KINDS = {
 # an API field outside these is left out of the template, with a note.
 CFN_PROPERTIES = {
     "AWS::QuickSight::DataSource": {
-        "AlternateDataSourceParameters", "AwsAccountId", "Credentials", "DataSourceId",
-        "DataSourceParameters", "FolderArns", "Name", "Permissions", "SslProperties",
-        "Tags", "Type", "VpcConnectionProperties",
+        "AlternateDataSourceParameters",
+        "AwsAccountId",
+        "Credentials",
+        "DataSourceId",
+        "DataSourceParameters",
+        "FolderArns",
+        "Name",
+        "Permissions",
+        "SslProperties",
+        "Tags",
+        "Type",
+        "VpcConnectionProperties",
     },
     "AWS::QuickSight::DataSet": {
-        "AwsAccountId", "ColumnGroups", "ColumnLevelPermissionRules", "DataPrepConfiguration",
-        "DataSetId", "DataSetRefreshProperties", "DataSetUsageConfiguration",
-        "DatasetParameters", "FieldFolders", "FolderArns", "ImportMode",
-        "IngestionWaitPolicy", "LogicalTableMap", "Name", "PerformanceConfiguration",
-        "Permissions", "PhysicalTableMap", "RowLevelPermissionDataSet",
-        "RowLevelPermissionTagConfiguration", "SemanticModelConfiguration", "Tags", "UseAs",
+        "AwsAccountId",
+        "ColumnGroups",
+        "ColumnLevelPermissionRules",
+        "DataPrepConfiguration",
+        "DataSetId",
+        "DataSetRefreshProperties",
+        "DataSetUsageConfiguration",
+        "DatasetParameters",
+        "FieldFolders",
+        "FolderArns",
+        "ImportMode",
+        "IngestionWaitPolicy",
+        "LogicalTableMap",
+        "Name",
+        "PerformanceConfiguration",
+        "Permissions",
+        "PhysicalTableMap",
+        "RowLevelPermissionDataSet",
+        "RowLevelPermissionTagConfiguration",
+        "SemanticModelConfiguration",
+        "Tags",
+        "UseAs",
     },
     "AWS::QuickSight::Dashboard": {
-        "AwsAccountId", "DashboardId", "DashboardPublishOptions", "Definition", "FolderArns",
-        "LinkEntities", "LinkSharingConfiguration", "Name", "Parameters", "Permissions",
-        "SourceEntity", "Tags", "ThemeArn", "ValidationStrategy", "VersionDescription",
+        "AwsAccountId",
+        "DashboardId",
+        "DashboardPublishOptions",
+        "Definition",
+        "FolderArns",
+        "LinkEntities",
+        "LinkSharingConfiguration",
+        "Name",
+        "Parameters",
+        "Permissions",
+        "SourceEntity",
+        "Tags",
+        "ThemeArn",
+        "ValidationStrategy",
+        "VersionDescription",
     },
 }
 # The largest template CloudFormation takes from S3 (TemplateURL), as `sam deploy`
@@ -183,8 +220,9 @@ def load_bodies(directory):
     for rel in files:
         kind = kind_of(rel)
         if kind is None:
-            problems.append(Problem(rel, "", "not a known body: expected data-source.json, "
-                                    "data-sets/<view>.json or dashboard.json"))
+            problems.append(
+                Problem(rel, "", "not a known body: expected data-source.json, data-sets/<view>.json or dashboard.json")
+            )
             continue
         try:
             data = json.loads((directory / rel).read_text(encoding="utf-8"))
@@ -302,8 +340,13 @@ def constraint_problems(value, shape, path, out):
             # The whole value must match: stricter than an unanchored reading, so safe.
             if pattern and _pattern(pattern) and not _pattern(pattern).fullmatch(value):
                 out.append((path, f"{value!r} does not match the pattern {pattern}"))
-    elif (kind in ("integer", "long", "float", "double") and isinstance(value, (int, float))
-          and not isinstance(value, bool) and "max" in meta and value > meta["max"]):
+    elif (
+        kind in ("integer", "long", "float", "double")
+        and isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and "max" in meta
+        and value > meta["max"]
+    ):
         out.append((path, f"{value} is above the maximum {meta['max']}"))
 
 
@@ -327,7 +370,7 @@ def walk(value, shape, path, visit):
 def one_member(union):
     """(member name, value) of a tagged-union dict such as {"BarChartVisual": {...}}."""
     if isinstance(union, dict) and len(union) == 1:
-        (name, value), = union.items()
+        ((name, value),) = union.items()
         if isinstance(value, dict):
             return name, value
     return None, None
@@ -378,9 +421,7 @@ def view_columns(sql):
             raise ValueError("an empty select item")
         if len(toks) >= 2 and toks[-2].upper() == "AS":
             names.append(toks[-1].strip('"'))
-        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", toks[-1]) and (
-            len(toks) == 1 or toks[-2] == "."
-        ):
+        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", toks[-1]) and (len(toks) == 1 or toks[-2] == "."):
             names.append(toks[-1])
         else:
             raise ValueError(f"select item without a name: {' '.join(toks)}")
@@ -395,8 +436,7 @@ def dataset_arn(data_set_id, values):
 
 
 def datasource_arn(data_source_id, values):
-    return (f"arn:aws:quicksight:{values['Region']}:{values['AwsAccountId']}"
-            f":datasource/{data_source_id}")
+    return f"arn:aws:quicksight:{values['Region']}:{values['AwsAccountId']}:datasource/{data_source_id}"
 
 
 def dataset_problems(body, source, views_dir, values):
@@ -425,9 +465,13 @@ def dataset_problems(body, source, views_dir, values):
         if source is not None:
             expected = datasource_arn(source.values.get("DataSourceId"), values)
             if arn != expected:
-                problems.append(Problem(body.rel, f"{path}.DataSourceArn",
-                                        f"{arn!r} is not the data source of data-source.json "
-                                        f"({expected!r} with the sample values)"))
+                problems.append(
+                    Problem(
+                        body.rel,
+                        f"{path}.DataSourceArn",
+                        f"{arn!r} is not the data source of data-source.json ({expected!r} with the sample values)",
+                    )
+                )
         inputs = table_body.get("InputColumns", table_body.get("Columns", []))
         for i, c in enumerate(inputs if isinstance(inputs, list) else []):
             if isinstance(c, dict) and isinstance(c.get("Name"), str):
@@ -436,21 +480,17 @@ def dataset_problems(body, source, views_dir, values):
             continue
         raw = body.data["PhysicalTableMap"][table_id][kind]
         if table_body.get("Catalog") != "AwsDataCatalog":
-            problems.append(Problem(body.rel, f"{path}.Catalog",
-                                    "must be AwsDataCatalog (the Glue Data Catalog)"))
+            problems.append(Problem(body.rel, f"{path}.Catalog", "must be AwsDataCatalog (the Glue Data Catalog)"))
         if raw.get("Schema") != "${RefinedDatabase}":
-            problems.append(Problem(body.rel, f"{path}.Schema",
-                                    "must be the placeholder ${RefinedDatabase}"))
+            problems.append(Problem(body.rel, f"{path}.Schema", "must be the placeholder ${RefinedDatabase}"))
         view = table_body.get("Name")
         if view != body.stem:
-            problems.append(Problem(body.rel, f"{path}.Name",
-                                    f"{view!r}: a data set file is named after its view"))
+            problems.append(Problem(body.rel, f"{path}.Name", f"{view!r}: a data set file is named after its view"))
         if views_dir is None:
             continue
         sql_file = Path(views_dir) / f"{view}.sql"
         if not sql_file.is_file():
-            problems.append(Problem(body.rel, f"{path}.Name",
-                                    f"no view {view!r} in {Path(views_dir).name}/"))
+            problems.append(Problem(body.rel, f"{path}.Name", f"no view {view!r} in {Path(views_dir).name}/"))
             continue
         try:
             expected = view_columns(sql_file.read_text(encoding="utf-8"))
@@ -460,12 +500,12 @@ def dataset_problems(body, source, views_dir, values):
         have = [c.get("Name") for c in inputs if isinstance(c, dict)]
         for name in expected:
             if name not in have:
-                problems.append(Problem(body.rel, f"{path}.InputColumns",
-                                        f"view {view} has column {name!r}, missing here"))
+                problems.append(
+                    Problem(body.rel, f"{path}.InputColumns", f"view {view} has column {name!r}, missing here")
+                )
         for name in have:
             if name not in expected:
-                problems.append(Problem(body.rel, f"{path}.InputColumns",
-                                        f"{name!r} is not a column of view {view}"))
+                problems.append(Problem(body.rel, f"{path}.InputColumns", f"{name!r} is not a column of view {view}"))
     # Columns made or renamed by the logical tables.
     logical = data.get("LogicalTableMap")
     if isinstance(logical, dict):
@@ -516,8 +556,9 @@ def dashboard_problems(body, datasets):
         if arn not in datasets:
             problem(f"{path}.DataSetArn", f"{arn!r} names none of the data sets in data-sets/")
         declared[ident] = dict(datasets.get(arn, {}))
-    used_arns = {d.get("DataSetArn") for d in definition.get("DataSetIdentifierDeclarations", [])
-                 if isinstance(d, dict)}
+    used_arns = {
+        d.get("DataSetArn") for d in definition.get("DataSetIdentifierDeclarations", []) if isinstance(d, dict)
+    }
     for arn in datasets:
         if arn not in used_arns:
             print(f"note: {arn} is declared by no dashboard", file=sys.stderr)
@@ -553,8 +594,7 @@ def dashboard_problems(body, datasets):
         expression = field.get("Expression", "")
         for ref in re.findall(r"(?<!\$)\{([^{}]+)\}", expression):
             if ref not in declared[ident]:
-                problem(f"{base}.CalculatedFields[{i}].Expression",
-                        f"column {ref!r} is not in data set {ident}")
+                problem(f"{base}.CalculatedFields[{i}].Expression", f"column {ref!r} is not in data set {ident}")
 
     # Everything that names a data set, a column or a parameter, wherever it is.
     decl_name = re.compile(r"ParameterDeclarations\[\d+\]\.\w+\.Name$")
@@ -566,12 +606,20 @@ def dashboard_problems(body, datasets):
                 problem(path, "a column needs its DataSetIdentifier")
             elif ident in declared and column not in declared[ident]:
                 problem(f"{path}.ColumnName", f"column {column!r} is not in data set {ident}")
-        elif (shape.name == "DataSetIdentifier" and isinstance(value, str) and value not in declared
-              and not re.search(r"DataSetIdentifierDeclarations\[\d+\]\.Identifier$", path)):
-            problem(path, f"data set identifier {value!r} is not declared in "
-                          "DataSetIdentifierDeclarations")
-        elif (shape.name == "ParameterName" and isinstance(value, str) and value not in parameters
-              and not decl_name.search(path) and not path.endswith(".DataSetParameterName")):
+        elif (
+            shape.name == "DataSetIdentifier"
+            and isinstance(value, str)
+            and value not in declared
+            and not re.search(r"DataSetIdentifierDeclarations\[\d+\]\.Identifier$", path)
+        ):
+            problem(path, f"data set identifier {value!r} is not declared in DataSetIdentifierDeclarations")
+        elif (
+            shape.name == "ParameterName"
+            and isinstance(value, str)
+            and value not in parameters
+            and not decl_name.search(path)
+            and not path.endswith(".DataSetParameterName")
+        ):
             problem(path, f"parameter {value!r} is not declared in ParameterDeclarations")
         if shape.type_name == "string" and "Expression" in shape.name and isinstance(value, str):
             for ref in PLACEHOLDER_RE.findall(value):
@@ -596,8 +644,13 @@ def dashboard_problems(body, datasets):
         spath = f"{base}.Sheets[{s}]"
         sheet_id = sheet.get("SheetId")
         claim(sheet_id, spath)
-        elements = {"VISUAL": set(), "FILTER_CONTROL": set(), "PARAMETER_CONTROL": set(),
-                    "TEXT_BOX": set(), "IMAGE": set()}
+        elements = {
+            "VISUAL": set(),
+            "FILTER_CONTROL": set(),
+            "PARAMETER_CONTROL": set(),
+            "TEXT_BOX": set(),
+            "IMAGE": set(),
+        }
         sheets[sheet_id] = elements
         for v, visual in enumerate(sheet.get("Visuals", [])):
             kind, visual_body = one_member(visual)
@@ -607,10 +660,11 @@ def dashboard_problems(body, datasets):
             visual_id = visual_body.get("VisualId")
             claim(visual_id, vpath)
             elements["VISUAL"].add(visual_id)
-            problems.extend(visual_problems(body.rel, visual_body,
-                                            model.shape_for("Visual").members[kind], vpath))
-        for group, element, key in (("FilterControls", "FILTER_CONTROL", "FilterControlId"),
-                                    ("ParameterControls", "PARAMETER_CONTROL", "ParameterControlId")):
+            problems.extend(visual_problems(body.rel, visual_body, model.shape_for("Visual").members[kind], vpath))
+        for group, element, key in (
+            ("FilterControls", "FILTER_CONTROL", "FilterControlId"),
+            ("ParameterControls", "PARAMETER_CONTROL", "ParameterControlId"),
+        ):
             for c, control in enumerate(sheet.get(group, [])):
                 kind, control_body = one_member(control)
                 if kind is None:
@@ -625,8 +679,7 @@ def dashboard_problems(body, datasets):
         for n, layout in enumerate(sheet.get("Layouts", [])):
             config = layout.get("Configuration", {}) if isinstance(layout, dict) else {}
             for kind, layout_body in config.items():
-                for e, element in enumerate(layout_body.get("Elements", [])
-                                            if isinstance(layout_body, dict) else []):
+                for e, element in enumerate(layout_body.get("Elements", []) if isinstance(layout_body, dict) else []):
                     epath = f"{spath}.Layouts[{n}].Configuration.{kind}.Elements[{e}]"
                     etype, eid = element.get("ElementType"), element.get("ElementId")
                     laid_out.add(eid)
@@ -693,8 +746,7 @@ def visual_problems(rel, visual, shape, path):
             if "FieldId" in members and "FieldId" in value:
                 if "Column" in members or "Expression" in members:
                     if value["FieldId"] in defined:
-                        problems.append(Problem(rel, f"{p}.FieldId",
-                                                f"field id {value['FieldId']!r} used twice"))
+                        problems.append(Problem(rel, f"{p}.FieldId", f"field id {value['FieldId']!r} used twice"))
                     defined[value["FieldId"]] = p
                 else:
                     referenced.append((f"{p}.FieldId", value["FieldId"]))
@@ -706,8 +758,9 @@ def visual_problems(rel, visual, shape, path):
         if field_id not in defined:
             problems.append(Problem(rel, p, f"field id {field_id!r} is not a field of this visual"))
     if len(datasets) > 1:
-        problems.append(Problem(rel, path, "a visual reads one data set; this one names "
-                                + ", ".join(sorted(datasets))))
+        problems.append(
+            Problem(rel, path, "a visual reads one data set; this one names " + ", ".join(sorted(datasets)))
+        )
     return problems
 
 
@@ -725,8 +778,9 @@ def leftover_placeholders(body, allowed):
         elif isinstance(value, str):
             for name in PLACEHOLDER_RE.findall(value):
                 if name not in allowed:
-                    problems.append(Problem(body.rel, path, f"unknown placeholder ${{{name}}}; "
-                                            f"known: {', '.join(PLACEHOLDERS)}"))
+                    problems.append(
+                        Problem(body.rel, path, f"unknown placeholder ${{{name}}}; known: {', '.join(PLACEHOLDERS)}")
+                    )
 
     scan(body.values, "")
     return problems
@@ -744,12 +798,10 @@ def validate(directory=BODIES_DIR, views_dir=VIEWS_DIR, values=None, out=None):
         per_body[body.rel] = model_problems(body)
     ids = {}
     for body in bodies:
-        key = {"data-source": "DataSourceId", "data-set": "DataSetId",
-               "dashboard": "DashboardId"}[body.kind]
+        key = {"data-source": "DataSourceId", "data-set": "DataSetId", "dashboard": "DashboardId"}[body.kind]
         ident = body.values.get(key)
         if (body.kind, ident) in ids:
-            per_body[body.rel].append(Problem(body.rel, key, f"{ident!r} is also the id of "
-                                              f"{ids[(body.kind, ident)]}"))
+            per_body[body.rel].append(Problem(body.rel, key, f"{ident!r} is also the id of {ids[(body.kind, ident)]}"))
         ids[(body.kind, ident)] = body.rel
     source = next((b for b in bodies if b.kind == "data-source"), None)
     datasets, types = {}, {}
@@ -763,10 +815,15 @@ def validate(directory=BODIES_DIR, views_dir=VIEWS_DIR, values=None, out=None):
             if kind is None:
                 continue
             if name in types and types[name][0] != kind:
-                per_body[body.rel].append(Problem(
-                    body.rel, "PhysicalTableMap", f"column {name!r} is {kind} here but "
-                    f"{types[name][0]} in {types[name][1]}; one name, one type (cross-data-set "
-                    "filters match on both)"))
+                per_body[body.rel].append(
+                    Problem(
+                        body.rel,
+                        "PhysicalTableMap",
+                        f"column {name!r} is {kind} here but "
+                        f"{types[name][0]} in {types[name][1]}; one name, one type (cross-data-set "
+                        "filters match on both)",
+                    )
+                )
             types.setdefault(name, (kind, body.rel))
     for body in bodies:
         parameters = set()
@@ -811,7 +868,7 @@ def to_cfn(value):
 
     text = PLACEHOLDER_RE.sub(replace, value)
     if text.startswith("arn:aws:"):  # the stack's partition, so China and GovCloud work too
-        text = "arn:${AWS::Partition}:" + text[len("arn:aws:"):]
+        text = "arn:${AWS::Partition}:" + text[len("arn:aws:") :]
     return {"Fn::Sub": text}
 
 
@@ -857,11 +914,9 @@ def render_template(bodies):
     for body in bodies:
         lid = logical_id(body)
         if body.kind == "data-source":
-            outputs["DataSourceArn"] = {"Description": "The Athena data source",
-                                        "Value": {"Fn::GetAtt": [lid, "Arn"]}}
+            outputs["DataSourceArn"] = {"Description": "The Athena data source", "Value": {"Fn::GetAtt": [lid, "Arn"]}}
         elif body.kind == "dashboard":
-            outputs["DashboardArn"] = {"Description": "The dashboard",
-                                       "Value": {"Fn::GetAtt": [lid, "Arn"]}}
+            outputs["DashboardArn"] = {"Description": "The dashboard", "Value": {"Fn::GetAtt": [lid, "Arn"]}}
             dashboard_id = to_cfn(body.data.get("DashboardId", ""))
             sub = dashboard_id.get("Fn::Sub") if isinstance(dashboard_id, dict) else None
             if isinstance(dashboard_id, dict) and "Ref" in dashboard_id:
@@ -876,8 +931,9 @@ def render_template(bodies):
     # the ARN spelt out with Fn::Sub, and it orders the data set after the data source.
     source = next((b for b in bodies if b.kind == "data-source"), None)
     if source is not None and source_id:
-        arn = to_cfn("arn:aws:quicksight:${Region}:${AwsAccountId}:datasource/"
-                     + str(source.data.get("DataSourceId", "")))
+        arn = to_cfn(
+            "arn:aws:quicksight:${Region}:${AwsAccountId}:datasource/" + str(source.data.get("DataSourceId", ""))
+        )
         for resource in resources.values():
             if resource["Type"] != "AWS::QuickSight::DataSet":
                 continue
@@ -901,8 +957,8 @@ def render_template(bodies):
     template = {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": "cinelake: the QuickSight dashboard over the Athena views (data source, "
-                       "data sets, dashboard). Generated by python -m cinelake_tools.quicksight render-cfn from "
-                       "dashboards/quicksight/; edit those bodies, not this file.",
+        "data sets, dashboard). Generated by python -m cinelake_tools.quicksight render-cfn from "
+        "dashboards/quicksight/; edit those bodies, not this file.",
         "Parameters": CFN_PARAMETERS,
         **({"Mappings": {"Permissions": mappings}} if mappings else {}),
         "Resources": resources,
@@ -926,8 +982,11 @@ def render_text(directory=BODIES_DIR):
     # small.
     text = json.dumps(template, indent=0, ensure_ascii=True, separators=(",", ":")) + "\n"
     if len(text.encode()) > TEMPLATE_URL_LIMIT:
-        print(f"note: the template is {len(text.encode())} bytes, above the "
-              f"{TEMPLATE_URL_LIMIT} CloudFormation takes from S3", file=sys.stderr)
+        print(
+            f"note: the template is {len(text.encode())} bytes, above the "
+            f"{TEMPLATE_URL_LIMIT} CloudFormation takes from S3",
+            file=sys.stderr,
+        )
     return text
 
 
@@ -945,8 +1004,10 @@ def cmd_validate(args):
     if problems:
         report(problems)
         return 1
-    print(f"{len(bodies)} bodies valid against the QuickSight model of botocore "
-          f"{botocore.__version__}, cross-references checked")
+    print(
+        f"{len(bodies)} bodies valid against the QuickSight model of botocore "
+        f"{botocore.__version__}, cross-references checked"
+    )
     return 0
 
 
@@ -967,17 +1028,22 @@ def cmd_check_cfn(args):
         fresh.write_text(text, encoding="utf-8")
         fresh_text = fresh.read_text(encoding="utf-8")
     if not committed.is_file():
-        print(f"{shown(committed)} is missing: run python -m cinelake_tools.quicksight render-cfn",
-              file=sys.stderr)
+        print(f"{shown(committed)} is missing: run python -m cinelake_tools.quicksight render-cfn", file=sys.stderr)
         return 1
     current = committed.read_text(encoding="utf-8")
     if current == fresh_text:
         print(f"{shown(committed)} matches the bodies")
         return 0
-    diff = list(difflib.unified_diff(current.splitlines(), fresh_text.splitlines(),
-                                     shown(committed), "rendered", lineterm="", n=1))
-    print(f"{shown(committed)} differs from the bodies; run: python -m cinelake_tools.quicksight "
-          f"render-cfn {shown(committed)}", file=sys.stderr)
+    diff = list(
+        difflib.unified_diff(
+            current.splitlines(), fresh_text.splitlines(), shown(committed), "rendered", lineterm="", n=1
+        )
+    )
+    print(
+        f"{shown(committed)} differs from the bodies; run: python -m cinelake_tools.quicksight "
+        f"render-cfn {shown(committed)}",
+        file=sys.stderr,
+    )
     for line in diff[:60]:
         print(line, file=sys.stderr)
     if len(diff) > 60:
@@ -1020,14 +1086,18 @@ def cmd_deploy_commands(args):
             lines.append(f"{command} --cli-input-json {shlex.quote(compact)}")
         if body.kind == "data-source":
             lines.append("# wait until this prints CREATION_SUCCESSFUL:")
-            lines.append(f"aws quicksight describe-data-source --region {region} --aws-account-id "
-                         f"{account} --data-source-id {shlex.quote(data['DataSourceId'])} "
-                         "--query DataSource.Status --output text")
+            lines.append(
+                f"aws quicksight describe-data-source --region {region} --aws-account-id "
+                f"{account} --data-source-id {shlex.quote(data['DataSourceId'])} "
+                "--query DataSource.Status --output text"
+            )
         elif body.kind == "dashboard":
             lines.append("# CREATION_SUCCESSFUL, or the errors QuickSight found in the definition:")
-            lines.append(f"aws quicksight describe-dashboard --region {region} --aws-account-id "
-                         f"{account} --dashboard-id {shlex.quote(data['DashboardId'])} "
-                         "--query 'Dashboard.Version.[Status,Errors]'")
+            lines.append(
+                f"aws quicksight describe-dashboard --region {region} --aws-account-id "
+                f"{account} --dashboard-id {shlex.quote(data['DashboardId'])} "
+                "--query 'Dashboard.Version.[Status,Errors]'"
+            )
     print("\n".join(lines))
     return 0
 
@@ -1038,8 +1108,9 @@ def main(argv=None):
 
     p = sub.add_parser("validate", help="check the bodies against the service model and each other")
     p.add_argument("dir", nargs="?", default=str(BODIES_DIR), help="bodies (default %(default)s)")
-    p.add_argument("--views", default=str(VIEWS_DIR),
-                   help="the views' SQL, to check the data sets' columns (default %(default)s)")
+    p.add_argument(
+        "--views", default=str(VIEWS_DIR), help="the views' SQL, to check the data sets' columns (default %(default)s)"
+    )
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("render-cfn", help="write the CloudFormation template")
@@ -1056,11 +1127,13 @@ def main(argv=None):
     p.add_argument("--account-id", required=True, help="AWS account id (12 digits)")
     p.add_argument("--region", required=True, help="region of the QuickSight account and the lake")
     p.add_argument("--principal-arn", required=True, help="QuickSight user or group ARN (owner)")
-    p.add_argument("--role-arn", required=True,
-                   help="role the data source queries Athena with (the stack's QuickSightAthenaRoleArn)")
+    p.add_argument(
+        "--role-arn",
+        required=True,
+        help="role the data source queries Athena with (the stack's QuickSightAthenaRoleArn)",
+    )
     p.add_argument("--workgroup", default="primary", help="Athena workgroup (default %(default)s)")
-    p.add_argument("--database", default="cinelake_refined",
-                   help="refined Glue database (default %(default)s)")
+    p.add_argument("--database", default="cinelake_refined", help="refined Glue database (default %(default)s)")
     p.add_argument("--prefix", default="cinelake", help="id prefix (default %(default)s)")
     p.add_argument("--out", help="write the filled-in bodies here and refer to them as file://")
     p.add_argument("--dir", default=str(BODIES_DIR), help=argparse.SUPPRESS)

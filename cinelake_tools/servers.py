@@ -6,6 +6,7 @@
 SeaweedFS (`weed mini`) is a real S3-compatible store; moto server speaks S3, Glue,
 Athena and the other AWS APIs. Both bind 127.0.0.1 on free ports.
 """
+
 import contextlib
 import os
 import signal
@@ -54,11 +55,20 @@ def start(state):
     with open(weed_log, "w") as weed_out, open(moto_log, "w") as moto_out:
         weed = subprocess.Popen(
             [
-                str(BIN / "weed"), "mini", f"-dir={state / 'weed'}",
-                "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-                f"-s3.port={s3}", f"-master.port={master}", f"-volume.port={volume}",
-                f"-filer.port={filer}", f"-admin.port={admin}",
-                "-webdav=false", "-admin.ui=false", "-s3.port.iceberg=0", "-s3.port.lance=0",
+                str(BIN / "weed"),
+                "mini",
+                f"-dir={state / 'weed'}",
+                "-ip=127.0.0.1",
+                "-ip.bind=127.0.0.1",
+                f"-s3.port={s3}",
+                f"-master.port={master}",
+                f"-volume.port={volume}",
+                f"-filer.port={filer}",
+                f"-admin.port={admin}",
+                "-webdav=false",
+                "-admin.ui=false",
+                "-s3.port.iceberg=0",
+                "-s3.port.lance=0",
                 "-master.telemetry=false",
                 # Each bucket is a collection with a volume of its own. Left to itself, weed
                 # allows free disk / 1 GiB volumes, so on a machine with a small /tmp the
@@ -66,13 +76,17 @@ def start(state):
                 # volumes left"). Volumes are sparse files, so a fixed count costs no disk.
                 f"-volume.max={VOLUMES}",
             ],
-            stdout=weed_out, stderr=subprocess.STDOUT, start_new_session=True,
+            stdout=weed_out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         (state / "weed").mkdir(exist_ok=True)
         # The recorder (off until a test starts it) lets tests see every AWS call made.
         motop = subprocess.Popen(
             [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(moto)],
-            stdout=moto_out, stderr=subprocess.STDOUT, start_new_session=True,
+            stdout=moto_out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
             env=dict(
                 os.environ,
                 MOTO_ENABLE_RECORDING="True",

@@ -39,6 +39,7 @@ compare_rows; substitute and statement, the twins of crates/athena/src/sql.rs re
 statement) are importable, for checks of other SQL
 (cinelake_tools.sql_trusted).
 """
+
 import argparse
 import datetime
 import decimal
@@ -63,8 +64,11 @@ try:
     from sqlglot.schema import MappingSchema
     from sqlglot.tokens import TokenType
 except ImportError as e:
-    print(f"sql_engines needs sqlglot and duckdb ({e}): python3 -m cinelake_tools.python_env "
-          "ensure .venv requirements/test.txt, then run it with .venv/bin/python", file=sys.stderr)
+    print(
+        f"sql_engines needs sqlglot and duckdb ({e}): python3 -m cinelake_tools.python_env "
+        "ensure .venv requirements/test.txt, then run it with .venv/bin/python",
+        file=sys.stderr,
+    )
     sys.exit(2)
 
 VIEWS_DIR = ROOT / "sql" / "views"
@@ -135,10 +139,12 @@ def substitute(f, values):
         col = start - (f.text.rfind("\n", 0, start) + 1) + 1
         if end < 0:
             raise Failure(f"{shown(f.path)}:{line}:{col}: a `${{` is never closed")
-        name = f.text[start + 2:end]
+        name = f.text[start + 2 : end]
         if name not in values:
-            raise Failure(f"{shown(f.path)}:{line}:{col}: unknown placeholder ${{{name}}} "
-                          f"(the convention has {', '.join('${' + k + '}' for k in values)})")
+            raise Failure(
+                f"{shown(f.path)}:{line}:{col}: unknown placeholder ${{{name}}} "
+                f"(the convention has {', '.join('${' + k + '}' for k in values)})"
+            )
         out.extend([f.text[at:start], values[name]])
         at = end + 1
     out.append(f.text[at:])
@@ -178,9 +184,11 @@ def parse_trino(f):
             raise Failure(f"{shown(f.path)}: Trino cannot parse it: {e}") from None
         first = e.errors[0]
         more = f" (and {len(e.errors) - 1} more errors)" if len(e.errors) > 1 else ""
-        raise Failure(f"{shown(f.path)}:{first.get('line')}:{first.get('col')}: Trino cannot "
-                      f"parse it: {first.get('description')} (at {first.get('highlight')!r})"
-                      f"{more}") from None
+        raise Failure(
+            f"{shown(f.path)}:{first.get('line')}:{first.get('col')}: Trino cannot "
+            f"parse it: {first.get('description')} (at {first.get('highlight')!r})"
+            f"{more}"
+        ) from None
     except sqlglot.errors.SqlglotError as e:
         raise Failure(f"{shown(f.path)}: Trino cannot parse it: {e}") from None
     for token in Trino().tokenize(text):
@@ -204,8 +212,7 @@ def dependency_order(trees):
     while len(order) < len(trees):
         ready = sorted(n for n in trees if n not in done and deps[n] <= done)
         if not ready:
-            raise Failure("the views read each other in a cycle: "
-                          + ", ".join(sorted(set(trees) - done)))
+            raise Failure("the views read each other in a cycle: " + ", ".join(sorted(set(trees) - done)))
         order.append(ready[0])
         done.add(ready[0])
     return order
@@ -219,13 +226,11 @@ def views_rs_order(path=VIEWS_RS):
 def check_listed_order(listed, trees):
     """The views.rs list names every file and puts each view after those it reads."""
     if sorted(listed) != sorted(trees):
-        raise Failure(f"{shown(VIEWS_RS)} lists {sorted(listed)}, "
-                      f"the SQL files are {sorted(trees)}")
+        raise Failure(f"{shown(VIEWS_RS)} lists {sorted(listed)}, the SQL files are {sorted(trees)}")
     for i, name in enumerate(listed):
-        later = references(trees[name]) & set(listed[i + 1:])
+        later = references(trees[name]) & set(listed[i + 1 :])
         if later:
-            raise Failure(f"{shown(VIEWS_RS)} defines {name} before "
-                          f"{', '.join(sorted(later))}, which it reads")
+            raise Failure(f"{shown(VIEWS_RS)} defines {name} before {', '.join(sorted(later))}, which it reads")
 
 
 # ---------------------------------------------------------------- the lake
@@ -239,8 +244,7 @@ class Lake:
         self.root = Path(root).resolve()
         if not (self.root / "_catalog").is_dir():
             raise SetupError(f"{root}: no _catalog/ (not a directory lake with a local catalog)")
-        self.dbs = [(f"{database_prefix}_refined", ""),
-                    (f"{database_prefix}_trusted", TRUSTED_PREFIX)]
+        self.dbs = [(f"{database_prefix}_refined", ""), (f"{database_prefix}_trusted", TRUSTED_PREFIX)]
 
     def entries(self):
         """{engine name: catalog entry} of every EXTERNAL_TABLE, named as the local
@@ -273,7 +277,7 @@ class Lake:
         base = f"file://{self.root}/"
         if not location.startswith(base):
             raise SetupError(f"location {location} is not inside the lake {self.root}")
-        return self.root / location[len(base):]
+        return self.root / location[len(base) :]
 
     def parquet(self, location):
         return sorted(str(p) for p in self.directory(location).glob("*.parquet") if p.is_file())
@@ -309,8 +313,9 @@ class DuckLake:
         entries = lake.entries()
         missing = sorted(set(tables) - set(entries))
         if missing:
-            raise Failure(f"the SQL reads {', '.join(missing)}, which the catalog under "
-                          f"{lake.root}/_catalog does not hold")
+            raise Failure(
+                f"the SQL reads {', '.join(missing)}, which the catalog under {lake.root}/_catalog does not hold"
+            )
         for name in sorted(tables):
             self.con.execute(self.table_sql(lake, name, entries[name]))
 
@@ -323,8 +328,7 @@ class DuckLake:
             for p in entry.get("Partitions") or []:
                 files = lake.parquet(p["Location"])
                 if files:
-                    extra = "".join(f", {literal(v)} AS {quote(k)}"
-                                    for k, v in zip(keys, p["Values"]))
+                    extra = "".join(f", {literal(v)} AS {quote(k)}" for k, v in zip(keys, p["Values"]))
                     parts.append(f"SELECT *{extra} FROM {read_parquet(files)}")
         else:
             files = lake.parquet(table["StorageDescriptor"]["Location"])
@@ -333,9 +337,11 @@ class DuckLake:
         if not parts:
             # Registered with no files: an empty table of the catalog's columns.
             cols = table["StorageDescriptor"]["Columns"] + (table.get("PartitionKeys") or [])
-            return (f"CREATE TABLE {quote(name)} ("
-                    + ", ".join(f"{quote(c['Name'])} {duckdb_type(c['Type'])}" for c in cols)
-                    + ")")
+            return (
+                f"CREATE TABLE {quote(name)} ("
+                + ", ".join(f"{quote(c['Name'])} {duckdb_type(c['Type'])}" for c in cols)
+                + ")"
+            )
         return f"CREATE VIEW {quote(name)} AS " + " UNION ALL BY NAME ".join(parts)
 
     def create_view(self, name, duck_sql):
@@ -377,20 +383,30 @@ def unnest_rows(node):
         return node
     array = node.expressions[0]
     dtype = array.type
-    if (dtype is None or not dtype.is_type(exp.DataType.Type.ARRAY) or not dtype.expressions
-            or not dtype.expressions[0].is_type(exp.DataType.Type.STRUCT)):
+    if (
+        dtype is None
+        or not dtype.is_type(exp.DataType.Type.ARRAY)
+        or not dtype.expressions
+        or not dtype.expressions[0].is_type(exp.DataType.Type.STRUCT)
+    ):
         return node
     fields = [f.name for f in dtype.expressions[0].expressions]
     if node.args.get("offset") or len(alias.columns) != len(fields):
-        raise Failure(f"UNNEST({array.sql(dialect='trino')}) AS {alias.sql(dialect='trino')}: "
-                      f"Trino names the row's {len(fields)} fields ({', '.join(fields)}) "
-                      "one alias each, in that order")
+        raise Failure(
+            f"UNNEST({array.sql(dialect='trino')}) AS {alias.sql(dialect='trino')}: "
+            f"Trino names the row's {len(fields)} fields ({', '.join(fields)}) "
+            "one alias each, in that order"
+        )
     element = exp.to_identifier("_element")
     inner = exp.select(exp.alias_(exp.Unnest(expressions=[array.copy()]), element))
-    picks = [exp.alias_(exp.Anonymous(this="struct_extract",
-                                      expressions=[exp.column(element), exp.Literal.string(f)]),
-                        column.name, quoted=True)
-             for f, column in zip(fields, alias.columns)]
+    picks = [
+        exp.alias_(
+            exp.Anonymous(this="struct_extract", expressions=[exp.column(element), exp.Literal.string(f)]),
+            column.name,
+            quoted=True,
+        )
+        for f, column in zip(fields, alias.columns)
+    ]
     return exp.select(*picks).from_(inner.subquery("_elements")).subquery(alias.this.copy())
 
 
@@ -436,11 +452,22 @@ def polars_rows(cinelake, lake, name, database_prefix="cinelake", float_columns=
     """`SELECT * FROM <name>` on the local engine: (columns, rows); the columns are
     None when there are no rows (the JSON output is then `[]`). A float column's NaN
     and infinities come back as floats, not as the JSON output's null."""
-    texts = "".join(f", CAST({quote(c)} AS VARCHAR) AS {quote(c + AS_TEXT)}"
-                    for c in float_columns)
-    args = [str(cinelake), "query", "--lake", str(lake), "--catalog", "local",
-            "--database-prefix", database_prefix, "--engine", "local", "--format", "json",
-            f"SELECT *{texts} FROM {name}"]
+    texts = "".join(f", CAST({quote(c)} AS VARCHAR) AS {quote(c + AS_TEXT)}" for c in float_columns)
+    args = [
+        str(cinelake),
+        "query",
+        "--lake",
+        str(lake),
+        "--catalog",
+        "local",
+        "--database-prefix",
+        database_prefix,
+        "--engine",
+        "local",
+        "--format",
+        "json",
+        f"SELECT *{texts} FROM {name}",
+    ]
     out = subprocess.run(args, capture_output=True, text=True)
     if out.returncode != 0:
         raise Failure(f"{name}: Polars SQL (cinelake query) failed: {out.stderr.strip()}")
@@ -511,7 +538,7 @@ def compare_rows(name, left, right, left_label="DuckDB", right_label="Polars SQL
     if lcols is None:
         lcols = rcols
     if sorted(lcols) != sorted(rcols):
-        return (f"{name}: the columns differ: {left_label} {lcols}, {right_label} {rcols}")
+        return f"{name}: the columns differ: {left_label} {lcols}, {right_label} {rcols}"
     at = [rcols.index(c) for c in lcols]
     lnorm = [tuple(normal(v) for v in r) for r in lrows]
     rnorm = [tuple(normal(r[i]) for i in at) for r in rrows]
@@ -534,8 +561,10 @@ def compare_rows(name, left, right, left_label="DuckDB", right_label="Polars SQL
         rows = sorted(rows, key=repr)[:SHOWN]
         return "".join(f"\n      {dict(zip(lcols, plain(r)))}" for r in rows)
 
-    lines = [f"{name}: {left_label} {len(lrows)} rows, {right_label} {len(rrows)} rows; "
-             f"{len(left_over)} only in {left_label}, {len(right_over)} only in {right_label}"]
+    lines = [
+        f"{name}: {left_label} {len(lrows)} rows, {right_label} {len(rrows)} rows; "
+        f"{len(left_over)} only in {left_label}, {len(right_over)} only in {right_label}"
+    ]
     if left_over:
         lines.append(f"    only in {left_label} (first {min(SHOWN, len(left_over))}):{show(left_over)}")
     if right_over:
@@ -564,6 +593,7 @@ def plain(row):
         if isinstance(v, tuple) and v and v[0] == "bool":
             return v[1]
         return v
+
     return tuple(one(v) for v in row)
 
 
@@ -581,8 +611,7 @@ def parse_all(files):
     return trees, failures
 
 
-def check_views(lake_dir, cinelake, sql_dir=VIEWS_DIR, database_prefix="cinelake",
-                listed_order=None, out=print):
+def check_views(lake_dir, cinelake, sql_dir=VIEWS_DIR, database_prefix="cinelake", listed_order=None, out=print):
     """Steps 1-3 over the views in `sql_dir`; returns the failures (empty: all agree)."""
     files = load_sql(sql_dir)
     if not files:
@@ -616,25 +645,26 @@ def check_views(lake_dir, cinelake, sql_dir=VIEWS_DIR, database_prefix="cinelake
             failures.append(f"{name}: DuckDB cannot run it: {e}\n    transpiled: {duck_sql}")
             continue
         if name in stored and stored[name].strip() != by_name[name].select:
-            out(f"note: {name}: the lake's views were made from other SQL than "
-                f"{shown(by_name[name].path)}; Polars SQL runs the copy the binary carries")
+            out(
+                f"note: {name}: the lake's views were made from other SQL than "
+                f"{shown(by_name[name].path)}; Polars SQL runs the copy the binary carries"
+            )
         try:
-            polars = polars_rows(cinelake, lake.root, name, database_prefix,
-                                 duck.float_columns(name))
+            polars = polars_rows(cinelake, lake.root, name, database_prefix, duck.float_columns(name))
         except Failure as e:
             failures.append(str(e))
             continue
         if not duck_rows[1] and not polars[1]:
             # Two empty answers agree on nothing: the lake must give the view rows.
-            failures.append(f"{name}: no rows from either engine, so nothing was compared "
-                            "(the lake gives this view no rows)")
+            failures.append(
+                f"{name}: no rows from either engine, so nothing was compared (the lake gives this view no rows)"
+            )
             continue
         diff = compare_rows(name, duck_rows, polars)
         if diff:
             failures.append(diff)
         else:
-            out(f"{name:<24} {len(duck_rows[1]):>7} rows  {len(duck_rows[0]):>3} columns  "
-                "DuckDB = Polars SQL")
+            out(f"{name:<24} {len(duck_rows[1]):>7} rows  {len(duck_rows[0]):>3} columns  DuckDB = Polars SQL")
     return failures
 
 
@@ -643,13 +673,19 @@ def main(argv=None):
     sub = ap.add_subparsers(dest="command", required=True)
     v = sub.add_parser("views", help="parse as Trino, run on DuckDB, compare with Polars SQL")
     v.add_argument("--lake", required=True, help="a directory lake with its local catalog")
-    v.add_argument("--cinelake", default=os.environ.get("CINELAKE_BIN", "cinelake"),
-                   help="the cinelake binary (env CINELAKE_BIN; default: cinelake on PATH)")
+    v.add_argument(
+        "--cinelake",
+        default=os.environ.get("CINELAKE_BIN", "cinelake"),
+        help="the cinelake binary (env CINELAKE_BIN; default: cinelake on PATH)",
+    )
     v.add_argument("--sql-dir", default=str(VIEWS_DIR))
     v.add_argument("--database-prefix", default="cinelake")
-    v.add_argument("--views-rs", default=None,
-                   help="check the order this views.rs lists the views in (default: the "
-                        "repository's, when --sql-dir is sql/views)")
+    v.add_argument(
+        "--views-rs",
+        default=None,
+        help="check the order this views.rs lists the views in (default: the "
+        "repository's, when --sql-dir is sql/views)",
+    )
     p = sub.add_parser("parse", help="parse SQL files as Trino (step 1 only)")
     p.add_argument("paths", nargs="+", help="*.sql files or directories of them")
     args = ap.parse_args(argv)
@@ -671,8 +707,7 @@ def main(argv=None):
                 listed = views_rs_order(args.views_rs)
             elif Path(args.sql_dir).resolve() == VIEWS_DIR:
                 listed = views_rs_order()
-            failures = check_views(args.lake, args.cinelake, args.sql_dir,
-                                   args.database_prefix, listed)
+            failures = check_views(args.lake, args.cinelake, args.sql_dir, args.database_prefix, listed)
     except SetupError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -39,6 +39,7 @@ For movies and series, over a directory lake with its local catalog (`_catalog/`
 One line per table that agrees. Exit 0 when everything agrees, 1 on any difference or
 SQL that fails, 2 on bad arguments or a lake without what the check reads.
 """
+
 import argparse
 import json
 import re
@@ -64,8 +65,13 @@ TABLES = {"movies": "Movies", "series": "Series"}
 RAW_DB = "cinelake_raw"
 RAW_LOCATION = "s3://emulated/raw/"
 # The Glue type of each DuckDB result type the Trusted tables have.
-GLUE_OF_DUCKDB = {"VARCHAR": "string", "INTEGER": "int", "BIGINT": "bigint",
-                  "DOUBLE": "double", "VARCHAR[]": "array<string>"}
+GLUE_OF_DUCKDB = {
+    "VARCHAR": "string",
+    "INTEGER": "int",
+    "BIGINT": "bigint",
+    "DOUBLE": "double",
+    "VARCHAR[]": "array<string>",
+}
 LAZY_SIMPLE = "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe"
 TEXT_INPUT = "org.apache.hadoop.mapred.TextInputFormat"
 # A byte that is not UTF-8 is held in DuckDB (whose strings must be UTF-8) as one of
@@ -93,9 +99,18 @@ def raw_values(table):
 def render(cinelake, table, out_dir):
     """Writes `table`'s statements into `out_dir` as the binary renders them."""
     values = raw_values(table)
-    args = [str(cinelake), "trusted-sql", "--table", table, "--raw-table",
-            values["raw_table"], "--raw-location", values["raw_location"],
-            "--out", str(out_dir)]
+    args = [
+        str(cinelake),
+        "trusted-sql",
+        "--table",
+        table,
+        "--raw-table",
+        values["raw_table"],
+        "--raw-location",
+        values["raw_location"],
+        "--out",
+        str(out_dir),
+    ]
     try:
         done = subprocess.run(args, capture_output=True, text=True)
     except OSError as e:
@@ -158,28 +173,30 @@ class RawTable:
             elif type(p) is exp.Property:
                 self.table_props[literal_value(p.this)] = literal_value(p.args["value"])
         if serde != LAZY_SIMPLE or input_format != TEXT_INPUT:
-            raise Failure(f"{where}: the emulation knows LazySimpleSerDe over TextInputFormat "
-                          f"only; the table has {serde} over {input_format}")
+            raise Failure(
+                f"{where}: the emulation knows LazySimpleSerDe over TextInputFormat "
+                f"only; the table has {serde} over {input_format}"
+            )
         if location != values["raw_location"]:
             raise Failure(f"{where}: LOCATION is {location!r}, not '${{raw_location}}'")
-        unknown = set(self.serde_props) - {"field.delim", "serialization.null.format",
-                                           "serialization.format"}
+        unknown = set(self.serde_props) - {"field.delim", "serialization.null.format", "serialization.format"}
         if unknown:
-            raise Failure(f"{where}: SerDe properties the emulation does not follow: "
-                          f"{sorted(unknown)}")
+            raise Failure(f"{where}: SerDe properties the emulation does not follow: {sorted(unknown)}")
         # As Trino's TextEncodingOptions.fromSchema and Hive's LazyUtils.getByte read them.
         delim = self.serde_props.get("field.delim", self.serde_props.get("serialization.format"))
         self.field_delim = byte_of(delim, 1)
         self.null_sequence = self.serde_props.get("serialization.null.format", "\\N").encode()
         self.header_lines = int(self.table_props.get("skip.header.line.count", "0"))
         if set(self.table_props) - {"skip.header.line.count"}:
-            raise Failure(f"{where}: table properties the emulation does not follow: "
-                          f"{sorted(set(self.table_props) - {'skip.header.line.count'})}")
+            raise Failure(
+                f"{where}: table properties the emulation does not follow: "
+                f"{sorted(set(self.table_props) - {'skip.header.line.count'})}"
+            )
 
     def lines(self, data):
         """The rows of the table over a file's bytes: (line bytes or None)."""
         rows = []
-        for line in text_lines(data)[self.header_lines:]:
+        for line in text_lines(data)[self.header_lines :]:
             cut = line.find(bytes([self.field_delim]))
             if cut >= 0:
                 line = line[:cut]  # one column: the fields after the first are dropped
@@ -221,11 +238,12 @@ def held(line):
     except UnicodeDecodeError:
         text, bad = line.decode("utf-8", errors="surrogateescape"), True
     if text and max(text) >= chr(HELD + 0x80):
-        raise SetupError("the file holds a character in U+10FF80..U+10FFFF, which the "
-                         "emulation cannot tell from a byte that is not UTF-8")
+        raise SetupError(
+            "the file holds a character in U+10FF80..U+10FFFF, which the "
+            "emulation cannot tell from a byte that is not UTF-8"
+        )
     if bad:
-        text = "".join(chr(HELD + ord(c) - 0xDC00) if 0xDC80 <= ord(c) <= 0xDCFF else c
-                       for c in text)
+        text = "".join(chr(HELD + ord(c) - 0xDC00) if 0xDC80 <= ord(c) <= 0xDCFF else c for c in text)
     return text
 
 
@@ -233,8 +251,7 @@ def trino_to_utf8(text):
     """to_utf8: the bytes of the value, as Athena holds them."""
     if not text or max(text) < chr(HELD + 0x80):
         return text.encode("utf-8")
-    return b"".join(bytes([ord(c) - HELD]) if ord(c) >= HELD + 0x80 else c.encode("utf-8")
-                    for c in text)
+    return b"".join(bytes([ord(c) - HELD]) if ord(c) >= HELD + 0x80 else c.encode("utf-8") for c in text)
 
 
 def trino_from_utf8(data):
@@ -265,8 +282,19 @@ def code_point_at(b, pos):
         return first, 1
     if first < 0xC0:
         return None, 1
-    length = 2 if first < 0xE0 else 3 if first < 0xF0 else 4 if first < 0xF8 else \
-        5 if first < 0xFC else 6 if first < 0xFE else -1
+    length = (
+        2
+        if first < 0xE0
+        else 3
+        if first < 0xF0
+        else 4
+        if first < 0xF8
+        else 5
+        if first < 0xFC
+        else 6
+        if first < 0xFE
+        else -1
+    )
     if length < 0:
         return None, 1
     n = len(b)
@@ -286,8 +314,7 @@ def code_point_at(b, pos):
     if pos + 3 >= n or not cont[2]:
         return None, 3
     if length == 4:
-        cp = ((first & 0x07) << 18) | ((b[pos + 1] & 0x3F) << 12) | \
-             ((b[pos + 2] & 0x3F) << 6) | (b[pos + 3] & 0x3F)
+        cp = ((first & 0x07) << 18) | ((b[pos + 1] & 0x3F) << 12) | ((b[pos + 2] & 0x3F) << 6) | (b[pos + 3] & 0x3F)
         return (cp, 4) if 0x10000 <= cp < 0x110000 else (None, 4)
     if pos + 4 >= n or not cont[3]:
         return None, 4
@@ -313,10 +340,8 @@ def stand_ins(tree):
 def stand_in_encode(node):
     if isinstance(node, exp.Encode):
         value = node.this
-        has_held = call("regexp_matches", value.copy(),
-                        exp.Literal.string(r"[\x{10FF80}-\x{10FFFF}]"))
-        return exp.If(this=has_held, true=call("trino_to_utf8", value.copy()),
-                      false=call("encode", value.copy()))
+        has_held = call("regexp_matches", value.copy(), exp.Literal.string(r"[\x{10FF80}-\x{10FFFF}]"))
+        return exp.If(this=has_held, true=call("trino_to_utf8", value.copy()), false=call("encode", value.copy()))
     if isinstance(node, exp.Anonymous) and node.name.lower() == "is_finite":
         return call("isfinite", *node.expressions)
     return node
@@ -325,8 +350,7 @@ def stand_in_encode(node):
 def stand_in_decode(node):
     if isinstance(node, exp.Decode):
         value = node.this
-        return call("coalesce", call("try", call("decode", value.copy())),
-                    call("trino_from_utf8", value.copy()))
+        return call("coalesce", call("try", call("decode", value.copy())), call("trino_from_utf8", value.copy()))
     return node
 
 
@@ -337,12 +361,16 @@ def newest_raw_csv(lake, table):
     """The newest Raw CSV of a table: (key, path)."""
     folder = TABLES[table]
     found = sorted(lake.root.glob(f"Raw/Local/CSV/{folder}/[0-9]*/[0-9]*/[0-9]*/{table}.csv"))
-    found = [p for p in found
-             if re.fullmatch(rf"Raw/Local/CSV/{folder}/\d{{4}}/\d{{2}}/\d{{2}}/{table}\.csv",
-                             str(p.relative_to(lake.root)))]
+    found = [
+        p
+        for p in found
+        if re.fullmatch(rf"Raw/Local/CSV/{folder}/\d{{4}}/\d{{2}}/\d{{2}}/{table}\.csv", str(p.relative_to(lake.root)))
+    ]
     if not found:
-        raise SetupError(f"{lake.root}: no Raw/Local/CSV/{folder}/YYYY/MM/DD/{table}.csv "
-                         "(run cinelake upload, then cinelake trusted)")
+        raise SetupError(
+            f"{lake.root}: no Raw/Local/CSV/{folder}/YYYY/MM/DD/{table}.csv "
+            "(run cinelake upload, then cinelake trusted)"
+        )
     return str(found[-1].relative_to(lake.root)), found[-1]
 
 
@@ -352,8 +380,7 @@ def polars_table(lake, table, database_prefix):
     entries = lake.entries()
     name = se.TRUSTED_PREFIX + table
     if name not in entries:
-        raise SetupError(f"{lake.root}/_catalog/{database_prefix}_trusted has no {table} "
-                         "(run cinelake trusted)")
+        raise SetupError(f"{lake.root}/_catalog/{database_prefix}_trusted has no {table} (run cinelake trusted)")
     sd = entries[name]["TableInput"]["StorageDescriptor"]
     columns = [c["Name"] for c in sd["Columns"]]
     types = [c["Type"] for c in sd["Columns"]]
@@ -367,9 +394,11 @@ def polars_rejects(lake, table, run_id, key):
     runs = sorted(p.stem for p in folder.glob("*.jsonl"))
     later = [r for r in runs if r > run_id]
     if later:
-        raise Failure(f"{table}: a later trusted run ({later[-1]}) quarantined rows but did "
-                      f"not publish the table (over the rejected-share threshold?); the "
-                      f"catalog's {table} is run {run_id}'s: rerun cinelake trusted")
+        raise Failure(
+            f"{table}: a later trusted run ({later[-1]}) quarantined rows but did "
+            f"not publish the table (over the rejected-share threshold?); the "
+            f"catalog's {table} is run {run_id}'s: rerun cinelake trusted"
+        )
     path = folder / f"{run_id}.jsonl"
     if not path.is_file():
         return []
@@ -392,9 +421,11 @@ def check_run_read(lake, table, run_id, key):
     inputs = [i.get("key") for i in json.loads(manifest.read_text()).get("inputs", [])]
     if key not in inputs:
         read = [k for k in inputs if f"/CSV/{TABLES[table]}/" in (k or "")]
-        raise Failure(f"{table}: the Trusted table (run {run_id}) was made from "
-                      f"{', '.join(read) or 'another file'}, not the newest Raw {key}: "
-                      "rerun cinelake trusted")
+        raise Failure(
+            f"{table}: the Trusted table (run {run_id}) was made from "
+            f"{', '.join(read) or 'another file'}, not the newest Raw {key}: "
+            "rerun cinelake trusted"
+        )
 
 
 # ---------------------------------------------------------------- the check
@@ -412,8 +443,7 @@ class Duck:
     def load(self, name, lines):
         self.con.execute(f"CREATE OR REPLACE TABLE {name} (line VARCHAR)")
         if lines:
-            self.con.execute(f"INSERT INTO {name} SELECT unnest($1::VARCHAR[])",
-                             [[held(line) for line in lines]])
+            self.con.execute(f"INSERT INTO {name} SELECT unnest($1::VARCHAR[])", [[held(line) for line in lines]])
 
     def table(self, name, select):
         """Materialises a SELECT: (columns, DuckDB types, row count)."""
@@ -432,28 +462,30 @@ class Duck:
         cols = ", ".join(se.quote(c) for c in columns)
         only = []
         for a, b in ((left, right), (right, left)):
-            only.append(self.con.execute(
-                f"SELECT {cols} FROM {se.quote(a)} EXCEPT ALL SELECT {cols} FROM {se.quote(b)}"
-            ).fetchall())
+            only.append(
+                self.con.execute(
+                    f"SELECT {cols} FROM {se.quote(a)} EXCEPT ALL SELECT {cols} FROM {se.quote(b)}"
+                ).fetchall()
+            )
         if not only[0] and not only[1]:
             return None
-        diff = se.compare_rows(label, (columns, only[0]), (columns, only[1]),
-                               left_label, right_label)
+        diff = se.compare_rows(label, (columns, only[0]), (columns, only[1]), left_label, right_label)
         if diff is None:
             return None
-        counts = [self.con.execute(f"SELECT count(*) FROM {se.quote(t)}").fetchone()[0]
-                  for t in (left, right)]
+        counts = [self.con.execute(f"SELECT count(*) FROM {se.quote(t)}").fetchone()[0] for t in (left, right)]
         # compare_rows counted only the rows left over; say the tables' sizes.
-        return diff.replace(f"{left_label} {len(only[0])} rows, {right_label} {len(only[1])} rows",
-                            f"{left_label} {counts[0]} rows, {right_label} {counts[1]} rows", 1)
+        return diff.replace(
+            f"{left_label} {len(only[0])} rows, {right_label} {len(only[1])} rows",
+            f"{left_label} {counts[0]} rows, {right_label} {counts[1]} rows",
+            1,
+        )
 
 
 def duckdb_sql(f, schema):
     """A SELECT file (an se.SqlFile, filled in) parsed as Trino, typed and written as
     DuckDB."""
     if f.text.rstrip().endswith(";"):
-        raise Failure(f"{se.shown(f.path)}: ends with `;` (Athena takes one statement, "
-                      "with none)")
+        raise Failure(f"{se.shown(f.path)}: ends with `;` (Athena takes one statement, with none)")
     tree = se.parse_trino(f)
     if not isinstance(tree, exp.Select):
         raise Failure(f"{se.shown(f.path)}: not one SELECT")
@@ -474,24 +506,24 @@ def check_table(lake, table, sql_dir, database_prefix, duck, out):
     rows_tree, rows_sql = duckdb_sql(filled(rows_path, values), schema)
     rejects_tree, rejects_sql = duckdb_sql(filled(rejects_path, values), schema)
     if rows_tree.args.get("with_") != rejects_tree.args.get("with_"):
-        raise Failure(f"{table}: the WITH of {se.shown(rejects_path)} is not "
-                      f"{se.shown(rows_path)}'s: the two must judge lines by the same rules")
+        raise Failure(
+            f"{table}: the WITH of {se.shown(rejects_path)} is not "
+            f"{se.shown(rows_path)}'s: the two must judge lines by the same rules"
+        )
     results = []
-    for path, sql, name in ((rows_path, rows_sql, "sql_rows"),
-                            (rejects_path, rejects_sql, "sql_rejects")):
+    for path, sql, name in ((rows_path, rows_sql, "sql_rows"), (rejects_path, rejects_sql, "sql_rejects")):
         try:
             results.append(duck.table(name, sql))
         except duckdb.Error as e:
-            raise Failure(f"{se.shown(path)}: DuckDB cannot run it: {e}\n    transpiled: "
-                          f"{sql}") from None
+            raise Failure(f"{se.shown(path)}: DuckDB cannot run it: {e}\n    transpiled: {sql}") from None
     (cols, duck_types, n_rows), (rcols, _, n_rejects) = results
     failures = []
     if rcols != ["raw", "reason"]:
-        raise Failure(f"{table}: {se.shown(rejects_path)} gives the columns {rcols}, "
-                      "expected raw, reason")
+        raise Failure(f"{table}: {se.shown(rejects_path)} gives the columns {rcols}, expected raw, reason")
     if n_rows + n_rejects != len(lines):
-        failures.append(f"{table}: {len(lines)} lines read, but {n_rows} rows and "
-                        f"{n_rejects} rejects: a line kept twice or lost")
+        failures.append(
+            f"{table}: {len(lines)} lines read, but {n_rows} rows and {n_rejects} rejects: a line kept twice or lost"
+        )
 
     p_cols, p_types, files, run_id = polars_table(lake, table, database_prefix)
     check_run_read(lake, table, run_id, key)
@@ -499,14 +531,15 @@ def check_table(lake, table, sql_dir, database_prefix, duck, out):
         failures.append(f"{table}: the columns differ: SQL {cols}, Polars path {p_cols}")
     else:
         sql_types = [GLUE_OF_DUCKDB.get(t, t) for t in duck_types]
-        wrong = [f"{c} {s} (Polars path: {p})"
-                 for c, s, p in zip(cols, sql_types, p_types) if s != p]
+        wrong = [f"{c} {s} (Polars path: {p})" for c, s, p in zip(cols, sql_types, p_types) if s != p]
         if wrong:
             failures.append(f"{table}: the types differ: {'; '.join(wrong)}")
     if not failures:
         if files:
-            duck.table("polars_rows", f"SELECT {', '.join(se.quote(c) for c in p_cols)} "
-                                      f"FROM read_parquet({se.parquet_list(files)})")
+            duck.table(
+                "polars_rows",
+                f"SELECT {', '.join(se.quote(c) for c in p_cols)} FROM read_parquet({se.parquet_list(files)})",
+            )
         else:
             duck.table("polars_rows", "SELECT * FROM sql_rows LIMIT 0")
         diff = duck.difference(table, "sql_rows", "polars_rows", cols, "SQL", "Polars path")
@@ -515,23 +548,26 @@ def check_table(lake, table, sql_dir, database_prefix, duck, out):
     p_rejects = polars_rejects(lake, table, run_id, key)
     duck.con.execute("CREATE OR REPLACE TABLE polars_rejects (raw VARCHAR, reason VARCHAR)")
     if p_rejects:
-        duck.con.execute("INSERT INTO polars_rejects SELECT unnest($1::VARCHAR[]), "
-                         "unnest($2::VARCHAR[])",
-                         [[r for r, _ in p_rejects], [why for _, why in p_rejects]])
-    diff = duck.difference(f"{table} rejects", "sql_rejects", "polars_rejects",
-                           ["raw", "reason"], "SQL", "Polars quarantine")
+        duck.con.execute(
+            "INSERT INTO polars_rejects SELECT unnest($1::VARCHAR[]), unnest($2::VARCHAR[])",
+            [[r for r, _ in p_rejects], [why for _, why in p_rejects]],
+        )
+    diff = duck.difference(
+        f"{table} rejects", "sql_rejects", "polars_rejects", ["raw", "reason"], "SQL", "Polars quarantine"
+    )
     if diff:
         failures.append(diff)
     if failures:
         return failures
-    out(f"{table:<8} {len(lines):>8} lines: {n_rows:>8} rows = the Polars path's table "
+    out(
+        f"{table:<8} {len(lines):>8} lines: {n_rows:>8} rows = the Polars path's table "
         f"({len(cols)} columns, same types), {n_rejects:>6} rejects = its quarantine "
-        f"({key})")
+        f"({key})"
+    )
     return []
 
 
-def check(lake_dir, sql_dir=None, tables=tuple(TABLES), database_prefix="cinelake",
-          out=print, cinelake=None):
+def check(lake_dir, sql_dir=None, tables=tuple(TABLES), database_prefix="cinelake", out=print, cinelake=None):
     """The differences, none when everything agrees. Without `sql_dir`, the statements
     are the `cinelake` binary's."""
     lake = se.Lake(lake_dir, database_prefix)
@@ -554,12 +590,10 @@ def check(lake_dir, sql_dir=None, tables=tuple(TABLES), database_prefix="cinelak
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--lake", required=True,
-                    help="a directory lake with its local catalog, where cinelake trusted ran")
+    ap.add_argument("--lake", required=True, help="a directory lake with its local catalog, where cinelake trusted ran")
     ap.add_argument("--cinelake", help="the cinelake binary, which renders the statements")
     ap.add_argument("--sql-dir", help="statements rendered already (see `render`)")
-    ap.add_argument("--only", default=",".join(TABLES),
-                    help="movies, series or both (comma-separated; default both)")
+    ap.add_argument("--only", default=",".join(TABLES), help="movies, series or both (comma-separated; default both)")
     ap.add_argument("--database-prefix", default="cinelake")
     try:
         args = ap.parse_args(argv)
@@ -573,8 +607,7 @@ def main(argv=None):
             raise SetupError(f"--only takes movies, series or both, not {args.only!r}")
         if not Path(args.lake).is_dir():
             raise SetupError(f"{args.lake}: not a directory")
-        failures = check(args.lake, args.sql_dir, tables, args.database_prefix,
-                         cinelake=args.cinelake)
+        failures = check(args.lake, args.sql_dir, tables, args.database_prefix, cinelake=args.cinelake)
     except SetupError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -4,6 +4,7 @@ workflow runs it is checked in test_deploy_workflow.py.
 
     .venv/bin/python -m pytest cinelake_tools/test_check_bootstrap.py
 """
+
 import subprocess
 import tempfile
 import unittest

@@ -10,6 +10,7 @@ for each kind of event.
 
     .venv/bin/python -m pytest cinelake_tools/test_deploy_workflow.py
 """
+
 import os
 import re
 import subprocess
@@ -57,9 +58,7 @@ class DeployWorkflow(unittest.TestCase):
     def setUp(self):
         self.doc = load(DEPLOY)
         self.text = DEPLOY.read_text()
-        self.deploy_script = next(
-            s["run"] for s in steps(self.doc) if "sam deploy" in s.get("run", "")
-        )
+        self.deploy_script = next(s["run"] for s in steps(self.doc) if "sam deploy" in s.get("run", ""))
 
     def test_a_parameter_is_passed_only_when_its_variable_is_set(self):
         script = self.deploy_script
@@ -71,9 +70,7 @@ class DeployWorkflow(unittest.TestCase):
                     before = script.splitlines()[:line_no]
                     opened = [b for b in before if re.match(r"\s*if \[ -n ", b)]
                     closed = [b for b in before if b.strip() == "fi"]
-                    self.assertGreater(
-                        len(opened), len(closed), f"{name} is passed whether or not it is set"
-                    )
+                    self.assertGreater(len(opened), len(closed), f"{name} is passed whether or not it is set")
         # ...and the variables carry no defaults that would be passed instead.
         for step in steps(self.doc):
             for key, value in (step.get("env") or {}).items():
@@ -104,8 +101,14 @@ class DeployWorkflow(unittest.TestCase):
         ci = next(s for s in gate["steps"] if s.get("id") == "ci")
         self.assertEqual(ci.get("if"), "github.event_name == 'workflow_dispatch'")
         command = " ".join(ci["run"].replace("\\\n", " ").split())
-        for arg in ('--workflow ci.yml', '--branch "$TAG"', "--event push", "--status success",
-                    "--json headSha", "--limit 1"):
+        for arg in (
+            "--workflow ci.yml",
+            '--branch "$TAG"',
+            "--event push",
+            "--status success",
+            "--json headSha",
+            "--limit 1",
+        ):
             self.assertIn(arg, command)
 
     def test_the_tests_run_on_release_tags(self):
@@ -211,7 +214,9 @@ class TheGate(unittest.TestCase):
             output = Path(tmp) / "output"
             output.touch()
             proc = subprocess.run(
-                ["bash", "-e", "-c", step["run"]], capture_output=True, text=True,
+                ["bash", "-e", "-c", step["run"]],
+                capture_output=True,
+                text=True,
                 env={"PATH": os.environ["PATH"], "GITHUB_OUTPUT": str(output), **base, **env},
             )
             outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
@@ -219,34 +224,47 @@ class TheGate(unittest.TestCase):
 
     def test_the_step_maps_the_event_fields_it_reads(self):
         step = next(s for s in load(DEPLOY)["jobs"]["gate"]["steps"] if s.get("id") == "decide")
-        self.assertEqual(step["env"], {
-            "EVENT": "${{ github.event_name }}",
-            "REF": "${{ github.ref }}",
-            "DEFAULT_BRANCH": "${{ github.event.repository.default_branch }}",
-            "RUN_CONCLUSION": "${{ github.event.workflow_run.conclusion }}",
-            "RUN_EVENT": "${{ github.event.workflow_run.event }}",
-            "RUN_HEAD_BRANCH": "${{ github.event.workflow_run.head_branch }}",
-            "RUN_HEAD_SHA": "${{ github.event.workflow_run.head_sha }}",
-            "TAG": "${{ inputs.tag }}",
-            "CI_SHA": "${{ steps.ci.outputs.sha }}",
-        })
+        self.assertEqual(
+            step["env"],
+            {
+                "EVENT": "${{ github.event_name }}",
+                "REF": "${{ github.ref }}",
+                "DEFAULT_BRANCH": "${{ github.event.repository.default_branch }}",
+                "RUN_CONCLUSION": "${{ github.event.workflow_run.conclusion }}",
+                "RUN_EVENT": "${{ github.event.workflow_run.event }}",
+                "RUN_HEAD_BRANCH": "${{ github.event.workflow_run.head_branch }}",
+                "RUN_HEAD_SHA": "${{ github.event.workflow_run.head_sha }}",
+                "TAG": "${{ inputs.tag }}",
+                "CI_SHA": "${{ steps.ci.outputs.sha }}",
+            },
+        )
 
     def test_ci_passing_on_a_release_tag_deploys_its_commit(self):
-        code, out, log = self.run_gate(EVENT="workflow_run", RUN_CONCLUSION="success", RUN_EVENT="push",
-                                       RUN_HEAD_BRANCH="v1.4.0", RUN_HEAD_SHA=self.SHA)
+        code, out, log = self.run_gate(
+            EVENT="workflow_run",
+            RUN_CONCLUSION="success",
+            RUN_EVENT="push",
+            RUN_HEAD_BRANCH="v1.4.0",
+            RUN_HEAD_SHA=self.SHA,
+        )
         self.assertEqual((code, out), (0, {"deploy": "true", "sha": self.SHA}), log)
 
     def test_other_ci_runs_deploy_nothing_and_do_not_fail(self):
         cases = [
-            ("failure", "push", "v1.4.0"),        # the tests failed on the tag
+            ("failure", "push", "v1.4.0"),  # the tests failed on the tag
             ("cancelled", "push", "v1.4.0"),
-            ("success", "push", "main"),          # a push to a branch
+            ("success", "push", "main"),  # a push to a branch
             ("success", "pull_request", "v2-x"),  # a pull request from a branch named v...
         ]
         for conclusion, event, branch in cases:
             with self.subTest(conclusion=conclusion, event=event, branch=branch):
-                code, out, log = self.run_gate(EVENT="workflow_run", RUN_CONCLUSION=conclusion,
-                                               RUN_EVENT=event, RUN_HEAD_BRANCH=branch, RUN_HEAD_SHA=self.SHA)
+                code, out, log = self.run_gate(
+                    EVENT="workflow_run",
+                    RUN_CONCLUSION=conclusion,
+                    RUN_EVENT=event,
+                    RUN_HEAD_BRANCH=branch,
+                    RUN_HEAD_SHA=self.SHA,
+                )
                 self.assertEqual((code, out), (0, {"deploy": "false", "sha": ""}), log)
 
     def test_a_manual_deploy_of_a_tag_ci_passed_deploys_the_commit_ci_tested(self):
@@ -254,9 +272,11 @@ class TheGate(unittest.TestCase):
         self.assertEqual((code, out), (0, {"deploy": "true", "sha": self.SHA}), log)
 
     def test_a_manual_deploy_is_refused_without_a_passed_tag(self):
-        for tag, ci_sha, why in (("v1.3.2", "", "ci has not passed on the push of v1.3.2"),
-                                 ("main", self.SHA, "name a release tag (v...), not 'main'"),
-                                 ("v1.3.2", "not-a-sha", "'not-a-sha' is not a commit")):
+        for tag, ci_sha, why in (
+            ("v1.3.2", "", "ci has not passed on the push of v1.3.2"),
+            ("main", self.SHA, "name a release tag (v...), not 'main'"),
+            ("v1.3.2", "not-a-sha", "'not-a-sha' is not a commit"),
+        ):
             with self.subTest(tag=tag, ci_sha=ci_sha):
                 code, out, log = self.run_gate(EVENT="workflow_dispatch", TAG=tag, CI_SHA=ci_sha)
                 self.assertNotEqual(code, 0, log)

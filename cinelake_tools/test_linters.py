@@ -3,6 +3,7 @@ nothing: each test breaks a copy of a real file in one way and expects a finding
 
     .venv/bin/python -m pytest cinelake_tools/test_linters.py
 """
+
 import os
 import re
 import shutil
@@ -78,8 +79,11 @@ class BrokenCopies(unittest.TestCase):
 
     def test_project_rule_refuses_an_unreachable_state(self):
         # RunTrusted's catcher sent elsewhere: TrustedJobFailed is reached by nothing.
-        t = self.broken("infra/template.yaml", "                Next: TrustedJobFailed\n",
-                        "                Next: RefinedJobFailed\n")
+        t = self.broken(
+            "infra/template.yaml",
+            "                Next: TrustedJobFailed\n",
+            "                Next: RefinedJobFailed\n",
+        )
         self.assert_refused(t, "E9101", "state TrustedJobFailed cannot be reached from HasEngine")
 
     def test_project_rule_refuses_a_state_without_next_or_end(self):
@@ -88,28 +92,40 @@ class BrokenCopies(unittest.TestCase):
 
     def test_project_rule_refuses_a_misspelt_iam_action(self):
         # The SAM transform makes cfn-lint skip IAM action names (W3037); E9103 does not.
-        t = self.broken("infra/template.yaml", "                  - glue:UpdatePartition\n",
-                        "                  - glue:UpdatePartitions\n")
+        t = self.broken(
+            "infra/template.yaml",
+            "                  - glue:UpdatePartition\n",
+            "                  - glue:UpdatePartitions\n",
+        )
         self.assert_refused(t, "E9103", "'glue:UpdatePartitions': glue has no such action")
-        t = self.broken("infra/template.yaml", "                Action: states:StartExecution\n",
-                        "                Action: state:StartExecution\n")
+        t = self.broken(
+            "infra/template.yaml",
+            "                Action: states:StartExecution\n",
+            "                Action: state:StartExecution\n",
+        )
         self.assert_refused(t, "E9103", "'state:StartExecution': no such service 'state'")
 
     def test_project_rule_refuses_a_schedule_without_its_dead_letter_queue(self):
-        t = self.broken("infra/template.yaml",
-                        "        DeadLetterConfig:\n          Arn: !GetAtt ScheduleDeadLetterQueue.Arn\n", "")
+        t = self.broken(
+            "infra/template.yaml", "        DeadLetterConfig:\n          Arn: !GetAtt ScheduleDeadLetterQueue.Arn\n", ""
+        )
         self.assert_refused(t, "E9107", "MonthlySchedule has no DeadLetterConfig naming an SQS queue")
 
     def test_project_rule_refuses_dead_letters_nobody_is_told_of(self):
-        t = self.broken("infra/template.yaml",
-                        "      TreatMissingData: notBreaching\n      AlarmActions: [!Ref AlertTopic]\n",
-                        "      TreatMissingData: notBreaching\n")
+        t = self.broken(
+            "infra/template.yaml",
+            "      TreatMissingData: notBreaching\n      AlarmActions: [!Ref AlertTopic]\n",
+            "      TreatMissingData: notBreaching\n",
+        )
         self.assert_refused(t, "E9107", "no AWS::CloudWatch::Alarm on ScheduleDeadLetterQueue tells an SNS topic")
 
     def test_project_rule_refuses_a_schedule_role_that_cannot_send_dead_letters(self):
-        t = self.broken("infra/template.yaml",
-                        "              - Effect: Allow\n                Action: sqs:SendMessage\n"
-                        "                Resource: !GetAtt ScheduleDeadLetterQueue.Arn\n", "")
+        t = self.broken(
+            "infra/template.yaml",
+            "              - Effect: Allow\n                Action: sqs:SendMessage\n"
+            "                Resource: !GetAtt ScheduleDeadLetterQueue.Arn\n",
+            "",
+        )
         self.assert_refused(t, "E9107", "MonthlySchedule's role SchedulerRole is not allowed sqs:SendMessage")
 
     def test_every_project_rule_has_a_broken_copy_test(self):
@@ -175,8 +191,10 @@ class BrokenCopies(unittest.TestCase):
     def test_project_rule_refuses_a_glue_database_that_is_not_retained(self):
         for policy in ("DeletionPolicy", "UpdateReplacePolicy"):
             with self.subTest(policy):
-                retained = ("  RefinedDatabase:\n    Type: AWS::Glue::Database\n"
-                            "    DeletionPolicy: Retain\n    UpdateReplacePolicy: Retain\n")
+                retained = (
+                    "  RefinedDatabase:\n    Type: AWS::Glue::Database\n"
+                    "    DeletionPolicy: Retain\n    UpdateReplacePolicy: Retain\n"
+                )
                 t = self.broken("infra/template.yaml", retained, retained.replace(f"    {policy}: Retain\n", ""))
                 out = self.cfn_lint(t)
                 self.assertNotEqual(out.returncode, 0, out.stdout + out.stderr)
@@ -192,7 +210,9 @@ class BrokenCopies(unittest.TestCase):
         env = dict(os.environ, AWS_ACCESS_KEY_ID="v", AWS_SECRET_ACCESS_KEY="v", SAM_CLI_TELEMETRY="0")
         out = subprocess.run(
             [str(sam), "validate", "--lint", "--template", str(t), "--region", "us-east-1"],
-            capture_output=True, text=True, env=env,
+            capture_output=True,
+            text=True,
+            env=env,
         )
         self.assertNotEqual(out.returncode, 0, out.stdout + out.stderr)
         self.assertIn("Timeoutt", out.stdout + out.stderr)

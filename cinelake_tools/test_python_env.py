@@ -4,6 +4,7 @@
 
 scripts/test runs it so, before it makes any environment: the standard library only.
 """
+
 import subprocess
 import sys
 import tempfile
@@ -35,11 +36,14 @@ class Differences(unittest.TestCase):
     def test_names_extra_different_and_missing_packages(self):
         locked = {"alpha": "1.0", "beta-pkg": "2.0"}
         present = {"alpha": "1.1", "gamma": "3.0", "pip": "23.2.1"}
-        self.assertEqual(python_env.differences(locked, present), [
-            "alpha is 1.1, the lock says 1.0",
-            "beta-pkg==2.0 is in the lock but not installed",
-            "gamma==3.0 is installed but not in the lock",
-        ])
+        self.assertEqual(
+            python_env.differences(locked, present),
+            [
+                "alpha is 1.1, the lock says 1.0",
+                "beta-pkg==2.0 is in the lock but not installed",
+                "gamma==3.0 is installed but not in the lock",
+            ],
+        )
 
     def test_an_environment_equal_to_its_lock_has_none(self):
         locked = {"alpha": "1.0"}
@@ -57,22 +61,24 @@ class Differences(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp:
             lock = Path(tmp) / "lock.txt"
             lock.write_text(LOCK + "Moto[server]==5.2.5 \\\n    --hash=sha256:22\n")
-            self.assertEqual(python_env.read_lock(lock),
-                             {"alpha": "1.0", "beta-pkg": "2.0", "moto": "5.2.5"})
+            self.assertEqual(python_env.read_lock(lock), {"alpha": "1.0", "beta-pkg": "2.0", "moto": "5.2.5"})
 
 
 class CheckOnARealEnvironment(unittest.TestCase):
     """A real virtual environment, its packages installed as pip leaves them."""
 
     def run_check(self, venv, lock):
-        return subprocess.run([sys.executable, "-m", "cinelake_tools.python_env", "check",
-                               str(venv), str(lock)], capture_output=True, text=True, cwd=ROOT)
+        return subprocess.run(
+            [sys.executable, "-m", "cinelake_tools.python_env", "check", str(venv), str(lock)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
 
     def test_an_extra_and_a_different_version_fail_with_their_names(self):
         with tempfile.TemporaryDirectory() as tmp:
             venv, lock = Path(tmp) / "venv", Path(tmp) / "lock.txt"
-            subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)],
-                           check=True)
+            subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
             lock.write_text(LOCK)
             add_distribution(venv, "alpha", "1.0")
             add_distribution(venv, "beta-pkg", "2.1")

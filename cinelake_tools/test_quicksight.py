@@ -22,6 +22,7 @@ BODIES = ROOT / "dashboards" / "quicksight"
 # One data set per view in sql/views.
 VIEW_COUNT = len(list((ROOT / "sql" / "views").glob("*.sql")))
 
+
 def quietly(func, *args):
     """FUNC(*ARGS) with its stdout and stderr captured: (result, stdout, stderr)."""
     out, err = io.StringIO(), io.StringIO()
@@ -33,7 +34,7 @@ def quietly(func, *args):
 def find_visual(dashboard, visual_id):
     for sheet in dashboard["Definition"]["Sheets"]:
         for visual in sheet.get("Visuals", []):
-            (kind, body), = visual.items()
+            ((kind, body),) = visual.items()
             if body["VisualId"] == visual_id:
                 return body
     raise KeyError(visual_id)
@@ -82,21 +83,30 @@ class RealBodies(unittest.TestCase):
             self.assertEqual(relational["Name"], body.stem)
 
     def test_validate_command_exits_zero(self):
-        run = subprocess.run([sys.executable, "-m", "cinelake_tools.quicksight", "validate"],
-                             capture_output=True, text=True, cwd=ROOT)
+        run = subprocess.run(
+            [sys.executable, "-m", "cinelake_tools.quicksight", "validate"], capture_output=True, text=True, cwd=ROOT
+        )
         self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
         lines = run.stdout.splitlines()
-        self.assertEqual(sum(1 for line in lines if line.startswith("ok ")), VIEW_COUNT + 2,
-                         run.stdout)
+        self.assertEqual(sum(1 for line in lines if line.startswith("ok ")), VIEW_COUNT + 2, run.stdout)
 
     def test_the_view_parser_reads_every_view(self):
         self.assertEqual(
             qs.view_columns((ROOT / "sql" / "views" / "v_investment_rating.sql").read_text()),
-            ["band_order", "budget_band", "films", "total_budget", "imdb_rated_films",
-             "avg_imdb_rating", "tmdb_rated_films", "avg_tmdb_rating"])
+            [
+                "band_order",
+                "budget_band",
+                "films",
+                "total_budget",
+                "imdb_rated_films",
+                "avg_imdb_rating",
+                "tmdb_rated_films",
+                "avg_tmdb_rating",
+            ],
+        )
         self.assertEqual(
-            qs.view_columns((ROOT / "sql" / "views" / "v_country_share_best.sql").read_text())[-1],
-            "share")
+            qs.view_columns((ROOT / "sql" / "views" / "v_country_share_best.sql").read_text())[-1], "share"
+        )
 
 
 class BrokenBodies(unittest.TestCase):
@@ -108,13 +118,12 @@ class BrokenBodies(unittest.TestCase):
 
     def test_misspelt_top_level_field(self):
         copy = BrokenCopy(self)
-        copy.edit("data-sets/v_top_profits.json",
-                  lambda d: d.__setitem__("PhysicalTablesMap", d.pop("PhysicalTableMap")))
+        copy.edit(
+            "data-sets/v_top_profits.json", lambda d: d.__setitem__("PhysicalTablesMap", d.pop("PhysicalTableMap"))
+        )
         problems = copy.problems()
-        self.assertProblem(problems, "data-sets/v_top_profits.json", 'Unknown parameter',
-                           '"PhysicalTablesMap"')
-        self.assertProblem(problems, "data-sets/v_top_profits.json", "Missing required",
-                           '"PhysicalTableMap"')
+        self.assertProblem(problems, "data-sets/v_top_profits.json", "Unknown parameter", '"PhysicalTablesMap"')
+        self.assertProblem(problems, "data-sets/v_top_profits.json", "Missing required", '"PhysicalTableMap"')
 
     def test_misspelt_nested_field(self):
         copy = BrokenCopy(self)
@@ -124,14 +133,14 @@ class BrokenBodies(unittest.TestCase):
             visual["ChartConfiguraton"] = visual.pop("ChartConfiguration")
 
         copy.edit("dashboard.json", change)
-        self.assertProblem(copy.problems(), "dashboard.json", "TableVisual",
-                           '"ChartConfiguraton"')
+        self.assertProblem(copy.problems(), "dashboard.json", "TableVisual", '"ChartConfiguraton"')
 
     def test_wrong_enum(self):
         copy = BrokenCopy(self)
         copy.edit("data-sets/v_best_films.json", lambda d: d.__setitem__("ImportMode", "SOMETIMES"))
-        self.assertProblem(copy.problems(), "data-sets/v_best_films.json", "ImportMode",
-                           "'SOMETIMES' is not a valid value")
+        self.assertProblem(
+            copy.problems(), "data-sets/v_best_films.json", "ImportMode", "'SOMETIMES' is not a valid value"
+        )
 
     def test_wrong_input_column_type(self):
         copy = BrokenCopy(self)
@@ -147,20 +156,21 @@ class BrokenBodies(unittest.TestCase):
 
         def change(d):
             wells = find_visual(d, "top-profits")["ChartConfiguration"]["FieldWells"]
-            wells["BarChartAggregatedFieldWells"]["Values"][0]["NumericalMeasureField"][
-                "Column"]["ColumnName"] = "proft"
+            wells["BarChartAggregatedFieldWells"]["Values"][0]["NumericalMeasureField"]["Column"]["ColumnName"] = (
+                "proft"
+            )
 
         copy.edit("dashboard.json", change)
-        self.assertProblem(copy.problems(), "dashboard.json", "'proft'",
-                           "not in data set v_budget_revenue")
+        self.assertProblem(copy.problems(), "dashboard.json", "'proft'", "not in data set v_budget_revenue")
 
     def test_undeclared_data_set_identifier(self):
         copy = BrokenCopy(self)
 
         def change(d):
             wells = find_visual(d, "most-voted")["ChartConfiguration"]["FieldWells"]
-            wells["BarChartAggregatedFieldWells"]["Category"][0]["CategoricalDimensionField"][
-                "Column"]["DataSetIdentifier"] = "v_worst_films"
+            wells["BarChartAggregatedFieldWells"]["Category"][0]["CategoricalDimensionField"]["Column"][
+                "DataSetIdentifier"
+            ] = "v_worst_films"
 
         copy.edit("dashboard.json", change)
         self.assertProblem(copy.problems(), "dashboard.json", "'v_worst_films'", "not declared")
@@ -184,7 +194,8 @@ class BrokenBodies(unittest.TestCase):
         def change(d):
             columns = d["PhysicalTableMap"]["athena-view"]["RelationalTable"]["InputColumns"]
             d["PhysicalTableMap"]["athena-view"]["RelationalTable"]["InputColumns"] = [
-                c for c in columns if c["Name"] != "film_label"]
+                c for c in columns if c["Name"] != "film_label"
+            ]
 
         copy.edit("data-sets/v_film_country.json", change)
         problems = copy.problems()
@@ -194,8 +205,7 @@ class BrokenBodies(unittest.TestCase):
 
     def test_unknown_placeholder(self):
         copy = BrokenCopy(self)
-        copy.edit("data-source.json",
-                  lambda d: d.__setitem__("DataSourceId", "${ResourcePrefx}-athena"))
+        copy.edit("data-source.json", lambda d: d.__setitem__("DataSourceId", "${ResourcePrefx}-athena"))
         self.assertProblem(copy.problems(), "data-source.json", "${ResourcePrefx}")
 
     def test_sort_by_a_field_the_visual_lacks(self):
@@ -211,10 +221,15 @@ class BrokenBodies(unittest.TestCase):
     def test_validate_command_lists_every_problem_and_fails(self):
         copy = BrokenCopy(self)
         copy.edit("data-sets/v_best_films.json", lambda d: d.__setitem__("ImportMode", "SOMETIMES"))
-        copy.edit("data-sets/v_top_profits.json",
-                  lambda d: d.__setitem__("PhysicalTablesMap", d.pop("PhysicalTableMap")))
-        run = subprocess.run([sys.executable, "-m", "cinelake_tools.quicksight", "validate",
-                              str(copy.dir)], capture_output=True, text=True, cwd=ROOT)
+        copy.edit(
+            "data-sets/v_top_profits.json", lambda d: d.__setitem__("PhysicalTablesMap", d.pop("PhysicalTableMap"))
+        )
+        run = subprocess.run(
+            [sys.executable, "-m", "cinelake_tools.quicksight", "validate", str(copy.dir)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
         self.assertNotEqual(run.returncode, 0)
         self.assertIn("FAIL data-sets/v_best_films.json", run.stdout)
         self.assertIn("FAIL data-sets/v_top_profits.json", run.stdout)
@@ -237,9 +252,10 @@ class CloudFormation(unittest.TestCase):
 
     def test_template_shape(self):
         template = json.loads(qs.TEMPLATE.read_text())
-        self.assertEqual(set(template["Parameters"]),
-                         {"AthenaWorkgroup", "AthenaRoleArn", "RefinedDatabase",
-                          "QuickSightPrincipalArn", "ResourcePrefix"})
+        self.assertEqual(
+            set(template["Parameters"]),
+            {"AthenaWorkgroup", "AthenaRoleArn", "RefinedDatabase", "QuickSightPrincipalArn", "ResourcePrefix"},
+        )
         resources = template["Resources"]
         types = [r["Type"] for r in resources.values()]
         self.assertEqual(types.count("AWS::QuickSight::DataSource"), 1)
@@ -248,10 +264,10 @@ class CloudFormation(unittest.TestCase):
         data_sets = [k for k, r in resources.items() if r["Type"] == "AWS::QuickSight::DataSet"]
         for name in data_sets:
             table = resources[name]["Properties"]["PhysicalTableMap"]["athena-view"]
-            self.assertEqual(table["RelationalTable"]["DataSourceArn"],
-                             {"Fn::GetAtt": ["DataSource", "Arn"]})  # after the data source
-            self.assertEqual(resources[name]["Properties"]["AwsAccountId"],
-                             {"Ref": "AWS::AccountId"})
+            self.assertEqual(
+                table["RelationalTable"]["DataSourceArn"], {"Fn::GetAtt": ["DataSource", "Arn"]}
+            )  # after the data source
+            self.assertEqual(resources[name]["Properties"]["AwsAccountId"], {"Ref": "AWS::AccountId"})
         self.assertEqual(sorted(resources["Dashboard"]["DependsOn"]), sorted(data_sets))
         # The data source queries Athena with the role the parent stack passes (its
         # QuickSightAthenaRole), not with QuickSight's account-wide service role.
@@ -270,10 +286,10 @@ class CloudFormation(unittest.TestCase):
         self.assertEqual(qs.to_cfn("${ResourcePrefix}-athena"), {"Fn::Sub": "${ResourcePrefix}-athena"})
         self.assertEqual(
             qs.to_cfn("arn:aws:quicksight:${Region}:${AwsAccountId}:dataset/x"),
-            {"Fn::Sub": "arn:${AWS::Partition}:quicksight:${AWS::Region}:${AWS::AccountId}:dataset/x"})
+            {"Fn::Sub": "arn:${AWS::Partition}:quicksight:${AWS::Region}:${AWS::AccountId}:dataset/x"},
+        )
         # QuickSight's own parameters are kept from Fn::Sub
-        self.assertEqual(qs.to_cfn("${ResourcePrefix} ${MinVotes}"),
-                         {"Fn::Sub": "${ResourcePrefix} ${!MinVotes}"})
+        self.assertEqual(qs.to_cfn("${ResourcePrefix} ${MinVotes}"), {"Fn::Sub": "${ResourcePrefix} ${!MinVotes}"})
         self.assertEqual(qs.to_cfn("ifelse(${MinVotes} > 1, 1, 0)"), "ifelse(${MinVotes} > 1, 1, 0)")
 
 
@@ -312,10 +328,20 @@ class PublishedOnUpdate(unittest.TestCase):
 
 class DeployCommands(unittest.TestCase):
     def test_prints_one_create_call_per_body(self):
-        code, out, err = quietly(qs.main, [
-            "deploy-commands", "--account-id", "210987654321", "--region", "sa-east-1",
-            "--principal-arn", "arn:aws:quicksight:us-east-1:210987654321:group/default/analysts",
-            "--role-arn", "arn:aws:iam::210987654321:role/cinelake-QuickSightAthenaRole-X1"])
+        code, out, err = quietly(
+            qs.main,
+            [
+                "deploy-commands",
+                "--account-id",
+                "210987654321",
+                "--region",
+                "sa-east-1",
+                "--principal-arn",
+                "arn:aws:quicksight:us-east-1:210987654321:group/default/analysts",
+                "--role-arn",
+                "arn:aws:iam::210987654321:role/cinelake-QuickSightAthenaRole-X1",
+            ],
+        )
         self.assertEqual(code, 0, err)
         self.assertIn('"RoleArn":"arn:aws:iam::210987654321:role/cinelake-QuickSightAthenaRole-X1"', out)
         self.assertEqual(out.count("aws quicksight create-data-source "), 1)

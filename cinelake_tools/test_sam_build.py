@@ -21,6 +21,7 @@ listens.
 
     .venv/bin/python -m pytest cinelake_tools/test_sam_build.py
 """
+
 import json
 import os
 import re
@@ -45,7 +46,7 @@ FUNCTIONS = {
 }
 
 # The stand-in for `cargo`: everything but `cargo lambda build` goes to the real cargo.
-SHIM = r'''#!{python}
+SHIM = r"""#!{python}
 import json, os, subprocess, sys
 
 args = sys.argv[1:]
@@ -71,7 +72,7 @@ for name in bins:
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "bootstrap"), "w") as f:
         f.write("shim bootstrap of " + name + "\n")
-'''
+"""
 
 # SAM finds cargo-lambda on PATH before it builds; the shim's `cargo lambda` is what runs.
 CARGO_LAMBDA_STUB = """#!/bin/sh
@@ -213,9 +214,7 @@ class SamBuild(unittest.TestCase):
         self.assertTrue(any("JobsFunction: bootstrap" in f for f in found), found)
 
     def test_no_binary_name_for_the_two_binary_crate_fails(self):
-        self.edit_template(
-            "      BuildProperties:\n        Binary: cinelake-ingest-lambda\n", ""
-        )
+        self.edit_template("      BuildProperties:\n        Binary: cinelake-ingest-lambda\n", "")
         self.assertNotEqual(self.findings(), [])
 
     def test_without_the_build_method_fails(self):
@@ -232,12 +231,9 @@ class SamBuild(unittest.TestCase):
         jobs = text.index("  JobsFunction:")
         head, tail = text[:jobs], text[jobs:]
         self.assertIn("      Architectures: [arm64]\n", tail)
-        (self.work / "infra/template.yaml").write_text(
-            head + tail.replace("      Architectures: [arm64]\n", "", 1)
-        )
+        (self.work / "infra/template.yaml").write_text(head + tail.replace("      Architectures: [arm64]\n", "", 1))
         found = self.findings()
         self.assertTrue(any("no --arm64" in f for f in found), found)
-
 
     def deploy_template(self):
         """The template `sam deploy` (settings from samconfig.toml) would ship; it stops at

@@ -11,6 +11,7 @@ that answers `query --format json "SELECT * FROM <view>"` with rows given by the
 (worked out by hand from the fixture). scripts/test runs the harness over a real demo lake with
 the real binary.
 """
+
 import contextlib
 import io
 import json
@@ -29,47 +30,104 @@ from cinelake_tools.common import ROOT
 # (name, [(column, Glue type)], rows); a film's imdb_votes decide whether it is a
 # best film (>= 1000 and a rating).
 TABLES = [
-    ("fact_film",
-     [("film_id", "string"), ("release_year", "int"), ("imdb_rating", "double"),
-      ("imdb_votes", "bigint"), ("tmdb_rating", "double"), ("tmdb_votes", "bigint"),
-      ("popularity", "double"), ("budget", "bigint"), ("revenue", "bigint"),
-      ("profit", "bigint")],
-     [("tt1", 2010, 7.5, 5000, 7.1, 300, 12.5, 2000000, 5000000, 3000000),
-      ("tt2", 2005, 7.0, 1000, None, 0, 0.5, None, None, None),
-      ("tt3", 1999, 8.0, 999, 6.4, 20, 1.25, 500000, 400000, -100000),
-      ("tt4", 2020, None, 20000, 5.5, 10, 3.0, None, 9000, None)]),
-    ("dim_film",
-     [("film_id", "string"), ("title", "string"), ("release_year", "int")],
-     [("tt1", "Cidade", 2010), ("tt2", "Terra", 2005), ("tt3", "Noite", 1999),
-      ("tt4", "Verão", 2020)]),
-    ("bridge_film_country",
-     [("film_id", "string"), ("country_code", "string")],
-     [("tt1", "BR"), ("tt2", "US"), ("tt2", "BR"), ("tt3", "AR"), ("tt4", "US")]),
-    ("dim_country",
-     [("country_code", "string"), ("country_name", "string"), ("continent", "string"),
-      ("is_south_america", "boolean")],
-     [("AR", "Argentina", "South America", True), ("BR", "Brazil", "South America", True),
-      ("US", "United States of America", "North America", False)]),
+    (
+        "fact_film",
+        [
+            ("film_id", "string"),
+            ("release_year", "int"),
+            ("imdb_rating", "double"),
+            ("imdb_votes", "bigint"),
+            ("tmdb_rating", "double"),
+            ("tmdb_votes", "bigint"),
+            ("popularity", "double"),
+            ("budget", "bigint"),
+            ("revenue", "bigint"),
+            ("profit", "bigint"),
+        ],
+        [
+            ("tt1", 2010, 7.5, 5000, 7.1, 300, 12.5, 2000000, 5000000, 3000000),
+            ("tt2", 2005, 7.0, 1000, None, 0, 0.5, None, None, None),
+            ("tt3", 1999, 8.0, 999, 6.4, 20, 1.25, 500000, 400000, -100000),
+            ("tt4", 2020, None, 20000, 5.5, 10, 3.0, None, 9000, None),
+        ],
+    ),
+    (
+        "dim_film",
+        [("film_id", "string"), ("title", "string"), ("release_year", "int")],
+        [("tt1", "Cidade", 2010), ("tt2", "Terra", 2005), ("tt3", "Noite", 1999), ("tt4", "Verão", 2020)],
+    ),
+    (
+        "bridge_film_country",
+        [("film_id", "string"), ("country_code", "string")],
+        [("tt1", "BR"), ("tt2", "US"), ("tt2", "BR"), ("tt3", "AR"), ("tt4", "US")],
+    ),
+    (
+        "dim_country",
+        [
+            ("country_code", "string"),
+            ("country_name", "string"),
+            ("continent", "string"),
+            ("is_south_america", "boolean"),
+        ],
+        [
+            ("AR", "Argentina", "South America", True),
+            ("BR", "Brazil", "South America", True),
+            ("US", "United States of America", "North America", False),
+        ],
+    ),
 ]
 
 BEST_FILMS = [
-    {"film_id": "tt1", "title": "Cidade", "release_year": 2010, "imdb_rating": 7.5,
-     "imdb_votes": 5000, "tmdb_rating": 7.1, "tmdb_votes": 300, "popularity": 12.5},
-    {"film_id": "tt2", "title": "Terra", "release_year": 2005, "imdb_rating": 7.0,
-     "imdb_votes": 1000, "tmdb_rating": None, "tmdb_votes": 0, "popularity": 0.5},
+    {
+        "film_id": "tt1",
+        "title": "Cidade",
+        "release_year": 2010,
+        "imdb_rating": 7.5,
+        "imdb_votes": 5000,
+        "tmdb_rating": 7.1,
+        "tmdb_votes": 300,
+        "popularity": 12.5,
+    },
+    {
+        "film_id": "tt2",
+        "title": "Terra",
+        "release_year": 2005,
+        "imdb_rating": 7.0,
+        "imdb_votes": 1000,
+        "tmdb_rating": None,
+        "tmdb_votes": 0,
+        "popularity": 0.5,
+    },
 ]
 # Two best films; tt2 counts for the US and Brazil.
 COUNTRY_SHARE_BEST = [
-    {"country_code": "BR", "country_name": "Brazil", "continent": "South America",
-     "is_south_america": True, "best_films": 2, "share": 1.0},
-    {"country_code": "US", "country_name": "United States of America",
-     "continent": "North America", "is_south_america": False, "best_films": 1, "share": 0.5},
+    {
+        "country_code": "BR",
+        "country_name": "Brazil",
+        "continent": "South America",
+        "is_south_america": True,
+        "best_films": 2,
+        "share": 1.0,
+    },
+    {
+        "country_code": "US",
+        "country_name": "United States of America",
+        "continent": "North America",
+        "is_south_america": False,
+        "best_films": 1,
+        "share": 0.5,
+    },
 ]
 TOP_PROFITS = [
-    {"film_id": "tt1", "title": "Cidade", "release_year": 2010, "budget": 2000000,
-     "revenue": 5000000, "profit": 3000000},
-    {"film_id": "tt3", "title": "Noite", "release_year": 1999, "budget": 500000,
-     "revenue": 400000, "profit": -100000},
+    {
+        "film_id": "tt1",
+        "title": "Cidade",
+        "release_year": 2010,
+        "budget": 2000000,
+        "revenue": 5000000,
+        "profit": 3000000,
+    },
+    {"film_id": "tt3", "title": "Noite", "release_year": 1999, "budget": 500000, "revenue": 400000, "profit": -100000},
 ]
 
 FAKE_CINELAKE = """\
@@ -108,10 +166,13 @@ def make_lake(root, tables=TABLES, db="cinelake_refined"):
         folder.mkdir(parents=True)
         types = [se.duckdb_type(t) for _, t in columns]
         select = " UNION ALL ".join(
-            "SELECT " + ", ".join(
+            "SELECT "
+            + ", ".join(
                 f"CAST({'NULL' if v is None else se.literal(v)} AS {t}) AS {se.quote(c)}"
-                for (c, _), t, v in zip(columns, types, row))
-            for row in rows)
+                for (c, _), t, v in zip(columns, types, row)
+            )
+            for row in rows
+        )
         con.execute(f"COPY ({select}) TO '{folder / 'part-00000.parquet'}' (FORMAT parquet)")
         register(root, db, name, columns, f"file://{root.resolve()}/Refined/{name}/v1/")
     return root
@@ -168,8 +229,9 @@ class Harness(unittest.TestCase):
     def run_views(self, *extra):
         out, err = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            rc = se.main(["views", "--lake", str(self.lake), "--cinelake", str(self.bin),
-                          "--sql-dir", str(self.views), *extra])
+            rc = se.main(
+                ["views", "--lake", str(self.lake), "--cinelake", str(self.bin), "--sql-dir", str(self.views), *extra]
+            )
         return rc, out.getvalue() + err.getvalue()
 
     # ---- the real views pass, over rows worked out by hand
@@ -177,8 +239,9 @@ class Harness(unittest.TestCase):
     def test_real_views_agree_with_the_rows_worked_out_by_hand(self):
         for view in ["v_best_films", "v_country_share_best", "v_top_profits"]:
             self.copy(view)
-        self.answer({"v_best_films": BEST_FILMS, "v_country_share_best": COUNTRY_SHARE_BEST,
-                     "v_top_profits": TOP_PROFITS})
+        self.answer(
+            {"v_best_films": BEST_FILMS, "v_country_share_best": COUNTRY_SHARE_BEST, "v_top_profits": TOP_PROFITS}
+        )
         rc, out = self.run_views()
         self.assertEqual(rc, 0, out)
         self.assertIn("v_best_films                   2 rows    8 columns", out)
@@ -195,9 +258,12 @@ class Harness(unittest.TestCase):
 
     def test_nan_from_polars_sql_is_nan_not_null(self):
         # The JSON output writes NaN as null; the harness reads the column's text too.
-        self.write("v_nan", """
+        self.write(
+            "v_nan",
+            """
             SELECT film_id, CAST('NaN' AS double) AS x FROM fact_film WHERE film_id = 'tt1'
-        """)
+        """,
+        )
         self.answer({"v_nan": [{"film_id": "tt1", "x": None, "__texts": {"x": "NaN"}}]})
         rc, out = self.run_views()
         self.assertEqual(rc, 0, out)
@@ -210,9 +276,11 @@ class Harness(unittest.TestCase):
     # ---- step 1: what Trino cannot parse
 
     def test_a_view_trino_cannot_parse_fails_step_1(self):
-        self.copy("v_country_share_best", "GROUP BY c.country_code, c.country_name, c.continent, "
-                  "c.is_south_america\n)", "GROUP BY c.country_code, c.country_name, c.continent, "
-                  "c.is_south_america\n")
+        self.copy(
+            "v_country_share_best",
+            "GROUP BY c.country_code, c.country_name, c.continent, c.is_south_america\n)",
+            "GROUP BY c.country_code, c.country_name, c.continent, c.is_south_america\n",
+        )
         rc, out = self.run_views()
         self.assertEqual(rc, 1, out)
         self.assertIn("FAIL", out)
@@ -253,8 +321,9 @@ class Harness(unittest.TestCase):
         self.answer({"v_best_films": BEST_FILMS})
         rc, out = self.run_views()
         self.assertEqual(rc, 1, out)
-        self.assertIn("FAIL v_best_films: DuckDB 3 rows, Polars SQL 2 rows; 1 only in DuckDB, "
-                      "0 only in Polars SQL", out)
+        self.assertIn(
+            "FAIL v_best_films: DuckDB 3 rows, Polars SQL 2 rows; 1 only in DuckDB, 0 only in Polars SQL", out
+        )
         self.assertIn("'film_id': 'tt3'", out)
 
     def test_a_view_over_a_changed_view_fails_too(self):
@@ -269,16 +338,19 @@ class Harness(unittest.TestCase):
     def test_integer_division_is_trinos(self):
         # Trino divides integers as integers (999 / 1000 is 0); DuckDB's own / would give
         # 0.999. The harness types the SQL as Trino does before writing DuckDB.
-        self.write("v_thousands", """\
+        self.write(
+            "v_thousands",
+            """\
             SELECT film_id, imdb_votes / 1000 AS thousands FROM fact_film
-        """)
-        trino = [{"film_id": f, "thousands": n}
-                 for f, n in [("tt1", 5), ("tt2", 1), ("tt3", 0), ("tt4", 20)]]
+        """,
+        )
+        trino = [{"film_id": f, "thousands": n} for f, n in [("tt1", 5), ("tt2", 1), ("tt3", 0), ("tt4", 20)]]
         self.answer({"v_thousands": trino})
         rc, out = self.run_views()
         self.assertEqual(rc, 0, out)
-        polars = [{"film_id": f, "thousands": n}
-                  for f, n in [("tt1", 5.0), ("tt2", 1.0), ("tt3", 0.999), ("tt4", 20.0)]]
+        polars = [
+            {"film_id": f, "thousands": n} for f, n in [("tt1", 5.0), ("tt2", 1.0), ("tt3", 0.999), ("tt4", 20.0)]
+        ]
         self.answer({"v_thousands": polars})
         rc, out = self.run_views()
         self.assertEqual(rc, 1, out)
@@ -307,8 +379,7 @@ class Harness(unittest.TestCase):
         self.copy("v_best_films")
         self.copy("v_country_share_best")
         rs = self.tmp / "views.rs"
-        rs.write_text('("v_country_share_best", include_str!("x")), '
-                      '("v_best_films", include_str!("y")),')
+        rs.write_text('("v_country_share_best", include_str!("x")), ("v_best_films", include_str!("y")),')
         rc, out = self.run_views("--views-rs", str(rs))
         self.assertEqual(rc, 1, out)
         self.assertIn("defines v_country_share_best before v_best_films", out)
@@ -338,10 +409,22 @@ class Lake(unittest.TestCase):
             # Not read: files below the partition's folder.
             con.execute(f"COPY ({values}) TO '{folder / 'old' / 'x.parquet'}' (FORMAT parquet)")
             parts.append(([dt], f"file://{root.resolve()}/Trusted/TMDB/dt={dt}/run1/"))
-        register(root, "cinelake_trusted", "tmdb_movies", [("id", "bigint")],
-                 f"file://{root.resolve()}/Trusted/TMDB/", ["dt"], parts)
-        register(root, "cinelake_refined", "dim_genre", [("genre_id", "bigint"),
-                 ("names", "array<string>")], f"file://{root.resolve()}/Refined/dim_genre/v1/")
+        register(
+            root,
+            "cinelake_trusted",
+            "tmdb_movies",
+            [("id", "bigint")],
+            f"file://{root.resolve()}/Trusted/TMDB/",
+            ["dt"],
+            parts,
+        )
+        register(
+            root,
+            "cinelake_refined",
+            "dim_genre",
+            [("genre_id", "bigint"), ("names", "array<string>")],
+            f"file://{root.resolve()}/Refined/dim_genre/v1/",
+        )
         lake = se.Lake(root)
         duck = se.DuckLake(lake, {"trusted_tmdb_movies", "dim_genre"})
         cols, rows = duck.rows("trusted_tmdb_movies")
@@ -375,8 +458,7 @@ class RustRendering(unittest.TestCase):
         self.assertEqual(se.statement(sql), "SELECT * FROM trusted.t WHERE y >= 2000")
         with self.assertRaises(se.Failure) as e:
             se.substitute(f, {"db": "trusted"})
-        self.assertIn("t.sql:4:34: unknown placeholder ${min} (the convention has ${db})",
-                      str(e.exception))
+        self.assertIn("t.sql:4:34: unknown placeholder ${min} (the convention has ${db})", str(e.exception))
         with self.assertRaisesRegex(se.Failure, r"o\.sql:1:8: a `\$\{` is never closed"):
             se.substitute(se.SqlFile(self.tmp / "o.sql", "SELECT ${db"), {"db": "x"})
         # A value is not scanned again: one holding `${` stays as given.
@@ -385,14 +467,12 @@ class RustRendering(unittest.TestCase):
 
     def test_a_file_built_from_its_filled_text_keeps_its_path(self):
         f = se.SqlFile(self.path, "-- x\nSELECT 1")
-        self.assertEqual((f.path, f.name, f.text, f.select), (self.path, "t", "-- x\nSELECT 1",
-                                                             "SELECT 1"))
+        self.assertEqual((f.path, f.name, f.text, f.select), (self.path, "t", "-- x\nSELECT 1", "SELECT 1"))
 
     def test_the_statement_is_rusts(self):
         self.assertEqual(se.statement("  -- only a comment"), "")
         self.assertEqual(se.statement("-- c\nSELECT 1;\n"), "SELECT 1")
-        self.assertEqual(se.statement("\n  -- c\n\n\t-- d\nSELECT 1\n-- e\n;; \n"),
-                         "SELECT 1\n-- e")
+        self.assertEqual(se.statement("\n  -- c\n\n\t-- d\nSELECT 1\n-- e\n;; \n"), "SELECT 1\n-- e")
         # A comment line ends at \n only (not at a lone \r, as splitlines would have it).
         self.assertEqual(se.statement("-- c\rSELECT 1"), "")
         # Rust's whitespace, not Python's: U+001C is kept, U+3000 trimmed.
@@ -406,8 +486,7 @@ class Compare(unittest.TestCase):
         return se.compare_rows("v", (self.COLS, left), (right_cols or self.COLS, right))
 
     def test_floats_within_the_tolerance_and_nulls_are_equal(self):
-        self.assertIsNone(self.diff([("a", 0.1 + 0.2, True), ("b", None, None)],
-                                    [("b", None, None), ("a", 0.3, True)]))
+        self.assertIsNone(self.diff([("a", 0.1 + 0.2, True), ("b", None, None)], [("b", None, None), ("a", 0.3, True)]))
 
     def test_rows_that_round_apart_still_pair(self):
         self.assertIsNone(self.diff([("a", 1.00000000005, True)], [("a", 1.0000000000499, True)]))

@@ -12,6 +12,7 @@ without CINELAKE_BIN those tests are skipped (the emulation's own tests still ru
 CINELAKE_SAMPLES set, the real sample files (never copied into the repository) are
 checked too.
 """
+
 import contextlib
 import io
 import json
@@ -26,16 +27,29 @@ from cinelake_tools import sql_trusted as st
 
 BIN = os.environ.get("CINELAKE_BIN")
 DATE = "2026-11-01"
-MOVIES_HEADER = ("id|tituloPincipal|tituloOriginal|anoLancamento|tempoMinutos|genero|notaMedia|"
-                 "numeroVotos|generoArtista|personagem|nomeArtista|anoNascimento|"
-                 "anoFalecimento|profissao|titulosMaisConhecidos")
+MOVIES_HEADER = (
+    "id|tituloPincipal|tituloOriginal|anoLancamento|tempoMinutos|genero|notaMedia|"
+    "numeroVotos|generoArtista|personagem|nomeArtista|anoNascimento|"
+    "anoFalecimento|profissao|titulosMaisConhecidos"
+)
 SERIES_HEADER = MOVIES_HEADER.replace("|anoLancamento|", "|anoLancamento|anoTermino|")
-MOVIE = {"id": "tt0000009", "tituloPincipal": '"Miss" Jerry, Part 1',
-         "tituloOriginal": "Miss Jerry", "anoLancamento": "1894", "tempoMinutos": "45",
-         "genero": "Romance,Drama", "notaMedia": "5.3", "numeroVotos": "200",
-         "generoArtista": "actress", "personagem": "Miss Geraldine Holbrook (Miss Jerry)",
-         "nomeArtista": "Blanche Bayliss", "anoNascimento": "1878", "anoFalecimento": "1951",
-         "profissao": "actress", "titulosMaisConhecidos": "tt0000009"}
+MOVIE = {
+    "id": "tt0000009",
+    "tituloPincipal": '"Miss" Jerry, Part 1',
+    "tituloOriginal": "Miss Jerry",
+    "anoLancamento": "1894",
+    "tempoMinutos": "45",
+    "genero": "Romance,Drama",
+    "notaMedia": "5.3",
+    "numeroVotos": "200",
+    "generoArtista": "actress",
+    "personagem": "Miss Geraldine Holbrook (Miss Jerry)",
+    "nomeArtista": "Blanche Bayliss",
+    "anoNascimento": "1878",
+    "anoFalecimento": "1951",
+    "profissao": "actress",
+    "titulosMaisConhecidos": "tt0000009",
+}
 SERIES = {**MOVIE, "id": "tt0025509", "anoTermino": "1934"}
 NAMES = {"movies": MOVIES_HEADER.split("|"), "series": SERIES_HEADER.split("|")}
 
@@ -68,12 +82,22 @@ MOVIES_KEPT = [
     m(),
     m(tempoMinutos="\\N", genero="\\N", personagem="\\N", anoNascimento="\\N", anoFalecimento=""),
     m(id="", tituloPincipal="", profissao="", titulosMaisConhecidos=""),
-    m(anoLancamento="+5"), m(anoLancamento="-0"), m(anoLancamento="007"),
+    m(anoLancamento="+5"),
+    m(anoLancamento="-0"),
+    m(anoLancamento="007"),
     m(anoLancamento="-2147483648", tempoMinutos="2147483647"),
-    m(numeroVotos="3000000000"), m(numeroVotos="-9223372036854775808"),
-    m(notaMedia="1."), m(notaMedia=".5"), m(notaMedia="+.5e-3"), m(notaMedia="1E5"),
-    m(notaMedia="-0.5e1"), m(notaMedia="1e-400"), m(notaMedia="00.5"), m(notaMedia="7"),
-    m(notaMedia="1.7976931348623157e308"), m(notaMedia="1.e2"),
+    m(numeroVotos="3000000000"),
+    m(numeroVotos="-9223372036854775808"),
+    m(notaMedia="1."),
+    m(notaMedia=".5"),
+    m(notaMedia="+.5e-3"),
+    m(notaMedia="1E5"),
+    m(notaMedia="-0.5e1"),
+    m(notaMedia="1e-400"),
+    m(notaMedia="00.5"),
+    m(notaMedia="7"),
+    m(notaMedia="1.7976931348623157e308"),
+    m(notaMedia="1.e2"),
     m(genero="Drama,,Comedy,", profissao=","),
     m(tituloPincipal="Ação 日本 🎬", personagem=" spaced ", nomeArtista="tab\there"),
     m(tituloPincipal="control \x01 byte", tituloOriginal="\\N\\N", personagem="back\\nslash"),
@@ -92,21 +116,29 @@ MOVIES_REFUSED = [
     (m(tempoMinutos="3000000000"), whole("tempoMinutos", "3000000000")),
     (m(numeroVotos="9223372036854775808"), whole("numeroVotos", "9223372036854775808")),
     (m(numeroVotos="5.0"), whole("numeroVotos", "5.0")),
-    (m(notaMedia="NaN"), number("NaN")), (m(notaMedia="nan"), number("nan")),
-    (m(notaMedia="inf"), number("inf")), (m(notaMedia="-inf"), number("-inf")),
+    (m(notaMedia="NaN"), number("NaN")),
+    (m(notaMedia="nan"), number("nan")),
+    (m(notaMedia="inf"), number("inf")),
+    (m(notaMedia="-inf"), number("-inf")),
     (m(notaMedia="+infinity"), number("+infinity")),
-    (m(notaMedia="Infinity"), number("Infinity")), (m(notaMedia="1e999"), number("1e999")),
-    (m(notaMedia="."), number(".")), (m(notaMedia="e5"), number("e5")),
-    (m(notaMedia="1e"), number("1e")), (m(notaMedia="1e+"), number("1e+")),
-    (m(notaMedia=" 7.5"), number(" 7.5")), (m(notaMedia="7.5 "), number("7.5 ")),
-    (m(notaMedia="1,5"), number("1,5")), (m(notaMedia="7.5d"), number("7.5d")),
-    (m(notaMedia="0x1p3"), number("0x1p3")), (m(notaMedia="١"), number("١")),
+    (m(notaMedia="Infinity"), number("Infinity")),
+    (m(notaMedia="1e999"), number("1e999")),
+    (m(notaMedia="."), number(".")),
+    (m(notaMedia="e5"), number("e5")),
+    (m(notaMedia="1e"), number("1e")),
+    (m(notaMedia="1e+"), number("1e+")),
+    (m(notaMedia=" 7.5"), number(" 7.5")),
+    (m(notaMedia="7.5 "), number("7.5 ")),
+    (m(notaMedia="1,5"), number("1,5")),
+    (m(notaMedia="7.5d"), number("7.5d")),
+    (m(notaMedia="0x1p3"), number("0x1p3")),
+    (m(notaMedia="١"), number("١")),
     (m(notaMedia="high"), number("high")),
-    (m(anoLancamento="20x1", notaMedia="high"),
-     f"{whole('anoLancamento', '20x1')}; {number('high')}"),
-    (m(anoNascimento="c.1900", anoFalecimento="?", tempoMinutos="1h"),
-     f"{whole('tempoMinutos', '1h')}; {whole('anoNascimento', 'c.1900')}; "
-     f"{whole('anoFalecimento', '?')}"),
+    (m(anoLancamento="20x1", notaMedia="high"), f"{whole('anoLancamento', '20x1')}; {number('high')}"),
+    (
+        m(anoNascimento="c.1900", anoFalecimento="?", tempoMinutos="1h"),
+        f"{whole('tempoMinutos', '1h')}; {whole('anoNascimento', 'c.1900')}; {whole('anoFalecimento', '?')}",
+    ),
     ("|".join(m().split("|")[:12]), "12 fields, expected 15"),
     (m() + "|surplus", "16 fields, expected 15"),
     (m(anoLancamento="bad") + "|x", "16 fields, expected 15"),
@@ -118,8 +150,7 @@ MOVIES_REFUSED = [
 SERIES_KEPT = [s(), s(anoTermino="\\N"), s(anoTermino=""), s(anoTermino="+2001")]
 SERIES_REFUSED = [
     (s(anoTermino="1934-1940"), whole("anoTermino", "1934-1940")),
-    (s(anoTermino="NaN", notaMedia="NaN"),
-     f"{whole('anoTermino', 'NaN')}; {number('NaN')}"),
+    (s(anoTermino="NaN", notaMedia="NaN"), f"{whole('anoTermino', 'NaN')}; {number('NaN')}"),
     (m(id="tt0025509"), "15 fields, expected 16"),
 ]
 
@@ -135,8 +166,7 @@ def text_file(header, lines, crlf_every=3, final_newline=False):
 
 def run(*args):
     """`cinelake ARGS`; a failure stops the test, showing its output."""
-    return common.run([BIN, *args], f"cinelake {' '.join(args)}",
-                      env={**os.environ, "RUST_LOG": "warn"}).stdout
+    return common.run([BIN, *args], f"cinelake {' '.join(args)}", env={**os.environ, "RUST_LOG": "warn"}).stdout
 
 
 def make_lake(root, movies, series, upload=True):
@@ -148,15 +178,13 @@ def make_lake(root, movies, series, upload=True):
         data.mkdir(parents=True)
         (data / "movies.csv").write_bytes(movies)
         (data / "series.csv").write_bytes(series)
-        run("upload", "--lake", str(lake), "--source-dir", str(data), "--date", DATE,
-            "--allow-empty")
+        run("upload", "--lake", str(lake), "--source-dir", str(data), "--date", DATE, "--allow-empty")
     else:
         for table, body in (("movies", movies), ("series", series)):
             folder = lake / "Raw" / "Local" / "CSV" / st.TABLES[table] / DATE.replace("-", "/")
             folder.mkdir(parents=True)
             (folder / f"{table}.csv").write_bytes(body)
-    run("trusted", "--lake", str(lake), "--only", "movies,series",
-        "--max-rejected-percent", "100")
+    run("trusted", "--lake", str(lake), "--only", "movies,series", "--max-rejected-percent", "100")
     return lake
 
 
@@ -180,16 +208,16 @@ def check(lake, sql_dir=None, *extra):
     return rc, out.getvalue()
 
 
-@unittest.skipUnless(BIN, "set CINELAKE_BIN to a cinelake binary to make the test lakes "
-                          "(scripts/test does, with the one it builds)")
+@unittest.skipUnless(
+    BIN, "set CINELAKE_BIN to a cinelake binary to make the test lakes (scripts/test does, with the one it builds)"
+)
 class AgainstThePolarsPath(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = Path(tempfile.mkdtemp(prefix="cinelake-sql-trusted-"))
         movies = [m() for _ in range(3)] + MOVIES_KEPT + [t for t, _ in MOVIES_REFUSED]
         series = SERIES_KEPT + [t for t, _ in SERIES_REFUSED]
-        cls.lake = make_lake(cls.tmp / "bad-lines",
-                             text_file(MOVIES_HEADER, movies), text_file(SERIES_HEADER, series))
+        cls.lake = make_lake(cls.tmp / "bad-lines", text_file(MOVIES_HEADER, movies), text_file(SERIES_HEADER, series))
 
     @classmethod
     def tearDownClass(cls):
@@ -223,8 +251,11 @@ class AgainstThePolarsPath(unittest.TestCase):
         rc, out = check(self.lake)
         self.assertEqual(rc, 0, out)
         kept, refused = len(MOVIES_KEPT) + 3, len(MOVIES_REFUSED)
-        self.assertIn(f"movies   {kept + refused:>8} lines: {kept:>8} rows = the Polars "
-                      f"path's table (15 columns, same types), {refused:>6} rejects", out)
+        self.assertIn(
+            f"movies   {kept + refused:>8} lines: {kept:>8} rows = the Polars "
+            f"path's table (15 columns, same types), {refused:>6} rejects",
+            out,
+        )
         self.assertIn(f"{len(SERIES_REFUSED):>6} rejects = its quarantine", out)
         self.assertIn("Athena's SQL = the Polars path", out)
 
@@ -232,8 +263,11 @@ class AgainstThePolarsPath(unittest.TestCase):
 
     def test_a_number_check_that_takes_nan_and_infinity_fails(self):
         # What a plain try_cast would do: Trino and DuckDB read 'NaN', 'Infinity', ' 7.5'.
-        self.edit_both("movies", "AND coalesce(is_finite(try_cast(average_rating AS double)), false)",
-                       "OR try_cast(average_rating AS double) IS NOT NULL")
+        self.edit_both(
+            "movies",
+            "AND coalesce(is_finite(try_cast(average_rating AS double)), false)",
+            "OR try_cast(average_rating AS double) IS NOT NULL",
+        )
         rc, out = check(self.lake, self.sql, "--only", "movies")
         self.assertEqual(rc, 1, out)
         self.assertIn("FAIL movies: SQL", out)
@@ -244,8 +278,11 @@ class AgainstThePolarsPath(unittest.TestCase):
         self.assertIn("only in Polars quarantine", out)
 
     def test_a_rejects_select_that_drops_the_field_count_rejects_fails(self):
-        self.edit("movies_rejects", "WHERE reason IS NOT NULL",
-                  "WHERE reason IS NOT NULL AND reason NOT LIKE '% fields, expected %'")
+        self.edit(
+            "movies_rejects",
+            "WHERE reason IS NOT NULL",
+            "WHERE reason IS NOT NULL AND reason NOT LIKE '% fields, expected %'",
+        )
         rc, out = check(self.lake, self.sql, "--only", "movies")
         self.assertEqual(rc, 1, out)
         self.assertIn("a line kept twice or lost", out)
@@ -268,44 +305,51 @@ class AgainstThePolarsPath(unittest.TestCase):
 
     def test_a_wider_whole_number_fails(self):
         # Taking '5.0' as a whole number (through a cast to double) keeps a refused line.
-        self.edit_both("movies", "regexp_like(num_votes, '^[+-]?[0-9]+$')",
-                       "regexp_like(num_votes, '^[+-]?[0-9]+(\\.0)?$')")
-        self.edit_both("movies", "try_cast(num_votes AS bigint) IS NOT NULL",
-                       "try_cast(num_votes AS double) IS NOT NULL")
-        self.edit("movies", "try_cast(num_votes AS bigint) AS num_votes",
-                  "try_cast(try_cast(num_votes AS double) AS bigint) AS num_votes")
+        self.edit_both(
+            "movies", "regexp_like(num_votes, '^[+-]?[0-9]+$')", "regexp_like(num_votes, '^[+-]?[0-9]+(\\.0)?$')"
+        )
+        self.edit_both(
+            "movies", "try_cast(num_votes AS bigint) IS NOT NULL", "try_cast(num_votes AS double) IS NOT NULL"
+        )
+        self.edit(
+            "movies",
+            "try_cast(num_votes AS bigint) AS num_votes",
+            "try_cast(try_cast(num_votes AS double) AS bigint) AS num_votes",
+        )
         rc, out = check(self.lake, self.sql, "--only", "movies")
         self.assertEqual(rc, 1, out)
         self.assertIn("'num_votes': 5", out)
 
     def test_another_type_fails(self):
-        self.edit("movies", "try_cast(num_votes AS bigint) AS num_votes",
-                  "try_cast(num_votes AS integer) AS num_votes")
+        self.edit("movies", "try_cast(num_votes AS bigint) AS num_votes", "try_cast(num_votes AS integer) AS num_votes")
         rc, out = check(self.lake, self.sql, "--only", "movies")
         self.assertEqual(rc, 1, out)
         self.assertIn("the types differ: num_votes int (Polars path: bigint)", out)
 
     def test_another_column_order_fails(self):
-        self.edit("movies", "    try_cast(birth_year AS integer) AS birth_year,\n"
-                            "    try_cast(death_year AS integer) AS death_year,\n",
-                  "    try_cast(death_year AS integer) AS death_year,\n"
-                  "    try_cast(birth_year AS integer) AS birth_year,\n")
+        self.edit(
+            "movies",
+            "    try_cast(birth_year AS integer) AS birth_year,\n    try_cast(death_year AS integer) AS death_year,\n",
+            "    try_cast(death_year AS integer) AS death_year,\n    try_cast(birth_year AS integer) AS birth_year,\n",
+        )
         rc, out = check(self.lake, self.sql, "--only", "movies")
         self.assertEqual(rc, 1, out)
         self.assertIn("the columns differ", out)
 
     def test_a_text_null_that_is_not_the_polars_null_fails(self):
         # `\N` is null in text columns too, not only in numbers.
-        self.edit("movies", "CASE WHEN character_name IN ('', '\\N') THEN NULL",
-                  "CASE WHEN character_name IN ('') THEN NULL")
+        self.edit(
+            "movies", "CASE WHEN character_name IN ('', '\\N') THEN NULL", "CASE WHEN character_name IN ('') THEN NULL"
+        )
         rc, out = check(self.lake, self.sql, "--only", "movies")
         self.assertEqual(rc, 1, out)
         self.assertIn("'character_name': '\\\\N'", out)
 
     def test_a_table_that_reads_the_line_null_format_by_default_fails(self):
         # Hive's default null format is `\N`: a line `\N` would come as null.
-        self.edit("movies_raw_table", "'field.delim' = '-1',\n    'serialization.null.format' = ''",
-                  "'field.delim' = '-1'")
+        self.edit(
+            "movies_raw_table", "'field.delim' = '-1',\n    'serialization.null.format' = ''", "'field.delim' = '-1'"
+        )
         rc, out = check(self.lake, self.sql, "--only", "movies")
         self.assertEqual(rc, 1, out)
         self.assertIn("FAIL movies rejects:", out)
@@ -328,12 +372,14 @@ class AgainstThePolarsPath(unittest.TestCase):
         text = (self.sql / "movies.sql").read_text()
         at = text.index("${raw_db}")
         line, col = text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
-        self.assertIn(f"movies.sql:{line}:{col}: unknown placeholder ${{raw_db}} (the "
-                      "convention has ${raw_table}, ${raw_location})", out)
+        self.assertIn(
+            f"movies.sql:{line}:{col}: unknown placeholder ${{raw_db}} (the "
+            "convention has ${raw_table}, ${raw_location})",
+            out,
+        )
 
     def test_syntax_only_sqlglot_takes_fails(self):
-        self.edit_both("movies", "try_cast(release_year AS integer) IS NOT NULL",
-                       "release_year::integer IS NOT NULL")
+        self.edit_both("movies", "try_cast(release_year AS integer) IS NOT NULL", "release_year::integer IS NOT NULL")
         rc, out = check(self.lake, self.sql, "--only", "movies")
         self.assertEqual(rc, 1, out)
         self.assertIn("`::` casts are not Trino", out)
@@ -370,8 +416,11 @@ class NotUtf8(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = Path(tempfile.mkdtemp(prefix="cinelake-sql-trusted-"))
-        body = MOVIES_HEADER.encode() + b"\n" + b"\n".join(
-            t.encode("utf-8", errors="surrogateescape") for t in cls.LINES + [m()])
+        body = (
+            MOVIES_HEADER.encode()
+            + b"\n"
+            + b"\n".join(t.encode("utf-8", errors="surrogateescape") for t in cls.LINES + [m()])
+        )
         # series.csv: a header and nothing else, without a line break.
         cls.lake = make_lake(cls.tmp, body, SERIES_HEADER.encode(), upload=False)
 
@@ -418,31 +467,33 @@ class KnownDifferences(unittest.TestCase):
     def test_a_byte_0xff_cuts_the_line_on_athena(self):
         # Refused for the same reason, but shown cut at the 0xFF; and a line whose only
         # bad byte is a 0xFF in its last field is kept, cut.
-        lake = self.lake(m(tituloPincipal="Caf\udce9", personagem="x\udcffy")
-                         .encode("utf-8", errors="surrogateescape"),
-                         m(titulosMaisConhecidos="tt1\udcff").encode("utf-8", "surrogateescape"))
+        lake = self.lake(
+            m(tituloPincipal="Caf\udce9", personagem="x\udcffy").encode("utf-8", errors="surrogateescape"),
+            m(titulosMaisConhecidos="tt1\udcff").encode("utf-8", "surrogateescape"),
+        )
         rc, out = check(lake, None, "--only", "movies")
         self.assertEqual(rc, 1, out)
         self.assertIn("FAIL movies: SQL 2 rows, Polars path 1 rows; 1 only in SQL", out)
         self.assertIn("|x', 'reason': 'not UTF-8 at byte 13'", out)
 
     def test_a_surrogate_shows_as_one_replacement_on_athena_three_in_rust(self):
-        lake = self.lake(m(tituloPincipal="a\udced\udca0\udc80b")
-                         .encode("utf-8", errors="surrogateescape"))
+        lake = self.lake(m(tituloPincipal="a\udced\udca0\udc80b").encode("utf-8", errors="surrogateescape"))
         rc, out = check(lake, None, "--only", "movies")
         self.assertEqual(rc, 1, out)
         self.assertIn("a\ufffdb", out)
         self.assertIn("a\ufffd\ufffd\ufffdb", out)
 
 
-@unittest.skipUnless(BIN and os.environ.get("CINELAKE_SAMPLES"),
-                     "needs CINELAKE_BIN and the real sample data (CINELAKE_SAMPLES)")
+@unittest.skipUnless(
+    BIN and os.environ.get("CINELAKE_SAMPLES"), "needs CINELAKE_BIN and the real sample data (CINELAKE_SAMPLES)"
+)
 class RealSamples(unittest.TestCase):
     def test_the_real_samples_agree(self):
         compass = Path(os.environ["CINELAKE_SAMPLES"]) / "compass"
         with tempfile.TemporaryDirectory(prefix="cinelake-sql-trusted-") as tmp:
-            lake = make_lake(Path(tmp), (compass / "movies_head100.csv").read_bytes(),
-                             (compass / "series_head100.csv").read_bytes())
+            lake = make_lake(
+                Path(tmp), (compass / "movies_head100.csv").read_bytes(), (compass / "series_head100.csv").read_bytes()
+            )
             rc, out = check(lake)
         self.assertEqual(rc, 0, out)
         self.assertIn("movies        100 lines:      100 rows", out)
@@ -453,8 +504,7 @@ class Emulation(unittest.TestCase):
     """The pieces that stand in for Athena: the text reader and Trino's byte functions."""
 
     def test_lines_end_as_trinos_text_reader_ends_them(self):
-        self.assertEqual(st.text_lines(b"\xef\xbb\xbfh\na\r\nb\rc\n\nd"),
-                         [b"h", b"a", b"b", b"c", b"", b"d"])
+        self.assertEqual(st.text_lines(b"\xef\xbb\xbfh\na\r\nb\rc\n\nd"), [b"h", b"a", b"b", b"c", b"", b"d"])
         self.assertEqual(st.text_lines(b"h\na\n"), [b"h", b"a"])
         self.assertEqual(st.text_lines(b"h\r\n\r\n"), [b"h", b""])
         self.assertEqual(st.text_lines(b""), [])
@@ -463,8 +513,7 @@ class Emulation(unittest.TestCase):
         values = {"raw_table": "cinelake_raw.movies_csv", "raw_location": st.RAW_LOCATION}
         table = st.RawTable(st.TRUSTED_SQL / "raw_csv_table.sql", values)
         self.assertEqual(table.field_delim, 0xFF)
-        self.assertEqual(table.lines(b"h\na|b\x01c\n\\N\n\nx\xffy"),
-                         [b"a|b\x01c", b"\\N", None, b"x"])
+        self.assertEqual(table.lines(b"h\na|b\x01c\n\\N\n\nx\xffy"), [b"a|b\x01c", b"\\N", None, b"x"])
 
     def test_delimiters_are_read_as_hive_reads_them(self):
         self.assertEqual(st.byte_of("-1", 1), 0xFF)
@@ -473,11 +522,19 @@ class Emulation(unittest.TestCase):
         self.assertEqual(st.byte_of("", 1), 1)
 
     def test_from_utf8_repairs_as_airlift_does(self):
-        cases = {b"caf\xc3\xa9": "café", b"caf\xe9x": "caf\ufffdx",
-                 b"\xef\xbf\x41": "\ufffdA", b"\xed\xa0\x80": "\ufffd",
-                 b"\xc0\x80": "\ufffd", b"\xf8\x88\x80\x80\x80": "\ufffd",
-                 b"\x80\x80": "\ufffd\ufffd", b"\xe2\x82": "\ufffd", b"\xff": "\ufffd",
-                 b"\xf4\x90\x80\x80": "\ufffd", b"\xf0\x9f\x8e\xac": "🎬"}
+        cases = {
+            b"caf\xc3\xa9": "café",
+            b"caf\xe9x": "caf\ufffdx",
+            b"\xef\xbf\x41": "\ufffdA",
+            b"\xed\xa0\x80": "\ufffd",
+            b"\xc0\x80": "\ufffd",
+            b"\xf8\x88\x80\x80\x80": "\ufffd",
+            b"\x80\x80": "\ufffd\ufffd",
+            b"\xe2\x82": "\ufffd",
+            b"\xff": "\ufffd",
+            b"\xf4\x90\x80\x80": "\ufffd",
+            b"\xf0\x9f\x8e\xac": "🎬",
+        }
         for data, text in cases.items():
             self.assertEqual(st.trino_from_utf8(data), text, data)
 
@@ -492,13 +549,14 @@ class Emulation(unittest.TestCase):
             path.write_text("-- reads ${raw_table}\n\nSELECT line FROM ${raw_table};\n")
             f = st.filled(path, values)
             self.assertEqual((f.path, f.name), (path, "t"))
-            self.assertEqual(st.se.statement(f.text),
-                             "SELECT line FROM cinelake_raw.movies_csv")
+            self.assertEqual(st.se.statement(f.text), "SELECT line FROM cinelake_raw.movies_csv")
             path.write_text("-- x\nSELECT line\nFROM ${raw_db}.t\n")
             with self.assertRaises(st.Failure) as e:
                 st.filled(path, values)
-            self.assertIn("t.sql:3:6: unknown placeholder ${raw_db} (the convention has "
-                          "${raw_table}, ${raw_location})", str(e.exception))
+            self.assertIn(
+                "t.sql:3:6: unknown placeholder ${raw_db} (the convention has ${raw_table}, ${raw_location})",
+                str(e.exception),
+            )
             path.write_text("SELECT ${raw_table")
             with self.assertRaisesRegex(st.Failure, r"t\.sql:1:8: a `\$\{` is never closed"):
                 st.filled(path, values)

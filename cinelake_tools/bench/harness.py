@@ -3,6 +3,7 @@ process, the TMDB simulator, and the Raw zone of the lakes they measure.
 
 Standard library only: bench-ingest and bench-months run on the machine's python3.
 """
+
 import contextlib
 import os
 import shutil
@@ -41,8 +42,12 @@ def tmdb_sim(cinelake, env, *flags):
     """`cinelake tmdb-sim` on a free port, key `bench`; yields its base URL."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    sim = subprocess.Popen([cinelake, "tmdb-sim", "--listen", f"127.0.0.1:{port}", "--key", "bench", *flags],
-                           env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    sim = subprocess.Popen(
+        [cinelake, "tmdb-sim", "--listen", f"127.0.0.1:{port}", "--key", "bench", *flags],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         if not wait_http(f"{url}/", 10):
             sys.exit(f"cinelake tmdb-sim did not answer at {url} within 10 s")
@@ -58,14 +63,38 @@ def raw_lake(cinelake, root: Path, movies_rows, series_rows, env) -> tuple:
     TMDB_FILMS films (the real collection's size). Returns (lake, the sample's CSV
     bytes)."""
     lake, data = root / "lake", root / "data"
-    subprocess.run([cinelake, "sample", "--out", str(data), "--movies-rows", str(movies_rows),
-                    "--series-rows", str(series_rows)], check=True, stdout=subprocess.DEVNULL, env=env)
-    subprocess.run([cinelake, "upload", "--source-dir", str(data), "--lake", str(lake)],
-                   check=True, stdout=subprocess.DEVNULL, env=env)
+    subprocess.run(
+        [cinelake, "sample", "--out", str(data), "--movies-rows", str(movies_rows), "--series-rows", str(series_rows)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        env=env,
+    )
+    subprocess.run(
+        [cinelake, "upload", "--source-dir", str(data), "--lake", str(lake)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        env=env,
+    )
     csv_bytes = sum(f.stat().st_size for f in data.glob("*.csv"))
     shutil.rmtree(data)
     with tmdb_sim(cinelake, env) as url:
-        subprocess.run([cinelake, "ingest", "--lake", str(lake), "--tmdb-url", url, "--rps", "0",
-                        "--concurrency", "64", "--max-ids", str(TMDB_FILMS)],
-                       check=True, stdout=subprocess.DEVNULL, env=env)
+        subprocess.run(
+            [
+                cinelake,
+                "ingest",
+                "--lake",
+                str(lake),
+                "--tmdb-url",
+                url,
+                "--rps",
+                "0",
+                "--concurrency",
+                "64",
+                "--max-ids",
+                str(TMDB_FILMS),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            env=env,
+        )
     return lake, csv_bytes

@@ -8,6 +8,7 @@ month's refresh of every film it fetched (one request each).
 Useful requests are those that settled something (a 200 or a 404), i.e. all requests
 minus retried failures. The figure to beat is 90% of the cap, in both runs.
 """
+
 import argparse
 import json
 import os
@@ -30,34 +31,70 @@ def main():
     cinelake = release_cinelake(args.cinelake)
     work = Path(tempfile.mkdtemp(prefix="cinelake-bench-ingest-"))
     # Enough rows that well over N films are 21st-century dramas.
-    subprocess.run([cinelake, "sample", "--out", str(work / "data"), "--movies-rows",
-                    str(args.ids * 25), "--series-rows", "10"], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [cinelake, "sample", "--out", str(work / "data"), "--movies-rows", str(args.ids * 25), "--series-rows", "10"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     keep_films_of_interest(work / "data" / "movies.csv", args.ids)
     env = dict(os.environ, RUST_LOG="warn", TMDB_API_KEY="bench")
-    subprocess.run([cinelake, "upload", "--only", "movies", "--source-dir", str(work / "data"),
-                    "--lake", str(work / "lake")], check=True, env=env, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [cinelake, "upload", "--only", "movies", "--source-dir", str(work / "data"), "--lake", str(work / "lake")],
+        check=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
     runs = []
-    with tmdb_sim(cinelake, env, "--rate-limit", str(args.cap), "--latency-ms", str(args.latency_ms),
-                  "--error-share", str(args.error_share)) as url:
+    with tmdb_sim(
+        cinelake,
+        env,
+        "--rate-limit",
+        str(args.cap),
+        "--latency-ms",
+        str(args.latency_ms),
+        "--error-share",
+        str(args.error_share),
+    ) as url:
         # The fill, then the next month's run: nothing new, every fetched film refreshed.
         for date in ["2026-01-01", "2026-02-01"]:
-            out = subprocess.run([cinelake, "ingest", "--lake", str(work / "lake"), "--tmdb-url", url,
-                                  "--rps", str(args.cap), "--date", date, "--json"], check=True, env=env,
-                                 capture_output=True)
+            out = subprocess.run(
+                [
+                    cinelake,
+                    "ingest",
+                    "--lake",
+                    str(work / "lake"),
+                    "--tmdb-url",
+                    url,
+                    "--rps",
+                    str(args.cap),
+                    "--date",
+                    date,
+                    "--json",
+                ],
+                check=True,
+                env=env,
+                capture_output=True,
+            )
             runs.append((date, json.loads(out.stdout)))
-    print(f"\n{args.ids:,} films of interest; simulator capped at {args.cap:g} req/s, "
-          f"{args.latency_ms} ms latency, {args.error_share:.0%} 5xx\n")
-    print("| run | new | refreshed | fetched | not found | failed | requests | retries | time "
-          "| useful req/s | share of cap |")
+    print(
+        f"\n{args.ids:,} films of interest; simulator capped at {args.cap:g} req/s, "
+        f"{args.latency_ms} ms latency, {args.error_share:.0%} 5xx\n"
+    )
+    print(
+        "| run | new | refreshed | fetched | not found | failed | requests | retries | time "
+        "| useful req/s | share of cap |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     failures = []
     for (date, s), name in zip(runs, ["fill", "refresh"]):
         seconds = s["duration_ms"] / 1000
         useful = s["requests"] - s["retries"] - s["failed"]
         rate = useful / seconds
-        print(f"| {name} ({date}) | {s['new']:,} | {s['refreshed']:,} | {s['fetched']:,} | "
-              f"{s['not_found']:,} | {s['failed']} | {s['requests']:,} | {s['retries']:,} | {seconds:.1f} s "
-              f"| {rate:.1f} | {rate / args.cap:.0%} |")
+        print(
+            f"| {name} ({date}) | {s['new']:,} | {s['refreshed']:,} | {s['fetched']:,} | "
+            f"{s['not_found']:,} | {s['failed']} | {s['requests']:,} | {s['retries']:,} | {seconds:.1f} s "
+            f"| {rate:.1f} | {rate / args.cap:.0%} |"
+        )
         if rate < 0.9 * args.cap:
             failures.append(f"{name}: below 90% of the cap ({rate:.1f} < {0.9 * args.cap:.1f})")
     fill, refresh = runs[0][1], runs[1][1]

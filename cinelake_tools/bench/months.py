@@ -15,6 +15,7 @@ the months; the rest of the work does not.
 
 Writes a Markdown table (stdout) and, with --json, the raw figures.
 """
+
 import argparse
 import datetime
 import json
@@ -74,15 +75,21 @@ def main():
         lake = make_lake(args.cinelake, work, args.movies_rows, args.series_rows, env)
         for months in counts:
             add_months(lake, months)
-            subprocess.run([args.cinelake, "trusted", "--lake", str(lake)], check=True,
-                           stdout=subprocess.DEVNULL, env=env)
-            runs = [run_child([args.cinelake, "refined", "--lake", str(lake), "--json"], env)
-                    for _ in range(args.runs)]
+            subprocess.run(
+                [args.cinelake, "trusted", "--lake", str(lake)], check=True, stdout=subprocess.DEVNULL, env=env
+            )
+            runs = [run_child([args.cinelake, "refined", "--lake", str(lake), "--json"], env) for _ in range(args.runs)]
             report = json.loads(runs[-1][2])
             snapshot = next(t["rows"] for t in report["tables"] if t["table"].endswith(".fact_film_snapshot"))
             films = next(t["rows"] for t in report["tables"] if t["table"].endswith(".fact_film"))
-            results.append({"months": months, "films": films, "snapshot_rows": snapshot,
-                            "runs": [(wall, rss) for wall, rss, _ in runs]})
+            results.append(
+                {
+                    "months": months,
+                    "films": films,
+                    "snapshot_rows": snapshot,
+                    "runs": [(wall, rss) for wall, rss, _ in runs],
+                }
+            )
             print(f"  {months} months: " + ", ".join(f"{w:.2f} s {r:.0f} MiB" for w, r, _ in runs), flush=True)
     finally:
         if not args.work:
@@ -92,8 +99,10 @@ def main():
     print(f"\n| months | films | snapshot rows | refined time | peak RSS | RSS vs {first['months']} month(s) |")
     print("|---|---|---|---|---|---|")
     for r in results:
-        print(f"| {r['months']} | {r['films']:,} | {r['snapshot_rows']:,} | {med(r, 0):.2f} s | "
-              f"{med(r, 1):.0f} MiB | {med(r, 1) / med(first, 1):.2f}× |")
+        print(
+            f"| {r['months']} | {r['films']:,} | {r['snapshot_rows']:,} | {med(r, 0):.2f} s | "
+            f"{med(r, 1):.0f} MiB | {med(r, 1) / med(first, 1):.2f}× |"
+        )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
 

@@ -21,6 +21,7 @@ With --same-rows, the peers' tables at the smallest scale are compared with cine
 SQL (sql/trusted), run on DuckDB, is compared with cinelake's Trusted tables there
 (cinelake_tools.sql_trusted).
 """
+
 import argparse
 import json
 import os
@@ -53,8 +54,13 @@ def make_lake(cinelake: str, root: Path, scale: float, env: dict) -> dict:
     print(f"  making the {scale:g}x lake: {movies:,} + {series:,} rows", flush=True)
     lake, csv_bytes = raw_lake(cinelake, root, movies, series, env)
     tmdb_files = list((lake / "Raw" / "TMDB" / "JSON").rglob("*.json"))
-    made = {"scale": scale, "movies_rows": movies, "series_rows": series, "csv_bytes": csv_bytes,
-            "tmdb_bytes": sum(f.stat().st_size for f in tmdb_files)}
+    made = {
+        "scale": scale,
+        "movies_rows": movies,
+        "series_rows": series,
+        "csv_bytes": csv_bytes,
+        "tmdb_bytes": sum(f.stat().st_size for f in tmdb_files),
+    }
     marker.write_text(json.dumps(made))
     return made
 
@@ -78,19 +84,27 @@ def timed_runs(cinelake: str, root: Path, env: dict, runs: int) -> tuple:
             out = root / peer
             shutil.rmtree(out, ignore_errors=True)
             for stage in STAGES:
-                wall, rss, _ = run_child([sys.executable, "-m", f"cinelake_tools.bench.peers.{peer}_same_work",
-                                          str(lake), str(out), "--stage", stage], env)
+                wall, rss, _ = run_child(
+                    [
+                        sys.executable,
+                        "-m",
+                        f"cinelake_tools.bench.peers.{peer}_same_work",
+                        str(lake),
+                        str(out),
+                        "--stage",
+                        stage,
+                    ],
+                    env,
+                )
                 figures[f"{peer} {stage}"].append((wall, rss))
-        print(f"  run {n + 1}/{runs}: " + ", ".join(
-            f"{k} {v[-1][0]:.1f} s" for k, v in figures.items()), flush=True)
+        print(f"  run {n + 1}/{runs}: " + ", ".join(f"{k} {v[-1][0]:.1f} s" for k, v in figures.items()), flush=True)
     return figures, statistics.median(spool)
 
 
 def medians(figures: dict) -> dict:
     out = {}
     for key, runs in figures.items():
-        out[key] = {"wall_s": statistics.median(w for w, _ in runs),
-                    "rss_mb": statistics.median(r for _, r in runs)}
+        out[key] = {"wall_s": statistics.median(w for w, _ in runs), "rss_mb": statistics.median(r for _, r in runs)}
     for e in ENGINES:
         # Both stages of a run, summed: the work as one job would do it.
         totals = [a[0] + b[0] for a, b in zip(figures[f"{e} trusted"], figures[f"{e} refined"])]
@@ -123,32 +137,41 @@ def lambda_limits(results: list) -> list:
         a, b = fit(xs, [r["medians"][f"cinelake {stage}"]["wall_s"] for r in results])
         gb = (LAMBDA_SECONDS - a) / b if b > 0 else float("inf")
         limits.append(gb)
-        out.append(f"- cinelake {stage}: {a:.1f} s + {b:.1f} s per GB of input; {LAMBDA_SECONDS} s at about "
-                   f"{gb:,.0f} GB ({gb / real:,.0f}× the real size).")
+        out.append(
+            f"- cinelake {stage}: {a:.1f} s + {b:.1f} s per GB of input; {LAMBDA_SECONDS} s at about "
+            f"{gb:,.0f} GB ({gb / real:,.0f}× the real size)."
+        )
     a, b = fit(xs, [r["spool_mb"] for r in results])
     tmp_gb = (LAMBDA_MB - a) / b if b > 0 else float("inf")
     limits.append(tmp_gb)
-    out.append(f"- /tmp (the Trusted job's largest Parquet, spooled before it is published): {a:.0f} MB + "
-               f"{b:.0f} MB per GB of input; {LAMBDA_MB:,} MB at about {tmp_gb:,.0f} GB.")
+    out.append(
+        f"- /tmp (the Trusted job's largest Parquet, spooled before it is published): {a:.0f} MB + "
+        f"{b:.0f} MB per GB of input; {LAMBDA_MB:,} MB at about {tmp_gb:,.0f} GB."
+    )
     peak = max(r["medians"][f"cinelake {s}"]["rss_mb"] for r in results for s in STAGES)
     out.append(f"- memory: at most {peak:.0f} MB at every scale measured, not growing with the input.")
-    out.append(f"One Lambda per job ({LAMBDA_MB:,} MB, {LAMBDA_SECONDS} s, {LAMBDA_MB:,} MB of /tmp) at this "
-               f"machine's speed does until about {min(limits):,.0f} GB of input "
-               f"({min(limits) / real:,.0f}× the real size).")
+    out.append(
+        f"One Lambda per job ({LAMBDA_MB:,} MB, {LAMBDA_SECONDS} s, {LAMBDA_MB:,} MB of /tmp) at this "
+        f"machine's speed does until about {min(limits):,.0f} GB of input "
+        f"({min(limits) / real:,.0f}× the real size)."
+    )
     return out
 
 
 def report(results: list) -> str:
-    lines = ["| scale | input (CSV + TMDB JSON) | job | cinelake | DuckDB | Polars | cinelake ÷ faster peer |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| scale | input (CSV + TMDB JSON) | job | cinelake | DuckDB | Polars | cinelake ÷ faster peer |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in results:
         m, size = r["medians"], f"{input_mb(r['made']):,.0f} MB"
         for stage in STAGES + ("total",):
             c, d, p = (m[f"{e} {stage}"] for e in ENGINES)
             ratio = c["wall_s"] / min(d["wall_s"], p["wall_s"])
             cell = lambda x: f"{x['wall_s']:.1f} s, {x['rss_mb']:.0f} MB"  # noqa: E731
-            lines.append(f"| {r['made']['scale']:g}× | {size} | {stage} | {cell(c)} | {cell(d)} | {cell(p)} "
-                         f"| {ratio:.2f} |")
+            lines.append(
+                f"| {r['made']['scale']:g}× | {size} | {stage} | {cell(c)} | {cell(d)} | {cell(p)} | {ratio:.2f} |"
+            )
     if len(results) >= 2:
         lines.append("")
         lines.extend(lambda_limits(results))
@@ -157,6 +180,7 @@ def report(results: list) -> str:
 
 def plot(results: list, path: Path):
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -166,8 +190,10 @@ def plot(results: list, path: Path):
     for e in ENGINES:
         t_ax.plot(xs, [r["medians"][f"{e} total"]["wall_s"] for r in results], marker="o", label=names[e])
         m_ax.plot(xs, [r["medians"][f"{e} total"]["rss_mb"] for r in results], marker="o", label=names[e])
-    for ax, title, unit in ((t_ax, "Trusted + Refined, wall time", "seconds"),
-                            (m_ax, "Trusted + Refined, peak memory (max RSS)", "MB")):
+    for ax, title, unit in (
+        (t_ax, "Trusted + Refined, wall time", "seconds"),
+        (m_ax, "Trusted + Refined, peak memory (max RSS)", "MB"),
+    ):
         ax.set_title(title)
         ax.set_xlabel("input: CSV + TMDB JSON (GB)")
         ax.set_ylabel(unit)
@@ -175,11 +201,19 @@ def plot(results: list, path: Path):
         ax.set_xlim(left=0)
         ax.set_ylim(bottom=0)
         for r, x in zip(results, xs):
-            ax.annotate(f"{r['made']['scale']:g}×", (x, 0), textcoords="offset points", xytext=(0, 4),
-                        ha="center", fontsize=8, color="grey")
+            ax.annotate(
+                f"{r['made']['scale']:g}×",
+                (x, 0),
+                textcoords="offset points",
+                xytext=(0, 4),
+                ha="center",
+                fontsize=8,
+                color="grey",
+            )
     m_ax.axhline(400, color="grey", linestyle="--", linewidth=1)
-    m_ax.annotate("400 MB", (xs[-1], 400), textcoords="offset points", xytext=(0, 4), ha="right", fontsize=8,
-                  color="grey")
+    m_ax.annotate(
+        "400 MB", (xs[-1], 400), textcoords="offset points", xytext=(0, 4), ha="right", fontsize=8, color="grey"
+    )
     t_ax.legend()
     fig.suptitle("Medians of the runs on a 2-core machine; every engine does the same work", fontsize=9)
     fig.tight_layout()
@@ -196,11 +230,14 @@ def main():
     ap.add_argument("--cinelake", help="the cinelake binary (default: the release build)")
     ap.add_argument("--plot", type=Path, default=Path("docs/img/scale.png"))
     ap.add_argument("--no-plot", action="store_true")
-    ap.add_argument("--same-rows", action="store_true",
-                    help="compare the peers' tables with cinelake's at the smallest scale")
-    ap.add_argument("--sql-checks", action="store_true",
-                    help="at the smallest scale, check the Athena SQL (sql/trusted) on DuckDB "
-                         "against cinelake's Trusted tables")
+    ap.add_argument(
+        "--same-rows", action="store_true", help="compare the peers' tables with cinelake's at the smallest scale"
+    )
+    ap.add_argument(
+        "--sql-checks",
+        action="store_true",
+        help="at the smallest scale, check the Athena SQL (sql/trusted) on DuckDB against cinelake's Trusted tables",
+    )
     ap.add_argument("--json", type=Path, help="write the figures here too")
     args = ap.parse_args()
     cinelake = release_cinelake(args.cinelake)
@@ -214,18 +251,39 @@ def main():
             root = work / f"{scale:g}x"
             made_here.append(root)
             made = make_lake(cinelake, root, scale, env)
-            print(f"{scale:g}x: {made['movies_rows']:,} + {made['series_rows']:,} rows, "
-                  f"{input_mb(made):,.0f} MB of input; {args.runs} runs", flush=True)
+            print(
+                f"{scale:g}x: {made['movies_rows']:,} + {made['series_rows']:,} rows, "
+                f"{input_mb(made):,.0f} MB of input; {args.runs} runs",
+                flush=True,
+            )
             figures, spool_mb = timed_runs(cinelake, root, env, args.runs)
             results.append({"made": made, "runs": figures, "medians": medians(figures), "spool_mb": spool_mb})
             if args.same_rows and scale == min(scales):
-                subprocess.run([sys.executable, "-m", "cinelake_tools.bench.peers.same_rows", str(root / "lake"),
-                                str(root / "duckdb"), str(root / "polars")], check=True)
+                subprocess.run(
+                    [
+                        sys.executable,
+                        "-m",
+                        "cinelake_tools.bench.peers.same_rows",
+                        str(root / "lake"),
+                        str(root / "duckdb"),
+                        str(root / "polars"),
+                    ],
+                    check=True,
+                )
             if args.sql_checks and scale == min(scales):
                 # The lake still holds the last run's Trusted tables (Polars path).
-                subprocess.run([sys.executable, "-m", "cinelake_tools.sql_trusted",
-                                "--lake", str(root / "lake"), "--cinelake", cinelake],
-                               check=True)
+                subprocess.run(
+                    [
+                        sys.executable,
+                        "-m",
+                        "cinelake_tools.sql_trusted",
+                        "--lake",
+                        str(root / "lake"),
+                        "--cinelake",
+                        cinelake,
+                    ],
+                    check=True,
+                )
             shutil.rmtree(root / "duckdb", ignore_errors=True)
             shutil.rmtree(root / "polars", ignore_errors=True)
     finally:

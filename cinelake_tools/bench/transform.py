@@ -5,6 +5,7 @@
 
 Prints wall time and peak memory (max RSS of the process) for each. Not a test.
 """
+
 import argparse
 import os
 import shutil
@@ -80,13 +81,30 @@ def main():
     work = Path(tempfile.mkdtemp(prefix="cinelake-bench-transform-"))
     lake = work / "lake"
     env = dict(os.environ, RUST_LOG="warn", TMDB_API_KEY="bench")
-    subprocess.run([cinelake, "sample", "--out", str(work / "data"), "--movies-rows", str(args.movies_rows),
-                    "--series-rows", str(args.series_rows)], check=True, stdout=subprocess.DEVNULL)
-    subprocess.run([cinelake, "upload", "--source-dir", str(work / "data"), "--lake", str(lake)],
-                   check=True, env=env, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            cinelake,
+            "sample",
+            "--out",
+            str(work / "data"),
+            "--movies-rows",
+            str(args.movies_rows),
+            "--series-rows",
+            str(args.series_rows),
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    subprocess.run(
+        [cinelake, "upload", "--source-dir", str(work / "data"), "--lake", str(lake)],
+        check=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
     with tmdb_sim(cinelake, env) as url:
-        wall, _, _ = run([cinelake, "ingest", "--lake", str(lake), "--tmdb-url", url, "--rps", "0",
-                          "--concurrency", "64"], env)
+        wall, _, _ = run(
+            [cinelake, "ingest", "--lake", str(lake), "--tmdb-url", url, "--rps", "0", "--concurrency", "64"], env
+        )
         print(f"(setup: TMDB records for every selected film fetched from the simulator in {wall:.0f} s)")
     results = []
     wall, rss, _ = run([cinelake, "trusted", "--lake", str(lake)], env)

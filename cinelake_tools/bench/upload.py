@@ -7,6 +7,7 @@ same local SeaweedFS server, same run.
 Prints a table of wall time, throughput and peak memory (max RSS) per tool; the
 median of the rounds is reported. Not a test: docs/benchmarks.md says how to rerun it.
 """
+
 import argparse
 import os
 import statistics
@@ -36,7 +37,8 @@ def main():
     data = work / "data"
     subprocess.run(
         [cinelake, "sample", "--out", str(data), "--movies-rows", str(args.rows), "--series-rows", "10"],
-        check=True, stdout=subprocess.DEVNULL,
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
     movies = data / "movies.csv"
     size_mb = movies.stat().st_size / 1e6
@@ -44,24 +46,31 @@ def main():
     state = work / "servers"
     import contextlib
     import io
+
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
         servers.start(state)
-    endpoint = next(w.split("=", 1)[1] for w in buf.getvalue().split()
-                    if w.startswith("CINELAKE_TEST_SEAWEEDFS="))
+    endpoint = next(w.split("=", 1)[1] for w in buf.getvalue().split() if w.startswith("CINELAKE_TEST_SEAWEEDFS="))
     try:
-        s3 = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=KEY,
-                          aws_secret_access_key=SECRET, region_name="us-east-1")
-        env = dict(os.environ, AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID=KEY,
-                   AWS_SECRET_ACCESS_KEY=SECRET, AWS_REGION="us-east-1",
-                   AWS_EC2_METADATA_DISABLED="true", RUST_LOG="warn")
+        s3 = boto3.client(
+            "s3", endpoint_url=endpoint, aws_access_key_id=KEY, aws_secret_access_key=SECRET, region_name="us-east-1"
+        )
+        env = dict(
+            os.environ,
+            AWS_ENDPOINT_URL=endpoint,
+            AWS_ACCESS_KEY_ID=KEY,
+            AWS_SECRET_ACCESS_KEY=SECRET,
+            AWS_REGION="us-east-1",
+            AWS_EC2_METADATA_DISABLED="true",
+            RUST_LOG="warn",
+        )
         results = {"cinelake upload": [], "boto3 upload_file": []}
         for r in range(args.rounds):
             bucket = f"cl-{r}-{int(time.time())}"
             s3.create_bucket(Bucket=bucket)
             t, rss, _ = run_child(
-                [cinelake, "upload", "--only", "movies", "--lake", f"s3://{bucket}",
-                 "--source-dir", str(data)], env)
+                [cinelake, "upload", "--only", "movies", "--lake", f"s3://{bucket}", "--source-dir", str(data)], env
+            )
             results["cinelake upload"].append((t, rss))
             bucket = f"bt-{r}-{int(time.time())}"
             s3.create_bucket(Bucket=bucket)
@@ -73,8 +82,10 @@ def main():
             )
             t, rss, _ = run_child([sys.executable, "-c", code, endpoint, KEY, SECRET, str(movies), bucket], env)
             results["boto3 upload_file"].append((t, rss))
-        print(f"\nmovies.csv: {args.rows:,} rows, {size_mb:.1f} MB; SeaweedFS on 127.0.0.1; "
-              f"median of {args.rounds} rounds\n")
+        print(
+            f"\nmovies.csv: {args.rows:,} rows, {size_mb:.1f} MB; SeaweedFS on 127.0.0.1; "
+            f"median of {args.rounds} rounds\n"
+        )
         print("| tool | wall time | throughput | peak memory (max RSS) |")
         print("|---|---|---|---|")
         for name, runs in results.items():

@@ -6,6 +6,7 @@ the command line both take: no engine code, but for the one rule both apply film
 in plain Python, a film's role towards South America (R11), a branching rule over a few
 lists per film.
 """
+
 import argparse
 import os
 import re
@@ -92,9 +93,15 @@ def selection_text(genres, min_year, max_year) -> str:
 
 # The fact's column each source column's impossible values are counted under (R12,
 # star.rs `IMPOSSIBLE`).
-IMPOSSIBLE = {"imdb_rating": "imdb_rating", "imdb_votes": "imdb_votes",
-              "vote_average": "tmdb_rating", "vote_count": "tmdb_votes",
-              "popularity": "popularity", "budget": "budget", "revenue": "revenue"}
+IMPOSSIBLE = {
+    "imdb_rating": "imdb_rating",
+    "imdb_votes": "imdb_votes",
+    "vote_average": "tmdb_rating",
+    "vote_count": "tmdb_votes",
+    "popularity": "popularity",
+    "budget": "budget",
+    "revenue": "revenue",
+}
 
 
 def film_counts(of_interest, with_tmdb, left_out, budgets, revenues, impossible):
@@ -106,13 +113,14 @@ def film_counts(of_interest, with_tmdb, left_out, budgets, revenues, impossible)
         ("films_of_interest_imdb", of_interest, selection_text(genres, min_year, max_year)),
         ("films_with_tmdb", with_tmdb, "films of interest with TMDB details (fact_film)"),
         ("films_left_out", left_out, "films with TMDB details that are not films of interest"),
-        ("placeholder_budgets", budgets,
-         f"placeholder budgets (above 0, at most {floor} USD), read as unknown"),
-        ("placeholder_revenues", revenues,
-         f"placeholder revenues (above 0, at most {floor} USD), read as unknown"),
+        ("placeholder_budgets", budgets, f"placeholder budgets (above 0, at most {floor} USD), read as unknown"),
+        ("placeholder_revenues", revenues, f"placeholder revenues (above 0, at most {floor} USD), read as unknown"),
     ]
-    rows += [(f"impossible_{c}", n, f"impossible values of {c}, read as unknown")
-             for c, n in sorted(impossible.items()) if n > 0]
+    rows += [
+        (f"impossible_{c}", n, f"impossible values of {c}, read as unknown")
+        for c, n in sorted(impossible.items())
+        if n > 0
+    ]
     return rows
 
 
@@ -136,8 +144,13 @@ def continents() -> dict:
     """ISO code -> continent, read from the project's own table (crates/refined/src/geo.rs)."""
     text = (ROOT / "crates/refined/src/geo.rs").read_text()
     names = {
-        "SOUTH_AMERICA": "South America", "NORTH_AMERICA": "North America", "EUROPE": "Europe",
-        "ASIA": "Asia", "AFRICA": "Africa", "OCEANIA": "Oceania", "ANTARCTICA": "Antarctica",
+        "SOUTH_AMERICA": "South America",
+        "NORTH_AMERICA": "North America",
+        "EUROPE": "Europe",
+        "ASIA": "Asia",
+        "AFRICA": "Africa",
+        "OCEANIA": "Oceania",
+        "ANTARCTICA": "Antarctica",
     }
     out = {}
     # geo::continent tries the lists in this order; the first list that holds a code wins.
@@ -205,8 +218,10 @@ def role(origin_countries, production_countries, company_countries, original_lan
         return NOT_SOUTH_AMERICAN, BY_FALLBACK
     if all(_south_american(c) for c in countries):
         return SOUTH_AMERICAN, BY_FALLBACK
-    language = (original_language is not None and original_language.strip(RUST_WHITESPACE)
-                .translate(_ASCII_LOWER) in SOUTH_AMERICAN_LANGUAGES)
+    language = (
+        original_language is not None
+        and original_language.strip(RUST_WHITESPACE).translate(_ASCII_LOWER) in SOUTH_AMERICAN_LANGUAGES
+    )
     # The South American companies count together; every other country on its own.
     sa_companies, others = 0, {}
     for c in companies:
@@ -240,8 +255,7 @@ def check_share(table: str, rejected: int, total: int):
     limit = float(os.environ.get("CINELAKE_MAX_REJECTED_PERCENT", "1")) / 100
     share = rejected / total if total else 0.0
     if share > limit:
-        raise SystemExit(f"{table}: {rejected} of {total} rows rejected ({share:.2%}), "
-                         f"above the {limit:.2%} allowed")
+        raise SystemExit(f"{table}: {rejected} of {total} rows rejected ({share:.2%}), above the {limit:.2%} allowed")
 
 
 def arguments(doc):
@@ -249,8 +263,12 @@ def arguments(doc):
     ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("lake", type=Path)
     ap.add_argument("out", type=Path)
-    ap.add_argument("--stage", choices=["trusted", "refined", "all"], default="all",
-                    help="refined reads the Trusted tables an earlier run wrote under OUT")
+    ap.add_argument(
+        "--stage",
+        choices=["trusted", "refined", "all"],
+        default="all",
+        help="refined reads the Trusted tables an earlier run wrote under OUT",
+    )
     return ap
 
 

@@ -12,6 +12,7 @@ doubles rounded to 12 significant digits), so memory stays small at full scale; 
 rows left over are paired up here with the tolerance. Prints one line per table; exits 1
 when any differs.
 """
+
 import argparse
 import json
 import math
@@ -116,8 +117,7 @@ def compare(con, mine_sql: str, mine_schema: pa.Schema, theirs_sql: str, theirs_
     b = {f.name: plain(f.type) for f in mine_schema}
     counts = tuple(con.execute(f"SELECT count(*) FROM ({s})").fetchone()[0] for s in (theirs_sql, mine_sql))
     if set(a) != set(b):
-        return (f"columns differ: only cinelake {sorted(set(a) - set(b))}, "
-                f"only peer {sorted(set(b) - set(a))}"), counts
+        return (f"columns differ: only cinelake {sorted(set(a) - set(b))}, only peer {sorted(set(b) - set(a))}"), counts
     types = [f"{c}: cinelake {a[c]}, peer {b[c]}" for c in a if a[c] != b[c]]
     if types:
         return "types differ: " + "; ".join(types), counts
@@ -126,8 +126,10 @@ def compare(con, mine_sql: str, mine_schema: pa.Schema, theirs_sql: str, theirs_
     def shown(c):
         q = f'"{c}"'
         if pa.types.is_floating(a[c]):
-            return (f"CASE WHEN {q} = 0 OR NOT isfinite({q}) THEN {q} "
-                    f"ELSE round({q}, (12 - ceil(log10(abs({q}))))::INTEGER) END AS {q}")
+            return (
+                f"CASE WHEN {q} = 0 OR NOT isfinite({q}) THEN {q} "
+                f"ELSE round({q}, (12 - ceil(log10(abs({q}))))::INTEGER) END AS {q}"
+            )
         return q
 
     select = ", ".join(shown(c) for c in columns)
@@ -150,8 +152,10 @@ def compare(con, mine_sql: str, mine_schema: pa.Schema, theirs_sql: str, theirs_
     only_a, only_b = +only_a, +only_b
     if not only_a and not only_b:
         return None, counts
-    lines = [f"{sum(only_a.values())} rows only in cinelake's, {sum(only_b.values())} only in the peer's "
-             f"(cinelake {counts[0]:,}, peer {counts[1]:,} rows); columns {columns}"]
+    lines = [
+        f"{sum(only_a.values())} rows only in cinelake's, {sum(only_b.values())} only in the peer's "
+        f"(cinelake {counts[0]:,}, peer {counts[1]:,} rows); columns {columns}"
+    ]
     for side, rows in (("cinelake", only_a), ("peer", only_b)):
         for row in list(rows)[:SHOWN]:
             lines.append(f"    only {side}: {row}")
