@@ -1,5 +1,18 @@
 //! Continents of the production countries TMDB names (ISO 3166-1 alpha-2).
 
+use polars::prelude::{Expr, lit};
+
+/// A country code as the lists below spell it: without surrounding spaces, in capitals.
+/// TMDB sends capitals, but a contributor's " br" must still be Brazil.
+pub fn normal_code(code: &str) -> String {
+    code.trim().to_ascii_uppercase()
+}
+
+/// [`normal_code`] over a column of codes.
+pub fn normal_code_expr(codes: Expr) -> Expr {
+    codes.str().strip_chars(lit(" \t\r\n")).str().to_uppercase()
+}
+
 /// South America, as the analysis slices it.
 pub const SOUTH_AMERICA: &[&str] = &[
     "AR", "BO", "BR", "CL", "CO", "EC", "FK", "GF", "GY", "PE", "PY", "SR", "UY", "VE",

@@ -69,7 +69,7 @@ pub struct Origins<'a> {
 }
 
 fn south_american(code: &str) -> bool {
-    geo::SOUTH_AMERICA.contains(&code.trim().to_ascii_uppercase().as_str())
+    geo::SOUTH_AMERICA.contains(&geo::normal_code(code).as_str())
 }
 
 /// The role of a film, and what it was decided from.
@@ -119,7 +119,7 @@ pub fn role(o: &Origins) -> (Role, Basis) {
         if south_american(c) {
             sa_companies += 1;
         } else {
-            *others.entry(c.to_ascii_uppercase()).or_default() += 1;
+            *others.entry(geo::normal_code(c)).or_default() += 1;
         }
     }
     let most_of_one_other = others.values().copied().max().unwrap_or(0);

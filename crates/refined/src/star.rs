@@ -817,7 +817,10 @@ fn bridge_film_country(base: LazyFrame) -> Result<DataFrame, RefinedError> {
             base.select([col("film_id"), col("production_countries")]),
             "production_countries",
         )
-        .select([col("film_id"), col("iso_3166_1").alias("country_code")])
+        .select([
+            col("film_id"),
+            geo::normal_code_expr(col("iso_3166_1")).alias("country_code"),
+        ])
         .unique_stable(None, UniqueKeepStrategy::First),
         Table::BridgeFilmCountry.name(),
     )
@@ -831,7 +834,7 @@ fn dim_country(base: LazyFrame) -> Result<DataFrame, RefinedError> {
             "production_countries",
         )
         .select([
-            col("iso_3166_1").alias("country_code"),
+            geo::normal_code_expr(col("iso_3166_1")).alias("country_code"),
             col("name").alias("country_name"),
         ])
         .unique_stable(Some(cols(["country_code"])), UniqueKeepStrategy::First)
