@@ -16,10 +16,12 @@ votes, co-productions, a lower minimum rating.
 
 What the QuickSight filters mean here (the translation is this file's; QuickSight's own
 reading is AWS-only): a category filter keeps the rows whose value is one of those
-chosen (all, when set to all values); a numeric range keeps the rows within it (nulls
-as its NullOption says), its bounds static or a parameter's value; countOver/distinctCountOver at PRE_AGG count over the
-filtered rows; a bar chart's item limit is a LIMIT after its sort; text sorts compare
-code points. A visual this check does not know a page counterpart for fails it.
+chosen (all, when set to all values); a numeric range keeps the rows within it (nulls as
+its NullOption says), its bounds static or a parameter's value; countOver,
+distinctCountOver and minOver at PRE_AGG work over the filtered rows; MEDIAN is the
+midpoint of the two middle values when their number is even; a bar chart's item limit is
+a LIMIT after its sort; text sorts compare code points. A visual this check does not
+know a page counterpart for fails it.
 
 One line per visual and scenario that agree; each difference names the visual, the
 scenario and the first rows that differ. Exit 0 when all agree, 1 on a difference, 2 on
@@ -116,7 +118,7 @@ AGGREGATES = {
     "count": "COUNT",
     "distinct_count": "COUNT(DISTINCT",
 }
-WINDOWS = {"countOver": "COUNT", "distinctCountOver": "COUNT(DISTINCT"}
+WINDOWS = {"countOver": "COUNT", "distinctCountOver": "COUNT(DISTINCT", "minOver": "MIN"}
 
 
 def tokens(text):
@@ -439,6 +441,7 @@ def field_sql(field, tr, calculated):
         names = {
             "SUM": "SUM",
             "AVERAGE": "AVG",
+            "MEDIAN": "MEDIAN",
             "MIN": "MIN",
             "MAX": "MAX",
             "COUNT": "COUNT",
@@ -660,11 +663,16 @@ def compare(visual_id, scenario, rows, alias, page, names):
     if visual_id == "film-detail":
         d = page["detail"]
         facts = ("imdb_rating", "imdb_votes", "tmdb_rating", "tmdb_votes", "popularity", "budget", "revenue", "profit")
-        want = [
-            tuple([r[alias["fd-film"]], r[alias["fd-role"]]] + [r[alias[f"fd-{f.replace('_', '-')}"]] for f in facts])
-            for r in rows
-        ]
-        got = [tuple([d["label"], d["facts"]["role"]] + [d["facts"].get(f) for f in facts])]
+        # QuickSight shows a row per production country; the page lists them in one fact.
+        films = {}
+        for r in rows:
+            key = tuple(
+                [r[alias["fd-film"]], r[alias["fd-role"]]] + [r[alias[f"fd-{f.replace('_', '-')}"]] for f in facts]
+            )
+            films.setdefault(key, []).append(r[alias["fd-country"]])
+        want = [key + (", ".join(sorted(countries)),) for key, countries in films.items()]
+        countries = ", ".join(sorted(d["facts"].get("countries") or ["No production country"]))
+        got = [tuple([d["label"], d["facts"]["role"]] + [d["facts"].get(f) for f in facts]) + (countries,)]
         if not same_rows(want, got):
             differ(visual_id, scenario, "the film's figures", want, got)
         return d["label"]

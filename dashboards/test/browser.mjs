@@ -233,6 +233,12 @@ async function run() {
         }
         counts.push(`KPIs ${KPIS.map((n) => k[n]).join(' / ')}`);
       }
+      // The population: the rule in words, the films of interest and those TMDB
+      // matched, then how many films this sheet shows.
+      const population = await page.$eval(`[data-population="${sheet}"]`, (e) => e.textContent);
+      check(await page.isVisible(`[data-population="${sheet}"]`), `${sheet}: the population line is not visible`);
+      check(/Drama/.test(population) && /2000/.test(population) && /This sheet: [\d,]+ films?/.test(population),
+        `${sheet}: the population line lacks the rule or the sheet's count: "${population}"`);
       const sources = await page.$eval('[data-freshness]', (e) => e.textContent);
       check(await page.isVisible('[data-freshness]'), `${sheet}: where the figures come from is not visible`);
       check(/IMDb files of \d{4}-\d\d-\d\d/.test(sources) && /TMDB collected \d{4}-\d\d-\d\d/.test(sources),
@@ -245,6 +251,39 @@ async function run() {
       summary.push(`${sheet}: ${charts.length} charts, ${total} marks (${counts.join(', ')}) -> ${sheet}.png`);
       assertClean();
     }
+
+    // ---------------------------------------------------------------- South America: the new controls
+    step = 'South America: the minimum rating, co-productions, the median popularity';
+    await showSheet(page, 'popularity');
+    // The popularity by year is a median, and each point carries its number of films.
+    const medianDots = await page.$$eval('svg[data-chart="popularity-by-year"] circle.mark',
+      (ds) => ds.map((d) => [d.getAttribute('data-films'), d.querySelector('title') && d.querySelector('title').textContent]));
+    check(medianDots.length > 0 && medianDots.every(([n, t]) => Number(n) > 0 && /median/.test(t) && /\(\d[\d,]* films\)/.test(t)),
+      `popularity-by-year: a point lacks its median or its number of films: ${JSON.stringify(medianDots.slice(0, 2))}`);
+    const popSub = await page.$eval('[data-sub="popularity-by-year"]', (e) => e.textContent);
+    check(/median/.test(popSub), `the popularity-by-year subtitle does not say median: "${popSub}"`);
+    // A higher minimum rating narrows the best films and says so.
+    const best7 = await chartInfo(page, 'best-films');
+    await rerender(page, async () => { await page.fill('#f-min-rating', '7.5'); await page.press('#f-min-rating', 'Enter'); });
+    const best75 = await chartInfo(page, 'best-films');
+    const sub75 = await page.$eval('[data-sub="best-films"]', (e) => e.textContent);
+    check(/7\.5/.test(sub75) && /South America/.test(sub75), `the best-films subtitle does not give 7.5 on South America: "${sub75}"`);
+    check(best75.values.every((v) => v >= 7.5) && best75.sa.every((v) => v === '1'),
+      `at 7.5, best-films shows ${JSON.stringify(best75.values)} (${JSON.stringify(best75.sa)})`);
+    check(best7.values.some((v) => v < 7.5) ? best75.keys.join() !== best7.keys.join() : true,
+      'the best films did not change with the minimum rating');
+    await rerender(page, async () => { await page.fill('#f-min-rating', '7'); await page.press('#f-min-rating', 'Enter'); });
+    // Co-productions are one choice away, named, and never mixed in.
+    await rerender(page, () => page.selectOption('#f-country', 'CO_PRODUCTION'));
+    const bestCo = await chartInfo(page, 'best-films');
+    const subCo = await page.$eval('[data-sub="best-films"]', (e) => e.textContent);
+    check(/[Cc]o-production/.test(subCo), `the co-production choice is not named in the subtitle: "${subCo}"`);
+    check(bestCo.keys.every((k) => !best7.keys.includes(k)),
+      `a film is both South American and a co-production: ${bestCo.keys.filter((k) => best7.keys.includes(k))}`);
+    await rerender(page, () => page.selectOption('#f-country', 'SOUTH_AMERICA'));
+    summary.push(`South America: best films at 7.0 ${best7.marks}, at 7.5 ${best75.marks}; co-productions ${bestCo.marks}; ` +
+      `popularity-by-year ${medianDots.length} medians`);
+    assertClean();
 
     // ---------------------------------------------------------------- 4: all countries equal the views
     step = 'all countries against the views';
@@ -472,7 +511,16 @@ async function run() {
       `the best-films CSV has ${csv.length - 1} lines for ${bestNow.marks} bars: ${csv.slice(0, 3).join(' / ')}`);
     const buttons = await page.$$eval('button[data-csv]', (bs) => bs.map((b) => b.getAttribute('data-csv')));
     check(Object.values(SHEETS).flat().every((n) => buttons.includes(n)), `charts without a CSV button: ${JSON.stringify(buttons)}`);
-    summary.push(`CSV download: best-films, ${csv.length - 1} lines; a button on each of ${buttons.length} charts`);
+    // The tables download as they show: the header, then one line per row.
+    const [tableDownload] = await Promise.all([page.waitForEvent('download', { timeout: TIMEOUT }),
+      page.click('[data-csv="country-table"]')]);
+    const tableCsv = readFileSync(await tableDownload.path(), 'utf8').trim().split('\n');
+    const tableRows = await page.$$eval('table[data-table="country-table"] tbody tr', (rs) => rs.length);
+    check(tableCsv[0].startsWith('Country,Films,') && tableCsv.length - 1 === tableRows,
+      `the country table's CSV has ${tableCsv.length - 1} lines for ${tableRows} rows: ${tableCsv.slice(0, 2).join(' / ')}`);
+    check(buttons.includes('budget-bands'), `the budget-band table has no CSV button: ${JSON.stringify(buttons)}`);
+    summary.push(`CSV download: best-films, ${csv.length - 1} lines; the country table, ${tableRows} rows; ` +
+      `a button on each of ${buttons.length} charts and tables`);
 
     step = 'film detail';
     // A click on a ranked film shows its detail: its label and its cast from v_film_cast.

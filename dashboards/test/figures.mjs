@@ -108,7 +108,8 @@ try {
         const facts = {};
         for (const dd of box.querySelectorAll('dd[data-fact]')) {
           const v = dd.getAttribute('data-value');
-          facts[dd.getAttribute('data-fact')] = v === null ? null : dd.getAttribute('data-fact') === 'role' ? v : Number(v);
+          const fact = dd.getAttribute('data-fact');
+          facts[fact] = v === null ? null : fact === 'role' ? v : fact === 'countries' ? JSON.parse(v) : Number(v);
         }
         return { label: box.getAttribute('data-film-label'), facts,
           cast: [...box.querySelectorAll('li[data-artist]')].map((li) => li.getAttribute('data-artist')) };

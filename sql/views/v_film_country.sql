@@ -1,18 +1,20 @@
--- One row per film and production country: the base of every chart the country and
--- region filters narrow. A film TMDB gives no production country keeps one row, with no
--- country code, named 'No production country'. region is the film's, the same on each of
--- its rows (rule R11, dim_film.south_america_role): 'South America' (a South American
--- film), 'Co-production with South America', 'Rest of the world', or 'No production
--- country' (neither a South American origin nor any production country), so a region
--- holds each film once and a co-production is never counted as South American;
--- is_south_america and country_region are the row's country's. film_label names
--- a film uniquely (title, year, IMDb id); years_back counts release years back from the
--- newest in the data (1 for the newest, 2 for the year before): the "last N years"
+-- One row per film and production country: the base of every chart the country and region
+-- filters narrow. A film TMDB gives no production country keeps one row, with no country
+-- code, named 'No production country'. country_order numbers a film's rows (1, 2, ... by
+-- country code), so a chart can take one value per film from its rows. region is the
+-- film's, the same on each of its rows (rule R11, dim_film.south_america_role): 'South
+-- America' (a South American film), 'Co-production with South America', 'Rest of the
+-- world', or 'No production country' (neither a South American origin nor any production
+-- country), so a region holds each film once and a co-production is never counted as
+-- South American; is_south_america and country_region are the row's country's. film_label
+-- names a film uniquely (title, year, IMDb id); years_back counts release years back from
+-- the newest in the data (1 for the newest, 2 for the year before): the "last N years"
 -- filters keep years_back <= N, so a lake whose newest films are a few years old still
 -- shows its last N years; collected_on is the TMDB collection the film's figures come
 -- from, and in_newest_collection is 1 when that is the newest one, so a popularity
 -- ranking compares values of one date; budget_band sorts films by budget (null when the
--- budget is unknown). The constant key joins the newest year on: Polars SQL has no empty OVER ().
+-- budget is unknown). The constant key joins the newest year on: Polars SQL has no empty
+-- OVER ().
 WITH newest AS (
     SELECT
         1 AS one,
@@ -32,6 +34,7 @@ SELECT
     f.release_year,
     n.newest_year - f.release_year + 1 AS years_back,
     c.country_code,
+    ROW_NUMBER() OVER (PARTITION BY f.film_id ORDER BY c.country_code) AS country_order,
     COALESCE(c.country_name, 'No production country') AS country_name,
     c.continent,
     COALESCE(c.is_south_america, FALSE) AS is_south_america,

@@ -13,7 +13,7 @@
 //! | tt0000006 | A drama whose CSV has no release year. The rule cannot admit it, and ingestion never would. |
 //! | tt0000007 | A US-led film with a Brazilian partner and no `origin_country`, in the shape of Armageddon Time. It is a co-production. A TMDB rating of 11.5 cannot be true, so it is null and counted. |
 //! | tt0000008 | A Spanish-language film led from Chile with mostly foreign companies, in the shape of Una mujer fantástica. It is South American. A negative popularity is null and counted. |
-//! | tt0000009 | A Brazilian-Argentine film. It is South American, as both countries are. |
+//! | tt0000009 | A Brazilian-Argentine film. It is South American, as both countries are. Argentina's code comes as " ar" and is read as AR. |
 //! | tt0000010 | `origin_country` US beside a Brazilian production country and Brazilian companies. The origin decides, so it is a co-production. |
 //!
 //! A second build with no year bound admits tt0000006 and shows the release-year
@@ -187,7 +187,7 @@ async fn lake() -> (tempfile::TempDir, Store, Catalog, Databases) {
             (109, "tt0000009", "Nueve", "2017-09-09"),
             (0, 0, 90),
             (3, 6.0, 0.8),
-            &[("BR", "Brazil"), ("AR", "Argentina")],
+            &[("BR", "Brazil"), (" ar", "Argentina")],
             &drama,
         ),
         with(
@@ -624,5 +624,86 @@ async fn without_a_year_bound_the_release_year_falls_back_to_tmdb() {
             "20261001|2026-10-01|2026|4|10|2020|true",
             "20261101|2026-11-01|2026|4|11|2020|true",
         ]
+    );
+}
+
+/// The views over the same known rows, as the dashboards read them. Each case of the
+/// table above shows where an analyst would see it.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_views_over_known_rows() {
+    let (_dir, store, catalog, dbs) = lake().await;
+    let opts = cinelake_refined::RefinedOptions {
+        run_id: "known-views".into(),
+        date: day("2026-11-01"),
+        databases: dbs.clone(),
+        rules: Rules::default(),
+    };
+    cinelake_refined::run(&store, &catalog, &opts)
+        .await
+        .unwrap();
+    cinelake_query::sources::publish_sources(&store, &catalog, &dbs)
+        .await
+        .unwrap();
+    let mut engine = cinelake_query::engine::Engine::load(&store, &catalog, &dbs)
+        .await
+        .unwrap();
+    let mut ask = |sql: &str| rows(&engine.query(sql).unwrap());
+
+    // A film has one region on all its rows. The US-led film with a Brazilian partner
+    // (tt7) and the film whose origin is the US (tt10) are co-productions. The
+    // Chile-led film with mostly foreign companies (tt8) and the Brazilian-Argentine
+    // film (tt9) are South American.
+    assert_eq!(
+        ask(
+            "SELECT film_id, region, COUNT(*) AS country_rows FROM v_film_country \
+             GROUP BY film_id, region ORDER BY film_id"
+        ),
+        [
+            "tt0000001|Co-production with South America|2",
+            "tt0000002|South America|1",
+            "tt0000005|Rest of the world|2",
+            "tt0000007|Co-production with South America|2",
+            "tt0000008|South America|4",
+            "tt0000009|South America|2",
+            "tt0000010|Co-production with South America|2",
+        ]
+    );
+    // country_order numbers a film's rows by country code, for one value per film.
+    assert_eq!(
+        ask("SELECT country_code, country_order FROM v_film_country \
+             WHERE film_id = 'tt0000008' ORDER BY country_order"),
+        ["CL|1", "DE|2", "ES|3", "US|4"]
+    );
+    // A code sent as " ar" is Argentina, in South America, like the role says.
+    assert_eq!(
+        ask(
+            "SELECT country_code, is_south_america, continent FROM v_film_country \
+             WHERE film_id = 'tt0000009' ORDER BY country_code"
+        ),
+        ["AR|true|South America", "BR|true|South America"]
+    );
+    // 2017 has two South American films. Each counts once, though they have six
+    // production countries between them. Only tt8 has the 1,000 votes a rating needs,
+    // and one rated film is under the three a mean needs.
+    assert_eq!(
+        ask("SELECT region, films, avg_imdb_rating FROM v_region_year \
+             WHERE release_year = 2017 ORDER BY region"),
+        ["South America|2|null"]
+    );
+    // The best films need a rating of 7.0 and 1,000 votes: tt9 (7.8, 900 votes) is
+    // under the vote floor, and tt7 (6.5) under the rating.
+    assert_eq!(
+        ask("SELECT film_id, imdb_rating, imdb_votes FROM v_best_films ORDER BY film_id"),
+        [
+            "tt0000001|7.5|2000",
+            "tt0000008|7.2|40000",
+            "tt0000010|7.9|150000",
+        ]
+    );
+    // Budget against gross needs both known: tt5's budget is the floor itself, so
+    // only tt1 is left.
+    assert_eq!(
+        ask("SELECT DISTINCT film_id, budget, revenue FROM v_budget_revenue ORDER BY film_id"),
+        ["tt0000001|1000000|3000000"]
     );
 }
