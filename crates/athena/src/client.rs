@@ -1,4 +1,4 @@
-//! The Athena client: a statement run to completion, and a query's rows.
+//! The Athena client runs a statement to completion and fetches a query's rows.
 
 use std::time::{Duration, Instant};
 
@@ -64,8 +64,10 @@ pub struct Athena {
 /// it. Beside AWS's own endpoints it is ignored.
 pub const STAND_IN_ENV: &str = "CINELAKE_ATHENA_STAND_IN_REGISTERS";
 
-/// A statement that wrote rows (`CREATE TABLE AS SELECT`, `INSERT`): its execution id
-/// and the rows Athena says it wrote (`UpdateCount`), when it says.
+/// A statement that wrote rows (`CREATE TABLE AS SELECT`, `INSERT`).
+///
+/// It holds the statement's execution id. It also holds the rows Athena says it wrote
+/// (`UpdateCount`), when Athena says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Written {
     pub id: String,
@@ -76,7 +78,7 @@ pub struct Written {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RowsFrom {
-    /// Athena's own count of the rows written (`UpdateCount`): no scan.
+    /// Athena's own count of the rows written (`UpdateCount`). It costs no scan.
     UpdateCount,
     /// A `SELECT count(*)` over the new table, where Athena gave no count.
     CountQuery,
@@ -91,7 +93,7 @@ impl std::fmt::Display for RowsFrom {
     }
 }
 
-/// A table a `CREATE TABLE AS SELECT` created: the statement's id and the rows written.
+/// A table a `CREATE TABLE AS SELECT` created, with the statement's id and the rows written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Created {
     pub id: String,
@@ -99,8 +101,8 @@ pub struct Created {
     pub rows_from: RowsFrom,
 }
 
-/// A finished query: column names, their Athena types (`varchar`, `bigint`, `double`,
-/// ...), and rows of text (Athena returns every value as text).
+/// A finished query's column names, their Athena types (`varchar`, `bigint`, `double`,
+/// ...), and its rows. The rows are text, because Athena returns every value as text.
 pub struct ResultRows {
     /// The query's execution id, for errors about its rows.
     pub id: String,
@@ -110,7 +112,8 @@ pub struct ResultRows {
 }
 
 impl ResultRows {
-    /// The position of column `name` (case-insensitive: Athena lowercases names).
+    /// The position of column `name`. The match ignores case, because Athena lowercases
+    /// names.
     pub fn column(&self, name: &str) -> Result<usize> {
         self.columns
             .iter()
@@ -129,7 +132,7 @@ impl Athena {
             .region(region)
             .load()
             .await;
-        // Only ever beside a local endpoint: AWS's Athena registers the table itself.
+        // Only ever beside a local endpoint. AWS's Athena registers the table itself.
         let stand_in_registers = std::env::var(STAND_IN_ENV).is_ok_and(|v| v == "1")
             && (std::env::var_os("AWS_ENDPOINT_URL_ATHENA").is_some()
                 || std::env::var_os("AWS_ENDPOINT_URL").is_some());
@@ -158,7 +161,7 @@ impl Athena {
     }
 
     /// The same client, registering each `CREATE TABLE AS SELECT`'s table itself as
-    /// Athena would: for a local server that runs no SQL.
+    /// Athena would. It is for a local server that runs no SQL.
     pub fn standing_in_for_registration(mut self) -> Self {
         self.stand_in_registers = true;
         self
@@ -169,7 +172,7 @@ impl Athena {
         &self.config.database
     }
 
-    /// Runs one statement of the job's work to completion; its execution id.
+    /// Runs one statement of the job's work to completion and returns its execution id.
     pub async fn run(&self, sql: &str) -> Result<String> {
         self.run_for(sql, Purpose::Work).await
     }
@@ -180,8 +183,9 @@ impl Athena {
         self.run_for(sql, Purpose::Cleanup).await
     }
 
-    /// How long a statement may run: its timeout, or less when the job's deadline
-    /// leaves less; and what set the limit.
+    /// How long a statement may run, and what set that limit.
+    ///
+    /// The limit is the statement's timeout, or less when the job's deadline leaves less.
     fn allowed(&self, purpose: Purpose) -> (Duration, String) {
         let timeout = self.config.timeout;
         let by_timeout = (timeout, format!("its timeout of {} s", timeout.as_secs()));
@@ -262,7 +266,8 @@ impl Athena {
                 }
             }
         }
-        // Given up on: stopped, so that it neither runs on nor is billed unwatched.
+        // The statement is given up on. It is stopped so that it neither runs on nor is
+        // billed unwatched.
         let stopped = self
             .client
             .stop_query_execution()
@@ -283,8 +288,10 @@ impl Athena {
         })
     }
 
-    /// Runs a statement that writes rows to completion; with the rows written as
-    /// Athena counts them (`GetQueryResults`' `UpdateCount`), which costs no scan.
+    /// Runs a statement that writes rows to completion.
+    ///
+    /// It returns the rows written as Athena counts them (`GetQueryResults`'
+    /// `UpdateCount`), which costs no scan.
     pub async fn write(&self, sql: &str) -> Result<Written> {
         let id = self.run(sql).await?;
         let out = self
@@ -300,9 +307,10 @@ impl Athena {
     }
 
     /// Runs `CREATE TABLE <table> ... AS <select>` ([`crate::sql::ctas`]) with its rows
-    /// written as zstd Parquet under `location`, and counts them: Athena's
-    /// `UpdateCount` where it gives one, else a count query over the new table (moto,
-    /// the local stand-in, gives none).
+    /// written as zstd Parquet under `location`, and counts the rows.
+    ///
+    /// The count is Athena's `UpdateCount` where it gives one. Otherwise it comes from a
+    /// count query over the new table, because moto, the local stand-in, gives none.
     pub async fn create_table_as(
         &self,
         table: &str,

@@ -1,9 +1,13 @@
-//! The Athena client's paths that moto cannot show (moto answers every query at once,
-//! in one page, and never fails one): a failed and a cancelled query (the reason reaches
-//! the user), a query the client gives up on (it is stopped with StopQueryExecution,
-//! within the timeout), results over several pages, and the rows a `CREATE TABLE AS
-//! SELECT` wrote as Athena counts them (`UpdateCount`, which moto never gives). A small local server answers
-//! Athena's JSON protocol (awsJson1_1) for just these cases; the real SDK talks to it.
+//! Tests the Athena client's paths that moto cannot show.
+//!
+//! moto answers every query at once, in one page, and never fails one. These tests cover
+//! a failed and a cancelled query, whose reason reaches the user. They cover a query the
+//! client gives up on, which it stops with StopQueryExecution within the timeout. They
+//! also cover results over several pages, and the rows a `CREATE TABLE AS SELECT` wrote
+//! as Athena counts them (`UpdateCount`, which moto never gives).
+//!
+//! A small local server answers Athena's JSON protocol (awsJson1_1) for just these cases.
+//! The real SDK talks to it.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -72,12 +76,12 @@ async fn athena(State(seen): State<Shared>, headers: HeaderMap, body: String) ->
             json!({})
         }
         "GetQueryResults" if sql_of(&seen, &id).starts_with("CREATE TABLE") => {
-            // A CTAS: no rows, and the count of the rows it wrote.
+            // A CTAS returns no rows, and the count of the rows it wrote.
             json!({"ResultSet": {"Rows": [], "ResultSetMetadata": {"ColumnInfo": []}},
                    "UpdateCount": 1234})
         }
         "GetQueryResults" => {
-            // Three pages: the header row comes first on the first page only.
+            // Three pages. The header row comes first on the first page only.
             let columns = json!({"ColumnInfo": [
                 {"Name": "title", "Type": "varchar"},
                 {"Name": "votes", "Type": "bigint"}
@@ -195,10 +199,10 @@ async fn a_query_given_up_on_is_stopped_in_time() {
     assert!(err.to_string().contains("stopped"), "{err}");
 }
 
-/// A job of several statements with a short deadline: a statement gets at most the time
-/// left less the clean-up's, not its own timeout, and is stopped when that runs out; no
-/// statement is started once the time is gone; the clean-up still runs in the time
-/// kept for it.
+/// A job of several statements with a short deadline. A statement gets at most the time
+/// left less the clean-up's, not its own timeout, and is stopped when that runs out. No
+/// statement is started once the time is gone. The clean-up still runs in the time kept
+/// for it.
 #[tokio::test]
 async fn a_job_ends_by_its_deadline_and_keeps_time_to_drop_its_tables() {
     let (url, seen) = server().await;
@@ -213,7 +217,8 @@ async fn a_job_ends_by_its_deadline_and_keeps_time_to_drop_its_tables() {
         .await
         .expect("given up by the deadline, not by the 600 s timeout")
         .unwrap_err();
-    // Given up when the work's time ran out (about 2 s in), far from its 600 s timeout.
+    // The statement is given up when the work's time runs out, about 2 s in. That is far
+    // from its 600 s timeout.
     assert!(
         started.elapsed() < Duration::from_secs(3),
         "{:?}",
@@ -233,7 +238,7 @@ async fn a_job_ends_by_its_deadline_and_keeps_time_to_drop_its_tables() {
         err.to_string().contains("(the job's deadline), stopped"),
         "{err}"
     );
-    // The work's time is gone: the next statement is not even started.
+    // The work's time is gone, so the next statement is not even started.
     let before = seen.lock().unwrap().queries.len();
     let err = athena
         .run("CREATE TABLE cinelake_trusted.movies__ctas_r1 AS SELECT 1")
@@ -288,7 +293,7 @@ async fn a_ctas_counts_its_rows_by_athenas_update_count() {
         .unwrap();
     assert_eq!(created.rows, 1234);
     assert_eq!(created.rows_from, cinelake_athena::RowsFrom::UpdateCount);
-    // One statement: no count query where Athena gave its count.
+    // One statement only. There is no count query where Athena gave its count.
     let queries = seen.lock().unwrap().queries.clone();
     assert_eq!(queries.len(), 1, "{queries:?}");
     assert!(
@@ -297,10 +302,10 @@ async fn a_ctas_counts_its_rows_by_athenas_update_count() {
     );
 }
 
-/// The table of a `CREATE TABLE AS SELECT` must be in the catalog (here the local one
-/// holds what Athena would have registered), with the Polars path's columns: a missing
-/// table or a difference fails the write, naming the table and each column. The
-/// stand-in for a server that runs no SQL registers what Athena would.
+/// The table of a `CREATE TABLE AS SELECT` must be in the catalog with the Polars path's
+/// columns. Here the local catalog holds what Athena would have registered. A missing
+/// table or a difference fails the write, naming the table and each column. The stand-in
+/// for a server that runs no SQL registers what Athena would.
 #[tokio::test]
 async fn a_ctas_whose_table_has_other_columns_is_refused() {
     use cinelake_catalog::{Catalog, ColumnDef, parquet_table};
@@ -320,8 +325,8 @@ async fn a_ctas_whose_table_has_other_columns_is_refused() {
     let expected = vec![col("tconst", "string"), col("year", "int")];
     let location = "s3://b/Refined/t/1/";
 
-    // Nothing registered (as with moto): Athena said it succeeded, yet the table is
-    // missing, which is an error naming it.
+    // Nothing is registered, as with moto. Athena said it succeeded, yet the table is
+    // missing. That is an error naming the table.
     let err = athena
         .create_version(&catalog, "r.t__ctas_1", location, "SELECT 1", &expected)
         .await
@@ -342,7 +347,8 @@ async fn a_ctas_whose_table_has_other_columns_is_refused() {
     assert_eq!(registered.storage_descriptor.columns, expected);
     assert_eq!(registered.storage_descriptor.location, location);
 
-    // Registered with the same columns, spelled as Glue keeps them: it stands.
+    // The table is registered with the same columns, spelled as Glue keeps them. The
+    // write stands.
     let same = vec![col("TConst", "string"), col("year", "INT")];
     let def = parquet_table("t__ctas_2", "", same, location, vec![]);
     catalog.put_table("r", &def).await.unwrap();
@@ -351,7 +357,7 @@ async fn a_ctas_whose_table_has_other_columns_is_refused() {
         .await
         .unwrap();
 
-    // Another type and a column too many: refused, each difference named.
+    // Another type and a column too many are refused, and each difference is named.
     let other = vec![
         col("tconst", "string"),
         col("year", "bigint"),

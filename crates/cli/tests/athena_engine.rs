@@ -1,22 +1,25 @@
-//! `cinelake trusted --engine athena`, as a user runs it, against the AWS protocols: the lake on SeaweedFS (S3), the catalog in
-//! moto's Glue, the statements sent to moto's Athena.
+//! Tests `cinelake trusted --engine athena` as a user runs it, against the AWS protocols.
 //!
-//! moto's Athena runs no SQL: it records each statement (read back here with
-//! ListQueryExecutions and GetQueryExecution) and answers each with the next result set
-//! queued through its API (`/moto-api/static/athena/query-results`, one per statement,
-//! in order), which is how the rejects and the counts are given. It writes no Parquet
-//! and registers no table for a `CREATE TABLE AS SELECT`: the client's stand-in
-//! (`CINELAKE_ATHENA_STAND_IN_REGISTERS`) registers the table, and Trusted writes the
-//! Polars path's rows where Athena would have written its files.
+//! The lake is on SeaweedFS (S3), the catalog is moto's Glue, and the statements go to
+//! moto's Athena.
 //!
-//! Each test runs in its own AWS region: moto keeps one queue of result sets per region,
+//! moto's Athena runs no SQL. It records each statement, which the tests read back with
+//! ListQueryExecutions and GetQueryExecution. It answers each statement with the next
+//! result set queued through its API (`/moto-api/static/athena/query-results`), one per
+//! statement, in order. That is how the rejects and the counts are given. It writes no
+//! Parquet and registers no table for a `CREATE TABLE AS SELECT`. So the client's
+//! stand-in (`CINELAKE_ATHENA_STAND_IN_REGISTERS`) registers the table, and Trusted writes
+//! the Polars path's rows where Athena would have written its files.
+//!
+//! Each test runs in its own AWS region. moto keeps one queue of result sets per region,
 //! so no other test can take this one's results.
 //!
 //! The engine's statements go to a workgroup of their own
-//! (`CINELAKE_ATHENA_ENGINE_WORKGROUP`, as the stack's jobs Lambda sends them to one that
-//! does not enforce its configuration, where a CTAS may name its `external_location`);
-//! the views go to the ordinary one (`CINELAKE_ATHENA_WORKGROUP`). moto records the
-//! workgroup of each execution, which the tests check.
+//! (`CINELAKE_ATHENA_ENGINE_WORKGROUP`). The stack's jobs Lambda does the same: it sends
+//! them to a workgroup that does not enforce its configuration, where a CTAS may name its
+//! `external_location`. The views go to the ordinary workgroup
+//! (`CINELAKE_ATHENA_WORKGROUP`). moto records the workgroup of each execution, which the
+//! tests check.
 
 use cinelake_athena::sql;
 use cinelake_catalog::{Databases, Table};
@@ -38,7 +41,7 @@ struct Aws {
     s3: aws_sdk_s3::Client,
     glue: aws_sdk_glue::Client,
     athena: aws_sdk_athena::Client,
-    /// The ordinary workgroup: the views', never the engine's statements.
+    /// The ordinary workgroup. It runs the views, never the engine's statements.
     workgroup: String,
     /// The engine's workgroup.
     engine_workgroup: String,
@@ -109,7 +112,7 @@ impl Aws {
             ("AWS_ENDPOINT_URL_S3", S3Server::SeaweedFs.endpoint()),
             ("AWS_ENDPOINT_URL_GLUE", moto.clone()),
             ("AWS_ENDPOINT_URL_ATHENA", moto),
-            // moto runs no SQL: the client registers each CTAS's table as Athena would.
+            // moto runs no SQL, so the client registers each CTAS's table as Athena would.
             (cinelake_athena::STAND_IN_ENV, "1".into()),
         ]
         .into_iter()
@@ -137,12 +140,12 @@ impl Aws {
             .collect()
     }
 
-    /// Runs `cinelake`, which must succeed; its standard output.
+    /// Runs `cinelake`, which must succeed, and returns its standard output.
     fn cinelake(&self, args: &[&str]) -> String {
         common::cinelake(args, &self.env())
     }
 
-    /// Runs `cinelake`, which must fail; its standard error.
+    /// Runs `cinelake`, which must fail, and returns its standard error.
     fn cinelake_fails(&self, args: &[&str]) -> String {
         let out = std::process::Command::new(common::CINELAKE)
             .args(args)
@@ -195,8 +198,8 @@ impl Aws {
         out
     }
 
-    /// Every statement moto ran in `workgroup`, in the order sent, each execution's
-    /// workgroup checked.
+    /// Every statement moto ran in `workgroup`, in the order sent. Each execution's
+    /// workgroup is checked.
     async fn executions(&self, workgroup: &str) -> Vec<String> {
         let ids = self
             .athena
@@ -320,7 +323,7 @@ async fn trusted_on_athena_quarantines_rejects_refuses_past_the_threshold_and_sw
     cinelake_testkit::needs!(SeaweedFs, Moto);
     let mut aws = Aws::new("eu-west-3").await;
     aws.upload();
-    // The Polars engine first: the version Athena's runs follow.
+    // The Polars engine runs first. Athena's runs follow its version.
     aws.cinelake(&["trusted", "--only", "movies,series"]);
     let (polars_location, polars_columns) = aws.glue_table(&aws.dbs.trusted, "movies").await;
     let polars_run = version_of(
@@ -364,9 +367,9 @@ async fn trusted_on_athena_quarantines_rejects_refuses_past_the_threshold_and_sw
     );
     assert_ne!(run1, polars_run);
 
-    // Every statement, in order: the external table over the Raw CSV's folder, its
-    // rejects and its count, the CTAS into the new version, the count of its rows, and
-    // both temporary tables dropped.
+    // Every statement, in order. First the external table over the Raw CSV's folder,
+    // then its rejects and its count. Then the CTAS into the new version and the count
+    // of its rows. Last, both temporary tables are dropped.
     let sent = aws.statements().await;
     assert_eq!(sent.len(), 14, "{sent:#?}");
     for (i, kind) in [CsvKind::Movies, CsvKind::Series].into_iter().enumerate() {
@@ -405,7 +408,7 @@ async fn trusted_on_athena_quarantines_rejects_refuses_past_the_threshold_and_sw
     }
     assert!(sent.iter().all(|s| !s.contains("${")), "{sent:#?}");
 
-    // The catalog names the new version with the Polars job's columns; the Polars
+    // The catalog names the new version with the Polars job's columns. The Polars
     // version stays as the previous one.
     let (location, columns) = aws.glue_table(&aws.dbs.trusted, "movies").await;
     assert_eq!(
@@ -420,7 +423,8 @@ async fn trusted_on_athena_quarantines_rejects_refuses_past_the_threshold_and_sw
             .contains(&polars_file)
     );
 
-    // The rejects, in the quarantine with their reason and the Raw file they came from.
+    // The rejects are in the quarantine, with their reason and the Raw file they came
+    // from.
     let quarantine = aws
         .get(&format!("Trusted/_rejected/movies/{run1}.jsonl"))
         .await;
@@ -438,8 +442,9 @@ async fn trusted_on_athena_quarantines_rejects_refuses_past_the_threshold_and_sw
     );
     assert!(aws.keys("Trusted/_rejected/series/").await.is_empty());
 
-    // Run 2: 30 of 1000 lines refused, past the 1% allowed: refused before anything is
-    // written, the quarantine kept, the catalog untouched, the external table dropped.
+    // Run 2: 30 of 1000 lines are refused, past the 1% allowed. The run is refused
+    // before anything is written. The quarantine is kept, the catalog is untouched, and
+    // the external table is dropped.
     let many: Vec<(&str, &str)> = (0..30)
         .map(|_| ("tt9|bad", "expected 15 fields, found 2"))
         .collect();
@@ -462,8 +467,8 @@ async fn trusted_on_athena_quarantines_rejects_refuses_past_the_threshold_and_sw
     let refused_quarantine = aws.keys("Trusted/_rejected/movies/").await;
     assert_eq!(refused_quarantine.len(), 2, "{refused_quarantine:?}");
 
-    // Run 3: the catalog moves on; the previous version (run 1's) stays, the one before
-    // it (the Polars job's) is deleted.
+    // Run 3: the catalog moves on. The previous version, run 1's, stays. The one before
+    // it, the Polars job's, is deleted.
     aws.queue(trusted_answers(1000, &[])).await;
     let out = aws.cinelake(&[
         "trusted", "--engine", "athena", "--only", "movies", "--json",
@@ -478,15 +483,16 @@ async fn trusted_on_athena_quarantines_rejects_refuses_past_the_threshold_and_sw
         aws.glue_table(&aws.dbs.trusted, "movies").await.0,
         aws.location(&format!("Trusted/Local/Parquet/Movies/{run3}/"))
     );
-    // (moto runs no SQL: the stand-in wrote what Athena would, the Polars rows.)
+    // moto runs no SQL. So the stand-in wrote what Athena would, which is the Polars rows.
     assert_eq!(
         aws.keys("Trusted/Local/Parquet/Movies/").await,
         [&run1, &run3].map(|r| format!("Trusted/Local/Parquet/Movies/{r}/part-00000.parquet"))
     );
     assert_eq!(aws.statements().await.len(), 7);
 
-    // Run 4: Athena writes other than the lines accepted (999 + 0 rejected of 1000):
-    // the run fails after its CTAS, whose table is dropped, and nothing is switched.
+    // Run 4: Athena writes other than the lines accepted, 999 written and 0 rejected of
+    // 1000. The run fails after its CTAS. The CTAS's table is dropped, and nothing is
+    // switched.
     let mut answers = trusted_answers(1000, &[]);
     answers[4] = count(999);
     aws.queue(answers).await;
@@ -511,8 +517,8 @@ async fn trusted_on_athena_quarantines_rejects_refuses_past_the_threshold_and_sw
         aws.location(&format!("Trusted/Local/Parquet/Movies/{run3}/"))
     );
 
-    // Run 5: a rejected line without its reason (the SQL at fault) fails the run by
-    // name, before anything is written; the external table is dropped.
+    // Run 5: a rejected line without its reason means the SQL is at fault. It fails the
+    // run by name, before anything is written. The external table is dropped.
     let no_reason = result(
         &[("raw", "varchar"), ("reason", "varchar")],
         &[vec![Some("tt9|odd".into()), None]],
@@ -568,9 +574,9 @@ async fn the_athena_engine_refuses_a_directory_lake_or_the_local_catalog() {
     assert!(!std::path::Path::new(lake).join("_runs").exists());
     assert!(aws.keys("").await.is_empty());
 
-    // A Raw movies.csv with another header (put there by something other than the upload
-    // stage, which refuses it) is refused as the Polars path refuses it, though the SQL
-    // skips the header unread: before any statement.
+    // A Raw movies.csv with another header is refused before any statement, as the
+    // Polars path refuses it. The SQL skips the header unread, yet the file is refused.
+    // Something other than the upload stage put it there, because the upload refuses it.
     let raw_key = "Raw/Local/CSV/Movies/2026/11/01/movies.csv";
     aws.s3
         .put_object()

@@ -1,6 +1,8 @@
-//! `cinelake query --engine athena` against moto's Athena, with the result rows set
-//! through moto's API (`/moto-api/static/athena/query-results`): the header row is not
-//! a row, values come back typed by Athena's column types, and a null stays null.
+//! Tests `cinelake query --engine athena` against moto's Athena.
+//!
+//! The result rows are set through moto's API (`/moto-api/static/athena/query-results`).
+//! The header row is not a row, values come back typed by Athena's column types, and a
+//! null stays null.
 
 use cinelake_testkit::{S3Server, aws_env};
 

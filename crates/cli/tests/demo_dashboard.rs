@@ -1,10 +1,14 @@
-//! `cinelake demo`, as the README's first command runs it (at a small scale, which
-//! still makes well over 30 Brazilian films), and its dashboard in headless Chromium: it
-//! loads without console errors, opens on South America, every chart has marks, the
-//! filters change what is shown (each Popularity chart with the country, the last N
-//! years), and a screenshot of each sheet, as the page opens, is saved.
-//! The browser is driven by `dashboards/test/browser.mjs` (Node with playwright-core
-//! and the system Chromium, both installed by `scripts/test`).
+//! Tests `cinelake demo` as the README's first command runs it, and its dashboard in
+//! headless Chromium.
+//!
+//! The demo runs at a small scale, which still makes well over 30 Brazilian films. The
+//! dashboard loads without console errors, opens on South America, and every chart has
+//! marks. The filters change what is shown. This holds for each Popularity chart with the
+//! country, and for the last N years filter. A screenshot of each sheet, as the page
+//! opens, is saved.
+//!
+//! The browser is driven by `dashboards/test/browser.mjs`. It runs on Node with
+//! playwright-core and the system Chromium, both installed by `scripts/test`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -36,8 +40,9 @@ fn browser_check(page: &Path, shots: &Path) -> Output {
         })
 }
 
-/// `cinelake_tools/parity.py`: each QuickSight visual's data set and filters turned into
-/// SQL on the local engine, against the local page's figures (read in Chromium).
+/// Runs `cinelake_tools/parity.py`. It turns each QuickSight visual's data set and filters
+/// into SQL on the local engine, and compares the result with the local page's figures,
+/// read in Chromium.
 fn parity(lake: &Path, page: &Path, bodies: &Path) -> Output {
     Command::new("python3")
         .arg(repo().join("cinelake_tools/parity.py"))
@@ -54,7 +59,7 @@ fn parity(lake: &Path, page: &Path, bodies: &Path) -> Output {
 }
 
 /// A copy of the QuickSight bodies in which the region filter no longer reaches the
-/// "most popular films" visual: QuickSight would show every region's films there.
+/// "most popular films" visual. There QuickSight would show every region's films.
 fn broken_scope_copy(dir: &Path) -> PathBuf {
     let from = repo().join("dashboards/quicksight");
     let to = dir.join("quicksight-broken");
@@ -177,7 +182,7 @@ fn the_demo_makes_a_dashboard_that_works_in_a_browser() {
         text(&out)
     );
 
-    // The check can fail: a page whose script throws is refused, naming the error.
+    // The check can fail. A page whose script throws is refused, and the error is named.
     let html = std::fs::read_to_string(&page).unwrap();
     let broken = dir.path().join("broken.html");
     std::fs::write(

@@ -18,11 +18,12 @@ fn rust_sources(dir: &Path, out: &mut Vec<String>) {
 fn names_after(source: &str, markers: &[String], names: &mut Vec<String>) {
     for marker in markers {
         for (i, _) in source.match_indices(marker.as_str()) {
-            // `set_var` writes a variable for the process itself; it is not configuration.
+            // `set_var` writes a variable for the process itself. It is not configuration.
             if source[..i].ends_with("set_") {
                 continue;
             }
-            // Only the name's own call: `get("X")`, not `map.get("X")` or `try_get("X")`.
+            // Only the name's own call counts. That is `get("X")`, not `map.get("X")` or
+            // `try_get("X")`.
             if marker.ends_with("(\"")
                 && source[..i]
                     .chars()
@@ -46,11 +47,13 @@ fn names_after(source: &str, markers: &[String], names: &mut Vec<String>) {
     }
 }
 
-/// Every variable a source file reads: names in `env = "NAME"` (clap), in
-/// `var("NAME")` / `var_os("NAME")` calls, in calls of a closure of the file that reads
-/// its argument (`let get = |name: &str| std::env::var(name)...`, then `get("NAME")`),
-/// in constants whose name ends in `_ENV`, and `RUST_LOG` where tracing's filter reads
-/// its default variable.
+/// Every variable a source file reads.
+///
+/// These are the names in `env = "NAME"` (clap) and in `var("NAME")` / `var_os("NAME")`
+/// calls. They are also the names in calls of a closure of the file that reads its
+/// argument (`let get = |name: &str| std::env::var(name)...`, then `get("NAME")`), and in
+/// constants whose name ends in `_ENV`. `RUST_LOG` counts where tracing's filter reads its
+/// default variable.
 fn variables_read(source: &str) -> Vec<String> {
     let mut markers: Vec<String> = ["env = \"", "var(\"", "var_os(\""]
         .map(String::from)
@@ -85,8 +88,8 @@ fn every_variable_the_code_reads_is_in_env_example() {
     let mut missing: Vec<String> = sources
         .iter()
         .flat_map(|s| variables_read(s))
-        // Test-only plumbing (the browser test's CHROMIUM too), the system's PATH, and
-        // variables set by AWS Lambda itself.
+        // Left out: test-only plumbing, including the browser test's CHROMIUM. Also the
+        // system's PATH, and the variables AWS Lambda sets itself.
         .filter(|n| !n.starts_with("CINELAKE_TEST_") && n != "CINELAKE_SAMPLES")
         .filter(|n| n != "CHROMIUM" && n != "PATH")
         .filter(|n| !n.starts_with("AWS_LAMBDA_") && n != "CARGO_MANIFEST_DIR")

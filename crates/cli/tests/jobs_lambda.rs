@@ -1,7 +1,8 @@
-//! `cinelake-jobs-lambda` as Lambda runs it: the function speaks the Lambda runtime API
-//! to cargo lambda's emulator (`cargo lambda watch --only-lambda-apis`, installed into
-//! `.venv-sam` by `scripts/test`), and each job is sent with `cargo lambda invoke`, as the
-//! state machine in `infra/` sends it.
+//! Tests `cinelake-jobs-lambda` as Lambda runs it.
+//!
+//! The function speaks the Lambda runtime API to cargo lambda's emulator (`cargo lambda
+//! watch --only-lambda-apis`), which `scripts/test` installs into `.venv-sam`. Each job is
+//! sent with `cargo lambda invoke`, as the state machine in `infra/` sends it.
 
 use std::time::Duration;
 

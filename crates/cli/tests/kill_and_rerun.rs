@@ -1,7 +1,8 @@
-//! A real crash: `cinelake trusted` and `cinelake refined`, given new files, are killed
-//! (SIGKILL) mid-write and again once their first table has switched. Readers see each
-//! table wholly the previous version or wholly the new one; a rerun then leaves every
-//! table identical to a run over the new files that was never interrupted.
+//! Tests a real crash of `cinelake trusted` and `cinelake refined`, given new files.
+//!
+//! Each is killed (SIGKILL) mid-write, and again once its first table has switched.
+//! Readers see each table wholly the previous version or wholly the new one. A rerun then
+//! leaves every table identical to a run over the new files that was never interrupted.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -43,8 +44,8 @@ fn files(dir: &Path) -> BTreeSet<PathBuf> {
     out
 }
 
-/// What readers see: the star schema's tables whole, and the Trusted tables by their
-/// counts and sums (whole, they are too big to print on every check).
+/// What readers see. The star schema's tables are shown whole. The Trusted tables are
+/// shown by their counts and sums, because whole they are too big to print on every check.
 fn tables(runtime: &tokio::runtime::Runtime, lake: &str) -> BTreeMap<String, String> {
     let trusted = [
         (
@@ -68,8 +69,8 @@ fn tables(runtime: &tokio::runtime::Runtime, lake: &str) -> BTreeMap<String, Str
     for t in Table::REFINED {
         sqls.push((t.to_string(), format!("SELECT * FROM {t}")));
     }
-    // One engine for every query, with the tables they read (no views: those need the
-    // views step's data_sources): loading the tables is the slow part.
+    // One engine serves every query, with the tables they read. Loading the tables is the
+    // slow part. It loads no views, because those need the views step's data_sources.
     let mut engine = runtime.block_on(async {
         let store = Store::open(lake).await.unwrap();
         let catalog = Catalog::open("local", &store).await.unwrap();
@@ -85,7 +86,8 @@ fn tables(runtime: &tokio::runtime::Runtime, lake: &str) -> BTreeMap<String, Str
     });
     let mut query = |sql: &str| {
         let df = engine.query(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
-        // List columns (dim_artist's professions) as JSON text, as `query --format csv`.
+        // List columns, such as dim_artist's professions, become JSON text, as in
+        // `query --format csv`.
         let mut df = cinelake_query::json::flatten_nested(&df).unwrap();
         let mut csv = Vec::new();
         CsvWriter::new(&mut csv).finish(&mut df).unwrap();
@@ -111,12 +113,12 @@ struct Killed {
     new_files: Vec<PathBuf>,
     /// Catalog entries of the stage's database that had changed.
     switched: Vec<PathBuf>,
-    /// Run manifests the stage wrote: a run that finished writes one.
+    /// Run manifests the stage wrote. A run that finished writes one.
     new_manifests: Vec<PathBuf>,
 }
 
-/// The contents of every catalog entry under `dir`: not the hidden files the local
-/// catalog writes an entry to before it renames it into place.
+/// The contents of every catalog entry under `dir`. It leaves out the hidden files the
+/// local catalog writes an entry to before it renames it into place.
 fn contents(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     files(dir)
         .into_iter()
@@ -193,7 +195,7 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 /// The tables, as `tables` names them, whose catalog entries (`<db>/<name>.json`) a
-/// killed run had changed; `prefix` is how `tables` names the database's tables.
+/// killed run had changed. `prefix` is how `tables` names the database's tables.
 fn switched_tables(killed: &Killed, prefix: &str) -> BTreeSet<String> {
     killed
         .switched
@@ -245,7 +247,7 @@ fn a_kill_leaves_each_table_old_or_new_and_a_rerun_equals_a_clean_run() {
         old[Table::FactFilm.name()]
     );
 
-    // Other files, uploaded a day later: the runs killed below read these.
+    // Other files, uploaded a day later. The runs killed below read these.
     let data = dir.path().join("data-2");
     cinelake(&[
         "sample",
@@ -267,7 +269,7 @@ fn a_kill_leaves_each_table_old_or_new_and_a_rerun_equals_a_clean_run() {
         "--date",
         "2026-11-02",
     ]);
-    // The tables of a clean run over them: a lake of a copy of the Raw zone alone, so
+    // The tables of a clean run over them. That lake is a copy of the Raw zone alone, so
     // nothing of the killed runs' catalog or versions is in it.
     let clean_dir = dir.path().join("clean");
     copy_dir(&lake_dir.join("Raw"), &clean_dir.join("Raw"));
@@ -275,7 +277,7 @@ fn a_kill_leaves_each_table_old_or_new_and_a_rerun_equals_a_clean_run() {
     cinelake(&["trusted", "--lake", clean, "--chunk-rows", "4000"]);
     cinelake(&["refined", "--lake", clean]);
     let new = tables(&runtime, clean);
-    // The TMDB records are the same; what comes from the CSV files differs.
+    // The TMDB records are the same. What comes from the CSV files differs.
     for table in ["trusted_movies", "trusted_series", Table::FactFilm.name()] {
         assert_ne!(
             old[table], new[table],
@@ -283,7 +285,7 @@ fn a_kill_leaves_each_table_old_or_new_and_a_rerun_equals_a_clean_run() {
         );
     }
 
-    // Killed while writing, Trusted: readers see each table old or new, as switched.
+    // Trusted is killed while writing. Readers see each table old or new, as switched.
     let killed = kill(
         "trusted",
         &lake_dir,
@@ -292,7 +294,7 @@ fn a_kill_leaves_each_table_old_or_new_and_a_rerun_equals_a_clean_run() {
         KillAt::MidWrite,
     );
     assert_unfinished("trusted", &killed, KillAt::MidWrite);
-    // A table may have switched between the first file and the kill: each table is
+    // A table may have switched between the first file and the kill. So each table is
     // checked against what the catalog says.
     assert_old_or_new(
         &tables(&runtime, lake),
@@ -301,7 +303,8 @@ fn a_kill_leaves_each_table_old_or_new_and_a_rerun_equals_a_clean_run() {
         &switched_tables(&killed, "trusted_"),
         "after a kill mid-write in trusted",
     );
-    // Killed once a Trusted table has switched: that one is new, the rest old.
+    // Trusted is killed once one of its tables has switched. That table is new, and the
+    // rest are old.
     let killed = kill(
         "trusted",
         &lake_dir,
@@ -360,14 +363,14 @@ fn a_kill_leaves_each_table_old_or_new_and_a_rerun_equals_a_clean_run() {
         "after a switch in refined",
     );
 
-    // The reruns finish what the kills left: the clean run's tables.
+    // The reruns finish what the kills left, and give the clean run's tables.
     cinelake(&["trusted", "--lake", lake, "--chunk-rows", "4000"]);
     cinelake(&["refined", "--lake", lake]);
     assert_eq!(tables(&runtime, lake), new, "after the rerun");
 }
 
-/// The kill landed where it was meant to, and before the stage finished (a finished
-/// run, failed or not, leaves its manifest).
+/// The kill landed where it was meant to, and before the stage finished. A finished run,
+/// failed or not, leaves its manifest.
 fn assert_unfinished(stage: &str, killed: &Killed, at: KillAt) {
     match at {
         KillAt::MidWrite => assert!(

@@ -1,6 +1,7 @@
-//! A directory lake can be moved or copied and still opens where it is now: the local
-//! catalog stores the lake's locations relative to it. Queried, rerun and copied again
-//! after the original is gone.
+//! Tests that a directory lake can be moved or copied and still opens where it is now.
+//!
+//! The local catalog stores the lake's locations relative to the lake. The lake is
+//! queried, rerun, and copied again after the original is gone.
 
 mod common;
 
@@ -45,19 +46,19 @@ fn a_moved_or_copied_lake_opens_where_it_is() {
     let movies = count(&lake, "trusted_movies");
     assert!(films.parse::<u64>().unwrap() > 0, "{films}");
 
-    // Moved: the old place is gone, and every table reads from the new one.
+    // The lake is moved. The old place is gone, and every table reads from the new one.
     let moved = dir.path().join("elsewhere/lake");
     std::fs::create_dir_all(moved.parent().unwrap()).unwrap();
     std::fs::rename(&lake, &moved).unwrap();
     assert_eq!(count(&moved, "fact_film"), films);
     assert_eq!(count(&moved, "trusted_movies"), movies);
-    // The views too (they read the tables through the catalog).
+    // The views read too, because they read the tables through the catalog.
     assert!(count(&moved, "v_best_films").parse::<u64>().is_ok());
     // A rerun there switches to new versions and prunes the old ones in place.
     cinelake(&["refined", "--lake", moved.to_str().unwrap()], &[]);
     assert_eq!(count(&moved, "fact_film"), films);
 
-    // Copied, then the original removed: the copy is a lake of its own.
+    // The lake is copied, then the original is removed. The copy is a lake of its own.
     let copy = dir.path().join("copy");
     let status = Command::new("cp")
         .arg("-a")

@@ -1,7 +1,8 @@
-//! `cinelake run`, as a user runs it against AWS, with the lake on SeaweedFS (S3), the
-//! catalog in moto's Glue and the views sent to moto's Athena, configured by a `.env`
-//! file. Run twice on the same lake: the second run duplicates nothing and gives the
-//! same tables.
+//! Tests `cinelake run` as a user runs it against AWS, configured by a `.env` file.
+//!
+//! The lake is on SeaweedFS (S3), the catalog is moto's Glue, and the views go to moto's
+//! Athena. The run goes twice on the same lake. The second run duplicates nothing and
+//! gives the same tables.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
@@ -163,7 +164,7 @@ fn parquet_under<'a>(snap: &'a Snapshot, bucket: &str, location: &str) -> Vec<&'
 
 fn check_run(snap: &Snapshot, bucket: &str, prefix: &str, data: &Path, date: &str) {
     let (y, m, d) = (&date[0..4], &date[5..7], &date[8..10]);
-    // Raw: both files whole, once; TMDB JSON beside them.
+    // Raw holds both files whole, once, and the TMDB JSON beside them.
     let raw = &snap.objects["Raw"];
     for (kind, file) in [("Movies", "movies.csv"), ("Series", "series.csv")] {
         let csv: Vec<_> = raw.iter().filter(|(k, _)| k.ends_with(file)).collect();
@@ -181,8 +182,8 @@ fn check_run(snap: &Snapshot, bucket: &str, prefix: &str, data: &Path, date: &st
         "TMDB JSON in Raw: {raw:?}"
     );
 
-    // Glue: the Trusted tables, the TMDB table partitioned by collection date, and the
-    // star schema; every location holds Parquet.
+    // Glue holds the Trusted tables, the TMDB table partitioned by collection date, and
+    // the star schema. Every location holds Parquet.
     let trusted: BTreeSet<&str> = snap
         .glue
         .keys()
@@ -236,7 +237,7 @@ fn check_run(snap: &Snapshot, bucket: &str, prefix: &str, data: &Path, date: &st
             fact.columns
         );
     }
-    // Tables hold rows (a CSV header and more).
+    // Tables hold rows: a CSV header and more.
     for (name, csv) in &snap.data {
         assert!(csv.lines().count() > 1, "{name} is empty");
     }
@@ -354,9 +355,9 @@ async fn the_pipeline_on_s3_and_glue_twice_duplicates_nothing() {
     let second = snapshot(&s3, &bucket, &prefix, &env).await;
     check_run(&second, &bucket, &prefix, &data, date);
 
-    // Nothing duplicated: Raw is unchanged, every table has the same rows, columns and
-    // partitions, and each table keeps at most the current and the previous version.
-    // (The ingestion's lease and checkpoint under _state/ change each run, by design.)
+    // Nothing is duplicated. Raw is unchanged, and every table has the same rows, columns
+    // and partitions. Each table keeps at most the current and the previous version. The
+    // ingestion's lease and checkpoint under _state/ change each run, by design.
     let raw_data = |s: &Snapshot| -> Vec<(String, i64)> {
         s.objects["Raw"]
             .iter()

@@ -1,14 +1,16 @@
-//! The pipeline's state machine, as `infra/template.yaml` deploys it, executed by a real
-//! Amazon States Language interpreter (`infra/statemachine/run.mjs`, the npm package
-//! aws-local-stepfunctions, run by Node). Its Lambda tasks invoke the real
+//! Tests the pipeline's state machine, as `infra/template.yaml` deploys it, executed by a
+//! real Amazon States Language interpreter.
+//!
+//! The interpreter is `infra/statemachine/run.mjs` with the npm package
+//! aws-local-stepfunctions, run by Node. Its Lambda tasks invoke the real
 //! `cinelake-ingest-lambda` and `cinelake-jobs-lambda` binaries through cargo lambda's
-//! runtime emulator; the lake is on SeaweedFS (S3), the catalog in moto's Glue, the views
-//! go to moto's Athena and the TMDB key is read from moto's SSM.
+//! runtime emulator. The lake is on SeaweedFS (S3), and the catalog is moto's Glue. The
+//! views go to moto's Athena, and the TMDB key is read from moto's SSM.
 //!
 //! The interpreter runs plain Lambda ARNs, not the `lambda:invoke` integration the
-//! definition uses, so run.mjs gives each such task a small handler that does what the
-//! integration does (the `Payload` wrapper, the function's error name, the `Lambda.*`
-//! service errors); run.mjs lists what else the interpreter does not do.
+//! definition uses. So run.mjs gives each such task a small handler that does what the
+//! integration does: the `Payload` wrapper, the function's error name, and the `Lambda.*`
+//! service errors. run.mjs lists what else the interpreter does not do.
 //!
 //! Each case checks the final state, the lake, and that no state's input or output
 //! exceeds Step Functions' 256 KiB.
@@ -61,7 +63,7 @@ struct Case {
     faults: Faults,
     /// Lines with too few fields appended to movies.csv (rejected by Trusted).
     broken_movie_lines: usize,
-    /// The execution's input (the schedule sends its scheduled time as `date`).
+    /// The execution's input. The schedule sends its scheduled time as `date`.
     input: Value,
     /// The date the CSVs are uploaded under (default today).
     upload_date: Option<String>,
@@ -81,7 +83,7 @@ impl Default for Case {
 }
 
 impl Case {
-    /// Each invocation works 6 s, and TMDB answers 20 requests a second: the ingestion
+    /// Each invocation works 6 s, and TMDB answers 20 requests a second. So the ingestion
     /// stops at its deadline margin every round but the last.
     fn several_rounds() -> Self {
         Case {
@@ -96,8 +98,10 @@ impl Case {
     }
 }
 
-/// A deployed-like pipeline: the bucket, the Glue databases and the two workgroups (the
-/// analysts', for the views, and the Athena engine's) the template creates, the TMDB key in SSM, the CSVs uploaded to Raw, and both functions.
+/// A deployed-like pipeline. It has the bucket, the Glue databases and the two workgroups
+/// the template creates. One workgroup is the analysts', for the views, and the other is
+/// the Athena engine's. It also has the TMDB key in SSM, the CSVs uploaded to Raw, and both
+/// functions.
 struct Pipeline {
     s3: aws_sdk_s3::Client,
     bucket: String,
@@ -120,7 +124,7 @@ fn aws(s3: S3Server) -> Vec<(&'static str, String)> {
         ("AWS_ENDPOINT_URL_S3", s3.endpoint()),
         ("AWS_ENDPOINT_URL_GLUE", S3Server::Moto.endpoint()),
         ("AWS_ENDPOINT_URL_ATHENA", S3Server::Moto.endpoint()),
-        // moto runs no SQL: the client registers each CTAS's table as Athena would.
+        // moto runs no SQL, so the client registers each CTAS's table as Athena would.
         (cinelake_athena::STAND_IN_ENV, "1".into()),
         ("AWS_ENDPOINT_URL_SSM", S3Server::Moto.endpoint()),
     ]
@@ -146,10 +150,10 @@ async fn ssm_put(name: &str, value: &str) {
         .expect("putting the TMDB key in moto's SSM");
 }
 
-/// A function's environment as `infra/template.yaml` gives it, for a stack named
-/// `stack` with `parameters`: the template's intrinsics resolved by the IAM check's
-/// reader (`cinelake_tools.iam_calls function-env`), so every variable the template
-/// sets reaches the binary here as on AWS.
+/// A function's environment as `infra/template.yaml` gives it, for a stack named `stack`
+/// with `parameters`. The IAM check's reader (`cinelake_tools.iam_calls function-env`)
+/// resolves the template's intrinsics. So every variable the template sets reaches the
+/// binary here as on AWS.
 fn template_env(
     function: &str,
     stack: &str,
@@ -273,7 +277,8 @@ impl Pipeline {
                     .map(|(k, v)| (k.to_string(), v)),
             )
             .chain(
-                // The test's own: fewer requests at once and fewer retries than a real run.
+                // The test's own settings make fewer requests at once and fewer retries
+                // than a real run.
                 [
                     ("CINELAKE_TMDB_CONCURRENCY", "8"),
                     ("CINELAKE_TMDB_MAX_ATTEMPTS", "2"),
@@ -355,9 +360,11 @@ impl Pipeline {
             .unwrap();
     }
 
-    /// Runs the state machine once; the interpreter's report. One execution at a time:
-    /// moto's Athena answers every test's statements from one queue per region, and a
-    /// lease held for a few seconds must not run out while another test executes.
+    /// Runs the state machine once and returns the interpreter's report.
+    ///
+    /// Executions run one at a time. moto's Athena answers every test's statements from one
+    /// queue per region. And a lease held for a few seconds must not run out while another
+    /// test executes.
     async fn execute(&self, max_rounds: u32) -> Value {
         self.execute_after(max_rounds, Before::Nothing).await
     }
@@ -396,7 +403,8 @@ impl Pipeline {
             // The one-minute Wait between rounds, and the Retry pauses, shortened.
             "waitMs": 1000,
             "retryMs": 100,
-            // A busy job is retried once a second: a held lease outlasts 40 tries of 100 ms.
+            // A busy job is retried once a second, because a held lease outlasts 40 tries
+            // of 100 ms.
             "retryMsFor": {"JobsBusy": 1000},
             "input": self.input,
         });
@@ -477,7 +485,7 @@ fn count(states: &[&str], name: &str) -> usize {
 
 async fn assert_published(p: &Pipeline) {
     let refined = p.glue_tables("refined").await;
-    // The star schema and data_sources (written by the views job for the dashboards).
+    // The star schema, and data_sources, which the views job writes for the dashboards.
     assert_eq!(
         refined.len(),
         cinelake_catalog::Table::REFINED.len() + cinelake_catalog::Table::DASHBOARD.len(),
@@ -501,7 +509,7 @@ async fn a_month_that_needs_several_ingestion_rounds_runs_every_stage() {
     let report = p.execute(20).await;
     let states = states(&report);
     assert_eq!(report["status"], "SUCCEEDED", "{report}");
-    // Files uploaded today are fresh: no warning.
+    // Files uploaded today are fresh, so there is no warning.
     assert!(!states.contains(&"WarnStaleCsv"), "{states:?}");
     assert_eq!(report["published"], json!([]), "{report}");
     let rounds = count(&states, "IngestTmdb");
@@ -517,7 +525,8 @@ async fn a_month_that_needs_several_ingestion_rounds_runs_every_stage() {
         "{states:?}"
     );
     assert!(!states.contains(&"IngestLeftFailures"), "{states:?}");
-    // The schedule's input names no engine (polars) and no date (the day it started).
+    // The schedule's input names no engine, so the engine is polars. It names no date,
+    // so the date is the day the execution started.
     assert_eq!(
         states[..5],
         [
@@ -559,7 +568,7 @@ async fn a_month_that_needs_several_ingestion_rounds_runs_every_stage() {
     assert_eq!(output["ingest"]["summary"]["remaining"], 0, "{output}");
     assert_eq!(output["loop"]["round"], rounds, "{output}");
     assert_published(&p).await;
-    // Every round's records are in Raw: the last summary's run saw them all settled.
+    // Every round's records are in Raw. The last summary's run saw them all settled.
     let raw = p.keys("Raw/TMDB/JSON/").await;
     assert!(!raw.is_empty());
 }
@@ -582,13 +591,14 @@ async fn assert_one_collection_date(p: &Pipeline, report: &Value, day: &str) {
     );
 }
 
-/// A person reruns a month by naming its date: every round files under it, however many
-/// rounds and whatever day they run on (so a loop past midnight stays one collection).
+/// A person reruns a month by naming its date. Every round files under it, however many
+/// rounds there are and whatever day they run on. So a loop past midnight stays one
+/// collection.
 #[tokio::test(flavor = "multi_thread")]
 async fn an_execution_given_a_date_files_every_round_under_it() {
     cinelake_testkit::needs!(SeaweedFs, Moto, StateMachine, CargoLambda);
-    // As the schedule sends it: the scheduled time (a person rerunning a month gives
-    // the day alone, as the jobs-lease case does).
+    // The date comes as the schedule sends it, the scheduled time. A person rerunning a
+    // month gives the day alone, as the jobs-lease case does.
     let case = Case {
         input: json!({"date": "2026-10-31T00:00:00Z"}),
         ..Case::several_rounds()
@@ -614,16 +624,16 @@ async fn another_run_holding_the_lease_makes_the_machine_wait_and_continue() {
     let report = p.execute_after(20, Before::IngestLease(4)).await;
     let states = states(&report);
     assert_eq!(report["status"], "SUCCEEDED", "{report}");
-    // At least one round found the lease held and waited; a later one did the work.
+    // At least one round found the lease held and waited. A later one did the work.
     assert!(count(&states, "IngestTmdb") >= 2, "{states:?}");
     assert!(states.contains(&"WaitBeforeNextRound"), "{states:?}");
     assert_eq!(report["output"]["ingest"]["summary"]["remaining"], 0);
     assert_published(&p).await;
 }
 
-/// Two executions never transform at once: a job that finds another execution's job
-/// holding the jobs lease fails as `JobsBusy`, which the state machine retries until
-/// the lease ends, and then the execution continues as usual.
+/// Two executions never transform at once. A job that finds another execution's job
+/// holding the jobs lease fails as `JobsBusy`. The state machine retries it until the
+/// lease ends, and then the execution continues as usual.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_job_of_another_execution_makes_the_transforms_wait_and_continue() {
     cinelake_testkit::needs!(SeaweedFs, Moto, StateMachine, CargoLambda);
@@ -651,7 +661,7 @@ async fn a_job_of_another_execution_makes_the_transforms_wait_and_continue() {
     assert_eq!(count(&states, "RunTrusted"), 1, "{states:?}");
     assert!(!states.contains(&"TrustedJobFailed"), "{states:?}");
     assert_published(&p).await;
-    // Every job released the lease it took: the next one can take it at once.
+    // Every job released the lease it took, so the next one can take it at once.
     let leases = p.keys(&layout::jobs_lease_prefix()).await;
     assert_eq!(leases.len(), 1, "older generations are deleted: {leases:?}");
     let body =
@@ -671,7 +681,7 @@ async fn a_job_of_another_execution_makes_the_transforms_wait_and_continue() {
 }
 
 /// IMDb files older than the dashboards accept are a warning sent to the alert topic,
-/// and the execution goes on with them; fresh ones send nothing.
+/// and the execution goes on with them. Fresh ones send nothing.
 #[tokio::test(flavor = "multi_thread")]
 async fn stale_imdb_files_warn_the_alert_topic_and_the_run_goes_on() {
     cinelake_testkit::needs!(SeaweedFs, Moto, StateMachine, CargoLambda);
@@ -749,7 +759,8 @@ async fn trusted_rejecting_above_the_threshold_fails_the_execution_by_name() {
     );
     assert_eq!(states.last(), Some(&"TrustedJobFailed"), "{states:?}");
     assert!(!states.contains(&"RunRefined"), "{states:?}");
-    // Nothing half-published: no Trusted movies table, no Refined table; Raw is whole.
+    // Nothing is half-published. There is no Trusted movies table and no Refined table.
+    // Raw is whole.
     assert!(!p.glue_tables("trusted").await.contains("movies"));
     assert!(p.glue_tables("refined").await.is_empty());
     assert!(p.keys("Refined/").await.is_empty());
@@ -766,10 +777,10 @@ async fn the_input_engine_reaches_the_jobs_function() {
     let p = Pipeline::deploy(&case).await;
     let report = p.execute(20).await;
     let states = states(&report);
-    // Trusted ran its CSV jobs on Athena: the external table over the Raw movies.csv
-    // and its rejects query went to the engine's workgroup, none to the analysts'. moto
-    // runs no SQL, so the rejects came back without their columns and the job failed, by
-    // name, leaving Trusted as it was.
+    // Trusted ran its CSV jobs on Athena. The external table over the Raw movies.csv and
+    // its rejects query went to the engine's workgroup, and none went to the analysts'.
+    // moto runs no SQL, so the rejects came back without their columns. The job failed
+    // by name and left Trusted as it was.
     let athena = athena_client();
     let analysts = athena
         .list_query_executions()
@@ -836,11 +847,11 @@ fn refined_rows(report: &Value) -> BTreeSet<(String, u64)> {
         .collect()
 }
 
-/// A successful month with `Engine: athena`: Trusted's CSV jobs on Athena (moto answers
-/// their rejects and counts; the stand-in registers each CTAS's table and writes the
-/// Polars path's rows where Athena would), then Refined in the function and the views.
-/// The catalog switches to the versions the CTAS statements wrote, Refined builds the
-/// same tables as a Polars execution, and no temporary table is left.
+/// A successful month with `Engine: athena`. Trusted's CSV jobs run on Athena, then
+/// Refined runs in the function, then the views. moto answers the CSV jobs' rejects and
+/// counts. The stand-in registers each CTAS's table and writes the Polars path's rows
+/// where Athena would. The catalog switches to the versions the CTAS statements wrote.
+/// Refined builds the same tables as a Polars execution, and no temporary table is left.
 #[tokio::test(flavor = "multi_thread")]
 async fn an_athena_execution_builds_what_a_polars_one_does() {
     cinelake_testkit::needs!(SeaweedFs, Moto, StateMachine, CargoLambda);
@@ -886,7 +897,8 @@ async fn an_athena_execution_builds_what_a_polars_one_does() {
         assert_eq!(location, format!("s3://{}/{dir}", p.bucket));
         assert_eq!(p.keys(&dir).await, [format!("{dir}part-00000.parquet")]);
     }
-    // Nothing temporary left: the external tables over Raw and the CTAS tables dropped.
+    // Nothing temporary is left. The external tables over Raw and the CTAS tables are
+    // dropped.
     assert_eq!(
         p.glue_tables("trusted").await,
         ["movies", "series", "tmdb_movies"]

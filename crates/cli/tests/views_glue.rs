@@ -1,6 +1,7 @@
-//! Views over the Glue Data Catalog are Athena's: a view that the local engine wrote
-//! there would hold plain SQL, which Athena cannot read (and over which a later
-//! `CREATE OR REPLACE VIEW` from Athena fails). Against moto's Glue.
+//! Tests that views over the Glue Data Catalog are Athena's, against moto's Glue.
+//!
+//! A view that the local engine wrote there would hold plain SQL, which Athena cannot
+//! read. A later `CREATE OR REPLACE VIEW` from Athena over such a view fails.
 
 use std::process::Command;
 

@@ -1,4 +1,4 @@
-//! One ingestion run, from the selection to the stored records.
+//! Runs one ingestion, from the selection to the stored records.
 //!
 //! A run selects the films, skips what is settled, and fetches the rest concurrently
 //! under one rate limit. It commits every 100 records as a Raw file plus a checkpoint
@@ -42,7 +42,8 @@ pub struct IngestOptions {
     pub refresh: RefreshPolicy,
     /// Stop starting new work at this instant (a Lambda deadline minus a margin).
     pub stop_at: Option<Instant>,
-    /// Abandon requests still in flight at this instant (default: 20 s after `stop_at`).
+    /// Abandon requests still in flight at this instant. The default is 20 s after
+    /// `stop_at`.
     pub hard_stop: Option<Instant>,
     /// Requests in flight at once.
     pub concurrency: NonZeroUsize,
@@ -87,11 +88,11 @@ impl IngestOptions {
 pub enum Stop {
     /// Every selected id is fetched or known missing (or failed this time).
     Complete,
-    /// The deadline came; the next run continues.
+    /// The deadline came. The next run continues.
     Deadline,
     /// `max_ids` reached.
     Limit,
-    /// Another run holds the lease; this one did nothing.
+    /// Another run holds the lease. This one did nothing.
     Busy,
 }
 
@@ -111,10 +112,10 @@ pub struct Summary {
     /// Ids TMDB did not know, asked again (found or still unknown).
     #[serde(default)]
     pub rechecked: u64,
-    /// Ids that failed after every retry this run; they stay pending for the next.
+    /// Ids that failed after every retry this run. They stay pending for the next run.
     pub failed: u64,
-    /// Selected ids still due after this run (never fetched, not refreshed this period,
-    /// or unknown long enough to ask again).
+    /// Selected ids still due after this run. Such an id has never been fetched, is not
+    /// refreshed this period, or has been unknown long enough to ask again.
     pub remaining: u64,
     pub files: u64,
     pub requests: u64,
@@ -394,8 +395,9 @@ async fn work(
 struct Due {
     /// Every film of interest in the source file.
     selected: std::collections::BTreeSet<String>,
-    /// Those due (with their TMDB id when known, and why), new first, then refreshes,
-    /// then re-checks, within `max_ids` and the request budget.
+    /// The films due, each with its TMDB id when known and why it is due. New films come
+    /// first, then refreshes, then re-checks. The list keeps within `max_ids` and the
+    /// request budget.
     pending: Vec<Pending>,
     /// Whether `max_ids` or the request budget left some out.
     limited: bool,
@@ -409,7 +411,7 @@ async fn due_films(
     recorder: &mut RunRecorder,
 ) -> Result<Due, IngestError> {
     let source_key = latest_movies_key(store, opts.source_date).await?;
-    // Read a piece at a time: the file (164 MB today) is never held whole.
+    // Read a piece at a time. The file is 164 MB today and is never held whole.
     let mut source = store.get_stream(&source_key).await?;
     let mut selector = Selector::new(&opts.selection);
     while let Some(piece) = source.next().await? {
@@ -432,7 +434,7 @@ async fn due_films(
             Some((id.clone(), st.id_map.get(id).copied(), why))
         })
         .collect();
-    // Stable: ids stay in order within each kind.
+    // The sort is stable, so ids stay in order within each kind.
     pending.sort_by_key(|(_, _, why)| *why);
     let due = pending.len();
     if let Some(m) = opts.max_ids {
@@ -477,14 +479,16 @@ struct LoopEnd {
 
 /// What ends a fetch loop early.
 enum LoopError {
-    /// A TMDB answer no retry can mend (e.g. a refused key): what was fetched is stored.
+    /// A TMDB answer no retry can mend, such as a refused key. What was fetched is stored.
     Tmdb(TmdbError),
-    /// Storing failed (or the lease was lost): nothing more is written.
+    /// Storing failed, or the lease was lost. Nothing more is written.
     Store(IngestError),
 }
 
-/// Fetches `pending` concurrently under the client's rate limit, committing every
-/// [`RECORDS_PER_FILE`] records, until done, the stop instant, or a fatal error.
+/// Fetches `pending` concurrently under the client's rate limit and commits every
+/// [`RECORDS_PER_FILE`] records.
+///
+/// It goes on until every film is done, the stop instant comes, or an error is fatal.
 async fn fetch_loop(
     client: &TmdbClient,
     opts: &IngestOptions,
@@ -510,8 +514,9 @@ async fn fetch_loop(
     let mut batch = Batch::default();
     let mut done = 0u64;
     let mut error: Option<LoopError> = None;
-    // In-flight requests may outlive the soft stop by up to a request's retries; the
-    // hard stop (a little later) abandons them unrecorded, to be fetched next time.
+    // In-flight requests may outlive the soft stop by up to a request's retries. The
+    // hard stop comes a little later and abandons them unrecorded. They are fetched
+    // next time.
     let hard_stop = opts
         .hard_stop
         .or(stop_at.map(|t| t + Duration::from_secs(20)));
@@ -588,7 +593,8 @@ fn stop_reason(deadline_hit: bool, limited: bool) -> Stop {
     }
 }
 
-/// Ids per Raw file, for tests and checks: every record of every Raw TMDB file.
+/// Each id and the Raw files that hold it, for tests and checks. It reads every record
+/// of every Raw TMDB file.
 pub async fn stored_records(store: &Store) -> Result<BTreeMap<String, Vec<String>>, IngestError> {
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for obj in store.list(&layout::raw_tmdb_json_prefix()).await? {

@@ -1,8 +1,10 @@
-//! The ingest Lambda as Lambda runs it: the binary polls a Runtime API server, which
-//! sends the deadline as Lambda does (`Lambda-Runtime-Deadline-Ms`, milliseconds since
-//! the epoch), and the run stops before that instant with what it fetched stored.
-//! cargo lambda's emulator sends a duration there instead, so the other tests that run
-//! the functions (`crates/cli/tests`) exercise only the emulator's branch.
+//! Tests the ingest Lambda as Lambda runs it.
+//!
+//! The binary polls a Runtime API server, which sends the deadline as Lambda does
+//! (`Lambda-Runtime-Deadline-Ms`, milliseconds since the epoch). The run stops before
+//! that instant, with what it fetched stored. cargo lambda's emulator sends a duration
+//! there instead. So the other tests that run the functions (`crates/cli/tests`) exercise
+//! only the emulator's branch.
 
 mod common;
 
@@ -29,7 +31,7 @@ struct Runtime {
 
 async fn next(State(rt): State<Arc<Runtime>>) -> (HeaderMap, String) {
     if rt.sent.swap(true, Ordering::SeqCst) {
-        // One invocation only: the next poll waits, as Lambda's does between events.
+        // One invocation only. The next poll waits, as Lambda's does between events.
         std::future::pending::<()>().await;
     }
     let mut headers = HeaderMap::new();
@@ -84,7 +86,7 @@ async fn the_function_stops_before_lambdas_epoch_deadline() {
     let api = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });
 
-    // 20 requests a second: the 400 films would take 20 s, twice the invocation's time.
+    // At 20 requests a second, the 400 films would take 20 s, twice the invocation's time.
     let mut function = Command::new(env!("CARGO_BIN_EXE_cinelake-ingest-lambda"))
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())

@@ -1,9 +1,10 @@
-//! The monthly refresh against a simulator whose catalogue moves with its clock: runs on
-//! the 1st of January, February, March and May, and on to December. The first fills;
-//! each later month takes a new snapshot of every film (whose figures have moved); ids
-//! TMDB did not know are asked again once old enough, and those it has learned of since
-//! are fetched. No record is lost or stored twice within a collection, and the
-//! checkpoint does not grow with the months.
+//! Tests the monthly refresh against a simulator whose catalogue moves with its clock.
+//!
+//! Runs go on the 1st of January, February, March and May, and on to December. The first
+//! run fills the lake. Each later month takes a new snapshot of every film, whose figures
+//! have moved. Ids TMDB did not know are asked again once old enough, and those it has
+//! learned of since are fetched. No record is lost or stored twice within a collection,
+//! and the checkpoint does not grow with the months.
 
 mod common;
 
@@ -21,7 +22,7 @@ fn day(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
 }
 
-/// Each collection's records: IMDb id to popularity, failing on an id stored twice in
+/// Each collection's records, as IMDb id to popularity. It fails on an id stored twice in
 /// one collection.
 async fn collections(store: &Store) -> BTreeMap<String, BTreeMap<String, f64>> {
     let mut out: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
@@ -82,7 +83,7 @@ async fn monthly_runs_refresh_every_film_and_find_films_tmdb_learned_of() {
     let sim = start_sim(config).await;
     let (_dir, store) = local_store().await;
     seed_movies(&store, &ids).await;
-    // Unknown ids are asked again after three months here (six by default), so that
+    // Unknown ids are asked again after three months here, where the default is six. So
     // May's run re-checks January's.
     let policy = RefreshPolicy {
         recheck_missing_months: 3,
@@ -99,7 +100,7 @@ async fn monthly_runs_refresh_every_film_and_find_films_tmdb_learned_of() {
     assert!(late > 0, "{jan:?}");
     let first_checkpoint = checkpoint_bytes(&store).await;
 
-    // The same day again: nothing is due, and the state machine's loop would end.
+    // The same day again. Nothing is due, and the state machine's loop would end.
     let again = run_on(&store, &sim, "2026-01-01", &policy).await;
     assert_eq!((again.fetched, again.not_found, again.requests), (0, 0, 0));
 
@@ -115,7 +116,7 @@ async fn monthly_runs_refresh_every_film_and_find_films_tmdb_learned_of() {
         assert_eq!(s.requests, jan.fetched, "{month}: one request a refresh");
     }
 
-    // May: refreshes, and January's unknown ids asked again; TMDB knows the late ones
+    // May: refreshes, and January's unknown ids asked again. TMDB knows the late ones
     // since April 15.
     let may = run_on(&store, &sim, "2026-05-01", &policy).await;
     assert_eq!(may.refreshed, jan.fetched);
@@ -163,8 +164,8 @@ async fn a_request_budget_takes_new_films_first_then_refreshes() {
     let all = RefreshPolicy::default();
     let jan = run_on(&store, &sim, "2026-01-01", &all).await;
 
-    // Twenty more films appear in the CSV; February's budget covers them and a few
-    // refreshes, and the rest wait for the next run of the month.
+    // Twenty more films appear in the CSV. February's budget covers them and a few
+    // refreshes. The rest wait for the next run of the month.
     let more = imdb_ids(140);
     seed_movies(&store, &more).await;
     sim.set_date(day("2026-02-01"));

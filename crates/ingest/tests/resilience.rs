@@ -1,5 +1,6 @@
-//! Ingestion against a TMDB that fails in every way the real one does: nothing lost,
-//! nothing duplicated, runs resumable and exclusive.
+//! Tests ingestion against a TMDB that fails in every way the real one does.
+//!
+//! Nothing is lost and nothing is duplicated. Runs are resumable and exclusive.
 
 mod common;
 
@@ -142,7 +143,7 @@ async fn a_crash_between_record_file_and_checkpoint_is_repaired() {
     let client = client(&sim.base_url(), KEY, 0.0, Duration::from_secs(2));
     ingest(&store, &client, &options("one")).await.unwrap();
     let before = records(&store).await;
-    // Forget the checkpoint entirely: only the Raw files remain.
+    // Forget the checkpoint entirely. Only the Raw files remain.
     for obj in store.list("Raw/TMDB/_state/").await.unwrap() {
         store.delete(&obj.key).await.unwrap();
     }
@@ -166,9 +167,10 @@ async fn no_movies_file_is_a_clear_error() {
     );
 }
 
-/// A TMDB that never answers: a closed port, then a server that cuts every connection.
-/// The run stops with one error naming TMDB's URL, long before each film has used up
-/// its retries, and settles nothing: once TMDB is back, the next run fetches every film.
+/// A TMDB that never answers. First it is a closed port, then a server that cuts every
+/// connection. The run stops with one error naming TMDB's URL, long before each film has
+/// used up its retries. It settles nothing, so once TMDB is back, the next run fetches
+/// every film.
 #[tokio::test]
 async fn tmdb_unreachable_stops_the_run_with_one_error() {
     use cinelake_tmdb::retry::Backoff;
@@ -177,7 +179,7 @@ async fn tmdb_unreachable_stops_the_run_with_one_error() {
     let (_dir, store) = local_store().await;
     let ids = imdb_ids(200);
     seed_movies(&store, &ids).await;
-    // A port bound once and let go: nothing listens there.
+    // A port bound once and let go, so nothing listens there.
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

@@ -1,5 +1,7 @@
-//! Ingestion as users run it: the binary (killed mid-way, with a wrong key), the Lambda
-//! handler against a deadline, an S3 lake, and replayed real TMDB answers.
+//! Tests ingestion as users run it.
+//!
+//! The tests cover the binary, killed mid-way and run with a wrong key. They also cover
+//! the Lambda handler against a deadline, an S3 lake, and replayed real TMDB answers.
 
 mod common;
 
@@ -65,7 +67,7 @@ async fn killed_mid_run_then_rerun_equals_an_uninterrupted_run() {
     let (dir, store) = local_store().await;
     seed_movies(&store, &ids).await;
     let lake = dir.path().to_str().unwrap().to_string();
-    // Its log goes to a file: a pipe nobody reads would fill and stall the run.
+    // Its log goes to a file, because a pipe nobody reads would fill and stall the run.
     let logs = tempfile::tempdir().unwrap();
     let log = logs.path().join("killed-run.log");
     let mut child = binary(&lake, &url, KEY, &["--rps", "80", "--lease-secs", "2"])
@@ -79,12 +81,14 @@ async fn killed_mid_run_then_rerun_equals_an_uninterrupted_run() {
         if files >= 1 {
             break;
         }
-        // A run that ended before writing anything says why (rather than a timeout).
+        // A run that ended before writing anything says why, rather than waiting for the
+        // timeout.
         if let Some(status) = child.try_wait().unwrap() {
             let err = std::fs::read_to_string(&log).unwrap_or_default();
             panic!("the run ended ({status}) before writing a file:\n{err}");
         }
-        // Generous: on a loaded 2-core machine the debug binary starts slowly.
+        // The wait is generous, because on a loaded 2-core machine the debug binary
+        // starts slowly.
         assert!(
             started.elapsed() < Duration::from_secs(90),
             "no file written in 90 s"
@@ -101,7 +105,7 @@ async fn killed_mid_run_then_rerun_equals_an_uninterrupted_run() {
         expected.len()
     );
 
-    // The dead run's lease blocks others until it expires; then a rerun finishes.
+    // The dead run's lease blocks others until it expires. Then a rerun finishes.
     let mut waited = 0;
     loop {
         let out = binary(&lake, &url, KEY, &["--json", "--lease-secs", "2"])

@@ -1,6 +1,7 @@
-//! Two jobs never transform one lake at once: the second finds the jobs lease held and
-//! fails as busy (which the state machine retries), having read and written nothing,
-//! and the lake is as one run leaves it.
+//! Tests that two jobs never transform one lake at once.
+//!
+//! The second job finds the jobs lease held and fails as busy, which the state machine
+//! retries. It has read and written nothing, and the lake is as one run leaves it.
 
 mod common;
 
@@ -68,7 +69,7 @@ async fn two_jobs_started_at_once_run_one_at_a_time() {
             .contains("another job holds the jobs lease (the trusted job started at"),
         "{busy}"
     );
-    // One run's manifest: the busy job wrote nothing.
+    // One run's manifest only. The busy job wrote nothing.
     assert_eq!(
         files(&lake, "_runs/trusted").len(),
         1,
@@ -77,8 +78,8 @@ async fn two_jobs_started_at_once_run_one_at_a_time() {
     );
     assert_eq!(done["job"], "trusted");
 
-    // The lease was released: the busy one runs when retried, then the rest in turn,
-    // and the lake is as two runs in a row leave it.
+    // The lease was released. The busy job runs when retried, then the rest run in turn.
+    // The lake is as two runs in a row leave it.
     let again = b.handle(&trusted).await.unwrap();
     assert_eq!(again["job"], "trusted");
     for job in [Job::Refined, Job::Views] {

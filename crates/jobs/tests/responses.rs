@@ -1,6 +1,8 @@
-//! What each job returns stays small however long the lake has been collecting: Step
-//! Functions keeps every Lambda response in the execution's state, which may hold
-//! 256 KiB at most. The lists (every Raw key read, every table written) belong in the
+//! Tests that what each job returns stays small, however long the lake has been
+//! collecting.
+//!
+//! Step Functions keeps every Lambda response in the execution's state, which may hold
+//! 256 KiB at most. The lists of every Raw key read and every table written belong in the
 //! run manifest under `_runs/`, which the response points to.
 
 mod common;
@@ -70,7 +72,7 @@ async fn every_response_stays_small_after_three_years_of_collections() {
         }
     }
 
-    // Again over the same Raw: every collection is unchanged, and the response says so
+    // Again over the same Raw. Every collection is unchanged, and the response says so
     // in a count, not a list.
     let response = handler
         .handle(&JobEvent {
@@ -93,8 +95,8 @@ async fn every_response_stays_small_after_three_years_of_collections() {
     assert_eq!(tmdb["converted_dts"], serde_json::json!([]), "{text}");
 }
 
-/// The event's engine reaches the stage: Athena over a directory lake and the local
-/// catalog is refused by the trusted job, and Athena for refined always, before
+/// The event's engine reaches the stage. The trusted job refuses Athena over a directory
+/// lake and the local catalog. The refined job refuses Athena always. Both refuse before
 /// anything is read or written.
 #[tokio::test(flavor = "multi_thread")]
 async fn an_athena_event_over_a_directory_lake_is_refused() {

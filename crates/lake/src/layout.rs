@@ -1,4 +1,4 @@
-//! The zone layout: the one place that builds every key of the lake.
+//! Builds every key of the lake, so the zone layout lives in one place.
 //!
 //! Analysts, IAM policies and the catalog depend on these keys, so no other module
 //! formats a zone path by hand. `YYYY/MM/DD` is the processing date in UTC, which a
@@ -153,8 +153,9 @@ pub fn run_manifest_key(stage: &str, run_id: &str) -> String {
     format!("{RUNS}/{stage}/{run_id}.json")
 }
 
-/// `_runs/lease/jobs/`: the lease the transform jobs (trusted, refined, the views) take,
-/// so two executions of the pipeline never run one at the same time.
+/// `_runs/lease/jobs/`: the lease the transform jobs take. They are trusted, refined and
+/// the views. With the lease, two executions of the pipeline never run one at the same
+/// time.
 pub fn jobs_lease_prefix() -> String {
     format!("{RUNS}/lease/jobs/")
 }

@@ -1,9 +1,12 @@
-//! S3 answers a read of a missing key with 403, not 404, when the caller may not list
-//! the key's prefix, and the roles in `infra/` list only the prefixes they read. No local
-//! S3 server enforces IAM, so this small HTTP server answers S3's REST protocol the way
-//! S3 does under such a policy (403 for every read it does not allow; a listing allowed
-//! or refused), for just the calls the store makes. It shows the store reads "missing"
-//! from a 403 only when a listing shows no such key, and otherwise names the denial.
+//! Tests how the store reads a 403 from S3 for a key it may not read.
+//!
+//! S3 answers a read of a missing key with 403, not 404, when the caller may not list the
+//! key's prefix. The roles in `infra/` list only the prefixes they read. No local S3
+//! server enforces IAM. So this small HTTP server answers S3's REST protocol the way S3
+//! does under such a policy, for just the calls the store makes. It gives 403 for every
+//! read it does not allow, and it allows or refuses a listing. The tests show that the
+//! store reads "missing" from a 403 only when a listing shows no such key. Otherwise the
+//! store names the denial.
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -56,12 +59,12 @@ fn answer(policy: &Policy, target: &str) -> (u16, String) {
             ),
         );
     }
-    // Every object read is refused: the policy grants no s3:GetObject here, and S3 does
+    // Every object read is refused. The policy grants no s3:GetObject here, and S3 does
     // not say whether the key exists.
     (403, DENIED.to_string())
 }
 
-/// Serves S3 on 127.0.0.1 under `policy`; returns the endpoint.
+/// Serves S3 on 127.0.0.1 under `policy` and returns the endpoint.
 fn serve(policy: Arc<Policy>) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let endpoint = format!("http://{}", listener.local_addr().unwrap());
@@ -164,8 +167,8 @@ async fn a_403_for_a_key_that_exists_is_a_denial_named_with_what_to_grant() {
 
 #[tokio::test]
 async fn a_403_with_the_listing_refused_too_is_an_error_not_a_guess() {
-    // Without the listing, S3 does not say whether the key exists: reading it as missing
-    // would, for the checkpoint, start the ingestion over; so it stays an error.
+    // Without the listing, S3 does not say whether the key exists. Reading the checkpoint
+    // as missing would start the ingestion over. So the 403 stays an error.
     let (store, _) = store(&[], false);
     let err = store.head(CHECKPOINT).await.unwrap_err();
     assert!(!err.is_not_found());

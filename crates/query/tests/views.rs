@@ -42,7 +42,8 @@ fn frames() -> Vec<(String, DataFrame)> {
     )
     .unwrap();
     let fact = dated(fact, "collected_on");
-    // tt1 collected twice; tt2 (two countries) and tt5 (none) once.
+    // tt1 is collected twice. tt2, with two countries, and tt5, with none, are collected
+    // once.
     let snapshot = df!(
         "film_id" => ["tt1", "tt1", "tt2", "tt5"],
         "collected_on" => ["2026-09-01", "2026-10-01", "2026-11-01", "2026-11-01"],
@@ -69,8 +70,8 @@ fn frames() -> Vec<(String, DataFrame)> {
     let film = df!(
         "film_id" => ["tt1", "tt2", "tt3", "tt4", "tt5"],
         "title" => ["Alpha", "Beta", "Gamma", "Delta", "Epsilon"],
-        // tt3 is led from elsewhere with a South American partner (rule R11 decides it
-        // in Refined; here it is given).
+        // tt3 is led from elsewhere with a South American partner. Rule R11 decides that
+        // in Refined. Here it is given.
         "south_america_role" => ["South American", "South American",
             "Co-production with South America", "Not South American", "Not South American"],
     )
@@ -96,7 +97,7 @@ fn frames() -> Vec<(String, DataFrame)> {
             "impossible budgets", "impossible popularity"],
     )
     .unwrap();
-    // tt1 has two artists, tt2 one; dim_artist keys them.
+    // tt1 has two artists and tt2 one. dim_artist keys them.
     let artist = df!(
         "artist_key" => [1i64, 2, 3],
         "artist_name" => ["Ana Lima", "Beto Souza", "Carla Dias"],
@@ -134,7 +135,7 @@ fn strs(df: &DataFrame, c: &str) -> Vec<String> {
 
 #[test]
 fn best_films_need_both_the_rating_and_the_votes() {
-    // Gamma (9.0) has 500 votes; Delta (6.0) and Epsilon (5.0) are rated under 7.
+    // Gamma (9.0) has 500 votes. Delta (6.0) and Epsilon (5.0) are rated under 7.
     let df = engine()
         .query("SELECT * FROM v_best_films ORDER BY imdb_rating DESC")
         .unwrap();
@@ -205,8 +206,8 @@ fn film_country_keeps_films_without_a_country_and_names_regions() {
         years_back,
         [Some(6), Some(4), Some(4), Some(1), Some(15), Some(4)]
     );
-    // tt1's figures are from October's collection, the others' from November's, the
-    // newest: a popularity ranking leaves tt1 out.
+    // tt1's figures are from October's collection, and the others' are from November's,
+    // the newest. So a popularity ranking leaves tt1 out.
     let newest = engine()
         .query(
             "SELECT DISTINCT film_id FROM v_film_country WHERE in_newest_collection = 1 \
@@ -285,7 +286,8 @@ fn country_share_of_the_best() {
 
 #[test]
 fn trends_by_year_and_country() {
-    // Every year of the fact (the films of interest): no year is cut in the view.
+    // Every year of the fact, which holds the films of interest. No year is cut in the
+    // view.
     let df = engine()
         .query("SELECT release_year, country_code, releases, imdb_votes FROM v_trends_year_country WHERE country_code IS NOT NULL ORDER BY release_year, country_code")
         .unwrap();
@@ -369,8 +371,8 @@ fn popularity_over_time_per_film_country_and_collection() {
             Some(1500.0)
         ]
     );
-    // As a chart reads it: South America's average popularity per collection, each film
-    // once (tt2's two countries are both South American).
+    // South America's average popularity per collection, as a chart reads it. Each film
+    // counts once, and tt2's two countries are both South American.
     let per_date = engine()
         .query(
             "SELECT CAST(collected_on AS VARCHAR) AS collected, AVG(popularity) AS p, \
@@ -418,7 +420,7 @@ fn investment_bands() {
         strs(&df, "budget_band"),
         ["under 1M", "1M to 10M", "10M to 50M", "50M and more"]
     );
-    // tt2 is in two countries but counts once in its band; one rated film a band is
+    // tt2 is in two countries but counts once in its band. One rated film per band is
     // under the three an average needs.
     let ints = |c: &str| -> Vec<Option<i64>> {
         df.column(c)
@@ -479,7 +481,7 @@ fn an_average_rating_has_a_vote_floor_and_three_films() {
     assert_eq!(one("films").extract::<i64>(), Some(3));
     assert_eq!(one("imdb_rated_films").extract::<i64>(), Some(3));
     assert_eq!(one("avg_imdb_rating").extract::<f64>(), Some(7.0));
-    // Two TMDB ratings count: under three, no average.
+    // Two TMDB ratings count. That is under three, so there is no average.
     assert_eq!(one("tmdb_rated_films").extract::<i64>(), Some(2));
     assert!(one("avg_tmdb_rating").is_null());
 }
@@ -503,13 +505,13 @@ fn freshness_in_one_row() {
     let n = |c: &str| df.column(c).unwrap().get(0).unwrap().extract::<i64>();
     assert_eq!(n("stale_after_days"), Some(90));
     assert_eq!(n("films"), Some(5));
-    // The newest release year (2015) is before the files' year: complete.
+    // The newest release year (2015) is before the files' year, so it is complete.
     assert_eq!(n("newest_release_year"), Some(2015));
     assert_eq!(
         strs(&df, "newest_year_note"),
         ["Release years up to 2015, each complete in the IMDb files of 2026-11-20"]
     );
-    // The population and what the money rules set aside, from film_counts; an
+    // The population and what the money rules set aside come from film_counts. An
     // impossible popularity is not money.
     assert_eq!(
         strs(&df, "population_note"),

@@ -24,7 +24,7 @@ fn date() -> ProcessingDate {
     "2026-11-01".parse().unwrap()
 }
 
-/// Runs every stage once; the refined tables by name.
+/// Runs every stage once and returns the refined tables by name.
 async fn chain(
     store: &Store,
     catalog: &Catalog,
@@ -177,7 +177,7 @@ async fn local_chain_twice_then_views() {
             .collect::<Vec<_>>()
     );
 
-    // One collection: a snapshot row per film, the fact's own figures.
+    // One collection gives one snapshot row per film, with the fact's own figures.
     let snapshot = &tables[Table::FactFilmSnapshot.name()];
     assert_eq!(snapshot.height(), fact.height());
     let figures = |df: &DataFrame| {
@@ -192,8 +192,8 @@ async fn local_chain_twice_then_views() {
     };
     assert!(figures(snapshot).equals_missing(&figures(fact)));
 
-    // The views need only the star schema (and where its sources came from, which the
-    // views step publishes): no Trusted table is loaded for them.
+    // The views need only the star schema, and where its sources came from, which the
+    // views step publishes. No Trusted table is loaded for them.
     cinelake_query::sources::publish_sources(&store, &catalog, &dbs)
         .await
         .unwrap();
@@ -294,7 +294,7 @@ async fn s3_and_glue_chain_matches_the_local_one() {
             && types.contains(&("collected_on", "date")),
         "{types:?}"
     );
-    // The previous version stays for readers mid-query; older ones are gone.
+    // The previous version stays for readers mid-query. Older ones are gone.
     let versions: std::collections::BTreeSet<String> = s3
         .list("Refined/fact_film/")
         .await

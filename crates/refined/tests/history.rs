@@ -105,7 +105,7 @@ async fn each_month_is_converted_once_and_is_a_snapshot_of_every_film() {
             .await
             .unwrap();
         let reports = tmdb_job::run(&store, &catalog, &opts).await.unwrap();
-        // This month's collection is converted; the earlier ones are left unchanged.
+        // This month's collection is converted. The earlier ones are left unchanged.
         let expected: Vec<(String, bool)> = MONTHS[..=i]
             .iter()
             .map(|m| (m.to_string(), *m == *month))
@@ -121,8 +121,8 @@ async fn each_month_is_converted_once_and_is_a_snapshot_of_every_film() {
         .await
         .unwrap();
     }
-    // The refreshes fetch every film fetched in January again (the late ones are asked
-    // again only after six months).
+    // The refreshes fetch every film fetched in January again. The late ones are asked
+    // again only after six months.
     assert!(fetched[0] > 50, "{fetched:?}");
     assert_eq!(fetched[1..], [fetched[0], fetched[0]], "{fetched:?}");
 

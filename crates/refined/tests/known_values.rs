@@ -33,7 +33,8 @@ fn day(s: &str) -> ProcessingDate {
     s.parse().unwrap()
 }
 
-/// movies.csv: one line per title and artist, `|`, `\N` for null.
+/// movies.csv has one line per title and artist, with `|` between fields and `\N` for
+/// null.
 const MOVIES: &[&str] = &[
     r"tt0000001|Um|Um|2010|100|Drama|7.5|2000|actress|Maria|Ana Lima|1970|\N|actress|tt0000001",
     r"tt0000001|Um|Um|2010|100|Drama|7.5|2000|actor|\N|Beto Souza|\N|\N|actor,director|tt0000001",
@@ -46,7 +47,8 @@ const MOVIES: &[&str] = &[
     r"tt0000008|Ocho|Ocho|2017|104|Drama|7.2|40000|\N|\N|\N|\N|\N|\N|\N",
     r"tt0000009|Nueve|Nueve|2017|90|Drama|7.8|900|\N|\N|\N|\N|\N|\N|\N",
     r"tt0000010|Diez|Diez|2019|130|Drama|7.9|150000|\N|\N|\N|\N|\N|\N|\N",
-    // A film of interest TMDB has no record of: counted in the IMDb files' population.
+    // A film of interest TMDB has no record of. It is counted in the IMDb files'
+    // population.
     r"tt0000011|Once|Once|2021|95|Drama|6.9|500|\N|\N|\N|\N|\N|\N|\N",
 ];
 
@@ -225,8 +227,8 @@ async fn lake() -> (tempfile::TempDir, Store, Catalog, Databases) {
     (dir, store, catalog, dbs)
 }
 
-/// A table's rows as text, one line per row (`|` between values, `null` for null), in
-/// the table's own order.
+/// A table's rows as text, one line per row, in the table's own order. Values are joined
+/// by `|`, and a null is `null`.
 fn rows(df: &DataFrame) -> Vec<String> {
     (0..df.height())
         .map(|i| {
@@ -301,14 +303,14 @@ async fn the_star_schema_of_known_rows() {
             "collected_on",
         ],
         &[
-            // The November collection (12 votes, popularity 3.5), not October's; TMDB's
+            // The November collection (12 votes, popularity 3.5), not October's. TMDB's
             // runtime 0 gives way to the CSV's 100.
             "tt0000001|20100501|2010|7.5|2000|7.5|12|3.5|1000000|3000000|2000000|100|2026-11-01",
-            // Placeholders (1, 500) unknown, and profit with them; no votes, no rating.
+            // Placeholders (1, 500) are unknown, and profit with them. No votes, no rating.
             "tt0000002|null|2005|6.0|150|null|0|0.5|null|null|null|95|2026-11-01",
-            // 1,000 is the floor, a placeholder; 1,001 is not.
+            // 1,000 is the floor, so it is a placeholder. 1,001 is not.
             "tt0000005|20000101|2000|5.5|1200|6.0|5|1.0|null|1001|null|80|2026-11-01",
-            // A TMDB rating of 11.5 cannot be true: null.
+            // A TMDB rating of 11.5 cannot be true, so it is null.
             "tt0000007|20221028|2022|6.5|30000|null|800|12.0|null|null|null|114|2026-11-01",
             // Nor a negative popularity.
             "tt0000008|20170406|2017|7.2|40000|7.3|900|null|null|null|null|104|2026-11-01",
@@ -334,7 +336,8 @@ async fn the_star_schema_of_known_rows() {
             "south_america_role_basis",
         ],
         &[
-            // Brazil and Portugal, no company, no origin_country: a co-production.
+            // Brazil and Portugal, with no company and no origin_country, make a
+            // co-production.
             "tt0000001|101|Um|Um|Um|pt|2010-05-01|2010|Released|null|Co-production with South America|production countries, companies and language",
             "tt0000002|102|Dos|Dos|Dos|pt|null|2005|Released|null|South American|production countries, companies and language",
             "tt0000005|105|Cinco|Cinco|Cinco|pt|2000-01-01|2000|Released|null|Not South American|production countries, companies and language",
@@ -514,9 +517,9 @@ async fn the_star_schema_of_known_rows() {
         ],
     );
 
-    // The population and what the rules set aside, as the dashboards read them: eight
-    // films of interest in the IMDb files (tt0000011 without TMDB details), seven in
-    // the fact.
+    // The population and what the rules set aside, as the dashboards read them. There
+    // are eight films of interest in the IMDb files, tt0000011 among them without TMDB
+    // details. Seven are in the fact.
     expect(
         &t(Table::FilmCounts)
             .await

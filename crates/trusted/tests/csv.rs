@@ -1,5 +1,7 @@
-//! The CSV job: every row kept and typed, bad rows quarantined with line and reason,
-//! the previous table kept when too many are bad.
+//! Tests the CSV job.
+//!
+//! Every row is kept and typed. Bad rows are quarantined with line and reason. The
+//! previous table is kept when too many are bad.
 
 use cinelake_catalog::{Catalog, Databases};
 use cinelake_frames::parquet::read_parquet;

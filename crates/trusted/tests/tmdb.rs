@@ -1,5 +1,7 @@
-//! The TMDB job: one partition per collection date, typed, quarantining what it cannot
-//! read; and the whole Trusted stage registered in Glue (moto) over S3 (SeaweedFS).
+//! Tests the TMDB job and the whole Trusted stage.
+//!
+//! The TMDB job writes one typed partition per collection date and quarantines what it
+//! cannot read. The whole Trusted stage is registered in Glue (moto) over S3 (SeaweedFS).
 
 use cinelake_catalog::{Catalog, Databases, GlueCatalog, Table};
 use cinelake_frames::table::read_table;
@@ -207,7 +209,7 @@ async fn a_wrongly_typed_field_quarantines_its_record_not_the_collection() {
         .await
         .unwrap();
     let r = &reports[0];
-    // B is there twice (once as is, once with genres as text): the text one is refused.
+    // B is there twice, once as is and once with genres as text. The text one is refused.
     assert_eq!((r.rows_in, r.rows_out, r.rejected, r.nulled), (4, 2, 2, 1));
     let rejects = String::from_utf8(
         store
@@ -316,7 +318,7 @@ async fn only_new_or_changed_collections_are_converted() {
     );
     let before = trusted_state(&store, &catalog).await;
 
-    // The same Raw files: nothing is read or written, and the report says so.
+    // The same Raw files again. Nothing is read or written, and the report says so.
     let second = cinelake_trusted::run(&store, &catalog, &only_tmdb("t2"))
         .await
         .unwrap();
@@ -348,7 +350,7 @@ async fn only_new_or_changed_collections_are_converted() {
         "{manifest}"
     );
 
-    // Another ingestion round of 2026-10-01 adds a file: that dt alone is converted,
+    // Another ingestion round of 2026-10-01 adds a file. That dt alone is converted,
     // from both its files.
     put("2026-10-01", "r2", format!("[{B}]")).await;
     let third = tmdb_job::run(&store, &catalog, &opts("t3", "cinelake"))
@@ -395,8 +397,8 @@ async fn only_new_or_changed_collections_are_converted() {
         "every collection stays in its partition, once"
     );
 
-    // A partition whose catalog entry has no note (written before notes were kept) is
-    // converted again, and gets one.
+    // A partition whose catalog entry has no note is converted again, and gets one. An
+    // entry written before notes were kept has no note.
     let db = "cinelake_trusted";
     let mut p = catalog
         .partitions(db, Table::TmdbMovies.name())
@@ -541,9 +543,9 @@ async fn trusted_on_s3_registered_in_glue() {
         .await
         .unwrap();
     tmdb_job::run(&store, &catalog, &o).await.unwrap();
-    // A second run moves the CSV table to a new version, registered in place; the TMDB
-    // partition's Raw files are those it was converted from (noted in its Glue entry),
-    // so it stays as it is.
+    // A second run moves the CSV table to a new version, registered in place. The TMDB
+    // partition's Raw files are those it was converted from, as its Glue entry notes. So
+    // the partition stays as it is.
     let o2 = opts("g2", &prefix);
     csv_job::run(&store, &catalog, CsvKind::Movies, None, &o2)
         .await
@@ -598,7 +600,7 @@ async fn trusted_on_s3_registered_in_glue() {
             .map(String::as_str),
         Some("Raw/TMDB/JSON/2026/11/01/r-00001.json")
     );
-    // A file added to the folder: converted again, to a new version.
+    // A file is added to the folder, which is then converted again, to a new version.
     store
         .put(
             &layout::raw_tmdb_json_key(day("2026-11-01"), "s", 1),
@@ -626,8 +628,8 @@ async fn trusted_on_s3_registered_in_glue() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn parse_group_seams_change_nothing() {
-    // Files of 0 to 4 readable records, a broken file and a record without id among them,
-    // and an id repeated across files (the last one wins).
+    // Files of 0 to 4 readable records, with a broken file and a record without id among
+    // them. An id repeats across files, and the last one wins.
     let record = |id: u32| A.replace("\"id\":11,", &format!("\"id\":{id},"));
     let mut files = Vec::new();
     for f in 0..12u32 {
@@ -681,8 +683,8 @@ async fn parse_group_seams_change_nothing() {
         ));
     }
     let (_, counts, table, rejects) = &results[results.len() - 1];
-    // 18 records and a broken file in; out, all but the record without id and the
-    // earlier copy of id 100.
+    // 18 records and a broken file go in. All come out but the record without id and
+    // the earlier copy of id 100.
     assert_eq!(*counts, (20, 17, 2));
     assert_eq!(table.height(), 17);
     let titles = table

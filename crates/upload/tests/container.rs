@@ -41,8 +41,8 @@ fn text(o: &Output) -> String {
     )
 }
 
-/// A data directory as docs/stages.md tells users to make it: readable by the image's
-/// non-root user (a temporary directory is private to its owner).
+/// A data directory as docs/stages.md tells users to make it, readable by the image's
+/// non-root user. A temporary directory is private to its owner.
 fn data_dir(rows: u64) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     write_dir(
@@ -67,7 +67,7 @@ fn readable(dir: &Path) {
     }
 }
 
-/// `podman run` of the image as users run it; extra arguments go to the entrypoint.
+/// Runs the image with `podman run` as users run it. Extra arguments go to the entrypoint.
 fn run(image: &str, data: &Path, env_file: &Path, args: &[&str]) -> Output {
     let volume = format!("{}:/data:ro", data.display());
     let mut all = vec![
@@ -155,7 +155,7 @@ async fn container_uploads_as_users_run_it() {
     .unwrap();
     let mut outputs = Vec::new();
 
-    // Both files land byte for byte at the dated keys; --date passes through.
+    // Both files land byte for byte at the dated keys. --date passes through.
     let data = data_dir(3000);
     let first = run(image, data.path(), &env_file, &["--date", "2026-11-05"]);
     assert!(first.status.success(), "{}", text(&first));
@@ -192,7 +192,7 @@ async fn container_uploads_as_users_run_it() {
     );
     outputs.push(again);
 
-    // --check-rows passes through: a short row is reported (and the file kept as is).
+    // --check-rows passes through. A short row is reported, and the file is kept as is.
     let short = data_dir(400);
     let movies = short.path().join("movies.csv");
     let mut body = std::fs::read(&movies).unwrap();
@@ -213,7 +213,7 @@ async fn container_uploads_as_users_run_it() {
     );
     outputs.push(checked);
 
-    // A refused file: exit 1, the reason on stderr, nothing written.
+    // A refused file exits 1 with the reason on stderr, and nothing is written.
     let before = keys(&client, &bucket).await;
     let bad = data_dir(400);
     std::fs::write(bad.path().join("series.csv"), "a,b,c\n1,2,3\n").unwrap();

@@ -33,8 +33,8 @@ fn date() -> ProcessingDate {
     "2026-11-28".parse().unwrap()
 }
 
-/// Uploads `movies` and `series` (None = file absent) and returns the refusal text,
-/// asserting that the lake stayed empty.
+/// Uploads `movies` and `series` and returns the refusal text. `None` means the file is
+/// absent. It asserts that the lake stayed empty.
 async fn refused(
     movies: Option<&[u8]>,
     series: Option<&[u8]>,

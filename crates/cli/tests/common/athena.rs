@@ -1,6 +1,8 @@
-//! moto's Athena as the tests drive it: the result sets it is to give the next
-//! statements, queued through its API (`/moto-api/static/athena/query-results`, one per
-//! statement, in the order sent, per region), since moto runs no SQL.
+//! Drives moto's Athena for the tests.
+//!
+//! moto runs no SQL. So the tests queue the result sets it is to give the next statements
+//! through its API (`/moto-api/static/athena/query-results`). There is one result set per
+//! statement, in the order sent, per region.
 
 use cinelake_testkit::S3Server;
 use serde_json::{Value, json};
@@ -21,8 +23,8 @@ pub async fn queue(region: &str, results: Vec<Value>) {
     assert!(response.status().is_success(), "{}", response.status());
 }
 
-/// Takes what an earlier, failed run of this test left queued in its region (moto's
-/// queue outlives a test), so that this run's answers are the ones it queues: starts
+/// Takes what an earlier, failed run of this test left queued in its region, because
+/// moto's queue outlives a test. Then this run's answers are the ones it queues. It starts
 /// queries, off the test's workgroup, until one gets moto's empty answer.
 pub async fn drain(athena: &aws_sdk_athena::Client) {
     const WORKGROUP: &str = "athena_engine_drain";
@@ -39,7 +41,8 @@ pub async fn drain(athena: &aws_sdk_athena::Client) {
             .query_execution_id()
             .unwrap_or_default()
             .to_string();
-        // moto gives results once it has moved the query to SUCCEEDED, a state a call.
+        // moto gives results once it has moved the query to SUCCEEDED. It moves the query
+        // one state per call.
         loop {
             let q = athena
                 .get_query_execution()
@@ -72,9 +75,9 @@ pub async fn drain(athena: &aws_sdk_athena::Client) {
     panic!("moto's Athena queue did not empty");
 }
 
-/// A result set with no rows, for a statement whose results are not read (a DDL
-/// statement, a CTAS). Its one column tells it from moto's answer when nothing is
-/// queued (no column at all), which [`Aws::drain`] looks for.
+/// A result set with no rows, for a statement whose results are not read, such as a DDL
+/// statement or a CTAS. Its one column tells it from moto's answer when nothing is
+/// queued, which has no column at all. [`Aws::drain`] looks for that answer.
 pub fn nothing() -> Value {
     json!({"rows": [], "column_info": [column("queued", "varchar")]})
 }
@@ -112,7 +115,7 @@ pub fn rejects(lines: &[(&str, &str)]) -> Value {
 }
 
 /// What one successful trusted run on Athena sends for a table, in order, and what moto
-/// answers each with: `lines` counted, `rejected` of them refused.
+/// answers each with. The run counts `lines` lines and refuses `rejected` of them.
 pub fn trusted_answers(lines: u64, rejected: &[(&str, &str)]) -> Vec<Value> {
     vec![
         nothing(),                            // CREATE EXTERNAL TABLE over the Raw CSV

@@ -1,6 +1,8 @@
-//! A function binary as Lambda runs it: the binary speaks the Lambda runtime API to cargo
-//! lambda's emulator (`cargo lambda watch --only-lambda-apis`, installed into `.venv-sam` by
-//! `scripts/test`), which answers Lambda's Invoke API on the same port.
+//! Runs a function binary as Lambda runs it.
+//!
+//! The binary speaks the Lambda runtime API to cargo lambda's emulator (`cargo lambda
+//! watch --only-lambda-apis`), which `scripts/test` installs into `.venv-sam`. The emulator
+//! answers Lambda's Invoke API on the same port.
 
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -59,10 +61,11 @@ pub struct Function {
 }
 
 impl Function {
-    /// Starts `binary` behind its own emulator. `timeout` is the invocation timeout the
-    /// emulator gives (and the deadline the function sees); `env` is the function's
-    /// environment, as the template's `Environment.Variables` would set it.
-    /// The function's log goes to `log`.
+    /// Starts `binary` behind its own emulator.
+    ///
+    /// `timeout` is the invocation timeout the emulator gives, and so the deadline the
+    /// function sees. `env` is the function's environment, as the template's
+    /// `Environment.Variables` would set it. The function's log goes to `log`.
     pub fn start(binary: &Path, timeout: Duration, env: &[(&str, String)], log: &Path) -> Function {
         let port = free_port();
         let log_file = std::fs::File::create(log).unwrap();
@@ -128,7 +131,8 @@ impl Function {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    /// `cargo lambda invoke` with `event`: whether it succeeded, and what it printed.
+    /// Runs `cargo lambda invoke` with `event`. It returns whether the call succeeded, and
+    /// what it printed.
     pub fn invoke(&self, event: &str) -> (bool, String) {
         let out = Command::new(cargo_lambda())
             .args([

@@ -1,5 +1,5 @@
-//! What the CLI's integration tests share: running the built `cinelake` as a user does,
-//! and reading what it printed.
+//! Helps the CLI's integration tests run the built `cinelake` as a user does, and read
+//! what it printed.
 
 // Each test file uses a part of this module.
 #![allow(dead_code)]
@@ -11,8 +11,8 @@ pub mod lambda;
 
 pub const CINELAKE: &str = env!("CARGO_BIN_EXE_cinelake");
 
-/// Runs `cinelake` with `args` and extra environment; fails the test, with everything
-/// it printed, unless it succeeds; returns its standard output.
+/// Runs `cinelake` with `args` and extra environment, and returns its standard output.
+/// Unless it succeeds, it fails the test with everything it printed.
 pub fn cinelake(args: &[&str], env: &[(&str, &str)]) -> String {
     let out = Command::new(CINELAKE)
         .args(args)
@@ -39,8 +39,9 @@ pub fn assert_stages(stdout: &str, stages: &[&str]) {
     }
 }
 
-/// A lake under `dir/lake` holding Raw data: sample CSV files (`dir/data`) uploaded, and
-/// TMDB records of the films of interest fetched from a simulator started for the call.
+/// A lake under `dir/lake` holding Raw data. Sample CSV files (`dir/data`) are uploaded
+/// to it. TMDB records of the films of interest are fetched into it from a simulator
+/// started for the call.
 pub fn raw_lake(
     dir: &std::path::Path,
     movies_rows: u64,

@@ -1,5 +1,5 @@
-//! What the jobs' tests share: a directory lake with sample CSVs uploaded, and the
-//! function's handler over it with the local catalog.
+//! Gives the jobs' tests a directory lake with sample CSVs uploaded, and the function's
+//! handler over it with the local catalog.
 
 // Each test file uses a part of this module.
 #![allow(dead_code)]
@@ -21,7 +21,7 @@ use cinelake_upload::{CheckOptions, UploadOptions};
 pub const UPLOADED: &str = "2026-11-01";
 
 /// A lake under `dir/lake` holding sample CSVs of these sizes, uploaded under
-/// [`UPLOADED`]: its path, its URL and its store.
+/// [`UPLOADED`]. It returns the lake's path, URL and store.
 pub async fn uploaded_lake(
     dir: &Path,
     movies_rows: u64,
