@@ -270,7 +270,8 @@ def refined(con, out: Path):
     first = "ORDER BY dt DESC, file_row_number"
     copy(
         con,
-        f"SELECT DISTINCT film_id, iso_3166_1 AS country_code FROM {exploded('production_countries')} ORDER BY ALL",
+        f"SELECT DISTINCT film_id, normal_code(iso_3166_1) AS country_code FROM {exploded('production_countries')} "
+        "ORDER BY ALL",
         out / "bridge_film_country.parquet",
     )
     cont = rules.continents()
@@ -280,8 +281,8 @@ def refined(con, out: Path):
         con,
         f"""SELECT c.country_code, c.country_name, coalesce(k.continent, 'Unknown') AS continent,
         coalesce(k.continent = {q(rules.SOUTH_AMERICA_NAME)}, false) AS is_south_america
-      FROM (SELECT iso_3166_1 AS country_code, first(name {first}) AS country_name
-            FROM {exploded("production_countries")} GROUP BY iso_3166_1) c
+      FROM (SELECT normal_code(iso_3166_1) AS country_code, first(name {first}) AS country_name
+            FROM {exploded("production_countries")} GROUP BY normal_code(iso_3166_1)) c
       LEFT JOIN continents k ON k.code = c.country_code ORDER BY c.country_code""",
         out / "dim_country.parquet",
     )
@@ -341,6 +342,9 @@ def main():
     con = duckdb.connect()
     con.execute(f"SET threads={args.threads}")
     con.execute("SET preserve_insertion_order=true")
+    # Country codes trimmed and capitalised as Rust does (geo::normal_code): DuckDB's
+    # trim takes spaces only, so the rule runs in Python.
+    con.create_function("normal_code", rules.normal_code, ["VARCHAR"], "VARCHAR", null_handling="special")
     if args.stage in ("trusted", "all"):
         for kind in ("movies", "series"):
             trusted_csv(con, lake, out, kind)

@@ -369,23 +369,25 @@ def refined(out: Path):
             base.select("film_id", list_col).explode(list_col).filter(pl.col(list_col).is_not_null()).unnest(list_col)
         )
 
-    def bridge(list_col, key, name):
+    def bridge(list_col, key, name, normal=lambda e: e):
         (
             exploded(list_col)
-            .select("film_id", pl.col(key).alias(name))
+            .select("film_id", normal(pl.col(key)).alias(name))
             .unique(maintain_order=True)
             .sort("film_id", name, maintain_order=True)
             .sink_parquet(out / f"bridge_film_{name.split('_')[0]}.parquet", **ZSTD)
         )
 
-    bridge("production_countries", "iso_3166_1", "country_code")
+    # Country codes trimmed and capitalised (geo::normal_code): Polars does as Rust does.
+    code = lambda e: e.str.strip_chars().str.to_uppercase()  # noqa: E731
+    bridge("production_countries", "iso_3166_1", "country_code", code)
     bridge("genres", "id", "genre_id")
     bridge("spoken_languages", "iso_639_1", "language_code")
     cont = rules.continents()
     continent = pl.col("country_code").replace_strict(cont, default="Unknown", return_dtype=pl.String)
     (
         exploded("production_countries")
-        .select(pl.col("iso_3166_1").alias("country_code"), pl.col("name").alias("country_name"))
+        .select(code(pl.col("iso_3166_1")).alias("country_code"), pl.col("name").alias("country_name"))
         .unique(subset=["country_code"], keep="first", maintain_order=True)
         .sort("country_code")
         .with_columns(continent.alias("continent"))

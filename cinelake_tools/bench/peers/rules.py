@@ -184,9 +184,8 @@ BY_ORIGIN = "origin_country"
 BY_FALLBACK = "production countries, companies and language"
 SOUTH_AMERICAN_LANGUAGES = frozenset(["es", "pt", "qu", "gn", "ay"])
 
-# Rust's `to_ascii_uppercase`/`lowercase` change ASCII letters only, where `str.upper`
-# would also map, say, a long s to "S".
-_ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+# Rust's `to_ascii_lowercase` changes ASCII letters only, where `str.lower` would also
+# map other letters.
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _SOUTH_AMERICA = south_america_codes()
 
@@ -197,8 +196,14 @@ def _strings(values) -> list:
     return [v for v in trimmed if v]
 
 
+def normal_code(code):
+    """A country code trimmed and capitalised, as `geo::normal_code` (Rust's `trim` and
+    `to_uppercase`, both Unicode) gives it; None stays None."""
+    return None if code is None else code.strip(RUST_WHITESPACE).upper()
+
+
 def _south_american(code: str) -> bool:
-    return code.strip(RUST_WHITESPACE).translate(_ASCII_UPPER) in _SOUTH_AMERICA
+    return normal_code(code) in _SOUTH_AMERICA
 
 
 def role(origin_countries, production_countries, company_countries, original_language):
@@ -228,7 +233,7 @@ def role(origin_countries, production_countries, company_countries, original_lan
         if _south_american(c):
             sa_companies += 1
         else:
-            key = c.translate(_ASCII_UPPER)
+            key = normal_code(c)
             others[key] = others.get(key, 0) + 1
     most_of_one_other = max(others.values(), default=0)
     if language and sa_companies > 0 and sa_companies >= most_of_one_other:

@@ -1,16 +1,17 @@
 //! Continents of the production countries TMDB names (ISO 3166-1 alpha-2).
 
-use polars::prelude::{Expr, lit};
+use polars::prelude::{Expr, NULL, lit};
 
-/// A country code as the lists below spell it: without surrounding spaces, in capitals.
-/// TMDB sends capitals, but a contributor's " br" must still be Brazil.
+/// A country code as the lists below spell it: without surrounding white space, in
+/// capitals. TMDB sends capitals, but a contributor's " br" must still be Brazil.
 pub fn normal_code(code: &str) -> String {
-    code.trim().to_ascii_uppercase()
+    code.trim().to_uppercase()
 }
 
-/// [`normal_code`] over a column of codes.
+/// [`normal_code`] over a column of codes. Polars trims and capitalises as Rust's
+/// `str` does (Unicode white space and case), so both forms give the same code.
 pub fn normal_code_expr(codes: Expr) -> Expr {
-    codes.str().strip_chars(lit(" \t\r\n")).str().to_uppercase()
+    codes.str().strip_chars(lit(NULL)).str().to_uppercase()
 }
 
 /// South America, as the analysis slices it.
