@@ -20,6 +20,7 @@ SELECT
     region,
     COUNT(*) AS films,
     SUM(imdb_votes) AS imdb_votes,
+    COUNT(CASE WHEN imdb_votes >= 1000 THEN imdb_rating END) AS imdb_rated_films,
     CASE WHEN COUNT(CASE WHEN imdb_votes >= 1000 THEN imdb_rating END) >= 3
         THEN AVG(CASE WHEN imdb_votes >= 1000 THEN imdb_rating END) END AS avg_imdb_rating
 FROM film_region

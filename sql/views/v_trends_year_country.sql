@@ -17,6 +17,7 @@ SELECT
     COUNT(CASE WHEN imdb_votes >= 1000 THEN imdb_rating END) AS imdb_rated_films,
     CASE WHEN COUNT(CASE WHEN imdb_votes >= 1000 THEN imdb_rating END) >= 3
         THEN AVG(CASE WHEN imdb_votes >= 1000 THEN imdb_rating END) END AS avg_imdb_rating,
+    COUNT(CASE WHEN tmdb_votes >= 10 THEN tmdb_rating END) AS tmdb_rated_films,
     CASE WHEN COUNT(CASE WHEN tmdb_votes >= 10 THEN tmdb_rating END) >= 3
         THEN AVG(CASE WHEN tmdb_votes >= 10 THEN tmdb_rating END) END AS avg_tmdb_rating
 FROM v_film_country
