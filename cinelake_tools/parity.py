@@ -496,6 +496,20 @@ def visual_sql(dash, sheet, kind, visual, overrides, parameters, skip=(), extra=
                 else e
                 for e in entries
             ]
+    # A tooltip's column outside the wells is one more aggregated field, named tooltip-<column>.
+    for item in config.get("Tooltip", {}).get("FieldBasedTooltip", {}).get("TooltipFields", []):
+        if "ColumnTooltipItem" in item:
+            tip = item["ColumnTooltipItem"]
+            agg = tip["Aggregation"]["NumericalAggregationFunction"]["SimpleNumericalAggregation"]
+            entries.append(
+                {
+                    "NumericalMeasureField": {
+                        "FieldId": f"tooltip-{tip['Column']['ColumnName']}",
+                        "Column": tip["Column"],
+                        "AggregationFunction": {"SimpleNumericalAggregation": agg},
+                    }
+                }
+            )
     entries = [e for e in entries if one(e)[1]["FieldId"] not in skip]
     fields = [field_sql(e, tr, calculated) for e in entries]
     alias = {fid: f"c{i}" for i, (fid, _, _) in enumerate(fields)}
@@ -609,23 +623,33 @@ def compare(visual_id, scenario, rows, alias, page, names):
             differ(visual_id, scenario, "films and values", want, got)
         return f"{len(got)} films"
 
-    def by_year(chart, year_fid, value_fid, series_fid=None, key_of=None, missing=None):
-        dots = {m["key"]: m["value"] for m in marks(chart) if re.search(r":\d+$", m["key"] or "")}
+    def by_year(chart, year_fid, value_fid, series_fid=None, key_of=None, missing=None, films_fid=None):
+        # With films_fid, each point's number of films (a tooltip) is compared too.
+        dots = {
+            m["key"]: (m["value"], m.get("films")) if films_fid else m["value"]
+            for m in marks(chart)
+            if re.search(r":\d+$", m["key"] or "")
+        }
         sql = {}
         for r in rows:
             series = key_of(r[alias[series_fid]]) if series_fid else "popularity"
-            sql[f"{series}:{r[alias[year_fid]]}"] = r[alias[value_fid]]
+            value = r[alias[value_fid]]
+            sql[f"{series}:{r[alias[year_fid]]}"] = (value, r[alias[films_fid]]) if films_fid else value
         want, got = [], []
         for k in sorted(dots):
             series = k.split(":")[0]
             if key_of is not None and series not in key_of.codes:
                 continue  # the page's total line: QuickSight draws one line per country
-            want.append((k, sql.get(k, missing)))
-            got.append((k, dots[k]))
+            if films_fid:
+                want.append((k, *sql.get(k, (missing, None))))
+                got.append((k, *dots[k]))
+            else:
+                want.append((k, sql.get(k, missing)))
+                got.append((k, dots[k]))
         if not want:
             # An average over too few films is drawn by neither: nothing to compare is
             # right only when the SQL has no value either.
-            if missing is None and all(v is None for v in sql.values()):
+            if missing is None and all((v[0] if films_fid else v) is None for v in sql.values()):
                 return "no point on either side"
             raise Difference(f"{visual_id}, {scenario}: no point of the page to compare")
         if not same_rows(want, got):
@@ -698,6 +722,10 @@ def compare(visual_id, scenario, rows, alias, page, names):
             f"{visual_id}-country_name",
             names,
             missing=None if "rating" in visual_id else 0,
+            films_fid={
+                "rating-by-year": "tooltip-imdb_rating",
+                "tmdb-rating-by-year": "tooltip-tmdb_rated_film",
+            }.get(visual_id),
         )
     if visual_id == "region-by-year":
         return by_year(

@@ -72,6 +72,7 @@ try {
           key: m.getAttribute('data-key'),
           label: m.getAttribute('data-label'),
           value: m.hasAttribute('data-value') ? Number(m.getAttribute('data-value')) : null,
+          films: m.hasAttribute('data-films') ? Number(m.getAttribute('data-films')) : null,
           x: m.hasAttribute('data-x') ? Number(m.getAttribute('data-x')) : null,
           y: m.hasAttribute('data-y') ? Number(m.getAttribute('data-y')) : null,
         }));
