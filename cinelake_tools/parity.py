@@ -779,9 +779,12 @@ def compare(visual_id, scenario, rows, alias, page, names):
         "financial-films",
         "popularity-imdb-rating",
         "popularity-tmdb-rating",
+        "money-coverage",
+        "gross-per-budget",
     ):
         want = [(col(f"{visual_id}-value")[0] if rows else None,)]
-        got = [(kpis.get(visual_id),)]
+        # The page names its gross-per-dollar figure "return".
+        got = [(kpis.get({"gross-per-budget": "return"}.get(visual_id, visual_id)),)]
         if not same_rows(want, got):
             differ(visual_id, scenario, "the headline figure", want, got)
         return f"{got[0][0]}"
