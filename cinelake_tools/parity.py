@@ -781,6 +781,7 @@ def compare(visual_id, scenario, rows, alias, page, names):
         "popularity-tmdb-rating",
         "money-coverage",
         "gross-per-budget",
+        "best-films-count",
     ):
         want = [(col(f"{visual_id}-value")[0] if rows else None,)]
         # The page names its gross-per-dollar figure "return".
