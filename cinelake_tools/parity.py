@@ -636,7 +636,7 @@ def compare(visual_id, scenario, rows, alias, page, names):
         for k in sorted(dots):
             series = k.split(":")[0]
             if key_of is not None and series not in key_of.codes:
-                continue  # the page's total line: QuickSight draws one line per country
+                continue  # the page's total line: QuickSight's trends-total-* tables
             if films_fid:
                 want.append((k, *sql.get(k, (missing, None))))
                 got.append((k, *dots[k]))
@@ -724,6 +724,33 @@ def compare(visual_id, scenario, rows, alias, page, names):
                 "tmdb-rating-by-year": "tooltip-tmdb_rated_film",
             }.get(visual_id),
         )
+    if visual_id in ("trends-total-counts", "trends-total-ratings"):
+        # The page's total lines, keyed by the choice: each film once per release year.
+        def total(chart):
+            out = {}
+            for m in marks(chart):
+                series, _, year = (m["key"] or "").rpartition(":")
+                if series == page["country"] and year.isdigit() and m["value"] is not None:
+                    out[int(year)] = (m["value"], m.get("films"))
+            return out
+
+        years = [int(y) for y in col(f"{visual_id}-year")]
+        if visual_id == "trends-total-counts":
+            releases, votes = total("trend-releases"), total("trend-votes")
+            films, sums = col("trends-total-counts-films"), col("trends-total-counts-votes")
+            want = sorted((y, f, v or 0) for y, f, v in zip(years, films, sums) if f)
+            got = sorted((y, releases[y][0], votes.get(y, (0,))[0]) for y in releases if releases[y][0])
+        else:
+            want, got = [], []
+            for chart, mean, n in (
+                ("trend-rating", "trends-total-ratings-imdb", "trends-total-ratings-imdb-films"),
+                ("trend-tmdb-rating", "trends-total-ratings-tmdb", "trends-total-ratings-tmdb-films"),
+            ):
+                want += sorted((chart, y, a, c) for y, a, c in zip(years, col(mean), col(n)) if a is not None)
+                got += sorted((chart, y, a, c) for y, (a, c) in total(chart).items())
+        if not same_rows(want, got):
+            differ(visual_id, scenario, "the total line's points", want, got)
+        return f"{len(want)} points"
     if visual_id == "region-by-year":
         return by_year(
             "region-by-year",

@@ -99,6 +99,8 @@ try {
       return { charts, kpis, sources };
     });
     // The detail of the first best film, as a click on its bar shows it.
+    // The page's total lines are keyed by the choice itself.
+    out[s.name].country = s.country;
     out[s.name].detail = null;
     if (await page.$('svg[data-chart="best-films"] .mark[data-key]')) {
       await page.click('button[data-sheet="popularity"]');
