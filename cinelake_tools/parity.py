@@ -324,6 +324,17 @@ def null_option(column, option, predicate):
 def filter_sql(kind, body, column, overrides, parameters):
     """The predicate of one filter on COLUMN, or None when it keeps every row."""
     fid = body["FilterId"]
+    if kind == "CategoryFilter" and "CustomFilterConfiguration" in body["Configuration"]:
+        # A value chosen by a parameter (a click sets it); unset, the filter keeps every row.
+        config = body["Configuration"]["CustomFilterConfiguration"]
+        if config.get("MatchOperator") != "EQUALS" or "ParameterName" not in config:
+            raise Unsupported(f"category filter {fid}: only EQUALS a parameter")
+        value = parameters.get(config["ParameterName"])
+        return null_option(
+            column,
+            config.get("NullOption", "ALL_VALUES"),
+            None if value is None else f"{column} = {sql_literal(value)}",
+        )
     if kind == "CategoryFilter":
         config = body["Configuration"].get("FilterListConfiguration")
         if config is None or config.get("MatchOperator") != "CONTAINS":
@@ -372,7 +383,9 @@ class Dashboard:
         self.parameters = {}
         for decl in self.definition.get("ParameterDeclarations", []):
             _, body = one(decl)
-            self.parameters[body["Name"]] = body["DefaultValues"]["StaticValues"][0]
+            # A parameter without a default (DetailFilm, set by a click) starts unset.
+            defaults = body.get("DefaultValues", {}).get("StaticValues", [])
+            self.parameters[body["Name"]] = defaults[0] if defaults else None
 
     def visuals(self):
         for sheet in self.definition["Sheets"]:
@@ -473,9 +486,8 @@ WELLS = {
 }
 
 
-def visual_sql(dash, sheet, kind, visual, overrides, parameters, skip=(), extra=None):
-    """One SELECT for the visual: {field id: alias} and the SQL. SKIP: field ids left out;
-    EXTRA: one more predicate on its rows (a filter action's choice)."""
+def visual_sql(dash, sheet, kind, visual, overrides, parameters, skip=()):
+    """One SELECT for the visual: {field id: alias} and the SQL. SKIP: field ids left out."""
     dataset = dataset_of(visual)
     calculated = dash.calculated.get(dataset, {})
     tr = Translator(dash.columns[dataset], calculated)
@@ -520,8 +532,6 @@ def visual_sql(dash, sheet, kind, visual, overrides, parameters, skip=(), extra=
         predicate = filter_sql(fkind, body, column, overrides, parameters)
         if predicate:
             where.append(predicate)
-    if extra:
-        where.append(extra)
     order = []
     sort = config.get("SortConfiguration", {})
     for entry in sort.get("CategorySort", []) + sort.get("RowSort", []):
@@ -915,16 +925,16 @@ def main(argv=None):
                 # The freshness note counts days from now (QuickSight) or from when the page
                 # is opened: the dates it counts from are compared, not the sentence.
                 skip = {f"{sheet}-note"} if vid.endswith("-sources") else set()
-                # The detail visuals show the film a click on a ranking chooses: the page's
-                # first best film, chosen the same way.
-                extra = None
+                # The detail visuals show the film a click on a ranking chooses (it sets
+                # DetailFilm): the page's first best film, chosen the same way.
+                shown = parameters
                 if vid in ("film-detail", "film-cast"):
                     detail = figures[name].get("detail")
                     if detail is None:
                         print(f"none  {vid:<20} {name}: no best film to click")
                         continue
-                    extra = f"film_label = {sql_literal(detail['label'])}"
-                alias, sql = visual_sql(dash, sheet, kind, visual, overrides, parameters, skip, extra)
+                    shown = dict(parameters, DetailFilm=detail["label"])
+                alias, sql = visual_sql(dash, sheet, kind, visual, overrides, shown, skip)
                 rows = lake.query(sql)
                 try:
                     what = compare(vid, name, rows, alias, figures[name], names)

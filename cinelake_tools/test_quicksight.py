@@ -129,7 +129,7 @@ class BrokenBodies(unittest.TestCase):
         copy = BrokenCopy(self)
 
         def change(d):
-            visual = find_visual(d, "best-films")
+            visual = find_visual(d, "film-detail")
             visual["ChartConfiguraton"] = visual.pop("ChartConfiguration")
 
         copy.edit("dashboard.json", change)

@@ -536,7 +536,17 @@ async function run() {
     check(same([...shownDetail.cast].sort(), castWant), `the detail's cast ${JSON.stringify(shownDetail.cast)} is not v_film_cast's ${JSON.stringify(castWant)}`);
     await page.click('#film-detail-close');
     check(await page.$eval('#film-detail', (b) => b.hidden), 'Close does not hide the detail');
-    summary.push(`film detail: ${firstBest.label}, ${shownDetail.cast.length} artists`);
+    // The Financial rankings open the same detail.
+    await page.click('button[data-sheet="financial"]');
+    const firstProfit = await page.$eval('svg[data-chart="top-profits"] .mark[data-key]',
+      (m) => ({ id: m.getAttribute('data-key'), label: m.getAttribute('data-label') }));
+    await page.click(`svg[data-chart="top-profits"] .mark[data-key="${firstProfit.id}"]`);
+    await page.waitForSelector('#film-detail:not([hidden])', { timeout: 5000 });
+    const profitDetail = await page.$eval('#film-detail', (b) => b.getAttribute('data-film-label'));
+    check(profitDetail === firstProfit.label, `top-profits opens the detail of "${profitDetail}", not "${firstProfit.label}"`);
+    await page.click('#film-detail-close');
+    await page.click('button[data-sheet="popularity"]');
+    summary.push(`film detail: ${firstBest.label}, ${shownDetail.cast.length} artists; from top profits: ${firstProfit.label}`);
 
     step = 'country table';
     // A click on a row chooses its country; a click on a heading sorts by it.
