@@ -689,8 +689,10 @@ async fn the_views_over_known_rows() {
     // production countries between them. Only tt8 has the 1,000 votes a rating needs,
     // and one rated film is under the three a mean needs.
     assert_eq!(
-        ask("SELECT region, films, imdb_rated_films, avg_imdb_rating FROM v_region_year \
-             WHERE release_year = 2017 ORDER BY region"),
+        ask(
+            "SELECT region, films, imdb_rated_films, avg_imdb_rating FROM v_region_year \
+             WHERE release_year = 2017 ORDER BY region"
+        ),
         ["South America|2|1|null"]
     );
     // The best films need a rating of 7.0 and 1,000 votes: tt9 (7.8, 900 votes) is
